@@ -1,0 +1,108 @@
+#pragma once
+
+/// soar::emulator::Emulator — an in-memory emulator of the Splunk SOAR REST API
+/// (see shared/soar-api.md), served over HTTP or HTTPS by Poco on loopback.
+///
+/// Contract:
+/// - The constructor binds the socket and starts serving; the destructor stops the server
+///   (aborting open connections) and frees the data. Construction throws on a bad option
+///   or a port that cannot be bound.
+/// - Every public member is thread-safe and may be called while HTTP clients are active.
+/// - The emulator never links the soar-sync client code it is used to test.
+/// - All data lives in memory and dies with the object.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace soar::emulator {
+
+/// One playbook the emulator knows; a run of it stays `running` for `seconds` and then
+/// ends with `outcome` ("success" or "failed").
+struct PlaybookSpec {
+    std::string repo = "local";
+    std::string name;
+    std::string outcome = "success";
+    double seconds = 0.5;
+};
+
+struct EmulatorOptions {
+    std::string host = "127.0.0.1";
+    unsigned short port = 0;           ///< 0 = an ephemeral port, read it back with port()
+    std::string token = "test-token";  ///< ph-auth-token, bearer, or basic password
+    std::string user = "admin";        ///< basic-auth user: the only identity allowed to DELETE
+    std::string password = "password";
+    std::string tls_cert, tls_key;  ///< both set = HTTPS (PEM files)
+    std::vector<std::string> labels = {"events", "incident"};
+    std::uint64_t seed = 0;         ///< seeds the generated data and the fault pattern
+    int containers = 0;             ///< seeded containers (0 = none)
+    int artifacts = 0;              ///< seeded artifacts per seeded container
+    bool coarse_time = false;       ///< whole-second timestamps (many records tie)
+    bool null_update_time = false;  ///< never-edited containers report null update times
+    std::vector<PlaybookSpec> playbooks;
+    double fail_rate = 0;      ///< fraction of /rest requests answered 500
+    double throttle_rate = 0;  ///< fraction of /rest requests answered 429 + Retry-After
+    int retry_after_seconds = 1;
+    int latency_ms = 0;  ///< added to every /rest request
+    int threads = 16;    ///< server worker threads
+};
+
+/// The answer of a request made in-process with Emulator::direct().
+struct DirectResponse {
+    int status = 0;
+    std::string body;
+};
+
+class Emulator {
+public:
+    explicit Emulator(EmulatorOptions options);
+    ~Emulator();
+    Emulator(const Emulator&) = delete;
+    Emulator& operator=(const Emulator&) = delete;
+
+    [[nodiscard]] unsigned short port() const;
+    /// "http://127.0.0.1:PORT" or "https://127.0.0.1:PORT".
+    [[nodiscard]] std::string baseUrl() const;
+    [[nodiscard]] bool secure() const;
+
+    [[nodiscard]] std::size_t containerCount() const;
+    [[nodiscard]] std::size_t artifactCount() const;
+    [[nodiscard]] std::size_t noteCount() const;
+    [[nodiscard]] std::size_t commentCount() const;
+    [[nodiscard]] std::size_t playbookRunCount() const;
+    /// All HTTP requests served, faulted ones included.
+    [[nodiscard]] std::uint64_t requestCount() const;
+
+    /// Runs one request against the data as an authenticated caller, bypassing HTTP, auth
+    /// and fault injection (not counted in requestCount()). `target` is a path with an
+    /// optional query string, e.g. "/rest/container?page_size=0". `as_user` = basic-auth
+    /// user (may DELETE); otherwise the caller is the automation token.
+    DirectResponse direct(const std::string& method, const std::string& target,
+                          const std::string& body = "", bool as_user = true) const;
+
+    /// Edits a container as an analyst would (same rules as POST /rest/container/<id>:
+    /// bumps version and container_update_time). Throws std::runtime_error on failure.
+    void editContainer(std::int64_t id, const std::string& json_patch);
+    /// Creates a container (POST /rest/container body); returns its id. Throws on failure.
+    std::int64_t createContainer(const std::string& json);
+    /// Adds an artifact (POST /rest/artifact body); returns its id (or the existing one).
+    std::int64_t addArtifact(const std::string& json);
+    /// Deletes a container with everything in it; false if it did not exist.
+    bool deleteContainer(std::int64_t id);
+    /// Adds a container label, as POST /rest/system_settings/events would.
+    void addLabel(const std::string& name);
+    /// The JSON of one record ("container", "artifact", "note", "container_comment",
+    /// "playbook_run", "playbook"); empty string if it does not exist.
+    [[nodiscard]] std::string recordJson(const std::string& type, std::int64_t id) const;
+
+    /// Changes fault injection while serving (e.g. turn faults on after a clean first pass).
+    void setFaults(double fail_rate, double throttle_rate, int latency_ms);
+
+    class Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace soar::emulator

@@ -1,0 +1,694 @@
+#include "Model.h"
+
+#include <Poco/DigestEngine.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/SHA2Engine.h>
+
+#include <algorithm>
+#include <sstream>
+
+namespace soar::emulator {
+
+using Poco::Dynamic::Var;
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+namespace {
+
+std::vector<std::string> splitPath(const std::string& path) {
+    std::vector<std::string> parts;
+    std::string current;
+    for (char c : path) {
+        if (c == '/') {
+            if (!current.empty()) {
+                parts.push_back(current);
+            }
+            current.clear();
+        } else {
+            current.push_back(c);
+        }
+    }
+    if (!current.empty()) {
+        parts.push_back(current);
+    }
+    return parts;
+}
+
+Response methodNotAllowed(const std::string& method, const std::string& allow) {
+    Response r = jsonResponse(405, failedBody("Method \"" + method + "\" not allowed."));
+    r.allow = allow;
+    return r;
+}
+
+Response notFound(const std::string& what) { return jsonResponse(404, failedBody(what)); }
+
+std::optional<std::int64_t> pathId(const std::string& text) {
+    if (text.empty() || text.size() > 18 ||
+        !std::all_of(text.begin(), text.end(),
+                     [](unsigned char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+    }
+    return std::stoll(text);
+}
+
+std::set<std::string> fieldSet(std::initializer_list<const char*> names) {
+    std::set<std::string> out;
+    for (const char* n : names) {
+        out.insert(n);
+    }
+    return out;
+}
+
+}  // namespace
+
+Object::Ptr failedBody(const std::string& message) {
+    Object::Ptr body = new Object;
+    body->set("failed", true);
+    body->set("message", message);
+    return body;
+}
+
+std::string toJson(const Var& value) {
+    std::ostringstream out;
+    Poco::JSON::Stringifier::condense(value, out);
+    return out.str();
+}
+
+Response jsonResponse(int status, const Var& value) { return Response{status, toJson(value), {}}; }
+
+std::string contentHash(const Object& row, const std::vector<std::string>& fields) {
+    Object canonical;  // keys sorted: a stable form of the hashed fields
+    for (const auto& f : fields) {
+        canonical.set(f, row.get(f));
+    }
+    std::ostringstream out;
+    canonical.stringify(out);
+    Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+    sha.update(out.str());
+    return Poco::DigestEngine::digestToHex(sha.digest());
+}
+
+std::optional<std::int64_t> asId(const Var& value) {
+    if (value.isEmpty()) {
+        return std::nullopt;
+    }
+    if (value.isInteger()) {
+        return value.convert<Poco::Int64>();
+    }
+    if (value.isString()) {
+        return pathId(value.extract<std::string>());
+    }
+    return std::nullopt;
+}
+
+Object::Ptr Model::Collection::find(std::int64_t id) const {
+    const auto it = rows.find(id);
+    return it == rows.end() ? Object::Ptr() : it->second;
+}
+
+std::int64_t Model::Collection::insert(Ptr row) {
+    const std::int64_t id = next_id++;
+    row->set("id", id);
+    rows.emplace(id, row);
+    return id;
+}
+
+Model::Model(const EmulatorOptions& options)
+    : options_(options), clock_(options.coarse_time), labels_(options.labels) {
+    containers_.name = "container";
+    containers_.fields = fieldSet({"id",
+                                   "version",
+                                   "name",
+                                   "label",
+                                   "description",
+                                   "status",
+                                   "severity",
+                                   "sensitivity",
+                                   "owner",
+                                   "owner_name",
+                                   "role",
+                                   "source_data_identifier",
+                                   "external_id",
+                                   "container_type",
+                                   "tags",
+                                   "custom_fields",
+                                   "data",
+                                   "asset",
+                                   "ingest_app",
+                                   "kill_chain",
+                                   "hash",
+                                   "artifact_count",
+                                   "artifact_update_time",
+                                   "container_update_time",
+                                   "create_time",
+                                   "start_time",
+                                   "end_time",
+                                   "open_time",
+                                   "close_time",
+                                   "due_time",
+                                   "closing_owner",
+                                   "closing_rule_run",
+                                   "current_phase",
+                                   "in_case",
+                                   "tenant",
+                                   "parent_container",
+                                   "node_guid",
+                                   "workflow_name"});
+    artifacts_.name = "artifact";
+    artifacts_.fields = fieldSet({"id",
+                                  "version",
+                                  "name",
+                                  "label",
+                                  "description",
+                                  "type",
+                                  "severity",
+                                  "source_data_identifier",
+                                  "external_id",
+                                  "container",
+                                  "cef",
+                                  "cef_types",
+                                  "data",
+                                  "tags",
+                                  "kill_chain",
+                                  "hash",
+                                  "owner",
+                                  "ingest_app",
+                                  "playbook_run",
+                                  "create_time",
+                                  "update_time",
+                                  "start_time",
+                                  "end_time",
+                                  "in_case",
+                                  "has_note",
+                                  "parent_container",
+                                  "parent_artifact"});
+    notes_.name = "note";
+    notes_.fields =
+        fieldSet({"id", "container", "artifact", "title", "content", "note_type", "note_format",
+                  "author", "create_time", "modified_time", "version", "phase", "task"});
+    comments_.name = "container_comment";
+    comments_.fields = fieldSet({"id", "container", "comment", "user", "time"});
+    playbooks_.name = "playbook";
+    playbooks_.fields =
+        fieldSet({"id", "name", "scm", "active", "passed_validation", "version", "labels", "tags",
+                  "description", "playbook_type", "create_time", "update_time"});
+    runs_.name = "playbook_run";
+    runs_.fields =
+        fieldSet({"id",         "action_exec",   "cancelled",  "container", "effective_user",
+                  "ip_address", "last_artifact", "log_level",  "message",   "misc",
+                  "node_guid",  "owner",         "parent_run", "playbook",  "run_data",
+                  "start_time", "end_time",      "status",     "test_mode", "update_time",
+                  "version",    "num_actions",   "scope"});
+    severities_.name = "severity";
+    severities_.fields = fieldSet({"id", "name", "color", "is_default"});
+    statuses_.name = "container_status";
+    statuses_.fields = fieldSet({"id", "name", "status_type", "is_default"});
+    users_.name = "ph_user";
+    users_.fields = fieldSet({"id", "username", "type", "is_active"});
+    scms_.name = "scm";
+    scms_.fields = fieldSet({"id", "name", "type", "branch", "uri"});
+
+    const std::vector<std::pair<std::string, std::string>> severities = {
+        {"low", "yellow"}, {"medium", "orange"}, {"high", "red"}};
+    for (const auto& [name, color] : severities) {
+        Object::Ptr row = new Object;
+        row->set("name", name);
+        row->set("color", color);
+        row->set("is_default", name == "medium");
+        severities_.insert(row);
+    }
+    const std::vector<std::pair<std::string, std::string>> statuses = {
+        {"new", "new"}, {"open", "in progress"}, {"closed", "closed"}};
+    for (const auto& [name, type] : statuses) {
+        Object::Ptr row = new Object;
+        row->set("name", name);
+        row->set("status_type", type);
+        row->set("is_default", name == "new");
+        statuses_.insert(row);
+    }
+    for (const auto& [name, type] : std::vector<std::pair<std::string, std::string>>{
+             {options.user, "normal"}, {"automation", "automation"}}) {
+        Object::Ptr row = new Object;
+        row->set("username", name);
+        row->set("type", type);
+        row->set("is_active", true);
+        users_.insert(row);
+    }
+    scmId("community");
+    scmId("local");
+    const std::string created = formatTimestamp(wallClockMicros());
+    for (const auto& spec : options.playbooks) {
+        if (spec.outcome != "success" && spec.outcome != "failed") {
+            throw std::invalid_argument("playbook " + spec.repo + "/" + spec.name +
+                                        ": outcome must be success or failed, not '" +
+                                        spec.outcome + "'");
+        }
+        Object::Ptr row = new Object;
+        row->set("name", spec.name);
+        row->set("scm", scmId(spec.repo));
+        row->set("active", true);
+        row->set("passed_validation", true);
+        row->set("version", 1);
+        Array::Ptr labels = new Array;
+        labels->add("*");
+        row->set("labels", labels);
+        row->set("tags", Array::Ptr(new Array));
+        row->set("description", "");
+        row->set("playbook_type", "automation");
+        row->set("create_time", created);
+        row->set("update_time", created);
+        const std::int64_t id = playbooks_.insert(row);
+        run_plans_[id] = RunState{static_cast<Micros>(spec.seconds * 1e6), spec.outcome};
+    }
+    seed(options);
+}
+
+std::int64_t Model::scmId(const std::string& repo) {
+    for (const auto& [id, row] : scms_.rows) {
+        if (row->getValue<std::string>("name") == repo) {
+            return id;
+        }
+    }
+    Object::Ptr row = new Object;
+    row->set("name", repo);
+    row->set("type", "git");
+    row->set("branch", "main");
+    row->set("uri", "");
+    return scms_.insert(row);
+}
+
+void Model::setBaseUrl(const std::string& url) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    base_url_ = url;
+}
+
+void Model::addLabel(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (std::find(labels_.begin(), labels_.end(), name) == labels_.end()) {
+        labels_.push_back(name);
+    }
+}
+
+std::string Model::recordJson(const std::string& type, std::int64_t id) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const Collection* c : {&containers_, &artifacts_, &notes_, &comments_, &playbooks_, &runs_,
+                                &severities_, &statuses_, &users_, &scms_}) {
+        if (c->name == type) {
+            const auto row = c->find(id);
+            return row.isNull() ? std::string() : toJson(row);
+        }
+    }
+    return {};
+}
+
+std::size_t Model::count(const std::string& type) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const Collection* c : {&containers_, &artifacts_, &notes_, &comments_, &playbooks_, &runs_,
+                                &severities_, &statuses_, &users_, &scms_}) {
+        if (c->name == type) {
+            return c->rows.size();
+        }
+    }
+    return 0;
+}
+
+Response Model::handle(const Request& request) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    settleRuns(wallClockMicros());
+    try {
+        return route(request);
+    } catch (const ApiError& e) {
+        Object::Ptr body = failedBody(e.what());
+        if (!e.extraKey().empty()) {
+            body->set(e.extraKey(), e.extraId());
+        }
+        return jsonResponse(e.status(), body);
+    } catch (const Poco::Exception& e) {
+        return jsonResponse(400, failedBody("Bad request: " + e.displayText()));
+    }
+}
+
+Object::Ptr Model::related(const std::string& field, const Var& id) const {
+    const auto key = asId(id);
+    if (!key) {
+        return {};
+    }
+    if (field == "container" || field == "parent_container") {
+        return containers_.find(*key);
+    }
+    if (field == "artifact" || field == "parent_artifact") {
+        return artifacts_.find(*key);
+    }
+    if (field == "playbook") {
+        return playbooks_.find(*key);
+    }
+    if (field == "playbook_run") {
+        return runs_.find(*key);
+    }
+    if (field == "scm") {
+        return scms_.find(*key);
+    }
+    if (field == "owner" || field == "author" || field == "user" || field == "effective_user" ||
+        field == "closing_owner") {
+        return users_.find(*key);
+    }
+    return {};
+}
+
+Response Model::list(const Collection& collection, const QueryParams& params,
+                     const std::set<std::int64_t>* candidates,
+                     const std::function<bool(const Object&)>& base) const {
+    const ListQuery query = parseListQuery(params, collection.fields);
+    const RelationResolver resolve = [this](const std::string& field, const Var& id) {
+        return related(field, id);
+    };
+
+    // Start at the lowest id an `id__gt/gte` filter allows (the incremental-read pattern).
+    std::int64_t first_id = 0;
+    for (const auto& f : query.filters) {
+        if (!f.exclude && f.path.size() == 1 && f.path[0] == "id" &&
+            (f.lookup == "gt" || f.lookup == "gte")) {
+            if (const auto v = asId(f.value)) {
+                first_id = std::max(first_id, *v + (f.lookup == "gt" ? 1 : 0));
+            }
+        }
+    }
+    // Artifacts of one container: walk that container's index instead of every artifact.
+    std::set<std::int64_t> indexed;
+    if (candidates == nullptr && &collection == &artifacts_) {
+        for (const auto& f : query.filters) {
+            if (!f.exclude && f.path.size() == 1 && f.path[0] == "container" &&
+                f.lookup == "exact") {
+                if (const auto cid = asId(f.value)) {
+                    const auto it = container_artifacts_.find(*cid);
+                    if (it != container_artifacts_.end()) {
+                        indexed = it->second;
+                    }
+                    candidates = &indexed;
+                    break;
+                }
+            }
+        }
+    }
+
+    std::vector<const Object*> hits;
+    auto consider = [&](const Object& row) {
+        if ((!base || base(row)) && matchesAll(row, query.filters, resolve)) {
+            hits.push_back(&row);
+        }
+    };
+    if (candidates != nullptr) {
+        for (auto it = candidates->lower_bound(first_id); it != candidates->end(); ++it) {
+            if (const auto row = collection.find(*it); !row.isNull()) {
+                consider(*row);
+            }
+        }
+    } else {
+        for (auto it = collection.rows.lower_bound(first_id); it != collection.rows.end(); ++it) {
+            consider(*it->second);
+        }
+    }
+
+    if (!query.sort_path.empty()) {
+        std::vector<std::pair<Var, const Object*>> keyed;
+        keyed.reserve(hits.size());
+        for (const Object* row : hits) {
+            keyed.emplace_back(valueAt(*row, query.sort_path, resolve), row);
+        }
+        std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+            int c = compareForSort(a.first, b.first);
+            if (c == 0) {
+                const auto ia = a.second->template getValue<Poco::Int64>("id");
+                const auto ib = b.second->template getValue<Poco::Int64>("id");
+                c = ia < ib ? -1 : (ia > ib ? 1 : 0);
+            }
+            return query.descending ? c > 0 : c < 0;
+        });
+        for (std::size_t i = 0; i < keyed.size(); ++i) {
+            hits[i] = keyed[i].second;
+        }
+    } else if (query.descending) {
+        std::reverse(hits.begin(), hits.end());
+    }
+
+    const std::size_t total = hits.size();
+    const std::size_t size = query.page_size == 0 ? total : query.page_size;
+    const std::size_t pages = size == 0 ? 0 : (total + size - 1) / size;
+    if (query.page > 0 && query.page >= pages) {
+        throw ApiError(404, "Invalid page: That page contains no results");
+    }
+    const std::size_t begin = std::min(total, query.page * size);
+    const std::size_t end = std::min(total, begin + size);
+
+    std::ostringstream out;
+    out << "{\"count\": " << total << ", \"num_pages\": " << pages << ", \"data\": [";
+    for (std::size_t i = begin; i < end; ++i) {
+        if (i != begin) {
+            out << ", ";
+        }
+        hits[i]->stringify(out);
+    }
+    out << "]}";
+    return Response{200, out.str(), {}};
+}
+
+Response Model::route(const Request& request) {
+    const std::vector<std::string> parts = splitPath(request.path);
+    if (parts.size() < 2 || parts[0] != "rest") {
+        return notFound("Unknown resource: " + request.path);
+    }
+    const std::string& type = parts[1];
+    const std::string& method = request.method;
+    if (type == "version" || type == "system_info" || type == "container_options") {
+        if (parts.size() != 2) {
+            return notFound("Unknown resource: " + request.path);
+        }
+        if (method != "GET") {
+            return methodNotAllowed(method, "GET");
+        }
+        if (type == "container_options") {
+            return containerOptions();
+        }
+        Object::Ptr body = new Object;
+        if (type == "version") {
+            body->set("version", "6.4.1.361");
+        } else {
+            body->set("base_url", base_url_);
+            body->set("time_zone", "UTC");
+        }
+        return jsonResponse(200, body);
+    }
+    if (type == "system_settings") {
+        if (parts.size() != 3 || parts[2] != "events") {
+            return notFound("Unknown resource: " + request.path);
+        }
+        if (method != "POST") {
+            return methodNotAllowed(method, "POST");
+        }
+        return systemSettings(request);
+    }
+    if (type == "container") {
+        return routeContainer(request, parts);
+    }
+    for (Collection* c : {&artifacts_, &notes_, &comments_, &playbooks_, &runs_, &severities_,
+                          &statuses_, &users_, &scms_}) {
+        if (c->name == type) {
+            return routeSimple(*c, request, parts);
+        }
+    }
+    return notFound("Unknown resource: " + request.path);
+}
+
+Response Model::routeSimple(Collection& collection, const Request& request,
+                            const std::vector<std::string>& parts) {
+    const std::string& method = request.method;
+    const bool writable_list = &collection == &artifacts_ || &collection == &notes_ ||
+                               &collection == &comments_ || &collection == &runs_ ||
+                               &collection == &severities_ || &collection == &statuses_;
+    if (parts.size() == 2) {
+        if (method == "GET") {
+            return list(collection, request.query);
+        }
+        if (method != "POST" || !writable_list) {
+            return methodNotAllowed(method, writable_list ? "GET, POST" : "GET");
+        }
+        if (&collection == &artifacts_) {
+            return postArtifacts(request);
+        }
+        if (&collection == &notes_) {
+            return postNote(request, 0);
+        }
+        if (&collection == &comments_) {
+            return postComment(request);
+        }
+        if (&collection == &runs_) {
+            return postRun(request);
+        }
+        return postVocabulary(collection, request);
+    }
+    const auto id = pathId(parts[2]);
+    if (!id || parts.size() > 3) {
+        return notFound("Unknown resource: " + request.path);
+    }
+    const auto row = collection.find(*id);
+    // Which methods each single record takes: comments and playbooks can't be changed here.
+    std::string allow = "GET";
+    if (&collection == &artifacts_ || &collection == &notes_) {
+        allow = "GET, POST, DELETE";
+    } else if (&collection == &runs_) {
+        allow = "GET, POST";
+    }
+    if (allow.find(method) == std::string::npos || method.empty()) {
+        return methodNotAllowed(method, allow);
+    }
+    if (row.isNull()) {
+        return notFound("Invalid " + collection.name + " id: " + std::to_string(*id) +
+                        " (no such record)");
+    }
+    if (method == "GET") {
+        return jsonResponse(200, row);
+    }
+    if (method == "DELETE") {
+        if (!request.user_auth) {
+            return jsonResponse(403, failedBody("Deleting records requires a user account; "
+                                                "automation tokens cannot delete"));
+        }
+        if (&collection == &artifacts_) {
+            deleteArtifact(*id);
+        } else {
+            collection.rows.erase(*id);
+        }
+        Object::Ptr body = new Object;
+        body->set("success", true);
+        body->set("id", std::to_string(*id));
+        return jsonResponse(200, body);
+    }
+    if (&collection == &artifacts_) {
+        Var parsed;
+        try {
+            parsed = Poco::JSON::Parser().parse(request.body);
+        } catch (const Poco::Exception& e) {
+            throw ApiError(400, "Malformed JSON body: " + e.displayText());
+        }
+        if (parsed.type() != typeid(Object::Ptr)) {
+            throw ApiError(400, "Expected a JSON object");
+        }
+        return jsonResponse(200, updateArtifact(*id, parsed.extract<Object::Ptr>()));
+    }
+    if (&collection == &notes_) {
+        return postNote(request, *id);
+    }
+    return cancelRun(*id, request.body);
+}
+
+Response Model::routeContainer(const Request& request, const std::vector<std::string>& parts) {
+    const std::string& method = request.method;
+    if (parts.size() == 2) {
+        if (method == "GET") {
+            return list(containers_, request.query);
+        }
+        if (method == "POST") {
+            return postContainers(request);
+        }
+        return methodNotAllowed(method, "GET, POST");
+    }
+    const auto id = pathId(parts[2]);
+    if (!id || parts.size() > 4) {
+        return notFound("Unknown resource: " + request.path);
+    }
+    if (parts.size() == 4) {
+        const std::string& detail = parts[3];
+        const Collection* sub = nullptr;
+        if (detail == "artifacts") {
+            sub = &artifacts_;
+        } else if (detail == "notes") {
+            sub = &notes_;
+        } else if (detail == "comments") {
+            sub = &comments_;
+        } else if (detail == "playbook_runs") {
+            sub = &runs_;
+        } else {
+            return notFound("Unknown resource: " + request.path);
+        }
+        if (method != "GET") {
+            return methodNotAllowed(method, "GET");
+        }
+        if (containers_.find(*id).isNull()) {
+            return notFound("Invalid container id: " + std::to_string(*id) + " (no such record)");
+        }
+        if (sub == &artifacts_) {
+            static const std::set<std::int64_t> kNone;
+            const auto it = container_artifacts_.find(*id);
+            return list(artifacts_, request.query,
+                        it == container_artifacts_.end() ? &kNone : &it->second);
+        }
+        const std::int64_t cid = *id;
+        return list(*sub, request.query, nullptr, [cid](const Object& row) {
+            return row.getValue<Poco::Int64>("container") == cid;
+        });
+    }
+    if (method != "GET" && method != "POST" && method != "DELETE") {
+        return methodNotAllowed(method, "GET, POST, DELETE");
+    }
+    const auto row = containers_.find(*id);
+    if (row.isNull()) {
+        return notFound("Invalid container id: " + std::to_string(*id) + " (no such record)");
+    }
+    if (method == "GET") {
+        return jsonResponse(200, row);
+    }
+    if (method == "DELETE") {
+        if (!request.user_auth) {
+            return jsonResponse(403, failedBody("Deleting records requires a user account; "
+                                                "automation tokens cannot delete"));
+        }
+        deleteContainer(*id);
+        Object::Ptr body = new Object;
+        body->set("success", true);
+        body->set("id", std::to_string(*id));
+        return jsonResponse(200, body);
+    }
+    Var parsed;
+    try {
+        parsed = Poco::JSON::Parser().parse(request.body);
+    } catch (const Poco::Exception& e) {
+        throw ApiError(400, "Malformed JSON body: " + e.displayText());
+    }
+    if (parsed.type() != typeid(Object::Ptr)) {
+        throw ApiError(400, "Expected a JSON object");
+    }
+    return jsonResponse(200,
+                        updateContainer(*id, parsed.extract<Object::Ptr>(), request.user_auth));
+}
+
+std::string Model::vocabularyName(const Collection& collection, const Var& value,
+                                  const std::string& what) const {
+    if (!value.isString()) {
+        throw ApiError(400, "Invalid " + what + ": '" +
+                                std::string(value.isInteger() ? "int" : "non-string") +
+                                "' object has no attribute 'lower'");
+    }
+    std::string name = value.extract<std::string>();
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (const auto& [id, row] : collection.rows) {
+        if (row->getValue<std::string>("name") == name) {
+            return name;
+        }
+    }
+    throw ApiError(400,
+                   what + " \"" + value.extract<std::string>() + "\" is not a known " + what + ".");
+}
+
+std::int64_t Model::requireContainer(const Var& value, const std::string& key) const {
+    if (value.isEmpty()) {
+        throw ApiError(400, "Missing required field '" + key + "'");
+    }
+    const auto id = asId(value);
+    if (!id || containers_.find(*id).isNull()) {
+        throw ApiError(400, "Invalid " + key + ": " + value.toString() + " (no such container)");
+    }
+    return *id;
+}
+
+}  // namespace soar::emulator

@@ -1,0 +1,141 @@
+#pragma once
+
+/// The emulated SOAR instance: every collection in memory plus the REST semantics of
+/// shared/soar-api.md (validation, dedup, paging, filters, playbook runs). Model knows
+/// nothing of HTTP: it takes an already-authenticated Request and returns a Response.
+/// Thread-safe: one mutex guards all data; each request runs under it from start to end,
+/// so a request sees and leaves consistent data.
+
+#include "Clock.h"
+#include "Query.h"
+#include "soar/emulator/Emulator.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace soar::emulator {
+
+struct Request {
+    std::string method;
+    std::string path;
+    QueryParams query;
+    std::string body;
+    bool user_auth = false;  ///< basic auth as the configured user (not the token)
+};
+
+struct Response {
+    int status = 200;
+    std::string body;
+    std::string allow;  ///< set on 405: the methods the resource accepts
+};
+
+class Model {
+public:
+    explicit Model(const EmulatorOptions& options);
+    Model(const Model&) = delete;
+    Model& operator=(const Model&) = delete;
+
+    Response handle(const Request& request);
+
+    void setBaseUrl(const std::string& url);
+    void addLabel(const std::string& name);
+    [[nodiscard]] std::string recordJson(const std::string& type, std::int64_t id) const;
+    [[nodiscard]] std::size_t count(const std::string& type) const;
+
+private:
+    using Ptr = Poco::JSON::Object::Ptr;
+    struct Collection {
+        std::string name;
+        std::set<std::string> fields;
+        std::map<std::int64_t, Ptr> rows;
+        std::int64_t next_id = 1;
+        Ptr find(std::int64_t id) const;
+        std::int64_t insert(Ptr row);
+    };
+    struct RunState {
+        Micros deadline = 0;
+        std::string outcome;
+    };
+
+    Response route(const Request& request);
+    Response routeContainer(const Request& request, const std::vector<std::string>& parts);
+    Response routeSimple(Collection& collection, const Request& request,
+                         const std::vector<std::string>& parts);
+
+    Response list(const Collection& collection, const QueryParams& params,
+                  const std::set<std::int64_t>* candidates = nullptr,
+                  const std::function<bool(const Poco::JSON::Object&)>& base = {}) const;
+    Poco::JSON::Object::Ptr related(const std::string& field, const Poco::Dynamic::Var& id) const;
+
+    // Containers (ModelContainers.cpp)
+    Ptr createContainer(const Ptr& in, bool user);
+    Ptr updateContainer(std::int64_t id, const Ptr& in, bool user);
+    void deleteContainer(std::int64_t id);
+    void applyContainerFields(Ptr row, const Ptr& in, bool creating, bool user);
+    Response postContainers(const Request& request);
+
+    // Artifacts (ModelArtifacts.cpp)
+    Ptr createArtifact(const Ptr& in, std::int64_t forced_container);
+    Ptr updateArtifact(std::int64_t id, const Ptr& in);
+    void deleteArtifact(std::int64_t id);
+    Response postArtifacts(const Request& request);
+    void touchArtifacts(std::int64_t container_id, Micros t);
+
+    // Notes, comments, labels, vocabularies, playbooks (ModelOther.cpp)
+    Response postNote(const Request& request, std::int64_t id);
+    Response postComment(const Request& request);
+    Response postRun(const Request& request);
+    Response cancelRun(std::int64_t id, const std::string& body);
+    Response systemSettings(const Request& request);
+    Response postVocabulary(Collection& collection, const Request& request);
+    Response containerOptions() const;
+    void settleRuns(Micros now);
+    std::int64_t findPlaybook(const Poco::Dynamic::Var& ref) const;
+    std::int64_t scmId(const std::string& repo);
+
+    // Seeded data (ModelSeed.cpp)
+    void seed(const EmulatorOptions& options);
+
+    // Validation helpers
+    std::string vocabularyName(const Collection& collection, const Poco::Dynamic::Var& value,
+                               const std::string& what) const;
+    std::int64_t requireContainer(const Poco::Dynamic::Var& value, const std::string& key) const;
+
+    mutable std::mutex mutex_;
+    EmulatorOptions options_;
+    Clock clock_;
+    std::string base_url_;
+    std::vector<std::string> labels_;
+    Collection containers_, artifacts_, notes_, comments_, playbooks_, runs_, severities_,
+        statuses_, users_, scms_;
+    std::unordered_map<std::string, std::int64_t> sdi_index_;
+    std::unordered_map<std::int64_t, std::set<std::int64_t>> container_artifacts_;
+    std::unordered_map<std::int64_t, std::map<std::string, std::int64_t>> artifact_hashes_;
+    std::map<std::int64_t, RunState> running_;
+    std::map<std::int64_t, RunState> run_plans_;
+};
+
+/// JSON helpers shared by the model's files.
+Poco::JSON::Object::Ptr failedBody(const std::string& message);
+std::string toJson(const Poco::Dynamic::Var& value);
+Response jsonResponse(int status, const Poco::Dynamic::Var& value);
+/// SHA-256 (hex) of the canonical JSON of the given fields of `row`.
+std::string contentHash(const Poco::JSON::Object& row, const std::vector<std::string>& fields);
+/// Tags as a list of strings (a single string is accepted); throws ApiError(400).
+Poco::JSON::Array::Ptr tagList(const Poco::Dynamic::Var& value);
+/// A JSON object field (null = {}); throws ApiError(400) otherwise.
+Poco::JSON::Object::Ptr objectField(const Poco::Dynamic::Var& value, const std::string& key);
+/// An integer from a JSON int or a decimal string; nullopt otherwise.
+std::optional<std::int64_t> asId(const Poco::Dynamic::Var& value);
+
+}  // namespace soar::emulator
