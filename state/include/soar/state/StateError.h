@@ -1,8 +1,13 @@
 #pragma once
 
-/// The one exception type the state store throws. SQLite's own exceptions never leave
-/// `soar_state`: they are translated here, with the file path and what was being done,
-/// so that a sysadmin can act on the message.
+/// The one exception type the state store throws.
+///
+/// SQLite's own exceptions never leave `soar_state`: they are translated at the seam, with the
+/// file path and what the store was doing, so a sysadmin can act on the message. `kind()` lets
+/// callers sort the failure the way design §5 asks: `Busy` is transient (retry the pass later),
+/// `Corrupt`, `TooNew` and `Unwritable` stop the daemon with a message.
+///
+/// Thread safety: a value type; copies are independent.
 
 #include <stdexcept>
 #include <string>
@@ -12,20 +17,29 @@ namespace soar::state {
 class StateError : public std::runtime_error {
 public:
     enum class Kind {
-        /// The file cannot be created, opened or written (permissions, missing disk).
+        /// The file cannot be created, opened or written (permissions, missing disk, read-only
+        /// store asked to write).
         Unwritable,
-        /// The file exists but is not a SQLite database, or is damaged.
+        /// A read-only open (the `status` command) found no state file.
+        Missing,
+        /// The file exists but is not a soar-sync state database, or it is damaged.
         Corrupt,
         /// The file was written by a newer soar-sync whose schema this binary does not know.
         TooNew,
-        /// The database is locked by another writer for longer than the busy timeout.
+        /// A read-only open found a file from an older soar-sync that needs migrating first.
+        TooOld,
+        /// The database stayed locked by another writer for longer than the busy timeout.
         Busy,
+        /// A write broke a rule of the schema (e.g. an artifact mapping for an unmapped
+        /// container): a bug in the caller, not in the file.
+        Constraint,
         /// Anything else SQLite reports.
         Other,
     };
 
     StateError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
 
+    /// What went wrong, for callers that treat some failures (e.g. `Busy`) as transient.
     [[nodiscard]] Kind kind() const noexcept { return kind_; }
 
 private:

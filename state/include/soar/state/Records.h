@@ -1,0 +1,229 @@
+#pragma once
+
+/// The plain value types the state store reads and writes.
+///
+/// Everything soar-sync remembers is kept per (route, target) — `RouteTarget` — so that one
+/// failing target never holds back another (design §5). Timestamps are the source's own text
+/// (ISO 8601 as SOAR wrote it): the store never parses or reformats them, so a cursor fed back
+/// into a `_filter_<field>__gt` filter matches exactly what the source compares against. Times
+/// the store records itself (pass start, dead-letter first seen, ...) are supplied by the caller
+/// so that tests can drive them from a manual clock.
+///
+/// Thread safety: value types with no shared state. Ownership: plain values, copy freely.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace soar::state {
+
+/// Identifies one (route, target) pair: a route name and a target instance name from the config.
+struct RouteTarget {
+    std::string route;
+    std::string target;
+
+    friend bool operator==(const RouteTarget& a, const RouteTarget& b) {
+        return a.route == b.route && a.target == b.target;
+    }
+    friend bool operator!=(const RouteTarget& a, const RouteTarget& b) { return !(a == b); }
+    friend bool operator<(const RouteTarget& a, const RouteTarget& b) {
+        return a.route != b.route ? a.route < b.route : a.target < b.target;
+    }
+};
+
+/// One change stream of a (route, target) (design §5, "Finding what changed"). Stored by name,
+/// so adding a stream needs no schema change.
+enum class Stream {
+    /// New containers, walked by `create_time`.
+    ContainersCreated,
+    /// Edited containers, walked by `container_update_time`.
+    ContainersUpdated,
+    /// Changed artifacts, walked by the artifact's `update_time`.
+    Artifacts,
+    /// Notes and comments (issue 10).
+    Notes,
+};
+
+/// The stored name: `containers_created`, `containers_updated`, `artifacts`, `notes`.
+[[nodiscard]] std::string_view toString(Stream stream);
+/// The stream with that stored name, or nothing for a name this binary does not know.
+[[nodiscard]] std::optional<Stream> parseStream(std::string_view name);
+
+/// Where a stream's keyset walk resumes: past (`timestamp`, `last_id`).
+struct Cursor {
+    Stream stream = Stream::ContainersCreated;
+    /// The timestamp exactly as the source wrote it.
+    std::string timestamp;
+    /// The highest id already handled within `timestamp` (the keyset for a group of equal
+    /// timestamps larger than one page).
+    std::int64_t last_id = 0;
+
+    friend bool operator==(const Cursor& a, const Cursor& b) {
+        return a.stream == b.stream && a.timestamp == b.timestamp && a.last_id == b.last_id;
+    }
+};
+
+/// A source container and its copy on the target.
+struct ContainerMapping {
+    std::int64_t source_id = 0;
+    std::int64_t target_id = 0;
+    /// Hash of the fields soar-sync writes; unchanged hash = nothing to resend.
+    std::string content_hash;
+    /// The source's change timestamps when the copy was written (null when the source had none,
+    /// e.g. a never-edited container's `container_update_time`).
+    std::optional<std::string> create_time;
+    std::optional<std::string> container_update_time;
+    std::optional<std::string> artifact_update_time;
+
+    friend bool operator==(const ContainerMapping& a, const ContainerMapping& b) {
+        return a.source_id == b.source_id && a.target_id == b.target_id &&
+               a.content_hash == b.content_hash && a.create_time == b.create_time &&
+               a.container_update_time == b.container_update_time &&
+               a.artifact_update_time == b.artifact_update_time;
+    }
+};
+
+/// A source artifact and its copy on the target. Its container must be mapped (the schema
+/// enforces it), and deleting the container's mapping deletes its artifacts' mappings.
+struct ArtifactMapping {
+    std::int64_t source_id = 0;
+    std::int64_t target_id = 0;
+    std::int64_t source_container_id = 0;
+    std::string content_hash;
+    std::optional<std::string> update_time;
+
+    friend bool operator==(const ArtifactMapping& a, const ArtifactMapping& b) {
+        return a.source_id == b.source_id && a.target_id == b.target_id &&
+               a.source_container_id == b.source_container_id && a.content_hash == b.content_hash &&
+               a.update_time == b.update_time;
+    }
+};
+
+/// How many mappings a (route, target) holds.
+struct MappingCounts {
+    std::int64_t containers = 0;
+    std::int64_t artifacts = 0;
+};
+
+/// What one pass over a (route, target) did.
+struct PassCounts {
+    std::int64_t containers_created = 0;
+    std::int64_t containers_updated = 0;
+    std::int64_t containers_unchanged = 0;
+    std::int64_t artifacts_created = 0;
+    std::int64_t artifacts_updated = 0;
+    std::int64_t artifacts_unchanged = 0;
+    std::int64_t errors = 0;
+};
+
+/// One finished pass.
+struct PassRecord {
+    std::string started_at;
+    std::string finished_at;
+    /// The engine's word for how it ended, e.g. `ok`, `errors`, `failed`, `cancelled`.
+    std::string outcome;
+    PassCounts counts;
+};
+
+/// Whether a (route, target) is failing, and the last error it reported.
+struct TargetHealth {
+    std::optional<std::string> last_error;
+    std::optional<std::string> last_error_at;
+    /// Set by the first failure after a healthy spell, cleared by `Store::markHealthy`.
+    std::optional<std::string> failing_since;
+};
+
+/// Why a playbook run was triggered.
+enum class TriggerKind { Create, Update };
+[[nodiscard]] std::string_view toString(TriggerKind kind);
+
+/// Where a playbook run stands. `Intent` is stored before the request is sent, so a crash
+/// between the two is seen at restart and the target is checked before triggering again.
+enum class RunStatus { Intent, Running, Success, Failed, Cancelled, TimedOut };
+[[nodiscard]] std::string_view toString(RunStatus status);
+/// Success, failed, cancelled and timed out are final; intent and running are pending.
+[[nodiscard]] bool isTerminal(RunStatus status);
+
+/// A playbook run on the target, from intent to outcome.
+struct PlaybookRun {
+    /// Assigned by the store; 0 before the intent is recorded.
+    std::int64_t id = 0;
+    RouteTarget key;
+    /// Unique per (route, target): the same trigger is recorded (and run) once. For example
+    /// `create:<source id>` or `update:<source id>:<container_update_time>`.
+    std::string trigger_key;
+    std::int64_t source_container_id = 0;
+    std::int64_t target_container_id = 0;
+    /// `repo/name` or the numeric id, as configured.
+    std::string playbook;
+    TriggerKind trigger = TriggerKind::Create;
+    /// The target's run id, once the target answered.
+    std::optional<std::int64_t> run_id;
+    RunStatus status = RunStatus::Intent;
+    std::string message;
+    std::string created_at;
+    std::string updated_at;
+};
+
+/// The answer to `Store::recordPlaybookIntent`.
+struct RecordedIntent {
+    /// The stored run: the new intent, or the one recorded earlier for the same trigger.
+    PlaybookRun run;
+    /// False when the trigger was already recorded: do not trigger it again blindly.
+    bool created = false;
+};
+
+/// What kind of source record a dead letter is about.
+enum class RecordKind { Container, Artifact, Note, Comment, Playbook };
+[[nodiscard]] std::string_view toString(RecordKind kind);
+
+/// Names one dead letter within a (route, target).
+struct DeadLetterRef {
+    RecordKind kind = RecordKind::Container;
+    std::int64_t source_id = 0;
+};
+
+/// A source record the target refused; `retry-dead` re-drives it.
+struct DeadLetter {
+    RouteTarget key;
+    RecordKind kind = RecordKind::Container;
+    std::int64_t source_id = 0;
+    /// The target's own message, for the operator.
+    std::string message;
+    std::int64_t attempts = 0;
+    std::string first_seen;
+    std::string last_seen;
+};
+
+/// Everything one replayed container changes in the store, committed all or nothing after the
+/// target accepted the writes (design §5, "write, then commit"). Any part may be empty: an
+/// artifact-only change has no container, a drained page of unchanged records only moves a
+/// cursor.
+struct UnitOfWork {
+    RouteTarget key;
+    /// Upserted, in order, before the artifacts (so an artifact may name a container mapped in
+    /// the same unit).
+    std::vector<ContainerMapping> containers;
+    /// Upserted; each one's container must be mapped already or in this unit.
+    std::vector<ArtifactMapping> artifacts;
+    /// Cursor advances, stored as given (the store does not compare them).
+    std::vector<Cursor> cursors;
+    /// Dead letters resolved by this unit's writes.
+    std::vector<DeadLetterRef> resolved_dead_letters;
+};
+
+/// All the store knows about one (route, target), read in one snapshot (for `status`).
+struct TargetStatus {
+    RouteTarget key;
+    std::vector<Cursor> cursors;
+    std::optional<PassRecord> last_pass;
+    TargetHealth health;
+    MappingCounts mappings;
+    std::int64_t dead_letters = 0;
+    std::map<RunStatus, std::int64_t> playbook_runs;
+};
+
+}  // namespace soar::state

@@ -1,0 +1,171 @@
+#pragma once
+
+/// `Store` on one SQLite file (design §4 `[state] path`).
+///
+/// The file runs in WAL mode with `synchronous = NORMAL`: a committed transaction survives the
+/// process being killed at any moment (SIGKILL), and at worst the last transaction before an
+/// OS crash or power loss is lost, which only causes an idempotent replay (design §5).
+///
+/// Concurrency, in one process: one write connection behind a mutex, so writes from any thread
+/// serialise; reads use a pool of separate read-only connections, one per concurrent reader,
+/// so lookups neither wait for a write in progress nor block it (WAL snapshots). Every
+/// connection caches its prepared statements.
+///
+/// Concurrency, across processes (the daemon plus `status`, or plus a `resync`): every write
+/// transaction starts with `BEGIN IMMEDIATE`, taking the file's write lock up front, so two
+/// writers never both hold a read snapshot and then deadlock upgrading it; a writer that finds
+/// the lock taken waits up to `busy_timeout` (SQLite's busy handler) and only then fails with
+/// `StateError::Kind::Busy`. Transactions are a few milliseconds, so a `resync` and the daemon
+/// interleave. Readers never wait for writers and never see half a transaction.
+///
+/// Thread safety: all methods may be called from any number of threads at once.
+/// Ownership: `open` returns the only handle; destroying it closes every connection. Do not
+/// keep a store across `fork()`; open a new one in the child.
+
+#include "soar/state/StateError.h"
+#include "soar/state/Store.h"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace soar::state {
+
+class Connection;
+
+/// How to open the state file (from `[state]` in the config).
+struct StateOptions {
+    /// The state file; ":memory:" for a private in-memory database (tests; no WAL, one
+    /// connection).
+    std::string path;
+    /// How long a write waits for another process's write lock before `StateError::Busy`.
+    std::chrono::milliseconds busy_timeout{10'000};
+    /// Open read-only (the `status` command): never creates, migrates or writes; writes throw
+    /// `StateError::Kind::Unwritable`.
+    bool read_only = false;
+    /// Run `PRAGMA quick_check` when opening, so a damaged file is refused at start rather than
+    /// at the first read of a damaged page. Costs a read of the whole file.
+    bool quick_check = true;
+};
+
+class SqliteStore final : public Store {
+public:
+    /// The schema version this binary writes; files at a higher version are refused.
+    static constexpr int kSchemaVersion = 1;
+
+    /// Opens (creating it and its folders when missing) and migrates the state file. Throws
+    /// `StateError` naming the path: `Unwritable` when it cannot be created or written,
+    /// `Corrupt` when it is not a soar-sync database or is damaged, `TooNew` when a newer
+    /// soar-sync wrote it. A refused file is never written to.
+    [[nodiscard]] static std::unique_ptr<SqliteStore> open(const StateOptions& options);
+
+    /// Creates or migrates the file to exactly `version` (0 = an empty file with no schema) and
+    /// closes it: for upgrade tests and tooling, never for the daemon.
+    static void migrateFileTo(const StateOptions& options, int version);
+
+    ~SqliteStore() override;
+    SqliteStore(const SqliteStore&) = delete;
+    SqliteStore& operator=(const SqliteStore&) = delete;
+
+    /// The path it was opened with.
+    [[nodiscard]] const std::string& path() const { return options_.path; }
+    /// The schema version of the open file.
+    [[nodiscard]] int schemaVersion() const;
+    /// Runs `PRAGMA integrity_check`: "ok", or SQLite's list of problems (for `check`).
+    [[nodiscard]] std::string integrityCheck() const;
+
+    [[nodiscard]] std::optional<Cursor> cursor(const RouteTarget& key,
+                                               Stream stream) const override;
+    [[nodiscard]] std::vector<Cursor> cursors(const RouteTarget& key) const override;
+    void setCursor(const RouteTarget& key, const Cursor& cursor) override;
+    void clearCursors(const RouteTarget& key) override;
+
+    [[nodiscard]] std::optional<ContainerMapping> containerMapping(
+        const RouteTarget& key, std::int64_t source_container_id) const override;
+    [[nodiscard]] std::optional<ArtifactMapping> artifactMapping(
+        const RouteTarget& key, std::int64_t source_artifact_id) const override;
+    [[nodiscard]] std::vector<ArtifactMapping> artifactMappingsOf(
+        const RouteTarget& key, std::int64_t source_container_id) const override;
+    [[nodiscard]] std::vector<ContainerMapping> containerMappings(const RouteTarget& key,
+                                                                  std::int64_t after_source_id,
+                                                                  std::size_t limit) const override;
+    [[nodiscard]] MappingCounts mappingCounts(const RouteTarget& key) const override;
+    bool deleteContainerMapping(const RouteTarget& key, std::int64_t source_container_id) override;
+    bool deleteArtifactMapping(const RouteTarget& key, std::int64_t source_artifact_id) override;
+    std::int64_t deleteMappings(const RouteTarget& key) override;
+
+    void commit(const UnitOfWork& unit) override;
+
+    void recordPass(const RouteTarget& key, const PassRecord& pass) override;
+    [[nodiscard]] std::optional<PassRecord> lastPass(const RouteTarget& key) const override;
+    [[nodiscard]] std::vector<PassRecord> recentPasses(const RouteTarget& key,
+                                                       std::size_t limit) const override;
+    void markFailing(const RouteTarget& key, const std::string& message,
+                     const std::string& at) override;
+    void markHealthy(const RouteTarget& key) override;
+    [[nodiscard]] TargetHealth health(const RouteTarget& key) const override;
+
+    [[nodiscard]] RecordedIntent recordPlaybookIntent(const PlaybookRun& run) override;
+    bool updatePlaybookRun(std::int64_t id, RunStatus status, std::optional<std::int64_t> run_id,
+                           const std::string& message, const std::string& at) override;
+    [[nodiscard]] std::optional<PlaybookRun> playbookRun(
+        const RouteTarget& key, const std::string& trigger_key) const override;
+    [[nodiscard]] std::vector<PlaybookRun> pendingPlaybookRuns(
+        const RouteTarget& key) const override;
+    [[nodiscard]] std::map<RunStatus, std::int64_t> playbookRunCounts(
+        const RouteTarget& key) const override;
+
+    std::int64_t recordDeadLetter(const RouteTarget& key, const DeadLetterRef& ref,
+                                  const std::string& message, const std::string& at) override;
+    [[nodiscard]] std::vector<DeadLetter> deadLetters(const RouteTarget& key) const override;
+    [[nodiscard]] std::int64_t deadLetterCount(const RouteTarget& key) const override;
+    bool clearDeadLetter(const RouteTarget& key, const DeadLetterRef& ref) override;
+
+    [[nodiscard]] std::vector<RouteTarget> targets() const override;
+    [[nodiscard]] TargetStatus status(const RouteTarget& key) const override;
+
+private:
+    class ReaderLease;
+
+    SqliteStore(StateOptions options, std::unique_ptr<Connection> writer);
+
+    /// Runs `fn(Connection&)` on a read connection (the writer, under its mutex, for
+    /// ":memory:"), translating SQLite errors into `StateError` naming `what`.
+    template <class Fn>
+    auto read(const char* what, Fn&& fn) const;
+    /// Runs `fn(Connection&, target_ref)` in one `BEGIN IMMEDIATE` transaction on the write
+    /// connection, creating the (route, target) row first when needed.
+    template <class Fn>
+    auto write(const char* what, const RouteTarget& key, Fn&& fn);
+    /// Like `write`, for writes not tied to one (route, target).
+    template <class Fn>
+    auto writeTxn(const char* what, Fn&& fn);
+    /// The row id of a (route, target), creating it when missing (in its own transaction, so
+    /// the cached id never names a row a rollback removed).
+    std::int64_t ensureTargetRef(const RouteTarget& key);
+    /// The row id of a (route, target), or nothing when the store never saw it.
+    std::optional<std::int64_t> findTargetRef(Connection& conn, const RouteTarget& key) const;
+    std::unique_ptr<Connection> openReader() const;
+
+    StateOptions options_;
+    bool in_memory_;
+
+    /// Serialises writes on `writer_` (and, for ":memory:", reads too).
+    mutable std::mutex write_mutex_;
+    /// Null when opened read-only.
+    std::unique_ptr<Connection> writer_;
+
+    /// Idle read connections; a reader takes one (or opens one) and gives it back.
+    mutable std::mutex readers_mutex_;
+    mutable std::vector<std::unique_ptr<Connection>> idle_readers_;
+
+    /// (route, target) -> row id; rows are never deleted, so entries never go stale.
+    mutable std::mutex refs_mutex_;
+    mutable std::map<RouteTarget, std::int64_t> refs_;
+};
+
+}  // namespace soar::state

@@ -1,0 +1,69 @@
+#include "soar/state/Records.h"
+
+namespace soar::state {
+
+std::string_view toString(Stream stream) {
+    switch (stream) {
+        case Stream::ContainersCreated:
+            return "containers_created";
+        case Stream::ContainersUpdated:
+            return "containers_updated";
+        case Stream::Artifacts:
+            return "artifacts";
+        case Stream::Notes:
+            return "notes";
+    }
+    return "unknown";
+}
+
+std::optional<Stream> parseStream(std::string_view name) {
+    for (auto s :
+         {Stream::ContainersCreated, Stream::ContainersUpdated, Stream::Artifacts, Stream::Notes}) {
+        if (toString(s) == name) return s;
+    }
+    return std::nullopt;
+}
+
+std::string_view toString(TriggerKind kind) {
+    return kind == TriggerKind::Create ? "create" : "update";
+}
+
+std::string_view toString(RunStatus status) {
+    switch (status) {
+        case RunStatus::Intent:
+            return "intent";
+        case RunStatus::Running:
+            return "running";
+        case RunStatus::Success:
+            return "success";
+        case RunStatus::Failed:
+            return "failed";
+        case RunStatus::Cancelled:
+            return "cancelled";
+        case RunStatus::TimedOut:
+            return "timed_out";
+    }
+    return "unknown";
+}
+
+bool isTerminal(RunStatus status) {
+    return status != RunStatus::Intent && status != RunStatus::Running;
+}
+
+std::string_view toString(RecordKind kind) {
+    switch (kind) {
+        case RecordKind::Container:
+            return "container";
+        case RecordKind::Artifact:
+            return "artifact";
+        case RecordKind::Note:
+            return "note";
+        case RecordKind::Comment:
+            return "comment";
+        case RecordKind::Playbook:
+            return "playbook";
+    }
+    return "unknown";
+}
+
+}  // namespace soar::state

@@ -1,0 +1,135 @@
+#include "Schema.h"
+
+#include "Connection.h"
+
+#include <SQLiteCpp/Transaction.h>
+
+#include <string>
+
+namespace soar::state {
+namespace {
+
+struct Migration {
+    int version;
+    const char* sql;
+};
+
+// Version 1: the (route, target) registry with its health, cursors, pass history, id maps with
+// content hashes, playbook runs and dead letters.
+//
+// - `targets` gives each (route, target) a small integer key, so the large tables store 8 bytes
+//   instead of two names per row. Rows are never deleted (cached ids stay valid).
+// - The id maps are WITHOUT ROWID tables clustered on (target_ref, source_id): a lookup by
+//   source id is one b-tree descent, with no second lookup through a rowid.
+// - artifact_map references container_map with ON DELETE CASCADE: forgetting a container (the
+//   target lost it) forgets its artifacts. Writers must upsert (ON CONFLICT DO UPDATE), never
+//   INSERT OR REPLACE, which deletes first and would cascade.
+// - playbook_runs is unique on (target_ref, trigger_key): the same trigger is recorded once.
+//   A partial index finds pending runs without scanning finished ones.
+constexpr const char* kV1 = R"sql(
+CREATE TABLE targets (
+    id            INTEGER PRIMARY KEY,
+    route         TEXT NOT NULL,
+    target        TEXT NOT NULL,
+    last_error    TEXT,
+    last_error_at TEXT,
+    failing_since TEXT,
+    UNIQUE (route, target)
+);
+CREATE TABLE cursors (
+    target_ref INTEGER NOT NULL REFERENCES targets (id),
+    stream     TEXT NOT NULL,
+    timestamp  TEXT NOT NULL,
+    last_id    INTEGER NOT NULL,
+    PRIMARY KEY (target_ref, stream)
+) WITHOUT ROWID;
+CREATE TABLE passes (
+    id                   INTEGER PRIMARY KEY,
+    target_ref           INTEGER NOT NULL REFERENCES targets (id),
+    started_at           TEXT NOT NULL,
+    finished_at          TEXT NOT NULL,
+    outcome              TEXT NOT NULL,
+    containers_created   INTEGER NOT NULL,
+    containers_updated   INTEGER NOT NULL,
+    containers_unchanged INTEGER NOT NULL,
+    artifacts_created    INTEGER NOT NULL,
+    artifacts_updated    INTEGER NOT NULL,
+    artifacts_unchanged  INTEGER NOT NULL,
+    errors               INTEGER NOT NULL
+);
+CREATE INDEX passes_by_target ON passes (target_ref, id);
+CREATE TABLE container_map (
+    target_ref            INTEGER NOT NULL REFERENCES targets (id),
+    source_id             INTEGER NOT NULL,
+    target_id             INTEGER NOT NULL,
+    content_hash          TEXT NOT NULL,
+    create_time           TEXT,
+    container_update_time TEXT,
+    artifact_update_time  TEXT,
+    PRIMARY KEY (target_ref, source_id)
+) WITHOUT ROWID;
+CREATE TABLE artifact_map (
+    target_ref          INTEGER NOT NULL,
+    source_id           INTEGER NOT NULL,
+    target_id           INTEGER NOT NULL,
+    source_container_id INTEGER NOT NULL,
+    content_hash        TEXT NOT NULL,
+    update_time         TEXT,
+    PRIMARY KEY (target_ref, source_id),
+    FOREIGN KEY (target_ref, source_container_id)
+        REFERENCES container_map (target_ref, source_id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX artifact_map_by_container ON artifact_map (target_ref, source_container_id);
+CREATE TABLE playbook_runs (
+    id                  INTEGER PRIMARY KEY,
+    target_ref          INTEGER NOT NULL REFERENCES targets (id),
+    trigger_key         TEXT NOT NULL,
+    source_container_id INTEGER NOT NULL,
+    target_container_id INTEGER NOT NULL,
+    playbook            TEXT NOT NULL,
+    trigger_kind        TEXT NOT NULL CHECK (trigger_kind IN ('create', 'update')),
+    run_id              INTEGER,
+    status              TEXT NOT NULL,
+    message             TEXT NOT NULL DEFAULT '',
+    created_at          TEXT NOT NULL,
+    updated_at          TEXT NOT NULL,
+    UNIQUE (target_ref, trigger_key)
+);
+CREATE INDEX playbook_runs_pending ON playbook_runs (target_ref, id)
+    WHERE status IN ('intent', 'running');
+CREATE TABLE dead_letters (
+    target_ref INTEGER NOT NULL REFERENCES targets (id),
+    kind       TEXT NOT NULL,
+    source_id  INTEGER NOT NULL,
+    message    TEXT NOT NULL,
+    attempts   INTEGER NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen  TEXT NOT NULL,
+    PRIMARY KEY (target_ref, kind, source_id)
+) WITHOUT ROWID;
+)sql";
+
+// Index i holds the migration to version i + 1.
+constexpr Migration kMigrations[] = {
+    {1, kV1},
+};
+static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kLatestSchemaVersion,
+              "one migration per schema version");
+
+}  // namespace
+
+void migrate(Connection& conn, int target_version) {
+    for (const auto& migration : kMigrations) {
+        if (migration.version > target_version) break;
+        if (conn.userVersion() >= migration.version) continue;
+        SQLite::Transaction txn(conn.db(), SQLite::TransactionBehavior::IMMEDIATE);
+        // Another process may have migrated while we waited for the write lock.
+        if (conn.userVersion() >= migration.version) continue;
+        conn.db().exec(migration.sql);
+        conn.db().exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+        conn.db().exec("PRAGMA user_version = " + std::to_string(migration.version));
+        txn.commit();
+    }
+}
+
+}  // namespace soar::state
