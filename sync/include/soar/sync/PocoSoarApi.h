@@ -1,0 +1,95 @@
+#pragma once
+
+/// PocoSoarApi: SoarApi over HTTP(S) with Poco, for one configured instance.
+///
+/// - TLS (NetSSL): one Context per instance; the server certificate is verified against
+///   `ca_file` or the system bundle unless `verify_tls = false` (warned once, at create()).
+///   `http://` is refused unless `allow_insecure_http`. A failed handshake is a TlsError
+///   naming the host and OpenSSL's reason.
+/// - Auth: `ph-auth-token`, `Authorization: Bearer` or Basic, from Credentials. The secret
+///   goes in a header only: never in a URL, a message or a log line (server text quoted in
+///   errors is scrubbed of it too).
+/// - `connections` keep-alive sessions, each used by one request at a time; callers beyond
+///   that wait. `rate_limit` requests per second (token bucket, burst of one second).
+/// - Transient failures are retried with full-jitter exponential backoff, honouring
+///   Retry-After, bounded by RetryPolicy (attempts and total time). Writes are retried as
+///   well (design.md §5 makes every write idempotent: sdi lookup and duplicate adoption),
+///   except runPlaybook, which is retried only when the request cannot have reached the
+///   server (connection refused, 429).
+///
+/// Thread safety: all members may be called concurrently. Ownership: create() returns the
+/// only owner; destroying it closes the sessions (no call may be running).
+
+#include "soar/sync/Clock.h"
+#include "soar/sync/InstanceConfig.h"
+#include "soar/sync/Secret.h"
+#include "soar/sync/SoarApi.h"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+
+namespace soar::sync {
+
+/// Counters of one client since it was made, for the daemon's /metrics.
+struct ClientStats {
+    /// Calls of the SoarApi members (one call may make several attempts).
+    std::uint64_t calls = 0;
+    /// HTTP attempts sent (or tried: a refused connection counts).
+    std::uint64_t attempts = 0;
+    /// Attempts that were retries of a transient failure.
+    std::uint64_t retries = 0;
+    /// Answers by HTTP status; status 0 counts attempts without an answer (connect failure,
+    /// timeout, reset, TLS failure).
+    std::map<int, std::uint64_t> by_status;
+    /// Calls that failed, by ErrorKind name ("transient", "record", ...).
+    std::map<std::string, std::uint64_t> errors;
+    /// Time spent waiting for the rate limiter and for backoff.
+    std::chrono::microseconds rate_limit_wait{0};
+    std::chrono::microseconds backoff_wait{0};
+};
+
+class PocoSoarApi final : public SoarApi {
+public:
+    /// Validates `config` (URL scheme and host, timeouts, connections, rate, TLS files) and
+    /// builds the TLS context; no request is made. Throws ConfigError naming the key.
+    /// `seed` seeds the backoff jitter (0 = from std::random_device).
+    [[nodiscard]] static std::unique_ptr<PocoSoarApi> create(
+        const InstanceConfig& config, Credentials credentials,
+        std::shared_ptr<Clock> clock = SystemClock::instance(), std::uint64_t seed = 0);
+
+    ~PocoSoarApi() override;
+    PocoSoarApi(const PocoSoarApi&) = delete;
+    PocoSoarApi& operator=(const PocoSoarApi&) = delete;
+
+    [[nodiscard]] std::string version() override;
+    [[nodiscard]] Page listPage(const std::string& path, const Query& query,
+                                std::size_t page) override;
+    [[nodiscard]] std::optional<Record> get(const std::string& collection,
+                                            std::int64_t id) override;
+    [[nodiscard]] CreateResult createContainer(const Poco::JSON::Object& container) override;
+    void updateContainer(std::int64_t id, const Poco::JSON::Object& fields) override;
+    [[nodiscard]] CreateResult createArtifact(const Poco::JSON::Object& artifact) override;
+    [[nodiscard]] std::vector<BatchItemResult> createArtifacts(
+        const Poco::JSON::Array& artifacts) override;
+    void updateArtifact(std::int64_t id, const Poco::JSON::Object& fields) override;
+    [[nodiscard]] CreateResult createNote(const Poco::JSON::Object& note) override;
+    [[nodiscard]] CreateResult createComment(const Poco::JSON::Object& comment) override;
+    [[nodiscard]] std::optional<PlaybookInfo> findPlaybook(const std::string& spec) override;
+    [[nodiscard]] std::int64_t runPlaybook(const PlaybookRunRequest& request) override;
+    [[nodiscard]] PlaybookRunStatus playbookRun(std::int64_t run_id) override;
+    void cancelPlaybookRun(std::int64_t run_id) override;
+
+    [[nodiscard]] ClientStats stats() const;
+    [[nodiscard]] const InstanceConfig& config() const;
+
+    class Impl;
+
+private:
+    explicit PocoSoarApi(std::unique_ptr<Impl> impl);
+
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace soar::sync

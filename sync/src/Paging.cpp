@@ -1,0 +1,199 @@
+#include "soar/sync/Paging.h"
+
+#include "soar/sync/Errors.h"
+#include "soar/sync/Timestamp.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <vector>
+
+namespace soar::sync {
+namespace {
+
+/// The state of one keyset walk; one object per keysetWalk() call.
+class Walk {
+public:
+    Walk(SoarApi& api, const std::string& path, const std::string& field, const Query& base,
+         const KeysetCallback& callback, const PagingLimits& limits)
+        : api_(api),
+          path_(path),
+          field_(field),
+          base_(base),
+          callback_(callback),
+          limits_(limits),
+          page_size_(base.pageSize()) {}
+
+    KeysetWalkResult run(const KeysetCursor& start) {
+        result_.end = start;
+        KeysetCursor position = start;
+        if (!start.timestamp.empty()) {
+            (void)parseTimestamp(start.timestamp, "the start cursor", 0);
+        }
+        // Resuming inside a group: finish it before moving past it.
+        if (!start.timestamp.empty() && start.last_id != KeysetCursor::kWholeGroup) {
+            if (!drain(start.timestamp, start.last_id, {}, position)) return result_;
+            position = KeysetCursor::after(start.timestamp);
+        }
+        while (true) {
+            Query query = base_;
+            if (position.timestamp.empty()) {
+                query.isNull(field_, false);
+            } else {
+                query.gt(field_, position.timestamp);
+            }
+            query.sort(field_, SortOrder::Asc);
+            const Page page = request(query);
+            if (page.records.empty()) break;
+
+            std::optional<Timestamp> group;
+            std::string group_text;
+            std::vector<std::int64_t> group_ids;
+            const auto floor = position.timestamp.empty()
+                                   ? std::optional<Timestamp>()
+                                   : parseTimestamp(position.timestamp, "the cursor", 0);
+            for (const auto& record : page.records) {
+                const std::int64_t id = idOf(record);
+                const auto [text, at] = fieldOf(record, id);
+                if ((floor && at <= *floor) || (group && at < *group)) {
+                    throw ProtocolError("keyset walk over " + path_ + "." + field_ + ": record " +
+                                        std::to_string(id) + " (" + text +
+                                        ") is out of order; the server ignored the filter or sort");
+                }
+                if (!group || at != *group) {
+                    group = at;
+                    group_text = text;
+                    group_ids.clear();
+                }
+                group_ids.push_back(id);
+                position = {text, 0};
+                if (!yield(record, position)) return result_;
+            }
+            if (page.records.size() < page_size_) {
+                position = KeysetCursor::after(group_text);
+                break;
+            }
+            // A full page: the last group may go on past it.
+            std::sort(group_ids.begin(), group_ids.end());
+            if (!drain(group_text, 0, group_ids, position)) return result_;
+            position = KeysetCursor::after(group_text);
+        }
+        result_.end = position;
+        return result_;
+    }
+
+private:
+    Timestamp parseTimestamp(const std::string& text, const char* what, std::int64_t id) const {
+        const auto parsed = Timestamp::parse(text);
+        if (!parsed) {
+            throw ProtocolError("keyset walk over " + path_ + "." + field_ + ": " + what +
+                                (id != 0 ? " " + std::to_string(id) : std::string()) +
+                                " is not a timestamp: '" + text.substr(0, 64) + "'");
+        }
+        return *parsed;
+    }
+
+    std::int64_t idOf(const Record& record) const {
+        const auto id = record ? parseId(record->get("id")) : std::nullopt;
+        if (!id) throw ProtocolError("keyset walk over " + path_ + ": a record has no usable id");
+        return *id;
+    }
+
+    std::pair<std::string, Timestamp> fieldOf(const Record& record, std::int64_t id) const {
+        const auto value = record->get(field_);
+        if (value.isEmpty() || !value.isString()) {
+            throw ProtocolError("keyset walk over " + path_ + "." + field_ + ": record " +
+                                std::to_string(id) + " has no " + field_ +
+                                " although the filter excludes nulls");
+        }
+        auto text = value.extract<std::string>();
+        const Timestamp at = parseTimestamp(text, "record", id);
+        return {std::move(text), at};
+    }
+
+    Page request(const Query& query) {
+        if (result_.requests >= limits_.max_requests) {
+            throw ProtocolError("keyset walk over " + path_ + "." + field_ + " did not end after " +
+                                std::to_string(limits_.max_requests) + " requests");
+        }
+        ++result_.requests;
+        return api_.listPage(path_, query, 0);
+    }
+
+    bool yield(const Record& record, const KeysetCursor& position) {
+        ++result_.records;
+        result_.end = position;
+        if (callback_(record, position)) return true;
+        result_.stopped = true;
+        return false;
+    }
+
+    /// Reads the group `text` by ascending id after `after_id`, skipping `seen` (sorted).
+    /// False when the callback stopped the walk.
+    bool drain(const std::string& text, std::int64_t after_id,
+               const std::vector<std::int64_t>& seen, KeysetCursor& position) {
+        const Timestamp at = parseTimestamp(text, "the group", 0);
+        std::int64_t last = after_id;
+        while (true) {
+            Query query = base_;
+            query.exact(field_, text).gt("id", last).sort("id", SortOrder::Asc);
+            const Page page = request(query);
+            for (const auto& record : page.records) {
+                const std::int64_t id = idOf(record);
+                const auto value = fieldOf(record, id);
+                if (id <= last || value.second != at) {
+                    throw ProtocolError("keyset walk over " + path_ + "." + field_ + ": draining " +
+                                        text + " returned record " + std::to_string(id) + " (" +
+                                        value.first + ") out of the group or out of id order");
+                }
+                last = id;
+                if (std::binary_search(seen.begin(), seen.end(), id)) continue;
+                position = {text, id};
+                if (!yield(record, position)) return false;
+            }
+            if (page.records.size() < page_size_) return true;
+        }
+    }
+
+    SoarApi& api_;
+    const std::string& path_;
+    const std::string& field_;
+    const Query& base_;
+    const KeysetCallback& callback_;
+    const PagingLimits& limits_;
+    std::size_t page_size_;
+    KeysetWalkResult result_;
+};
+
+}  // namespace
+
+std::size_t forEachPage(SoarApi& api, const std::string& path, const Query& query,
+                        const PageCallback& callback, const PagingLimits& limits) {
+    std::size_t requests = 0;
+    for (std::size_t number = 0;; ++number) {
+        if (requests >= limits.max_requests) {
+            throw ProtocolError("paging " + path + " did not end after " +
+                                std::to_string(limits.max_requests) + " requests");
+        }
+        ++requests;
+        const Page page = api.listPage(path, query, number);
+        if (page.past_end || page.records.empty()) break;
+        if (!callback(page)) break;
+        const bool last_by_count =
+            page.num_pages > 0 && static_cast<std::int64_t>(number) + 1 >= page.num_pages;
+        const bool last_by_size = query.pageSize() == 0 || page.records.size() < query.pageSize();
+        if (last_by_count || last_by_size) break;
+    }
+    return requests;
+}
+
+KeysetWalkResult keysetWalk(SoarApi& api, const std::string& path, const std::string& field,
+                            const Query& base, const KeysetCursor& start,
+                            const KeysetCallback& callback, const PagingLimits& limits) {
+    if (base.pageSize() == 0) {
+        throw std::invalid_argument("keyset walk over " + path + ": page size must not be 0");
+    }
+    Walk walk(api, path, field, base, callback, limits);
+    return walk.run(start);
+}
+
+}  // namespace soar::sync

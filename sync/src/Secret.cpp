@@ -1,0 +1,105 @@
+#include "soar/sync/Secret.h"
+
+#include "soar/sync/Errors.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+#include <sstream>
+
+namespace soar::sync {
+namespace {
+
+std::string trimmed(const std::string& text) {
+    const auto* const kSpace = " \t\r\n";
+    const auto first = text.find_first_not_of(kSpace);
+    if (first == std::string::npos) return {};
+    const auto last = text.find_last_not_of(kSpace);
+    return text.substr(first, last - first + 1);
+}
+
+[[noreturn]] void fail(const InstanceConfig& config, const std::string& key,
+                       const std::string& what) {
+    throw ConfigError(config.section() + " " + key + ": " + what);
+}
+
+Secret fromEnv(const InstanceConfig& config, const std::string& key, const std::string& var) {
+    const char* value = std::getenv(var.c_str());
+    if (value == nullptr) fail(config, key, "environment variable " + var + " is not set");
+    std::string text = trimmed(value);
+    if (text.empty()) fail(config, key, "environment variable " + var + " is empty");
+    return Secret(std::move(text));
+}
+
+Secret fromFile(const InstanceConfig& config, const std::string& path) {
+    std::error_code ignored;
+    if (std::filesystem::is_directory(path, ignored)) {
+        fail(config, "token_file", "cannot read " + path + ": it is a directory");
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        const int error = errno;
+        fail(config, "token_file",
+             "cannot read " + path + ": " + (error != 0 ? std::strerror(error) : "open failed"));
+    }
+    std::ostringstream content;
+    content << in.rdbuf();
+    if (in.bad()) fail(config, "token_file", "cannot read " + path);
+    std::string text = trimmed(content.str());
+    if (text.empty()) fail(config, "token_file", path + " is empty");
+    if (text.find('\n') != std::string::npos) {
+        fail(config, "token_file", path + " holds more than one line; expected the token only");
+    }
+    return Secret(std::move(text));
+}
+
+}  // namespace
+
+std::ostream& operator<<(std::ostream& out, const Secret& secret) {
+    return out << secret.toString();
+}
+
+Credentials loadCredentials(const InstanceConfig& config) {
+    const int sources = (config.token_env.empty() ? 0 : 1) + (config.token_file.empty() ? 0 : 1) +
+                        (config.password_env.empty() ? 0 : 1);
+    if (sources == 0) {
+        fail(config, "token_env",
+             "no secret configured; set one of token_env, token_file, or user + password_env");
+    }
+    if (sources > 1) {
+        fail(config, !config.token_env.empty() ? "token_env" : "token_file",
+             "set only one of token_env, token_file and password_env");
+    }
+    Credentials credentials;
+    if (!config.password_env.empty()) {
+        if (config.auth != AuthScheme::Basic) {
+            fail(config, "password_env",
+                 std::string("a password needs auth = basic (auth is ") + toString(config.auth) +
+                     ")");
+        }
+        if (config.user.empty()) fail(config, "user", "password_env needs a user name");
+        credentials.user = config.user;
+        credentials.secret = fromEnv(config, "password_env", config.password_env);
+        credentials.source_key = "password_env";
+        return credentials;
+    }
+    if (!config.user.empty() && config.auth != AuthScheme::Basic) {
+        fail(config, "user",
+             std::string("a user name needs auth = basic (auth is ") + toString(config.auth) + ")");
+    }
+    // A token with basic auth: SOAR takes it as the password (of `user`, or of an empty user).
+    credentials.user = config.user;
+    if (!config.token_env.empty()) {
+        credentials.secret = fromEnv(config, "token_env", config.token_env);
+        credentials.source_key = "token_env";
+    } else {
+        credentials.secret = fromFile(config, config.token_file);
+        credentials.source_key = "token_file";
+    }
+    return credentials;
+}
+
+}  // namespace soar::sync

@@ -1,0 +1,30 @@
+#include "soar/sync/SoarApi.h"
+
+#include <charconv>
+
+namespace soar::sync {
+
+std::optional<std::int64_t> parseId(const Poco::Dynamic::Var& value) {
+    try {
+        if (value.isEmpty()) return std::nullopt;
+        if (value.isInteger()) return value.convert<std::int64_t>();
+        if (value.isString()) {
+            const auto text = value.extract<std::string>();
+            std::int64_t id = 0;
+            const auto* const end = text.data() + text.size();
+            const auto [ptr, ec] = std::from_chars(text.data(), end, id);
+            if (ec != std::errc() || ptr != end || text.empty()) return std::nullopt;
+            return id;
+        }
+        if (value.isNumeric()) {
+            const auto number = value.convert<double>();
+            const auto id = static_cast<std::int64_t>(number);
+            if (static_cast<double>(id) == number) return id;
+        }
+    } catch (const Poco::Exception&) {
+        // Out of range or not convertible: not an id.
+    }
+    return std::nullopt;
+}
+
+}  // namespace soar::sync

@@ -1,0 +1,233 @@
+#include "soar/sync/Errors.h"
+#include "soar/sync/Paging.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+
+using soar::sync::KeysetCursor;
+using soar::sync::Page;
+using soar::sync::Query;
+using soar::sync::Record;
+
+namespace {
+
+/// A list endpoint over (id, timestamp) rows that understands the filters the walk sends.
+/// Ties are answered in *descending* id order on purpose: SOAR promises no order among equal
+/// sort keys, and the walk must not depend on one.
+class FakeListApi : public soar::sync::SoarApi {
+public:
+    struct Row {
+        std::int64_t id;
+        std::optional<std::string> ts;
+    };
+
+    std::vector<Row> rows;
+    std::size_t requests = 0;
+    std::size_t max_page_records = 0;
+
+    std::string version() override { return "6.4.1.361"; }
+
+    Page listPage(const std::string&, const Query& query, std::size_t page) override {
+        ++requests;
+        std::vector<Row> hits;
+        for (const auto& row : rows) {
+            if (matches(row, query)) hits.push_back(row);
+        }
+        const bool by_id = query.sortField() == "id";
+        std::sort(hits.begin(), hits.end(), [by_id](const Row& a, const Row& b) {
+            if (by_id) return a.id < b.id;
+            if (a.ts != b.ts) {
+                if (!a.ts) return false;
+                if (!b.ts) return true;
+                return *a.ts < *b.ts;
+            }
+            return a.id > b.id;
+        });
+        Page result;
+        const std::size_t size = query.pageSize();
+        result.count = static_cast<std::int64_t>(hits.size());
+        result.num_pages = static_cast<std::int64_t>((hits.size() + size - 1) / size);
+        for (std::size_t i = page * size; i < hits.size() && i < (page + 1) * size; ++i) {
+            Poco::JSON::Object::Ptr record = new Poco::JSON::Object;
+            record->set("id", hits[i].id);
+            if (hits[i].ts) {
+                record->set("t", *hits[i].ts);
+            } else {
+                record->set("t", Poco::Dynamic::Var());
+            }
+            result.records.push_back(record);
+        }
+        max_page_records = std::max(max_page_records, result.records.size());
+        return result;
+    }
+
+    std::optional<Record> get(const std::string&, std::int64_t) override { unused(); }
+    soar::sync::CreateResult createContainer(const Poco::JSON::Object&) override { unused(); }
+    void updateContainer(std::int64_t, const Poco::JSON::Object&) override { unused(); }
+    soar::sync::CreateResult createArtifact(const Poco::JSON::Object&) override { unused(); }
+    std::vector<soar::sync::BatchItemResult> createArtifacts(const Poco::JSON::Array&) override {
+        unused();
+    }
+    void updateArtifact(std::int64_t, const Poco::JSON::Object&) override { unused(); }
+    soar::sync::CreateResult createNote(const Poco::JSON::Object&) override { unused(); }
+    soar::sync::CreateResult createComment(const Poco::JSON::Object&) override { unused(); }
+    std::optional<soar::sync::PlaybookInfo> findPlaybook(const std::string&) override { unused(); }
+    std::int64_t runPlaybook(const soar::sync::PlaybookRunRequest&) override { unused(); }
+    soar::sync::PlaybookRunStatus playbookRun(std::int64_t) override { unused(); }
+    void cancelPlaybookRun(std::int64_t) override { unused(); }
+
+private:
+    [[noreturn]] static void unused() { throw std::logic_error("not used by the paging tests"); }
+
+    static std::string unquote(const std::string& literal) {
+        return literal.size() >= 2 && literal.front() == '"' ? literal.substr(1, literal.size() - 2)
+                                                             : literal;
+    }
+
+    static bool matches(const Row& row, const Query& query) {
+        for (const auto& [name, literal] : query.filters()) {
+            if (name == "_filter_t__gt") {
+                if (!row.ts || !(*row.ts > unquote(literal))) return false;
+            } else if (name == "_filter_t") {
+                if (!row.ts || *row.ts != unquote(literal)) return false;
+            } else if (name == "_filter_t__isnull") {
+                if ((literal == "True") != !row.ts) return false;
+            } else if (name == "_filter_id__gt") {
+                if (!(row.id > std::stoll(literal))) return false;
+            } else {
+                throw std::logic_error("unexpected filter " + name);
+            }
+        }
+        return true;
+    }
+};
+
+std::string ts(int second) {
+    char text[40];
+    std::snprintf(text, sizeof text, "2024-05-01T00:%02d:%02d.000000Z", second / 60, second % 60);
+    return text;
+}
+
+struct Seen {
+    std::vector<std::int64_t> ids;
+    std::vector<KeysetCursor> positions;
+};
+
+soar::sync::KeysetWalkResult walk(FakeListApi& api, std::size_t page_size,
+                                  const KeysetCursor& start, Seen& seen,
+                                  std::size_t stop_after = 0) {
+    return soar::sync::keysetWalk(api, "container", "t", Query().pageSize(page_size), start,
+                                  [&](const Record& record, const KeysetCursor& position) {
+                                      seen.ids.push_back(record->getValue<std::int64_t>("id"));
+                                      seen.positions.push_back(position);
+                                      return stop_after == 0 || seen.ids.size() < stop_after;
+                                  });
+}
+
+}  // namespace
+
+TEST_CASE("Keyset walk drains a tie larger than the page without a miss or a repeat",
+          "[client][paging]") {
+    FakeListApi api;
+    std::int64_t id = 0;
+    for (int i = 0; i < 3; ++i) api.rows.push_back({++id, ts(1)});
+    for (int i = 0; i < 23; ++i) api.rows.push_back({++id, ts(2)});  // the big tie
+    for (int i = 0; i < 4; ++i) api.rows.push_back({++id, ts(3)});
+    api.rows.push_back({++id, std::nullopt});  // never edited: not this stream's business
+    Seen seen;
+    const auto result = walk(api, 5, {}, seen);
+    std::vector<std::int64_t> sorted = seen.ids;
+    std::sort(sorted.begin(), sorted.end());
+    CHECK(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end());
+    CHECK(sorted.size() == 30);
+    CHECK(sorted.front() == 1);
+    CHECK(sorted.back() == 30);
+    CHECK(result.records == 30);
+    CHECK_FALSE(result.stopped);
+    CHECK(result.end == KeysetCursor::after(ts(3)));
+    CHECK(api.max_page_records <= 5);
+    // Timestamps never go backwards along the walk.
+    for (std::size_t i = 1; i < seen.positions.size(); ++i) {
+        CHECK(seen.positions[i - 1].timestamp <= seen.positions[i].timestamp);
+    }
+}
+
+TEST_CASE("Keyset walk from a cursor skips what is not newer", "[client][paging]") {
+    FakeListApi api;
+    for (std::int64_t id = 1; id <= 12; ++id) api.rows.push_back({id, ts(static_cast<int>(id))});
+    Seen seen;
+    const auto result = walk(api, 4, KeysetCursor::after(ts(8)), seen);
+    CHECK(seen.ids == std::vector<std::int64_t>{9, 10, 11, 12});
+    CHECK(result.end == KeysetCursor::after(ts(12)));
+
+    Seen again;
+    const auto idle = walk(api, 4, result.end, again);
+    CHECK(again.ids.empty());
+    CHECK(idle.requests == 1);  // an idle pass costs one request
+    CHECK(idle.end == result.end);
+}
+
+TEST_CASE("Keyset walk resumed from any checkpoint misses nothing", "[client][paging]") {
+    FakeListApi api;
+    std::int64_t id = 0;
+    for (int second = 1; second <= 4; ++second) {
+        for (int i = 0; i < 7; ++i) api.rows.push_back({++id, ts(second)});
+    }
+    Seen full;
+    (void)walk(api, 3, {}, full);
+    REQUIRE(full.ids.size() == 28);
+    for (std::size_t stop = 1; stop < full.ids.size(); ++stop) {
+        Seen first;
+        const auto partial = walk(api, 3, {}, first, stop);
+        REQUIRE(partial.stopped);
+        Seen rest;
+        (void)walk(api, 3, partial.end, rest);
+        std::set<std::int64_t> all(first.ids.begin(), first.ids.end());
+        all.insert(rest.ids.begin(), rest.ids.end());
+        INFO("stopped after " << stop);
+        CHECK(all.size() == 28);
+    }
+}
+
+TEST_CASE("Keyset walk refuses a server that ignores its filter", "[client][paging]") {
+    /// Answers every query as if it had no filter at all.
+    struct IgnoresFilters : FakeListApi {
+        Page listPage(const std::string& path, const Query& query, std::size_t n) override {
+            return FakeListApi::listPage(path, Query().pageSize(query.pageSize()), n);
+        }
+    };
+    IgnoresFilters stale;
+    stale.rows = {{1, ts(5)}};
+    Seen seen;
+    CHECK_THROWS_AS(walk(stale, 5, KeysetCursor::after(ts(5)), seen), soar::sync::ProtocolError);
+
+    IgnoresFilters nulls;
+    nulls.rows = {{1, ts(5)}, {2, std::nullopt}};
+    Seen more;
+    CHECK_THROWS_WITH(walk(nulls, 5, {}, more), Catch::Contains("record 2 has no t"));
+}
+
+TEST_CASE("Paging stops at the end, on empty data and on the cap", "[client][paging]") {
+    FakeListApi api;
+    for (std::int64_t id = 1; id <= 10; ++id) api.rows.push_back({id, ts(1)});
+    std::size_t records = 0;
+    const auto requests = soar::sync::forEachPage(api, "container", Query().pageSize(4).sort("id"),
+                                                  [&](const Page& page) {
+                                                      records += page.records.size();
+                                                      return true;
+                                                  });
+    CHECK(records == 10);
+    CHECK(requests == 3);
+
+    soar::sync::PagingLimits limits;
+    limits.max_requests = 2;
+    CHECK_THROWS_AS(soar::sync::forEachPage(
+                        api, "container", Query().pageSize(4).sort("id"),
+                        [](const Page&) { return true; }, limits),
+                    soar::sync::ProtocolError);
+}

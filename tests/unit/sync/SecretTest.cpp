@@ -1,0 +1,129 @@
+#include "soar/sync/Errors.h"
+#include "soar/sync/Secret.h"
+#include "support/TempDir.h"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using soar::sync::ConfigError;
+using soar::sync::InstanceConfig;
+using soar::sync::Secret;
+
+namespace {
+
+InstanceConfig instance() {
+    InstanceConfig config;
+    config.name = "dr";
+    config.url = "https://soar-dr.example.com";
+    return config;
+}
+
+std::string errorOf(const InstanceConfig& config) {
+    try {
+        (void)soar::sync::loadCredentials(config);
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("A Secret prints as *** whichever way it is printed", "[client][secret]") {
+    const Secret secret("s3cr3t-token");
+    std::ostringstream out;
+    out << secret;
+    CHECK(out.str() == "***");
+    CHECK(secret.toString() == "***");
+    CHECK(secret.reveal() == "s3cr3t-token");
+    CHECK_FALSE(secret.empty());
+    CHECK(Secret().empty());
+}
+
+TEST_CASE("Credentials come from token_env", "[client][secret]") {
+    ::setenv("SOAR_SYNC_TEST_TOKEN_A", "  tok-A\n", 1);
+    ::setenv("SOAR_SYNC_TEST_EMPTY", "", 1);
+    ::unsetenv("SOAR_SYNC_TEST_UNSET");
+    auto config = instance();
+    config.token_env = "SOAR_SYNC_TEST_TOKEN_A";
+    const auto credentials = soar::sync::loadCredentials(config);
+    CHECK(credentials.secret.reveal() == "tok-A");
+    CHECK(credentials.source_key == "token_env");
+    CHECK(credentials.user.empty());
+
+    config.token_env = "SOAR_SYNC_TEST_UNSET";
+    CHECK(errorOf(config) ==
+          "[instance.dr] token_env: environment variable SOAR_SYNC_TEST_UNSET is not set");
+    config.token_env = "SOAR_SYNC_TEST_EMPTY";
+    CHECK(errorOf(config) ==
+          "[instance.dr] token_env: environment variable SOAR_SYNC_TEST_EMPTY is empty");
+}
+
+TEST_CASE("Credentials come from token_file, trimmed", "[client][secret]") {
+    soar::test::TempDir dir;
+    const auto file = dir.path() / "dr.token";
+    std::ofstream(file) << "tok-file\n";
+    auto config = instance();
+    config.token_file = file.string();
+    const auto credentials = soar::sync::loadCredentials(config);
+    CHECK(credentials.secret.reveal() == "tok-file");
+    CHECK(credentials.source_key == "token_file");
+
+    config.token_file = (dir.path() / "missing.token").string();
+    CHECK_THAT(errorOf(config),
+               Catch::StartsWith("[instance.dr] token_file: cannot read " + config.token_file) &&
+                   Catch::Contains("No such file"));
+
+    const auto empty = dir.path() / "empty.token";
+    std::ofstream(empty) << "\n  \n";
+    config.token_file = empty.string();
+    CHECK(errorOf(config) == "[instance.dr] token_file: " + empty.string() + " is empty");
+
+    const auto two = dir.path() / "two.token";
+    std::ofstream(two) << "a\nb\n";
+    config.token_file = two.string();
+    CHECK_THAT(errorOf(config), Catch::Contains("more than one line"));
+
+    config.token_file = dir.path().string();  // a directory: unreadable as a file
+    CHECK_THAT(errorOf(config), Catch::StartsWith("[instance.dr] token_file: cannot read"));
+}
+
+TEST_CASE("Basic credentials come from user + password_env", "[client][secret]") {
+    ::setenv("SOAR_SYNC_TEST_PASSWORD", "pw", 1);
+    auto config = instance();
+    config.auth = soar::sync::AuthScheme::Basic;
+    config.user = "admin";
+    config.password_env = "SOAR_SYNC_TEST_PASSWORD";
+    const auto credentials = soar::sync::loadCredentials(config);
+    CHECK(credentials.user == "admin");
+    CHECK(credentials.secret.reveal() == "pw");
+    CHECK(credentials.source_key == "password_env");
+
+    config.user.clear();
+    CHECK(errorOf(config) == "[instance.dr] user: password_env needs a user name");
+    config.user = "admin";
+    config.auth = soar::sync::AuthScheme::PhAuthToken;
+    CHECK_THAT(errorOf(config), Catch::StartsWith("[instance.dr] password_env: a password needs "
+                                                  "auth = basic"));
+}
+
+TEST_CASE("Exactly one secret source is required", "[client][secret]") {
+    auto config = instance();
+    CHECK_THAT(errorOf(config), Catch::StartsWith("[instance.dr] token_env: no secret configured"));
+    config.token_env = "X";
+    config.token_file = "/y";
+    CHECK_THAT(errorOf(config), Catch::Contains("set only one of"));
+}
+
+TEST_CASE("Secret loading errors never contain the secret", "[client][secret]") {
+    soar::test::TempDir dir;
+    const auto two = dir.path() / "two.token";
+    std::ofstream(two) << "topsecret-1\ntopsecret-2\n";
+    auto config = instance();
+    config.token_file = two.string();
+    CHECK_THAT(errorOf(config), !Catch::Contains("topsecret"));
+}
