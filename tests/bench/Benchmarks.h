@@ -1,0 +1,16 @@
+#pragma once
+
+/// The benchmarks `soar-sync-bench` can run. Each takes its own command-line arguments (after
+/// its name), prints a table to stdout, and returns a process exit code.
+
+#include <string>
+#include <vector>
+
+namespace soar::bench {
+
+using Args = std::vector<std::string>;
+
+/// The state store: lookup and unit-of-work commit times at growing mapping counts.
+int runStateBench(const Args& args);
+
+}  // namespace soar::bench

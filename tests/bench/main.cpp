@@ -1,0 +1,57 @@
+// soar-sync-bench: runs the named benchmarks (design §8). Figures are printed, not judged.
+
+#include "Benchmarks.h"
+
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <string>
+
+namespace {
+
+struct Benchmark {
+    const char* name;
+    const char* summary;
+    int (*run)(const soar::bench::Args& args);
+};
+
+constexpr Benchmark kBenchmarks[] = {
+    {"state",
+     "state store lookups and commits at 10,000 and 1,000,000 mappings "
+     "[--rows N,N,...] [--dir FOLDER]",
+     soar::bench::runStateBench},
+};
+
+int usage(std::ostream& out, int code) {
+    out << "usage: soar-sync-bench NAME [options] | all\n\nbenchmarks:\n";
+    for (const auto& b : kBenchmarks) out << "  " << b.name << "  " << b.summary << "\n";
+    return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) return usage(std::cout, 0);
+    const std::string name = argv[1];
+    if (name == "-h" || name == "--help") return usage(std::cout, 0);
+    const soar::bench::Args args(argv + 2, argv + argc);
+    try {
+        if (name == "all") {
+            int worst = 0;
+            for (const auto& b : kBenchmarks) {
+                std::cout << "== " << b.name << "\n";
+                const int code = b.run({});
+                if (code > worst) worst = code;
+            }
+            return worst;
+        }
+        for (const auto& b : kBenchmarks) {
+            if (name == b.name) return b.run(args);
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "soar-sync-bench " << name << ": " << e.what() << "\n";
+        return 70;
+    }
+    std::cerr << "soar-sync-bench: unknown benchmark '" << name << "'\n";
+    return usage(std::cerr, 64);
+}
