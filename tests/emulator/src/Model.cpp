@@ -61,6 +61,19 @@ std::set<std::string> fieldSet(std::initializer_list<const char*> names) {
 
 }  // namespace
 
+Var parseJsonBody(const std::string& body) {
+    try {
+        return Poco::JSON::Parser().parse(body);
+    } catch (const Poco::Exception& e) {
+        // Parser messages may quote the offending raw byte; keep the answer valid UTF-8.
+        std::string why;
+        for (char ch : e.displayText()) {
+            why.push_back(static_cast<unsigned char>(ch) < 0x80 && ch >= 0x20 ? ch : '?');
+        }
+        throw ApiError(400, "Malformed JSON body: " + why);
+    }
+}
+
 Object::Ptr failedBody(const std::string& message) {
     Object::Ptr body = new Object;
     body->set("failed", true);
@@ -564,12 +577,7 @@ Response Model::routeSimple(Collection& collection, const Request& request,
         return jsonResponse(200, body);
     }
     if (&collection == &artifacts_) {
-        Var parsed;
-        try {
-            parsed = Poco::JSON::Parser().parse(request.body);
-        } catch (const Poco::Exception& e) {
-            throw ApiError(400, "Malformed JSON body: " + e.displayText());
-        }
+        const Var parsed = parseJsonBody(request.body);
         if (parsed.type() != typeid(Object::Ptr)) {
             throw ApiError(400, "Expected a JSON object");
         }
@@ -648,12 +656,7 @@ Response Model::routeContainer(const Request& request, const std::vector<std::st
         body->set("id", std::to_string(*id));
         return jsonResponse(200, body);
     }
-    Var parsed;
-    try {
-        parsed = Poco::JSON::Parser().parse(request.body);
-    } catch (const Poco::Exception& e) {
-        throw ApiError(400, "Malformed JSON body: " + e.displayText());
-    }
+    const Var parsed = parseJsonBody(request.body);
     if (parsed.type() != typeid(Object::Ptr)) {
         throw ApiError(400, "Expected a JSON object");
     }

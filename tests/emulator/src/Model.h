@@ -131,6 +131,8 @@ std::string toJson(const Poco::Dynamic::Var& value);
 Response jsonResponse(int status, const Poco::Dynamic::Var& value);
 /// SHA-256 (hex) of the canonical JSON of the given fields of `row`.
 std::string contentHash(const Poco::JSON::Object& row, const std::vector<std::string>& fields);
+/// The parsed request body; throws ApiError(400) naming the problem if it is not JSON.
+Poco::Dynamic::Var parseJsonBody(const std::string& body);
 /// Tags as a list of strings (a single string is accepted); throws ApiError(400).
 Poco::JSON::Array::Ptr tagList(const Poco::Dynamic::Var& value);
 /// A JSON object field (null = {}); throws ApiError(400) otherwise.

@@ -192,12 +192,7 @@ void Model::deleteArtifact(std::int64_t id) {
 }
 
 Response Model::postArtifacts(const Request& request) {
-    Var parsed;
-    try {
-        parsed = Poco::JSON::Parser().parse(request.body);
-    } catch (const Poco::Exception& e) {
-        throw ApiError(400, "Malformed JSON body: " + e.displayText());
-    }
+    const Var parsed = parseJsonBody(request.body);
     if (isObjectVar(parsed)) {
         const Ptr result = createArtifact(parsed.extract<Object::Ptr>(), 0);
         return jsonResponse(200, result);

@@ -371,12 +371,7 @@ void Model::deleteContainer(std::int64_t id) {
 }
 
 Response Model::postContainers(const Request& request) {
-    Var parsed;
-    try {
-        parsed = Poco::JSON::Parser().parse(request.body);
-    } catch (const Poco::Exception& e) {
-        throw ApiError(400, "Malformed JSON body: " + e.displayText());
-    }
+    const Var parsed = parseJsonBody(request.body);
     if (isObjectVar(parsed)) {
         return jsonResponse(200, createContainer(parsed.extract<Object::Ptr>(), request.user_auth));
     }

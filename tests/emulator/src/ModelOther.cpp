@@ -15,12 +15,7 @@ using Poco::JSON::Object;
 namespace {
 
 Object::Ptr parseObjectBody(const std::string& body) {
-    Var parsed;
-    try {
-        parsed = Poco::JSON::Parser().parse(body);
-    } catch (const Poco::Exception& e) {
-        throw ApiError(400, "Malformed JSON body: " + e.displayText());
-    }
+    const Var parsed = parseJsonBody(body);
     if (parsed.isEmpty() || parsed.type() != typeid(Object::Ptr)) {
         throw ApiError(400, "Expected a JSON object");
     }

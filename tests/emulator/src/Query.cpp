@@ -19,6 +19,23 @@ const std::set<std::string> kLookups = {
     "in",        "contains", "icontains", "startswith", "endswith", "istartswith",
     "iendswith", "isnull",   "range",     "regex",      "iregex"};
 
+/// Fields whose value is a JSON object: further `__` parts are keys inside it.
+const std::set<std::string> kJsonFields = {"cef",           "cef_types", "data",
+                                           "custom_fields", "misc",      "run_data"};
+/// Fields holding the id of another record: further `__` parts are that record's fields.
+const std::set<std::string> kRelations = {"container",
+                                          "parent_container",
+                                          "artifact",
+                                          "parent_artifact",
+                                          "playbook",
+                                          "playbook_run",
+                                          "scm",
+                                          "owner",
+                                          "author",
+                                          "user",
+                                          "effective_user",
+                                          "closing_owner"};
+
 std::vector<std::string> splitOn(const std::string& text, const std::string& sep) {
     std::vector<std::string> parts;
     std::size_t start = 0;
@@ -258,6 +275,11 @@ Filter parseFilter(const std::string& name, const std::string& rest, const std::
                 name, "Cannot resolve keyword '" + top + "' into field. Choices are: " + choices);
         }
         top = top.substr(0, top.size() - 3);
+    }
+    if (parts.size() > 1 && kJsonFields.count(top) == 0 && kRelations.count(top) == 0) {
+        throw badFilter(name, "Unsupported lookup '" + parts[1] + "' for field '" + top +
+                                  "'. Lookups: exact, iexact, gt, gte, lt, lte, in, contains, "
+                                  "icontains, startswith, endswith, isnull, range, regex, iregex");
     }
     filter.path = parts;
     try {

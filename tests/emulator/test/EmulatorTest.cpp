@@ -1,8 +1,767 @@
+// Behaviour of soar-emulator over real HTTP(S): auth, paging, filters, sorting, the
+// container/artifact/note/comment/playbook semantics of shared/soar-api.md, seeded data,
+// time variants and fault injection.
+
+#include "EmulatorTestClient.h"
 #include "soar/emulator/Emulator.h"
+#include "support/TestCertificate.h"
 
 #include <catch2/catch.hpp>
 
-TEST_CASE("emulator starts", "[emulator]") {
-    soar::emulator::Emulator emu({});
-    CHECK(emu.port() != 0);
+#include <atomic>
+#include <chrono>
+#include <regex>
+#include <set>
+#include <thread>
+#include <vector>
+
+using soar::emulator::Emulator;
+using soar::emulator::EmulatorOptions;
+using soar::emulator::PlaybookSpec;
+using soar::emulator::test::Auth;
+using soar::emulator::test::Client;
+using soar::emulator::test::enc;
+using soar::emulator::test::HttpResult;
+
+namespace {
+
+EmulatorOptions seeded(int containers, int artifacts = 0, std::uint64_t seed = 7) {
+    EmulatorOptions o;
+    o.seed = seed;
+    o.containers = containers;
+    o.artifacts = artifacts;
+    return o;
+}
+
+std::vector<std::int64_t> ids(const Poco::JSON::Array::Ptr& data) {
+    std::vector<std::int64_t> out;
+    for (std::size_t i = 0; i < data->size(); ++i) {
+        out.push_back(data->getObject(static_cast<unsigned int>(i))->getValue<Poco::Int64>("id"));
+    }
+    return out;
+}
+
+std::size_t countOf(Client& c, const std::string& target) {
+    const HttpResult r = c.get(target);
+    INFO(target << " -> " << r.status << " " << r.body);
+    REQUIRE(r.status == 200);
+    return r.object()->getValue<std::size_t>("count");
+}
+
+std::int64_t createContainer(Client& c, const std::string& body) {
+    const HttpResult r = c.post("/rest/container", body);
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    return r.object()->getValue<Poco::Int64>("id");
+}
+
+const std::regex kTimestamp(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$)");
+
+}  // namespace
+
+TEST_CASE("emulator: authentication by token, bearer and basic", "[emulator]") {
+    Emulator emu({});
+    Client c(emu);
+    CHECK(c.get("/rest/version").status == 200);
+    c.setAuth(Auth::Bearer);
+    CHECK(c.get("/rest/version").status == 200);
+    c.setAuth(Auth::BasicUser);
+    CHECK(c.get("/rest/version").status == 200);
+    c.setAuth(Auth::BasicToken);
+    CHECK(c.get("/rest/version").status == 200);
+
+    for (Auth bad : {Auth::None, Auth::BadToken}) {
+        c.setAuth(bad);
+        const HttpResult r = c.get("/rest/container");
+        CHECK(r.status == 401);
+        CHECK(r.failed());
+        CHECK(!r.object()->getValue<std::string>("message").empty());
+    }
+    c.setAuth(Auth::Bearer);
+    c.setToken("wrong");
+    CHECK(c.get("/rest/version").status == 401);
+}
+
+TEST_CASE("emulator: DELETE needs a user, not a token", "[emulator]") {
+    Emulator emu(seeded(3, 2));
+    Client token(emu);
+    Client user(emu, Auth::BasicUser);
+    for (const char* target : {"/rest/container/1", "/rest/artifact/3"}) {
+        const HttpResult r = token.del(target);
+        CHECK(r.status == 403);
+        CHECK(r.failed());
+    }
+    CHECK(user.del("/rest/artifact/3").status == 200);
+    CHECK(token.get("/rest/artifact/3").status == 404);
+    CHECK(user.del("/rest/container/1").status == 200);
+    CHECK(token.get("/rest/container/1").status == 404);
+    CHECK(emu.containerCount() == 2);
+    CHECK(emu.artifactCount() == 3);  // the container's artifacts went with it
+    CHECK(user.del("/rest/container/1").status == 404);
+}
+
+TEST_CASE("emulator: paging envelope, defaults and the page past the end", "[emulator]") {
+    Emulator emu(seeded(25));
+    Client c(emu);
+    HttpResult r = c.get("/rest/container");
+    REQUIRE(r.status == 200);
+    auto env = r.object();
+    CHECK(env->getValue<int>("count") == 25);
+    CHECK(env->getValue<int>("num_pages") == 3);
+    CHECK(env->getArray("data")->size() == 10);
+    CHECK(ids(env->getArray("data")).front() == 1);
+
+    CHECK(c.get("/rest/container?page=2").data()->size() == 5);
+    r = c.get("/rest/container?page=3");
+    CHECK(r.status == 404);
+    CHECK(r.failed());
+    CHECK(r.object()->getValue<std::string>("message").find("That page contains no results") !=
+          std::string::npos);
+
+    r = c.get("/rest/container?page_size=0");
+    CHECK(r.object()->getValue<int>("num_pages") == 1);
+    CHECK(r.data()->size() == 25);
+
+    // Walking pages of 7 visits every id once, in order, across the page boundaries.
+    std::vector<std::int64_t> seen;
+    for (int page = 0; page < 4; ++page) {
+        r = c.get("/rest/container?page_size=7&page=" + std::to_string(page));
+        REQUIRE(r.status == 200);
+        CHECK(r.object()->getValue<int>("num_pages") == 4);
+        const auto part = ids(r.data());
+        seen.insert(seen.end(), part.begin(), part.end());
+    }
+    REQUIRE(seen.size() == 25);
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+        CHECK(seen[i] == static_cast<std::int64_t>(i + 1));
+    }
+    CHECK(c.get("/rest/container?page_size=7&page=4").status == 404);
+
+    // An empty result is an empty first page, not an error.
+    r = c.get("/rest/container?_filter_id__gt=1000");
+    CHECK(r.status == 200);
+    CHECK(r.object()->getValue<int>("count") == 0);
+    CHECK(r.data()->size() == 0);
+    CHECK(c.get("/rest/container?page_size=x").status == 400);
+    CHECK(c.get("/rest/container?page=-1").status == 400);
+}
+
+TEST_CASE("emulator: filter lookups and excludes", "[emulator]") {
+    Emulator emu({});
+    Client c(emu);
+    const auto a =
+        createContainer(c, R"({"name": "Alpha Beta", "label": "events", "severity": "high",
+        "tags": ["x", "y"], "custom_fields": {"region": "emea"}, "source_data_identifier": "s-a"})");
+    const auto b =
+        createContainer(c, R"({"name": "alpha gamma", "label": "incident", "severity": "low",
+        "tags": ["y"], "source_data_identifier": "s-b"})");
+    const auto d = createContainer(c, R"({"name": "Delta 'quoted' \"name\"", "label": "events",
+        "status": "closed", "source_data_identifier": "s-d"})");
+    auto q = [&](const std::string& params) {
+        const HttpResult r = c.get("/rest/container?page_size=0&" + params);
+        INFO(params << " -> " << r.body);
+        REQUIRE(r.status == 200);
+        return ids(r.data());
+    };
+    using V = std::vector<std::int64_t>;
+    CHECK(q("_filter_name=" + enc("\"Alpha Beta\"")) == V{a});
+    CHECK(q("_filter_name=" + enc("'Alpha Beta'")) == V{a});
+    CHECK(q("_filter_name__exact=" + enc("\"alpha beta\"")).empty());
+    CHECK(q("_filter_name__iexact=" + enc("\"alpha beta\"")) == V{a});
+    CHECK(q("_filter_name__contains=" + enc("\"lpha\"")) == (V{a, b}));
+    CHECK(q("_filter_name__contains=" + enc("\"ALPHA\"")).empty());
+    CHECK(q("_filter_name__icontains=" + enc("\"ALPHA\"")) == (V{a, b}));
+    CHECK(q("_filter_name__startswith=" + enc("\"alpha\"")) == V{b});
+    CHECK(q("_filter_name__endswith=" + enc("\"Beta\"")) == V{a});
+    CHECK(q("_filter_name=" + enc(R"("Delta 'quoted' \"name\"")")) == V{d});
+    CHECK(q("_filter_name=" + enc(R"('Delta \'quoted\' "name"')")) == V{d});
+    CHECK(q("_filter_id__gt=" + std::to_string(a)) == (V{b, d}));
+    CHECK(q("_filter_id__gte=" + std::to_string(b)) == (V{b, d}));
+    CHECK(q("_filter_id__lt=" + std::to_string(b)) == V{a});
+    CHECK(q("_filter_id__lte=" + std::to_string(b)) == (V{a, b}));
+    CHECK(q("_filter_id__in=" + enc("[" + std::to_string(a) + ", " + std::to_string(d) + "]")) ==
+          (V{a, d}));
+    CHECK(q("_filter_id=" + enc("\"" + std::to_string(b) + "\"")) == V{b});  // "5" for an int
+    CHECK(q("_filter_label__in=" + enc("[\"incident\"]")) == V{b});
+    CHECK(q("_exclude_label=" + enc("\"incident\"")) == (V{a, d}));
+    CHECK(q("_filter_label=" + enc("\"events\"") + "&_filter_severity=" + enc("\"high\"")) == V{a});
+    CHECK(q("_filter_close_time__isnull=False") == V{d});
+    CHECK(q("_filter_close_time__isnull=True") == (V{a, b}));
+    CHECK(q("_filter_close_time__gt=" + enc("\"2000-01-01T00:00:00Z\"")) == V{d});
+    CHECK(q("_filter_close_time__lt=" + enc("\"2999-01-01T00:00:00Z\"")) == V{d});
+    CHECK(q("_filter_tags__contains=" + enc("[\"x\"]")) == V{a});
+    CHECK(q("_filter_tags__contains=" + enc("[\"y\"]")) == (V{a, b}));
+    CHECK(q("_filter_custom_fields__region=" + enc("\"emea\"")) == V{a});
+    CHECK(q("_exclude_custom_fields__region=" + enc("\"emea\"")) == (V{b, d}));
+    CHECK(q("_filter_in_case=False").size() == 3);
+    CHECK(q("_filter_name__regex=" + enc("\"^[Aa]lpha\"")) == (V{a, b}));
+    CHECK(q("_filter_id__range=" + enc("[" + std::to_string(b) + ", " + std::to_string(d) + "]")) ==
+          (V{b, d}));
+    // The incremental-read pattern: a time watermark plus an id order.
+    const std::string t = Poco::JSON::Parser()
+                              .parse(emu.recordJson("container", b))
+                              .extract<Poco::JSON::Object::Ptr>()
+                              ->getValue<std::string>("create_time");
+    CHECK(q("_filter_create_time__gte=" + enc("\"" + t + "\"") + "&sort=id&order=asc") ==
+          (V{b, d}));
+    CHECK(q("_filter_create_time__gt=" + enc("\"" + t + "\"")) == V{d});
+}
+
+TEST_CASE("emulator: malformed filters answer 400 with a failed body", "[emulator]") {
+    Emulator emu(seeded(3));
+    Client c(emu);
+    for (const std::string& params :
+         {std::string("_filter_name=unquoted"), std::string("_filter_bogus=1"),
+          std::string("_filter_name__bogus=") + enc("\"x\""), std::string("_filter_id__in=5"),
+          std::string("_filter_name=") + enc("\"open"),
+          std::string("_filter_id__isnull=") + enc("\"yes\""), std::string("_filter_id=[1,"),
+          std::string("_exclude_id__range=[1]"), std::string("sort=nosuchfield"),
+          std::string("sort=id&order=sideways"),
+          std::string("_filter_name__regex=") + enc("\"(\"")}) {
+        const HttpResult r = c.get("/rest/container?" + params);
+        INFO(params << " -> " << r.body);
+        CHECK(r.status == 400);
+        CHECK(r.failed());
+    }
+    const HttpResult r = c.get("/rest/container?_filter_bogus=1");
+    CHECK(r.object()->getValue<std::string>("message").find("bogus") != std::string::npos);
+}
+
+TEST_CASE("emulator: sort and order with a stable id tiebreak", "[emulator]") {
+    Emulator emu(seeded(40));
+    Client c(emu);
+    auto check_sorted = [&](const std::string& field, bool desc) {
+        const HttpResult r = c.get("/rest/container?page_size=0&sort=" + field +
+                                   "&order=" + (desc ? "desc" : "asc"));
+        REQUIRE(r.status == 200);
+        const auto data = r.data();
+        REQUIRE(data->size() == 40);
+        for (unsigned int i = 1; i < data->size(); ++i) {
+            const auto prev = data->getObject(i - 1);
+            const auto cur = data->getObject(i);
+            const std::string p = prev->get(field).toString();
+            const std::string n = cur->get(field).toString();
+            INFO(field << ": " << p << " then " << n);
+            if (p == n) {
+                const auto pid = prev->getValue<Poco::Int64>("id");
+                const auto nid = cur->getValue<Poco::Int64>("id");
+                CHECK((desc ? pid > nid : pid < nid));
+            } else {
+                CHECK((desc ? p > n : p < n));
+            }
+        }
+    };
+    check_sorted("severity", false);
+    check_sorted("severity", true);
+    check_sorted("name", false);
+    check_sorted("create_time", true);
+    const auto desc_ids = ids(c.get("/rest/container?order=desc&page_size=3").data());
+    CHECK(desc_ids == std::vector<std::int64_t>{40, 39, 38});
+}
+
+TEST_CASE("emulator: container create, read, update and validation", "[emulator]") {
+    Emulator emu({});
+    Client c(emu);
+    HttpResult r = c.post("/rest/container", R"({"name": "c1", "label": "events",
+        "source_data_identifier": "src:1", "tags": ["a", "b"], "custom_fields": {"k1": "v1", "k2": "v2"},
+        "severity": "High", "status": "new", "data": {"x": 1}})");
+    REQUIRE(r.status == 200);
+    CHECK(r.object()->getValue<bool>("success"));
+    const auto id = r.object()->getValue<Poco::Int64>("id");
+
+    r = c.get("/rest/container/" + std::to_string(id));
+    REQUIRE(r.status == 200);
+    auto obj = r.object();
+    CHECK(!obj->has("data") == false);
+    CHECK(obj->getValue<std::string>("severity") == "high");
+    CHECK(obj->getValue<int>("version") == 1);
+    CHECK(obj->getValue<int>("artifact_count") == 0);
+    const std::string created = obj->getValue<std::string>("create_time");
+    CHECK(std::regex_match(created, kTimestamp));
+    CHECK(obj->getValue<std::string>("container_update_time") == created);
+    CHECK(obj->getValue<std::string>("artifact_update_time") == created);
+    for (const char* field : {"owner_name", "sensitivity", "container_type", "tenant", "hash",
+                              "due_time", "kill_chain", "start_time", "close_time", "open_time"}) {
+        CHECK(obj->has(field));
+    }
+
+    r = c.post("/rest/container/" + std::to_string(id),
+               R"({"tags": ["c"], "custom_fields": {"k2": "changed"}, "status": "closed"})");
+    REQUIRE(r.status == 200);
+    obj = c.get("/rest/container/" + std::to_string(id)).object();
+    CHECK(obj->getArray("tags")->size() == 1);  // tags are replaced
+    CHECK(obj->getObject("custom_fields")->getValue<std::string>("k1") == "v1");  // merged
+    CHECK(obj->getObject("custom_fields")->getValue<std::string>("k2") == "changed");
+    CHECK(obj->getValue<int>("version") == 2);
+    CHECK(obj->getValue<std::string>("container_update_time") > created);
+    CHECK(!obj->get("close_time").isEmpty());
+
+    // Timestamps strictly increase from write to write.
+    std::string previous = obj->getValue<std::string>("container_update_time");
+    for (int i = 0; i < 20; ++i) {
+        const auto nid = createContainer(c, R"({"name": "n", "label": "events"})");
+        const std::string t = Poco::JSON::Parser()
+                                  .parse(emu.recordJson("container", nid))
+                                  .extract<Poco::JSON::Object::Ptr>()
+                                  ->getValue<std::string>("create_time");
+        CHECK(t > previous);
+        previous = t;
+    }
+
+    for (const char* bad :
+         {R"({"name": "x", "label": "events", "severity": "catastrophic"})",
+          R"({"name": "x", "label": "events", "status": 2})",
+          R"({"name": "x", "label": "events", "sensitivity": "purple"})", R"({"label": "events"})",
+          R"({"name": "x", "label": "events", "tags": 5})",
+          R"({"name": "x", "label": "events", "start_time": "yesterday"})", R"([1, 2)",
+          R"("just a string")"}) {
+        r = c.post("/rest/container", bad);
+        INFO(bad << " -> " << r.body);
+        CHECK(r.status == 400);
+        CHECK(r.failed());
+    }
+    CHECK(c.get("/rest/container/99999").status == 404);
+    CHECK(c.get("/rest/container/99999").failed());
+    CHECK(c.post("/rest/container/99999", "{}").status == 404);
+}
+
+TEST_CASE("emulator: unknown label is refused until added", "[emulator]") {
+    Emulator emu({});
+    Client c(emu);
+    const std::string body = R"({"name": "x", "label": "threat_intel"})";
+    HttpResult r = c.post("/rest/container", body);
+    CHECK(r.status == 400);
+    CHECK(r.object()->getValue<std::string>("message") ==
+          "Label \"threat_intel\" is not a known label.");
+    auto labels = c.get("/rest/container_options").object()->getArray("label");
+    CHECK(labels->size() == 2);
+
+    r = c.post("/rest/system_settings/events",
+               R"({"add_label": true, "label_name": "threat_intel"})");
+    CHECK(r.status == 200);
+    CHECK(r.object()->getValue<bool>("success"));
+    CHECK(c.post("/rest/container", body).status == 200);
+    labels = c.get("/rest/container_options").object()->getArray("label");
+    CHECK(labels->size() == 3);
+    CHECK(c.post("/rest/system_settings/events",
+                 R"({"remove_label": true, "label_name": "threat_intel"})")
+              .status == 200);
+    CHECK(c.post("/rest/container", R"({"name": "y", "label": "threat_intel"})").status == 400);
+    emu.addLabel("added_in_process");
+    CHECK(c.post("/rest/container", R"({"name": "z", "label": "added_in_process"})").status == 200);
+}
+
+TEST_CASE("emulator: duplicate source_data_identifier answers existing_container_id",
+          "[emulator]") {
+    Emulator emu({});
+    Client c(emu);
+    const auto first = createContainer(
+        c, R"({"name": "a", "label": "events", "source_data_identifier": "dup-1"})");
+    const HttpResult r =
+        c.post("/rest/container",
+               R"({"name": "b", "label": "events", "source_data_identifier": "dup-1"})");
+    CHECK(r.status == 400);
+    CHECK(r.failed());
+    CHECK(r.object()->getValue<std::string>("message").rfind("duplicate", 0) == 0);
+    CHECK(r.object()->getValue<Poco::Int64>("existing_container_id") == first);
+    CHECK(emu.containerCount() == 1);
+}
+
+TEST_CASE("emulator: artifacts, content dedup, list POST and cef replacement", "[emulator]") {
+    Emulator emu({});
+    Client c(emu);
+    const auto cid = createContainer(c, R"({"name": "c", "label": "events"})");
+    const std::string cs = std::to_string(cid);
+    const std::string art = R"({"container_id": )" + cs +
+                            R"(, "name": "ip", "label": "event", "source_data_identifier": "a-1",
+        "cef": {"sourceAddress": "10.0.0.1", "destinationAddress": "10.0.0.2"},
+        "cef_types": {"sourceAddress": ["ip"]}, "run_automation": false})";
+    HttpResult r = c.post("/rest/artifact", art);
+    REQUIRE(r.status == 200);
+    const auto aid = r.object()->getValue<Poco::Int64>("id");
+    auto container = c.get("/rest/container/" + cs).object();
+    CHECK(container->getValue<int>("artifact_count") == 1);
+    const std::string aut1 = container->getValue<std::string>("artifact_update_time");
+
+    r = c.post("/rest/artifact", art);  // same content: no new artifact
+    CHECK(r.status == 200);
+    CHECK(r.object()->getValue<Poco::Int64>("existing_artifact_id") == aid);
+    CHECK(emu.artifactCount() == 1);
+
+    // Same SDI, different content: a second artifact (SOAR does not dedup by SDI).
+    std::string changed = art;
+    changed.replace(changed.find("10.0.0.1"), 8, "10.0.0.9");
+    r = c.post("/rest/artifact", changed);
+    CHECK(r.status == 200);
+    CHECK(r.object()->has("id"));
+    CHECK(emu.artifactCount() == 2);
+
+    // List form: per-item results in order; 200 when at least one succeeded.
+    r = c.post("/rest/artifact",
+               "[" + art + R"(, {"container_id": 424242, "name": "bad"}, {"container_id": )" + cs +
+                   R"(, "name": "new one", "cef": {"fileHash": "abc"}}])");
+    REQUIRE(r.status == 200);
+    auto results = r.array();
+    REQUIRE(results->size() == 3);
+    CHECK(results->getObject(0)->getValue<Poco::Int64>("existing_artifact_id") == aid);
+    CHECK(results->getObject(1)->getValue<bool>("failed"));
+    CHECK(results->getObject(2)->has("id"));
+    r = c.post("/rest/artifact", R"([{"container_id": 424242}])");
+    CHECK(r.status == 400);
+    CHECK(c.post("/rest/artifact", R"({"name": "no container"})").status == 400);
+    CHECK(c.post("/rest/artifact", R"({"container_id": 424242})").failed());
+
+    // Update: top-level fields merge, cef is replaced wholesale.
+    r = c.post("/rest/artifact/" + std::to_string(aid),
+               R"({"cef": {"requestURL": "http://x"}, "severity": "high"})");
+    REQUIRE(r.status == 200);
+    auto a = c.get("/rest/artifact/" + std::to_string(aid)).object();
+    CHECK(a->getObject("cef")->size() == 1);
+    CHECK(a->getObject("cef")->getValue<std::string>("requestURL") == "http://x");
+    CHECK(a->getValue<std::string>("name") == "ip");
+    CHECK(a->getValue<std::string>("severity") == "high");
+    CHECK(a->getValue<Poco::Int64>("container") == cid);
+    CHECK(a->getValue<std::string>("update_time") > a->getValue<std::string>("create_time"));
+    CHECK(a->getValue<int>("version") == 2);
+    container = c.get("/rest/container/" + cs).object();
+    CHECK(container->getValue<std::string>("artifact_update_time") > aut1);
+    CHECK(container->getValue<int>("artifact_count") == 3);
+    CHECK(container->getValue<int>("version") == 1);  // artifacts do not edit the container
+
+    // Listing: sub-collection, filter by container (and its _id alias), cef sub-keys.
+    r = c.get("/rest/container/" + cs + "/artifacts?sort=id&order=asc&page_size=0");
+    CHECK(r.object()->getValue<int>("count") == 3);
+    CHECK(countOf(c, "/rest/artifact?_filter_container=" + cs) == 3);
+    CHECK(countOf(c, "/rest/artifact?_filter_container_id=" + cs) == 3);
+    CHECK(countOf(c, "/rest/artifact?_filter_cef__sourceAddress=" + enc("\"10.0.0.9\"")) == 1);
+    CHECK(countOf(c, "/rest/artifact?_filter_cef__fileHash__icontains=" + enc("\"ABC\"")) == 1);
+    CHECK(countOf(c, "/rest/artifact?_filter_container__name=" + enc("\"c\"")) == 3);
+    CHECK(countOf(c, "/rest/artifact?_filter_source_data_identifier=" + enc("\"a-1\"")) == 2);
+    CHECK(c.get("/rest/container/999/artifacts").status == 404);
+
+    // Embedded artifacts in a container POST.
+    r = c.post("/rest/container", R"({"name": "with artifacts", "label": "events", "artifacts": [
+        {"name": "one", "cef": {"a": 1}}, {"name": "two", "cef": {"a": 2}}, {"name": "one", "cef": {"a": 1}}]})");
+    REQUIRE(r.status == 200);
+    CHECK(r.object()->getArray("new_artifact_ids")->size() == 2);
+    CHECK(r.object()->getArray("artifacts")->getObject(2)->has("existing_artifact_id"));
+    CHECK(countOf(c, "/rest/container/" + std::to_string(r.object()->getValue<Poco::Int64>("id")) +
+                         "/artifacts") == 2);
+}
+
+TEST_CASE("emulator: notes and comments", "[emulator]") {
+    Emulator emu({});
+    Client c(emu);
+    const auto cid = createContainer(c, R"({"name": "c", "label": "events"})");
+    const std::string cs = std::to_string(cid);
+    HttpResult r = c.post(
+        "/rest/note",
+        R"({"container_id": )" + cs +
+            R"(, "title": "T", "content": "body", "note_type": "general", "note_format": "markdown"})");
+    REQUIRE(r.status == 200);
+    const auto nid = r.object()->getValue<Poco::Int64>("id");
+    auto note = c.get("/rest/note/" + std::to_string(nid)).object();
+    CHECK(note->getValue<std::string>("title") == "T");
+    const std::string created = note->getValue<std::string>("create_time");
+    CHECK(std::regex_match(created, kTimestamp));
+    REQUIRE(c.post("/rest/note/" + std::to_string(nid), R"({"content": "edited"})").status == 200);
+    note = c.get("/rest/note/" + std::to_string(nid)).object();
+    CHECK(note->getValue<std::string>("content") == "edited");
+    CHECK(note->getValue<std::string>("title") == "T");
+    CHECK(note->getValue<std::string>("modified_time") > created);
+    CHECK(countOf(c, "/rest/container/" + cs + "/notes") == 1);
+    CHECK(countOf(c, "/rest/note?_filter_container=" + cs +
+                         "&_filter_modified_time__gt=" + enc("\"" + created + "\"")) == 1);
+    CHECK(c.post("/rest/note", R"({"container_id": 999, "title": "x"})").status == 400);
+    CHECK(c.post("/rest/note", R"({"container_id": )" + cs + R"(, "note_format": "rtf"})").status ==
+          400);
+
+    r = c.post("/rest/container_comment", R"({"container_id": )" + cs + R"(, "comment": "hello"})");
+    REQUIRE(r.status == 200);
+    const auto comment = r.object()->getValue<Poco::Int64>("id");
+    CHECK(countOf(c, "/rest/container/" + cs + "/comments") == 1);
+    CHECK(countOf(c, "/rest/container_comment?_filter_container=" + cs) == 1);
+    auto row = c.get("/rest/container_comment/" + std::to_string(comment)).object();
+    CHECK(std::regex_match(row->getValue<std::string>("time"), kTimestamp));
+    Client user(emu, Auth::BasicUser);
+    r = user.del("/rest/container_comment/" + std::to_string(comment));
+    CHECK(r.status == 405);
+    CHECK(r.failed());
+    CHECK(c.post("/rest/container_comment", R"({"container_id": )" + cs + "}").status == 400);
+    CHECK(emu.noteCount() == 1);
+    CHECK(emu.commentCount() == 1);
+}
+
+TEST_CASE("emulator: playbook runs progress, fail and cancel", "[emulator]") {
+    EmulatorOptions o;
+    o.playbooks = {PlaybookSpec{"local", "enrich", "success", 0.2},
+                   PlaybookSpec{"community", "contain", "failed", 0.2},
+                   PlaybookSpec{"local", "slow", "success", 30}};
+    Emulator emu(o);
+    Client c(emu);
+    const auto cid = createContainer(c, R"({"name": "c", "label": "events"})");
+    const std::string cs = std::to_string(cid);
+
+    HttpResult r = c.get("/rest/playbook?_filter_name=" + enc("\"enrich\""));
+    REQUIRE(r.object()->getValue<int>("count") == 1);
+    const auto enrich = r.data()->getObject(0)->getValue<Poco::Int64>("id");
+    CHECK(countOf(c, "/rest/playbook?_filter_scm__name=" + enc("\"community\"")) == 1);
+    CHECK(countOf(c, "/rest/playbook?_filter_active=True") == 3);
+
+    auto start = [&](const std::string& playbook) {
+        const HttpResult s =
+            c.post("/rest/playbook_run", R"({"container_id": )" + cs + R"(, "playbook_id": )" +
+                                             playbook + R"(, "scope": "new", "run": true})");
+        INFO(s.body);
+        REQUIRE(s.status == 200);
+        const auto body = s.object();
+        CHECK(body->getValue<bool>("received"));
+        REQUIRE(body->get("playbook_run_id").isString());  // a string, like the real one
+        return body->getValue<std::string>("playbook_run_id");
+    };
+    const std::string ok = start(std::to_string(enrich));
+    const std::string bad = start("\"community/contain\"");
+    const std::string slow = start("\"local/slow\"");
+    CHECK(c.get("/rest/playbook_run/" + ok).object()->getValue<std::string>("status") == "running");
+    CHECK(countOf(c, "/rest/playbook_run?_filter_container=" + cs +
+                         "&_filter_status=" + enc("\"running\"")) == 3);
+
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto run = c.get("/rest/playbook_run/" + ok).object();
+    CHECK(run->getValue<std::string>("status") == "success");
+    CHECK(!run->get("end_time").isEmpty());
+    CHECK(c.get("/rest/playbook_run/" + bad).object()->getValue<std::string>("status") == "failed");
+    CHECK(c.get("/rest/playbook_run/" + slow).object()->getValue<std::string>("status") ==
+          "running");
+
+    r = c.post("/rest/playbook_run/" + slow, R"({"cancel": true})");
+    CHECK(r.status == 200);
+    CHECK(r.object()->getValue<std::string>("playbook_run_id") == slow);
+    CHECK(c.get("/rest/playbook_run/" + slow).object()->getValue<std::string>("status") ==
+          "cancelled");
+    // Cancelling a finished run is accepted and changes nothing.
+    CHECK(c.post("/rest/playbook_run/" + ok, R"({"cancel": true})").status == 200);
+    CHECK(c.get("/rest/playbook_run/" + ok).object()->getValue<std::string>("status") == "success");
+    CHECK(countOf(c, "/rest/container/" + cs + "/playbook_runs") == 3);
+
+    r = c.post("/rest/playbook_run",
+               R"({"container_id": )" + cs + R"(, "playbook_id": 999, "run": true})");
+    CHECK(r.status == 404);
+    CHECK(r.object()->getValue<std::string>("message") == "Playbook \"999\" not found");
+    CHECK(c.post("/rest/playbook_run", R"({"container_id": 999, "playbook_id": 1, "run": true})")
+              .status == 404);
+    CHECK(c.post("/rest/playbook_run/" + ok, R"({"nothing": true})").status == 400);
+    CHECK(emu.playbookRunCount() == 3);
+}
+
+TEST_CASE("emulator: version, system_info, vocabularies and error routes", "[emulator]") {
+    Emulator emu({});
+    Client c(emu);
+    CHECK(c.get("/rest/version").object()->getValue<std::string>("version") == "6.4.1.361");
+    const auto info = c.get("/rest/system_info").object();
+    CHECK(info->getValue<std::string>("time_zone") == "UTC");
+    CHECK(info->getValue<std::string>("base_url") == emu.baseUrl());
+    CHECK(countOf(c, "/rest/severity") == 3);
+    CHECK(countOf(c, "/rest/container_status?_filter_name=" + enc("\"closed\"")) == 1);
+    CHECK(c.post("/rest/severity", R"({"name": "critical", "color": "purple"})").status == 200);
+    CHECK(c.post("/rest/container", R"({"name": "x", "label": "events", "severity": "critical"})")
+              .status == 200);
+
+    HttpResult r = c.get("/rest/no_such_thing");
+    CHECK(r.status == 404);
+    CHECK(r.failed());
+    CHECK(c.get("/nowhere").status == 404);
+    r = c.send("PUT", "/rest/container", "{}");
+    CHECK(r.status == 405);
+    CHECK(r.failed());
+    CHECK(c.del("/rest/version").status == 405);
+    r = c.post("/rest/container", "{not json");
+    CHECK(r.status == 400);
+    CHECK(r.failed());
+}
+
+TEST_CASE("emulator: seeded data is deterministic and varied", "[emulator]") {
+    Emulator one(seeded(60, 3, 42));
+    Emulator two(seeded(60, 3, 42));
+    Emulator other(seeded(60, 3, 43));
+    Client c1(one), c2(two), c3(other);
+    for (const char* target : {"/rest/container?page_size=0", "/rest/artifact?page_size=0"}) {
+        const std::string a = c1.get(target).body;
+        CHECK(a == c2.get(target).body);
+        CHECK(a != c3.get(target).body);
+    }
+    CHECK(one.containerCount() == 60);
+    CHECK(one.artifactCount() == 180);
+    std::set<std::string> labels, severities, statuses, cef_keys;
+    bool unicode = false;
+    const auto containers = c1.get("/rest/container?page_size=0").data();
+    for (unsigned int i = 0; i < containers->size(); ++i) {
+        const auto row = containers->getObject(i);
+        labels.insert(row->getValue<std::string>("label"));
+        severities.insert(row->getValue<std::string>("severity"));
+        statuses.insert(row->getValue<std::string>("status"));
+        const std::string name = row->getValue<std::string>("name");
+        unicode = unicode || std::any_of(name.begin(), name.end(), [](char ch) {
+                      return static_cast<unsigned char>(ch) >= 0x80;
+                  });
+    }
+    const auto artifacts = c1.get("/rest/artifact?page_size=0").data();
+    for (unsigned int i = 0; i < artifacts->size(); ++i) {
+        for (const auto& [key, value] : *artifacts->getObject(i)->getObject("cef")) {
+            cef_keys.insert(key);
+        }
+    }
+    CHECK(labels.size() == 2);
+    CHECK(severities.size() == 3);
+    CHECK(statuses.size() == 3);
+    CHECK(cef_keys.size() >= 6);
+    CHECK(unicode);
+    CHECK(countOf(c1, "/rest/container?_filter_label__in=" + enc("[\"events\"]")) > 0);
+}
+
+TEST_CASE("emulator: coarse time makes records tie on whole seconds", "[emulator]") {
+    EmulatorOptions o = seeded(1100, 0);
+    o.coarse_time = true;
+    Emulator emu(o);
+    Client c(emu);
+    const auto first = c.get("/rest/container/1").object()->getValue<std::string>("create_time");
+    CHECK(first.substr(19) == ".000000Z");
+    CHECK(countOf(c, "/rest/container?_filter_create_time=" + enc("\"" + first + "\"")) >= 500);
+    std::set<std::string> stamps;
+    for (int i = 0; i < 5; ++i) {
+        const auto id = createContainer(c, R"({"name": "tie", "label": "events"})");
+        const std::string t = c.get("/rest/container/" + std::to_string(id))
+                                  .object()
+                                  ->getValue<std::string>("create_time");
+        CHECK(t.substr(19) == ".000000Z");
+        stamps.insert(t);
+    }
+    CHECK(stamps.size() <= 2);  // five quick writes share (at most two) whole seconds
+}
+
+TEST_CASE("emulator: null update time on never-edited containers", "[emulator]") {
+    EmulatorOptions o = seeded(20, 1);
+    o.null_update_time = true;
+    Emulator emu(o);
+    Client c(emu);
+    const auto id = createContainer(c, R"({"name": "fresh", "label": "events"})");
+    const std::string path = "/rest/container/" + std::to_string(id);
+    auto row = c.get(path).object();
+    CHECK(row->get("container_update_time").isEmpty());
+    CHECK(row->get("artifact_update_time").isEmpty());
+    const std::size_t never_edited =
+        countOf(c, "/rest/container?_filter_container_update_time__isnull=True");
+    CHECK(never_edited >= 1);
+    // A null never matches gt/lt.
+    const std::size_t after = countOf(
+        c, "/rest/container?_filter_container_update_time__gt=" + enc("\"2000-01-01T00:00:00Z\""));
+    CHECK(after + never_edited == 21);
+    emu.editContainer(id, R"({"severity": "low"})");
+    row = c.get(path).object();
+    CHECK(!row->get("container_update_time").isEmpty());
+    CHECK(countOf(c, "/rest/container?_filter_container_update_time__isnull=True") ==
+          never_edited - 1);
+    emu.addArtifact(R"({"container_id": )" + std::to_string(id) + R"(, "name": "a"})");
+    CHECK(!c.get(path).object()->get("artifact_update_time").isEmpty());
+}
+
+TEST_CASE("emulator: fault injection rates, Retry-After and determinism", "[emulator]") {
+    auto statuses = [](double fail, double throttle, int n) {
+        EmulatorOptions o;
+        o.seed = 99;
+        o.fail_rate = fail;
+        o.throttle_rate = throttle;
+        o.retry_after_seconds = 3;
+        Emulator emu(o);
+        Client c(emu);
+        std::vector<int> out;
+        for (int i = 0; i < n; ++i) {
+            const HttpResult r = c.get("/rest/version");
+            if (r.status == 429) {
+                CHECK(r.retry_after == "3");
+            }
+            out.push_back(r.status);
+        }
+        CHECK(emu.requestCount() == static_cast<std::uint64_t>(n));
+        return out;
+    };
+    const auto a = statuses(0.1, 0.05, 2000);
+    const auto fails = std::count(a.begin(), a.end(), 500);
+    const auto throttles = std::count(a.begin(), a.end(), 429);
+    CHECK(fails >= 140);
+    CHECK(fails <= 260);
+    CHECK(throttles >= 50);
+    CHECK(throttles <= 150);
+    CHECK(std::count(a.begin(), a.end(), 200) + fails + throttles == 2000);
+    CHECK(statuses(0.1, 0.05, 300) == std::vector<int>(a.begin(), a.begin() + 300));
+}
+
+TEST_CASE("emulator: a 500 may come after the write was applied", "[emulator]") {
+    EmulatorOptions o;
+    o.fail_rate = 1.0;
+    Emulator emu(o);
+    Client c(emu);
+    for (int i = 0; i < 200; ++i) {
+        CHECK(c.post("/rest/container", R"({"name": "x", "label": "events"})").status == 500);
+    }
+    CHECK(emu.containerCount() > 60);
+    CHECK(emu.containerCount() < 140);
+    emu.setFaults(0, 0, 0);
+    CHECK(c.get("/rest/version").status == 200);
+}
+
+TEST_CASE("emulator: latency is added to requests", "[emulator]") {
+    EmulatorOptions o;
+    o.latency_ms = 50;
+    Emulator emu(o);
+    Client c(emu);
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK(c.get("/rest/version").status == 200);
+    CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(50));
+}
+
+TEST_CASE("emulator: serves HTTPS with a test certificate", "[emulator]") {
+    soar::test::TestCertificate cert;
+    EmulatorOptions o = seeded(12);
+    o.tls_cert = cert.certFile().string();
+    o.tls_key = cert.keyFile().string();
+    Emulator emu(o);
+    CHECK(emu.baseUrl().rfind("https://127.0.0.1:", 0) == 0);
+    Client c(emu, Auth::Token, cert.caFile().string());
+    CHECK(c.get("/rest/version").status == 200);
+    CHECK(countOf(c, "/rest/container?page_size=5&page=2") == 12);
+    CHECK(c.post("/rest/container", R"({"name": "tls", "label": "events"})").status == 200);
+    c.setAuth(Auth::BadToken);
+    CHECK(c.get("/rest/version").status == 401);
+}
+
+TEST_CASE("emulator: concurrent clients get unique ids", "[emulator]") {
+    Emulator emu({});
+    constexpr int kThreads = 8;
+    constexpr int kEach = 50;
+    std::vector<std::thread> threads;
+    std::atomic<int> ok{0};
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&emu, &ok, t] {
+            Client c(emu);
+            for (int i = 0; i < kEach; ++i) {
+                const HttpResult r =
+                    c.post("/rest/container",
+                           R"({"name": "p", "label": "events", "source_data_identifier": "t)" +
+                               std::to_string(t) + "-" + std::to_string(i) + "\"}");
+                if (r.status == 200) {
+                    ++ok;
+                }
+                (void)c.get("/rest/container?page_size=5&sort=create_time&order=desc");
+            }
+        });
+    }
+    for (auto& th : threads) {
+        th.join();
+    }
+    CHECK(ok == kThreads * kEach);
+    CHECK(emu.containerCount() == static_cast<std::size_t>(kThreads * kEach));
+    Client c(emu);
+    const auto all = ids(c.get("/rest/container?page_size=0").data());
+    CHECK(std::set<std::int64_t>(all.begin(), all.end()).size() == all.size());
 }
