@@ -227,7 +227,10 @@ std::int64_t count(Connection& conn, const char* sql, std::int64_t ref) {
 }
 
 MappingCounts readMappingCounts(Connection& conn, std::int64_t ref) {
-    return MappingCounts{count(conn, kCountContainers, ref), count(conn, kCountArtifacts, ref)};
+    MappingCounts counts;
+    counts.containers = count(conn, kCountContainers, ref);
+    counts.artifacts = count(conn, kCountArtifacts, ref);
+    return counts;
 }
 
 std::map<RunStatus, std::int64_t> readRunCounts(Connection& conn, std::int64_t ref) {
@@ -262,6 +265,51 @@ PlaybookRun readRun(Connection& conn, SQLite::Statement& row, const RouteTarget&
     run.created_at = row.getColumn(9).getString();
     run.updated_at = row.getColumn(10).getString();
     return run;
+}
+
+std::optional<ContainerMapping> readContainer(Connection& conn, std::int64_t ref,
+                                              std::int64_t source_id) {
+    Query q(conn, kSelectContainer);
+    q->bind(1, ref);
+    q->bind(2, source_id);
+    if (!q->executeStep()) return std::nullopt;
+    ContainerMapping m;
+    m.source_id = source_id;
+    m.target_id = q->getColumn(0).getInt64();
+    m.content_hash = q->getColumn(1).getString();
+    m.create_time = optionalText(q->getColumn(2));
+    m.container_update_time = optionalText(q->getColumn(3));
+    m.artifact_update_time = optionalText(q->getColumn(4));
+    return m;
+}
+
+std::optional<ArtifactMapping> readArtifact(Connection& conn, std::int64_t ref,
+                                            std::int64_t source_id) {
+    Query q(conn, kSelectArtifact);
+    q->bind(1, ref);
+    q->bind(2, source_id);
+    if (!q->executeStep()) return std::nullopt;
+    ArtifactMapping m;
+    m.source_id = source_id;
+    m.target_id = q->getColumn(0).getInt64();
+    m.source_container_id = q->getColumn(1).getInt64();
+    m.content_hash = q->getColumn(2).getString();
+    m.update_time = optionalText(q->getColumn(3));
+    return m;
+}
+
+/// Looks up each id with `lookup`, inside one read transaction.
+template <class T, class Lookup>
+std::vector<T> readBatch(Connection& conn, std::int64_t ref, const std::vector<std::int64_t>& ids,
+                         Lookup lookup) {
+    std::vector<T> out;
+    out.reserve(ids.size());
+    SQLite::Transaction snapshot(conn.db());
+    for (const auto id : ids) {
+        if (auto found = lookup(conn, ref, id)) out.push_back(std::move(*found));
+    }
+    snapshot.commit();
+    return out;
 }
 
 std::optional<PlaybookRun> readRunByTrigger(Connection& conn, std::int64_t ref,
@@ -527,18 +575,7 @@ std::optional<ContainerMapping> SqliteStore::containerMapping(
                 [&](Connection& conn) -> std::optional<ContainerMapping> {
                     const auto ref = findTargetRef(conn, key);
                     if (!ref) return std::nullopt;
-                    Query q(conn, kSelectContainer);
-                    q->bind(1, *ref);
-                    q->bind(2, source_container_id);
-                    if (!q->executeStep()) return std::nullopt;
-                    ContainerMapping m;
-                    m.source_id = source_container_id;
-                    m.target_id = q->getColumn(0).getInt64();
-                    m.content_hash = q->getColumn(1).getString();
-                    m.create_time = optionalText(q->getColumn(2));
-                    m.container_update_time = optionalText(q->getColumn(3));
-                    m.artifact_update_time = optionalText(q->getColumn(4));
-                    return m;
+                    return readContainer(conn, *ref, source_container_id);
                 });
 }
 
@@ -548,18 +585,28 @@ std::optional<ArtifactMapping> SqliteStore::artifactMapping(const RouteTarget& k
                 [&](Connection& conn) -> std::optional<ArtifactMapping> {
                     const auto ref = findTargetRef(conn, key);
                     if (!ref) return std::nullopt;
-                    Query q(conn, kSelectArtifact);
-                    q->bind(1, *ref);
-                    q->bind(2, source_artifact_id);
-                    if (!q->executeStep()) return std::nullopt;
-                    ArtifactMapping m;
-                    m.source_id = source_artifact_id;
-                    m.target_id = q->getColumn(0).getInt64();
-                    m.source_container_id = q->getColumn(1).getInt64();
-                    m.content_hash = q->getColumn(2).getString();
-                    m.update_time = optionalText(q->getColumn(3));
-                    return m;
+                    return readArtifact(conn, *ref, source_artifact_id);
                 });
+}
+
+std::vector<ContainerMapping> SqliteStore::findContainerMappings(
+    const RouteTarget& key, const std::vector<std::int64_t>& source_container_ids) const {
+    return read(
+        "looking up container mappings", [&](Connection& conn) -> std::vector<ContainerMapping> {
+            const auto ref = findTargetRef(conn, key);
+            if (!ref) return {};
+            return readBatch<ContainerMapping>(conn, *ref, source_container_ids, readContainer);
+        });
+}
+
+std::vector<ArtifactMapping> SqliteStore::findArtifactMappings(
+    const RouteTarget& key, const std::vector<std::int64_t>& source_artifact_ids) const {
+    return read(
+        "looking up artifact mappings", [&](Connection& conn) -> std::vector<ArtifactMapping> {
+            const auto ref = findTargetRef(conn, key);
+            if (!ref) return {};
+            return readBatch<ArtifactMapping>(conn, *ref, source_artifact_ids, readArtifact);
+        });
 }
 
 std::vector<ArtifactMapping> SqliteStore::artifactMappingsOf(
@@ -615,7 +662,10 @@ MappingCounts SqliteStore::mappingCounts(const RouteTarget& key) const {
     return read("counting mappings", [&](Connection& conn) -> MappingCounts {
         const auto ref = findTargetRef(conn, key);
         if (!ref) return {};
-        return readMappingCounts(conn, *ref);
+        SQLite::Transaction snapshot(conn.db());  // both counts from one snapshot
+        const auto counts = readMappingCounts(conn, *ref);
+        snapshot.commit();
+        return counts;
     });
 }
 

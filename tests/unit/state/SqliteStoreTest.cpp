@@ -193,6 +193,18 @@ TEST_CASE("Mappings are listed, counted and deleted per (route, target)", "[stat
     CHECK(page3.back().source_id == 10);
     CHECK(page3.back() == unitOf(10).containers[0]);
 
+    // A page's worth of lookups in one call: unmapped ids left out, order kept.
+    const auto batch = store.findContainerMappings(key, {3, 999, 1});
+    REQUIRE(batch.size() == 2);
+    CHECK(batch[0] == unitOf(3).containers[0]);
+    CHECK(batch[1] == unitOf(1).containers[0]);
+    const auto artifacts = store.findArtifactMappings(key, {12, 55, 4242});
+    REQUIRE(artifacts.size() == 2);
+    CHECK(artifacts[0] == unitOf(1).artifacts[1]);
+    CHECK(artifacts[1] == unitOf(5).artifacts[4]);
+    CHECK(store.findContainerMappings(key, {}).empty());
+    CHECK(store.findContainerMappings(RouteTarget{"nope", "nope"}, {1}).empty());
+
     CHECK(store.deleteArtifactMapping(key, 11));
     CHECK_FALSE(store.deleteArtifactMapping(key, 11));
     CHECK(store.artifactMappingsOf(key, 1).size() == kArtifactsPerUnit - 1);

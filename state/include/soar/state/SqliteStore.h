@@ -78,6 +78,9 @@ public:
     /// Runs `PRAGMA integrity_check`: "ok", or SQLite's list of problems (for `check`).
     [[nodiscard]] std::string integrityCheck() const;
 
+    // The Store interface; each call is documented in Store.h. Reads run on a pooled read
+    // connection, writes in their own BEGIN IMMEDIATE transaction on the write connection.
+
     [[nodiscard]] std::optional<Cursor> cursor(const RouteTarget& key,
                                                Stream stream) const override;
     [[nodiscard]] std::vector<Cursor> cursors(const RouteTarget& key) const override;
@@ -88,6 +91,12 @@ public:
         const RouteTarget& key, std::int64_t source_container_id) const override;
     [[nodiscard]] std::optional<ArtifactMapping> artifactMapping(
         const RouteTarget& key, std::int64_t source_artifact_id) const override;
+    [[nodiscard]] std::vector<ContainerMapping> findContainerMappings(
+        const RouteTarget& key,
+        const std::vector<std::int64_t>& source_container_ids) const override;
+    [[nodiscard]] std::vector<ArtifactMapping> findArtifactMappings(
+        const RouteTarget& key,
+        const std::vector<std::int64_t>& source_artifact_ids) const override;
     [[nodiscard]] std::vector<ArtifactMapping> artifactMappingsOf(
         const RouteTarget& key, std::int64_t source_container_id) const override;
     [[nodiscard]] std::vector<ContainerMapping> containerMappings(const RouteTarget& key,

@@ -53,6 +53,14 @@ public:
     /// The mapping of one source artifact.
     [[nodiscard]] virtual std::optional<ArtifactMapping> artifactMapping(
         const RouteTarget& key, std::int64_t source_artifact_id) const = 0;
+    /// The mappings of several source containers (e.g. one page from the source), read in one
+    /// snapshot: one read transaction for the whole batch, cheaper per id than single lookups.
+    /// Unmapped ids are left out; the result follows the order of `source_container_ids`.
+    [[nodiscard]] virtual std::vector<ContainerMapping> findContainerMappings(
+        const RouteTarget& key, const std::vector<std::int64_t>& source_container_ids) const = 0;
+    /// The mappings of several source artifacts, like `findContainerMappings`.
+    [[nodiscard]] virtual std::vector<ArtifactMapping> findArtifactMappings(
+        const RouteTarget& key, const std::vector<std::int64_t>& source_artifact_ids) const = 0;
     /// The mapped artifacts of one source container, by source artifact id.
     [[nodiscard]] virtual std::vector<ArtifactMapping> artifactMappingsOf(
         const RouteTarget& key, std::int64_t source_container_id) const = 0;
