@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <exception>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -19,6 +21,12 @@ StateOptions optionsFor(const soar::test::TempDir& dir) {
     StateOptions options;
     options.path = (dir.path() / "state.db").string();
     return options;
+}
+
+/// Catch2 v2 assertions are not thread-safe: worker threads throw instead, and `Worker::join`
+/// rethrows on the test's thread, where Catch2 reports it.
+void expect(bool condition, const std::string& what) {
+    if (!condition) throw std::runtime_error("expectation failed: " + what);
 }
 
 /// Runs `fn` on a thread, keeping its exception to rethrow on the test's thread.
@@ -63,20 +71,20 @@ TEST_CASE("Readers read while a writer commits, and never see half a unit",
         done = true;
     });
     auto reader = [&](const Store& from) {
-        return [&] {
+        return [&, source = &from] {
             std::int64_t seen = 0;
-            while (!done) {
-                const auto status = from.status(testKey());
+            do {
+                const auto status = source->status(testKey());
                 // One snapshot: whole units only, and never fewer than before.
-                REQUIRE(status.mappings.artifacts ==
-                        status.mappings.containers * kArtifactsPerUnit);
-                REQUIRE(status.mappings.containers >= seen);
+                expect(status.mappings.artifacts == status.mappings.containers * kArtifactsPerUnit,
+                       "whole units only");
+                expect(status.mappings.containers >= seen, "counts never go back");
                 seen = status.mappings.containers;
-                REQUIRE(status.cursors.size() == 1);
-                REQUIRE(status.cursors[0].last_id >= seen - 1);
-                (void)from.containerMapping(testKey(), seen / 2);
+                expect(status.cursors.size() == 1, "one cursor");
+                expect(status.cursors[0].last_id >= seen - 1, "cursor moves with the units");
+                (void)source->containerMapping(testKey(), seen / 2);
                 ++reads;
-            }
+            } while (!done);
         };
     };
     Worker same_store_reader(reader(*store));
@@ -127,7 +135,7 @@ TEST_CASE("Many threads share one store", "[state][concurrency]") {
             const RouteTarget key{"route", "target-" + std::to_string(t)};
             for (std::int64_t n = 1; n <= kUnitsEach; ++n) {
                 store->commit(unitOf(n, key));
-                REQUIRE(rowsOfUnit(*store, n, key) == 1 + kArtifactsPerUnit);
+                expect(rowsOfUnit(*store, n, key) == 1 + kArtifactsPerUnit, "unit visible");
             }
         }));
     }
