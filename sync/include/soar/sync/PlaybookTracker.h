@@ -1,0 +1,120 @@
+#pragma once
+
+/// PlaybookTracker: the playbook part of a route for one target (design.md §5, "Playbooks
+/// at most once"). It resolves the route's playbook on the target, triggers it against the
+/// target's copy of a container, and follows every run to `success`, `failed` or
+/// `cancelled`, cancelling runs that outlive `playbook_timeout` (recorded as `timed_out`).
+///
+/// At most once per trigger, across crashes:
+/// 1. intend(): the intent (container, playbook, trigger key) is stored before anything is
+///    sent; a trigger key already stored is never triggered again blindly.
+/// 2. start(): after the container's own commit, the run is requested and its id stored.
+/// 3. A crash between 1 and 3 leaves an intent without a run id. recover() (each pass, and
+///    so after every restart) asks the target for runs of that playbook on that container
+///    started since the intent; one found is adopted, otherwise the run is requested now.
+///    A request that failed in a way that may have reached the server (a 500, a timeout) is
+///    settled the same way on the next recover(), never by sending it again at once.
+///
+/// Thread safety: intend() and start() may be called from the engine's worker threads;
+/// recover() and poll() from one thread at a time. Ownership: borrows the API and the store.
+
+#include "soar/state/Records.h"
+#include "soar/state/Store.h"
+#include "soar/sync/SoarApi.h"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace Poco {
+class Logger;
+}
+
+namespace soar::sync {
+
+struct PlaybookConfig {
+    /// `repo/name` or a numeric id on the target.
+    std::string playbook;
+    /// `new` or `all`.
+    std::string scope = "new";
+    bool on_create = true;
+    bool on_update = false;
+    std::chrono::milliseconds timeout{30 * 60 * 1000};
+    /// Polling of a running run backs off from `poll_min` to `poll_max`.
+    std::chrono::milliseconds poll_min{1'000};
+    std::chrono::milliseconds poll_max{30'000};
+    /// A run found on the target counts as ours when it started no earlier than this before
+    /// the intent was stored (clocks of two hosts differ).
+    std::chrono::milliseconds clock_skew{60'000};
+};
+
+/// Named points between the steps above; tests kill the process there.
+enum class CrashPoint { AfterIntent, AfterRequest };
+
+class PlaybookTracker {
+public:
+    PlaybookTracker(PlaybookConfig config, state::RouteTarget key, SoarApi& target,
+                    state::Store& store);
+
+    /// Looks the playbook up on the target. Throws RecordError when the target has no such
+    /// playbook (or it is inactive): a configuration error that `check` reports.
+    PlaybookInfo resolve();
+
+    /// Stores the intent for `trigger_key` (e.g. `create:<source id>`). nullopt when that
+    /// trigger was stored before (it is then recover()'s business).
+    /// With `adopt_existing` (the container was already on the target, e.g. after the state
+    /// file was lost), a run of the playbook found on that container is recorded instead of
+    /// a new intent, and nullopt returned.
+    [[nodiscard]] std::optional<state::PlaybookRun> intend(std::int64_t source_container,
+                                                           std::int64_t target_container,
+                                                           state::TriggerKind kind,
+                                                           const std::string& trigger_key,
+                                                           bool adopt_existing = false);
+    /// Requests the run of an intent and stores its id. A failure leaves the intent for
+    /// recover(); only errors of the target as a whole (credentials, TLS) propagate.
+    void start(const state::PlaybookRun& intent);
+
+    /// Settles intents without a run id (see above).
+    void recover();
+    /// Polls the runs that are due; cancels those past the timeout. Returns how many runs are
+    /// still pending.
+    std::size_t poll();
+    /// Polls until no run is pending or `budget` is spent; returns how many remain.
+    std::size_t waitAll(std::chrono::milliseconds budget);
+
+    /// For crash tests: called at each CrashPoint.
+    void setCrashHook(std::function<void(CrashPoint)> hook) { crash_hook_ = std::move(hook); }
+
+    [[nodiscard]] const PlaybookConfig& config() const { return config_; }
+
+private:
+    std::int64_t playbookId();
+    /// Runs of the playbook on a target container started at or after `since` (less the
+    /// clock skew), oldest first.
+    std::optional<std::int64_t> findRun(std::int64_t target_container, const std::string& since);
+    void requestRun(const state::PlaybookRun& intent);
+    void crashPoint(CrashPoint point) {
+        if (crash_hook_) crash_hook_(point);
+    }
+
+    PlaybookConfig config_;
+    state::RouteTarget key_;
+    SoarApi& target_;
+    state::Store& store_;
+    Poco::Logger& logger_;
+    std::function<void(CrashPoint)> crash_hook_;
+
+    std::mutex mutex_;
+    std::optional<std::int64_t> playbook_id_;
+    struct PollState {
+        std::chrono::steady_clock::time_point next;
+        std::chrono::milliseconds interval;
+    };
+    std::map<std::int64_t, PollState> polls_;
+};
+
+}  // namespace soar::sync

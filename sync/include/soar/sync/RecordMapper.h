@@ -1,0 +1,58 @@
+#pragma once
+
+/// What a target should hold for a source record: the field mapping of design.md §5
+/// ("Map each container to what the target should hold") and the content hash the route
+/// engine diffs by.
+///
+/// Containers keep name, label (through `label_map`), severity, status, sensitivity,
+/// description, tags plus `add_tags`, custom fields, data and start/end/due times. Their
+/// `source_data_identifier` becomes `soar-sync:<source instance>:<source id>` (the key a
+/// target dedups by), and the source's own sdi, id and instance are kept in
+/// `data.soar_sync`. Ids that mean nothing on the target (owner, role, asset, tenant) are
+/// dropped. Artifacts keep name, label, severity, cef, cef_types, type, tags and data, get
+/// `soar-sync:<source instance>:artifact:<source id>` and always `run_automation: false`.
+///
+/// Pure functions of their input: thread-safe, no I/O.
+
+#include <Poco/JSON/Object.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace soar::sync {
+
+struct MappingRules {
+    /// The source instance's name in the config (`[instance.<name>]`).
+    std::string source_instance;
+    /// Source label -> target label; labels not listed pass unchanged.
+    std::map<std::string, std::string> label_map;
+    /// Tags added to every copied container.
+    std::vector<std::string> add_tags;
+};
+
+class RecordMapper {
+public:
+    explicit RecordMapper(MappingRules rules);
+
+    /// The body to create or update the target's copy of a source container (no id).
+    [[nodiscard]] Poco::JSON::Object::Ptr container(const Poco::JSON::Object& source) const;
+    /// The body for the target's copy of a source artifact in `target_container_id`.
+    [[nodiscard]] Poco::JSON::Object::Ptr artifact(const Poco::JSON::Object& source,
+                                                   std::int64_t target_container_id) const;
+
+    [[nodiscard]] std::string containerSdi(std::int64_t source_id) const;
+    [[nodiscard]] std::string artifactSdi(std::int64_t source_id) const;
+    [[nodiscard]] const MappingRules& rules() const { return rules_; }
+
+    /// SHA-256 (hex) of a mapped body's content, ignoring fields that depend on where the
+    /// copy lives (`container_id`) or on how it is written (`run_automation`): equal hashes
+    /// mean the target already holds this content.
+    [[nodiscard]] static std::string contentHash(const Poco::JSON::Object& mapped);
+
+private:
+    MappingRules rules_;
+};
+
+}  // namespace soar::sync

@@ -1,0 +1,51 @@
+#pragma once
+
+/// RouteConfig: one `[route.<name>]` section (design.md §4) as plain data, filled and
+/// validated by the app's config loader. The route engine reads nothing else.
+/// Plain value type, no locking.
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace soar::sync {
+
+/// The route's source filters; ANDed, as SOAR ANDs every filter.
+struct RouteFilters {
+    /// `filter.label`: `_filter_label__in=[...]`.
+    std::vector<std::string> labels;
+    /// `filter.severity`: `_filter_severity__in=[...]`.
+    std::vector<std::string> severities;
+    /// `filter.status`: `_filter_status__in=[...]`.
+    std::vector<std::string> statuses;
+    /// `filter.tags`: each tag must be on the container (`_filter_tags__contains="<tag>"`).
+    std::vector<std::string> tags;
+    /// `filter.raw`: Django filters passed through verbatim (`_filter_x="y"`).
+    std::vector<std::string> raw;
+};
+
+struct RouteConfig {
+    /// The `<name>` of `[route.<name>]`.
+    std::string name;
+    /// The source instance's name.
+    std::string source;
+    /// The target instances' names (fan-out).
+    std::vector<std::string> targets;
+    std::chrono::milliseconds poll_interval{30'000};
+    /// Records per list request.
+    std::size_t page_size = 200;
+    /// Each pass re-reads this far behind its cursors, for late commits on the source.
+    std::chrono::milliseconds lookback{60'000};
+    /// `beginning`, `now`, or an ISO 8601 timestamp: where a stream without a cursor starts.
+    std::string start_from = "beginning";
+    RouteFilters filters;
+    /// Source label -> target label.
+    std::map<std::string, std::string> label_map;
+    std::vector<std::string> add_tags;
+    bool artifacts = true;
+    bool notes = false;
+};
+
+}  // namespace soar::sync

@@ -1,0 +1,131 @@
+#pragma once
+
+/// TargetSync: what a route does for one of its targets (design.md §5). Each pass polls the
+/// source's change streams from their cursors, replays what changed to the target and
+/// commits after the target accepted:
+///
+/// - Three streams, each a keyset walk (Paging.h) from its cursor minus `lookback`: new
+///   containers by `create_time`, edited ones by `container_update_time` (null on a
+///   never-edited container: the first stream covers those) and containers whose artifacts
+///   changed by `artifact_update_time`. A container met in several streams in one pass is
+///   replayed once.
+/// - A container is mapped (RecordMapper) and diffed by content hash against the store:
+///   created (a duplicate answer is adopted), updated, re-created when the target lost it
+///   (404), or left alone. Its artifacts are read when it is new to the target, when its
+///   `artifact_update_time` moved, or on resync; a copy is found by its sdi on the target
+///   before one is posted, unless soar-sync just created the container.
+/// - Up to `in_flight` containers are replayed at once; a stream's cursor is committed, in
+///   the same transaction as a container's mappings, only up to the oldest container not yet
+///   finished, so a crash never skips one.
+/// - Errors are sorted: a record the target refuses (400, unknown label, ...) is
+///   dead-lettered and the pass goes on; a transient failure that outlived the client's
+///   retries stops this target's pass with its cursors where they are; refused credentials
+///   mark the target failing with a message naming the instance and key to fix.
+///
+/// Thread safety: one pass at a time per object (the daemon never overlaps passes of a
+/// route); a pass uses `in_flight` worker threads internally. The SoarApi and Store objects
+/// must be safe for concurrent use (PocoSoarApi and SqliteStore are). Ownership: borrows the
+/// APIs and the store, which must outlive it.
+
+#include "soar/state/Records.h"
+#include "soar/state/Store.h"
+#include "soar/sync/PlaybookTracker.h"
+#include "soar/sync/RecordMapper.h"
+#include "soar/sync/RouteConfig.h"
+#include "soar/sync/SoarApi.h"
+#include "soar/sync/Timestamp.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace Poco {
+class Logger;
+}
+
+namespace soar::sync {
+
+/// How a pass ended.
+enum class PassOutcome {
+    /// Everything found was replayed.
+    Ok,
+    /// The pass ran to its end, but some records went to dead letters.
+    RecordErrors,
+    /// A transient failure (or a broken answer) outlived the retries: the pass stopped, the
+    /// cursors stay where they are and the next pass picks up from there.
+    Interrupted,
+    /// The target (or source) refused the credentials, or TLS failed: the target is marked
+    /// failing until a pass succeeds.
+    Failing,
+    /// Stopped on request (shutdown).
+    Cancelled,
+};
+
+/// `ok`, `errors`, `interrupted`, `failing`, `cancelled`: the pass record's outcome word.
+[[nodiscard]] const char* toString(PassOutcome outcome);
+
+struct PassResult {
+    PassOutcome outcome = PassOutcome::Ok;
+    state::PassCounts counts;
+    /// Records dead-lettered in this pass.
+    std::int64_t dead_lettered = 0;
+    /// Containers read from the source streams (before merging).
+    std::int64_t seen = 0;
+    std::chrono::milliseconds duration{0};
+    /// The error that stopped the pass (Interrupted, Failing).
+    std::string error;
+};
+
+struct TargetSyncOptions {
+    /// The target instance's name (the `[instance.<name>]` of the target).
+    std::string target;
+    /// Containers replayed at once (the target's `connections`).
+    unsigned in_flight = 4;
+    /// Artifacts per batch POST.
+    std::size_t artifact_batch = 100;
+    /// How often a long pass logs its progress.
+    std::chrono::milliseconds progress_interval{5'000};
+    /// The route's playbook on this target, when it has one (borrowed).
+    PlaybookTracker* playbooks = nullptr;
+};
+
+class TargetSync {
+public:
+    TargetSync(RouteConfig route, TargetSyncOptions options, SoarApi& source, SoarApi& target,
+               state::Store& store);
+
+    /// One pass over the change streams. `stop`, when set, ends the pass early: records in
+    /// flight finish and commit first.
+    PassResult runPass(const std::atomic<bool>* stop = nullptr);
+
+    /// Replays the given source containers whatever their hashes say; cursors do not move.
+    PassResult resyncContainers(const std::vector<std::int64_t>& source_ids);
+    /// Replays every matching container created or edited at or after `since`.
+    PassResult resyncSince(Timestamp since, const std::atomic<bool>* stop = nullptr);
+    /// Replays every matching container.
+    PassResult resyncAll(const std::atomic<bool>* stop = nullptr);
+    /// Re-drives the dead letters of this (route, target).
+    PassResult retryDead();
+
+    [[nodiscard]] const state::RouteTarget& key() const { return key_; }
+    /// The source filters as a query (for tests and `check`).
+    [[nodiscard]] Query routeQuery() const;
+
+private:
+    class Pass;
+    friend class Pass;
+
+    RouteConfig route_;
+    TargetSyncOptions options_;
+    SoarApi& source_;
+    SoarApi& target_;
+    state::Store& store_;
+    state::RouteTarget key_;
+    RecordMapper mapper_;
+    Poco::Logger& logger_;
+};
+
+}  // namespace soar::sync

@@ -1,0 +1,225 @@
+#include "soar/sync/PlaybookTracker.h"
+
+#include "soar/sync/Errors.h"
+#include "soar/sync/Timestamp.h"
+
+#include <Poco/Logger.h>
+
+#include <algorithm>
+#include <thread>
+
+namespace soar::sync {
+namespace {
+
+using state::RunStatus;
+
+std::optional<RunStatus> terminalStatus(const std::string& status) {
+    if (status == "success") return RunStatus::Success;
+    if (status == "failed") return RunStatus::Failed;
+    if (status == "cancelled" || status == "canceled") return RunStatus::Cancelled;
+    return std::nullopt;
+}
+
+std::string now() { return Timestamp::now().toString(); }
+
+std::string describe(const state::PlaybookRun& run) {
+    return "playbook " + run.playbook + " on target container " +
+           std::to_string(run.target_container_id) + " (" + run.trigger_key + ")";
+}
+
+}  // namespace
+
+PlaybookTracker::PlaybookTracker(PlaybookConfig config, state::RouteTarget key, SoarApi& target,
+                                 state::Store& store)
+    : config_(std::move(config)),
+      key_(std::move(key)),
+      target_(target),
+      store_(store),
+      logger_(Poco::Logger::get("sync.playbook")) {}
+
+PlaybookInfo PlaybookTracker::resolve() {
+    const auto found = target_.findPlaybook(config_.playbook);
+    if (!found) {
+        throw RecordError("playbook \"" + config_.playbook + "\" does not exist on target " +
+                              key_.target + " (route " + key_.route + ", key playbook)",
+                          404, "playbook not found");
+    }
+    if (!found->active) {
+        poco_warning(logger_, "playbook " + config_.playbook + " on " + key_.target +
+                                  " is not active; runs may fail");
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    playbook_id_ = found->id;
+    return *found;
+}
+
+std::int64_t PlaybookTracker::playbookId() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (playbook_id_) return *playbook_id_;
+    }
+    return resolve().id;
+}
+
+std::optional<state::PlaybookRun> PlaybookTracker::intend(std::int64_t source_container,
+                                                          std::int64_t target_container,
+                                                          state::TriggerKind kind,
+                                                          const std::string& trigger_key,
+                                                          bool adopt_existing) {
+    state::PlaybookRun run;
+    run.key = key_;
+    run.trigger_key = trigger_key;
+    run.source_container_id = source_container;
+    run.target_container_id = target_container;
+    run.playbook = config_.playbook;
+    run.trigger = kind;
+    run.created_at = now();
+    run.updated_at = run.created_at;
+    const auto recorded = store_.recordPlaybookIntent(run);
+    if (!recorded.created) return std::nullopt;
+    if (adopt_existing) {
+        if (const auto existing = findRun(target_container, "")) {
+            store_.updatePlaybookRun(recorded.run.id, RunStatus::Running, *existing,
+                                     "adopted: the container already had a run", now());
+            return std::nullopt;
+        }
+    }
+    return recorded.run;
+}
+
+void PlaybookTracker::start(const state::PlaybookRun& intent) {
+    crashPoint(CrashPoint::AfterIntent);
+    requestRun(intent);
+}
+
+void PlaybookTracker::requestRun(const state::PlaybookRun& intent) {
+    PlaybookRunRequest request;
+    request.container_id = intent.target_container_id;
+    request.playbook_id = playbookId();
+    request.scope = config_.scope;
+    std::int64_t run_id = 0;
+    try {
+        run_id = target_.runPlaybook(request);
+    } catch (const RecordError& e) {
+        // The target refused the run itself (unknown container, playbook gone): final.
+        store_.updatePlaybookRun(intent.id, RunStatus::Failed, std::nullopt,
+                                 "the target refused the run: " + std::string(e.what()), now());
+        store_.recordDeadLetter(key_, {state::RecordKind::Playbook, intent.source_container_id},
+                                e.what(), now());
+        return;
+    } catch (const TransientError& e) {
+        // It may have reached the server: recover() settles it by asking the target.
+        poco_warning(logger_, describe(intent) +
+                                  ": run request failed, to be checked: " + std::string(e.what()));
+        return;
+    } catch (const ProtocolError& e) {
+        poco_warning(logger_, describe(intent) +
+                                  ": run request answer unreadable, to be checked: " +
+                                  std::string(e.what()));
+        return;
+    }
+    crashPoint(CrashPoint::AfterRequest);
+    store_.updatePlaybookRun(intent.id, RunStatus::Running, run_id, "", now());
+    std::lock_guard<std::mutex> lock(mutex_);
+    polls_[intent.id] = {std::chrono::steady_clock::now() + config_.poll_min, config_.poll_min};
+}
+
+std::optional<std::int64_t> PlaybookTracker::findRun(std::int64_t target_container,
+                                                     const std::string& since) {
+    Query query;
+    query.exact("container", target_container)
+        .exact("playbook", playbookId())
+        .sort("id")
+        .pageSize(50);
+    const auto page = target_.listPage("playbook_run", query, 0);
+    const auto intended = Timestamp::parse(since);
+    const auto skew = std::chrono::duration_cast<std::chrono::microseconds>(config_.clock_skew);
+    for (const auto& candidate : page.records) {
+        const auto started = candidate->has("start_time") && !candidate->isNull("start_time")
+                                 ? Timestamp::parse(candidate->get("start_time").toString())
+                                 : std::nullopt;
+        // Runs that started well before the intent belong to an earlier trigger.
+        if (intended && started && *started < intended->plusMicros(-skew.count())) continue;
+        const auto id = candidate->has("id") ? parseId(candidate->get("id")) : std::nullopt;
+        if (id) return id;
+    }
+    return std::nullopt;
+}
+
+void PlaybookTracker::recover() {
+    for (const auto& run : store_.pendingPlaybookRuns(key_)) {
+        if (run.run_id) continue;
+        const auto adopted = findRun(run.target_container_id, run.created_at);
+        if (adopted) {
+            poco_information(logger_, describe(run) + ": found run " + std::to_string(*adopted) +
+                                          " on the target; adopted it");
+            store_.updatePlaybookRun(run.id, RunStatus::Running, *adopted,
+                                     "adopted after a restart", now());
+            std::lock_guard<std::mutex> lock(mutex_);
+            polls_[run.id] = {std::chrono::steady_clock::now(), config_.poll_min};
+            continue;
+        }
+        requestRun(run);
+    }
+}
+
+std::size_t PlaybookTracker::poll() {
+    std::size_t pending = 0;
+    const auto steady_now = std::chrono::steady_clock::now();
+    for (const auto& run : store_.pendingPlaybookRuns(key_)) {
+        if (!run.run_id) {
+            ++pending;  // an intent: recover() settles it
+            continue;
+        }
+        PollState state{steady_now, config_.poll_min};
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            const auto known = polls_.find(run.id);
+            if (known != polls_.end()) state = known->second;
+        }
+        if (state.next > steady_now) {
+            ++pending;
+            continue;
+        }
+        const auto status = target_.playbookRun(*run.run_id);
+        if (const auto final_status = terminalStatus(status.status)) {
+            store_.updatePlaybookRun(run.id, *final_status, run.run_id, status.message, now());
+            poco_information(logger_, describe(run) + ": run " + std::to_string(*run.run_id) +
+                                          " ended " + status.status);
+            std::lock_guard<std::mutex> lock(mutex_);
+            polls_.erase(run.id);
+            continue;
+        }
+        const auto created = Timestamp::parse(run.created_at);
+        const auto age_us = created ? Timestamp::now().micros() - created->micros() : 0;
+        if (age_us >
+            std::chrono::duration_cast<std::chrono::microseconds>(config_.timeout).count()) {
+            target_.cancelPlaybookRun(*run.run_id);
+            store_.updatePlaybookRun(run.id, RunStatus::TimedOut, run.run_id,
+                                     "cancelled after playbook_timeout", now());
+            poco_warning(logger_, describe(run) + ": run " + std::to_string(*run.run_id) +
+                                      " timed out and was cancelled");
+            std::lock_guard<std::mutex> lock(mutex_);
+            polls_.erase(run.id);
+            continue;
+        }
+        ++pending;
+        const auto interval = std::min(state.interval * 2, config_.poll_max);
+        std::lock_guard<std::mutex> lock(mutex_);
+        polls_[run.id] = {steady_now + state.interval, interval};
+    }
+    return pending;
+}
+
+std::size_t PlaybookTracker::waitAll(std::chrono::milliseconds budget) {
+    const auto deadline = std::chrono::steady_clock::now() + budget;
+    for (;;) {
+        recover();
+        const auto pending = poll();
+        if (pending == 0 || std::chrono::steady_clock::now() >= deadline) return pending;
+        std::this_thread::sleep_for(
+            std::min<std::chrono::milliseconds>(config_.poll_min, std::chrono::milliseconds(200)));
+    }
+}
+
+}  // namespace soar::sync

@@ -1,0 +1,141 @@
+#include "soar/sync/RecordMapper.h"
+
+#include <Poco/DigestEngine.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
+#include <Poco/SHA2Engine.h>
+
+#include <algorithm>
+#include <sstream>
+
+namespace soar::sync {
+namespace {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+std::int64_t idOf(const Object& source) {
+    const auto id = source.get("id");
+    if (id.isEmpty()) return 0;
+    return id.isString() ? std::stoll(id.toString()) : id.convert<std::int64_t>();
+}
+
+/// Copies `key` when the source has it and it is not null.
+void copyIfSet(const Object& from, Object& to, const std::string& key) {
+    if (!from.has(key) || from.isNull(key)) return;
+    to.set(key, from.get(key));
+}
+
+/// A JSON object field, or a new empty object when it is missing, null or not an object.
+Object::Ptr objectOrEmpty(const Object& from, const std::string& key) {
+    if (from.has(key) && !from.isNull(key) && from.isObject(key)) {
+        // A deep copy through the text form: the mapped body must not share nodes with the
+        // source record, which the caller may keep and reuse.
+        std::ostringstream text;
+        from.getObject(key)->stringify(text);
+        Poco::JSON::Parser parser;
+        return parser.parse(text.str()).extract<Object::Ptr>();
+    }
+    return new Object;
+}
+
+std::vector<std::string> stringList(const Object& from, const std::string& key) {
+    std::vector<std::string> out;
+    if (!from.has(key) || from.isNull(key)) return out;
+    if (from.isArray(key)) {
+        const auto array = from.getArray(key);
+        for (std::size_t i = 0; i < array->size(); ++i) {
+            if (!array->isNull(static_cast<unsigned>(i))) {
+                out.push_back(array->get(static_cast<unsigned>(i)).toString());
+            }
+        }
+    } else {
+        out.push_back(from.get(key).toString());
+    }
+    return out;
+}
+
+Array::Ptr toArray(const std::vector<std::string>& values) {
+    Array::Ptr array = new Array;
+    for (const auto& v : values) array->add(v);
+    return array;
+}
+
+}  // namespace
+
+RecordMapper::RecordMapper(MappingRules rules) : rules_(std::move(rules)) {}
+
+std::string RecordMapper::containerSdi(std::int64_t source_id) const {
+    return "soar-sync:" + rules_.source_instance + ":" + std::to_string(source_id);
+}
+
+std::string RecordMapper::artifactSdi(std::int64_t source_id) const {
+    return "soar-sync:" + rules_.source_instance + ":artifact:" + std::to_string(source_id);
+}
+
+Object::Ptr RecordMapper::container(const Object& source) const {
+    Object::Ptr out = new Object;
+    for (const char* key : {"name", "severity", "status", "sensitivity", "start_time", "end_time",
+                            "due_time", "kill_chain"}) {
+        copyIfSet(source, *out, key);
+    }
+    out->set("description", source.has("description") && !source.isNull("description")
+                                ? source.get("description").toString()
+                                : std::string());
+    if (source.has("label") && !source.isNull("label")) {
+        const auto label = source.get("label").toString();
+        const auto mapped = rules_.label_map.find(label);
+        out->set("label", mapped == rules_.label_map.end() ? label : mapped->second);
+    }
+    auto tags = stringList(source, "tags");
+    for (const auto& tag : rules_.add_tags) {
+        if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(tag);
+    }
+    out->set("tags", toArray(tags));
+    out->set("custom_fields", objectOrEmpty(source, "custom_fields"));
+
+    const auto source_id = idOf(source);
+    auto data = objectOrEmpty(source, "data");
+    Object::Ptr origin = new Object;
+    origin->set("instance", rules_.source_instance);
+    origin->set("id", source_id);
+    if (source.has("source_data_identifier") && !source.isNull("source_data_identifier")) {
+        origin->set("source_data_identifier", source.get("source_data_identifier").toString());
+    }
+    data->set("soar_sync", origin);
+    out->set("data", data);
+    out->set("source_data_identifier", containerSdi(source_id));
+    out->set("run_automation", false);
+    return out;
+}
+
+Object::Ptr RecordMapper::artifact(const Object& source, std::int64_t target_container_id) const {
+    Object::Ptr out = new Object;
+    for (const char* key : {"name", "label", "severity", "type", "description", "start_time",
+                            "end_time", "kill_chain"}) {
+        copyIfSet(source, *out, key);
+    }
+    out->set("cef", objectOrEmpty(source, "cef"));
+    out->set("cef_types", objectOrEmpty(source, "cef_types"));
+    out->set("data", objectOrEmpty(source, "data"));
+    out->set("tags", toArray(stringList(source, "tags")));
+    out->set("source_data_identifier", artifactSdi(idOf(source)));
+    out->set("container_id", target_container_id);
+    out->set("run_automation", false);
+    return out;
+}
+
+std::string RecordMapper::contentHash(const Object& mapped) {
+    // Poco's default Object keeps its keys sorted, so the condensed text is canonical.
+    Object content(mapped);
+    content.remove("container_id");
+    content.remove("run_automation");
+    std::ostringstream text;
+    content.stringify(text);
+    Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+    sha.update(text.str());
+    return Poco::DigestEngine::digestToHex(sha.digest());
+}
+
+}  // namespace soar::sync

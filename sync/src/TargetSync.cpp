@@ -1,0 +1,841 @@
+#include "soar/sync/TargetSync.h"
+
+#include "soar/state/StateError.h"
+#include "soar/sync/Errors.h"
+#include "soar/sync/Frontier.h"
+#include "soar/sync/Paging.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/Logger.h>
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+
+namespace soar::sync {
+namespace {
+
+using Poco::JSON::Object;
+using state::RecordKind;
+using state::Stream;
+
+struct StreamSpec {
+    Stream stream;
+    const char* field;
+};
+
+constexpr StreamSpec kCreated{Stream::ContainersCreated, "create_time"};
+constexpr StreamSpec kUpdated{Stream::ContainersUpdated, "container_update_time"};
+constexpr StreamSpec kArtifacts{Stream::Artifacts, "artifact_update_time"};
+
+std::optional<std::string> optString(const Object& record, const std::string& key) {
+    if (!record.has(key) || record.isNull(key)) return std::nullopt;
+    return record.get(key).toString();
+}
+
+std::int64_t requireId(const Object& record, const char* what) {
+    const auto id = record.has("id") ? parseId(record.get("id")) : std::nullopt;
+    if (!id) throw ProtocolError(std::string("a source ") + what + " has no numeric id");
+    return *id;
+}
+
+/// Orders walk positions: by timestamp (parsed, so `Z` and `+00:00` compare right), then id.
+int compare(const KeysetCursor& a, const KeysetCursor& b) {
+    if (a.timestamp != b.timestamp) {
+        if (a.timestamp.empty()) return -1;
+        if (b.timestamp.empty()) return 1;
+        const auto ta = Timestamp::parse(a.timestamp);
+        const auto tb = Timestamp::parse(b.timestamp);
+        if (ta && tb && *ta != *tb) return *ta < *tb ? -1 : 1;
+        if (!ta || !tb) return a.timestamp < b.timestamp ? -1 : 1;
+    }
+    if (a.last_id == b.last_id) return 0;
+    return a.last_id < b.last_id ? -1 : 1;
+}
+
+KeysetCursor toKeyset(const state::Cursor& c) { return {c.timestamp, c.last_id}; }
+state::Cursor toCursor(Stream stream, const KeysetCursor& k) {
+    return {stream, k.timestamp, k.last_id};
+}
+
+std::string nowText() { return Timestamp::now().toString(); }
+
+std::string messageOf(const RecordError& e) {
+    return e.serverMessage().empty() ? std::string(e.what()) : e.serverMessage();
+}
+
+void add(state::PassCounts& into, const state::PassCounts& from) {
+    into.containers_created += from.containers_created;
+    into.containers_updated += from.containers_updated;
+    into.containers_unchanged += from.containers_unchanged;
+    into.artifacts_created += from.artifacts_created;
+    into.artifacts_updated += from.artifacts_updated;
+    into.artifacts_unchanged += from.artifacts_unchanged;
+    into.errors += from.errors;
+}
+
+bool isRefusal(ErrorKind kind) {
+    return kind == ErrorKind::Auth || kind == ErrorKind::Tls || kind == ErrorKind::Config;
+}
+
+}  // namespace
+
+const char* toString(PassOutcome outcome) {
+    switch (outcome) {
+        case PassOutcome::Ok:
+            return "ok";
+        case PassOutcome::RecordErrors:
+            return "errors";
+        case PassOutcome::Interrupted:
+            return "interrupted";
+        case PassOutcome::Failing:
+            return "failing";
+        case PassOutcome::Cancelled:
+            return "cancelled";
+    }
+    return "unknown";
+}
+
+/// One pass (or resync, or dead-letter re-drive): the worker threads, the frontier of the
+/// stream being walked, the pass's counts and its first fatal error.
+class TargetSync::Pass {
+public:
+    Pass(TargetSync& owner, bool force, const std::atomic<bool>* stop)
+        : owner_(owner), force_(force), stop_(stop), started_(std::chrono::steady_clock::now()) {
+        for (const auto& letter : owner_.store_.deadLetters(owner_.key_)) {
+            dead_letters_.insert({letter.kind, letter.source_id});
+        }
+        const unsigned workers = owner_.options_.in_flight == 0 ? 1 : owner_.options_.in_flight;
+        for (unsigned i = 0; i < workers; ++i) threads_.emplace_back([this] { workerLoop(); });
+    }
+
+    ~Pass() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            closing_ = true;
+        }
+        work_ready_.notify_all();
+        for (auto& t : threads_) t.join();
+    }
+
+    Pass(const Pass&) = delete;
+    Pass& operator=(const Pass&) = delete;
+
+    /// Walks one stream from `start`, replaying each container on the workers. With
+    /// `stored`, the stream's cursor is committed as the frontier moves past it.
+    void walk(const StreamSpec& spec, const KeysetCursor& start, std::optional<KeysetCursor> stored,
+              bool commit_cursor) {
+        drain();  // a new stream starts with nothing in flight
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            frontier_ = Frontier();
+            stream_ = spec.stream;
+            commit_cursor_ = commit_cursor;
+            stored_ = std::move(stored);
+        }
+        KeysetWalkResult result;
+        try {
+            result = keysetWalk(owner_.source_, "container", spec.field, owner_.routeQuery(), start,
+                                [&](const Record& record, const KeysetCursor& position) {
+                                    ++seen_;
+                                    logProgress();
+                                    return submit(record, position);
+                                });
+        } catch (...) {
+            fail(std::current_exception());
+        }
+        drain();
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (error_ || result.stopped || !commit_cursor_) return;
+        // The walk ran to its end and every container finished: the cursor moves past the
+        // last group read (or stays, when nothing was found).
+        if (!stored_ || compare(result.end, *stored_) > 0) {
+            if (!result.end.timestamp.empty()) {
+                owner_.store_.setCursor(owner_.key_, toCursor(spec.stream, result.end));
+                stored_ = result.end;
+            }
+        }
+    }
+
+    /// Replays one container by its source id (resync by id, retry-dead). False when the
+    /// source no longer has it.
+    bool replayId(std::int64_t source_id) {
+        auto record = owner_.source_.get("container", source_id);
+        if (!record) return false;
+        {
+            // Replays by id move no cursor; the frontier only keeps the sequence numbering.
+            std::lock_guard<std::mutex> lock(mutex_);
+            commit_cursor_ = false;
+        }
+        ++seen_;
+        submit(*record, KeysetCursor{});
+        return true;
+    }
+
+    void drain() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        idle_.wait(lock, [this] { return queue_.empty() && active_ == 0; });
+    }
+
+    void fail(std::exception_ptr error) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!error_) error_ = std::move(error);
+        space_.notify_all();
+    }
+
+    [[nodiscard]] bool stopped() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return error_ != nullptr || cancelled();
+    }
+
+    PassResult result() {
+        drain();
+        PassResult r;
+        std::lock_guard<std::mutex> lock(mutex_);
+        r.counts = counts_;
+        r.dead_lettered = dead_lettered_;
+        r.seen = seen_;
+        r.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - started_);
+        if (error_) {
+            r.outcome = PassOutcome::Interrupted;
+            try {
+                std::rethrow_exception(error_);
+            } catch (const SoarError& e) {
+                r.error = e.what();
+                if (isRefusal(e.kind())) r.outcome = PassOutcome::Failing;
+            } catch (const std::exception& e) {
+                r.error = e.what();
+            }
+        } else if (cancelled()) {
+            r.outcome = PassOutcome::Cancelled;
+        } else if (dead_lettered_ > 0) {
+            r.outcome = PassOutcome::RecordErrors;
+        }
+        return r;
+    }
+
+private:
+    struct Job {
+        std::uint64_t sequence = 0;
+        Record record;
+        std::int64_t id = 0;
+    };
+
+    /// What one container's replay wrote, to commit once the target accepted it.
+    struct Replayed {
+        state::UnitOfWork unit;
+        state::PassCounts counts;
+        /// A playbook run to request once the unit is committed.
+        std::optional<state::PlaybookRun> intent;
+    };
+
+    [[nodiscard]] bool cancelled() const { return stop_ != nullptr && stop_->load(); }
+
+    /// Queues a container; blocks while `in_flight` are busy or the same container is still
+    /// being replayed. False stops the walk (an error, or shutdown).
+    bool submit(const Record& record, const KeysetCursor& position) {
+        const std::int64_t id = requireId(*record, "container");
+        // The change timestamps identify what was replayed: a container met again with the
+        // same ones (another stream) is done; one edited since is replayed again.
+        const std::string version = optString(*record, "container_update_time").value_or("-") +
+                                    "|" + optString(*record, "artifact_update_time").value_or("-");
+        std::unique_lock<std::mutex> lock(mutex_);
+        space_.wait(lock, [&] {
+            return error_ || cancelled() ||
+                   (queue_.size() + active_ < threads_.size() && busy_ids_.count(id) == 0);
+        });
+        if (error_ || cancelled()) return false;
+        const auto sequence = frontier_.add(position);
+        const auto done = replayed_.find(id);
+        if (!force_ && done != replayed_.end() && done->second == version) {
+            commitFrontier(frontier_.finish(sequence),
+                           state::UnitOfWork{owner_.key_, {}, {}, {}, {}});
+            return !error_;
+        }
+        replayed_[id] = version;
+        busy_ids_.insert(id);
+        queue_.push_back({sequence, record, id});
+        work_ready_.notify_one();
+        return true;
+    }
+
+    void workerLoop() {
+        for (;;) {
+            Job job;
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                work_ready_.wait(lock, [this] { return closing_ || !queue_.empty(); });
+                if (queue_.empty()) return;
+                job = std::move(queue_.front());
+                queue_.pop_front();
+                ++active_;
+            }
+            try {
+                Replayed replayed = replay(*job.record, job.id);
+                bool committed = false;
+                {
+                    std::lock_guard<std::mutex> lock(mutex_);
+                    add(counts_, replayed.counts);
+                    commitFrontier(frontier_.finish(job.sequence), std::move(replayed.unit));
+                    committed = error_ == nullptr;
+                }
+                // Write, commit, then trigger: the stored intent covers a crash from here on.
+                if (replayed.intent && committed)
+                    owner_.options_.playbooks->start(*replayed.intent);
+            } catch (...) {
+                fail(std::current_exception());
+            }
+            std::lock_guard<std::mutex> lock(mutex_);
+            --active_;
+            busy_ids_.erase(job.id);
+            space_.notify_all();
+            idle_.notify_all();
+        }
+    }
+
+    /// Commits a container's unit together with the cursor advance it allows. Caller holds
+    /// the mutex, so commits land in frontier order.
+    void commitFrontier(std::optional<KeysetCursor> moved, state::UnitOfWork unit) {
+        if (moved && commit_cursor_ && (!stored_ || compare(*moved, *stored_) > 0)) {
+            unit.cursors.push_back(toCursor(stream_, *moved));
+        }
+        if (unit.containers.empty() && unit.artifacts.empty() && unit.cursors.empty() &&
+            unit.resolved_dead_letters.empty()) {
+            return;
+        }
+        try {
+            owner_.store_.commit(unit);
+        } catch (...) {
+            if (!error_) error_ = std::current_exception();
+            space_.notify_all();
+            return;
+        }
+        if (!unit.cursors.empty()) stored_ = *moved;
+    }
+
+    void deadLetter(RecordKind kind, std::int64_t source_id, const std::string& message,
+                    state::PassCounts& counts) {
+        owner_.store_.recordDeadLetter(owner_.key_, {kind, source_id}, message, nowText());
+        ++counts.errors;
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++dead_lettered_;
+        dead_letters_.insert({kind, source_id});
+    }
+
+    bool isDeadLettered(RecordKind kind, std::int64_t source_id) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return dead_letters_.count({kind, source_id}) != 0;
+    }
+
+    void resolved(RecordKind kind, std::int64_t source_id, state::UnitOfWork& unit) {
+        if (isDeadLettered(kind, source_id))
+            unit.resolved_dead_letters.push_back({kind, source_id});
+    }
+
+    /// Writes one container (and its artifacts when they may have changed) to the target.
+    /// Record-level refusals are dead-lettered here; anything else propagates and stops the
+    /// pass.
+    Replayed replay(const Object& source, std::int64_t source_id) {
+        Replayed out;
+        out.unit.key = owner_.key_;
+        const auto mapped = owner_.mapper_.container(source);
+        const auto hash = RecordMapper::contentHash(*mapped);
+        const auto mapping = owner_.store_.containerMapping(owner_.key_, source_id);
+
+        std::int64_t target_id = 0;
+        bool fresh = false;    // soar-sync made this container now: no copies to look for
+        bool adopted = false;  // it was on the target already, unknown to the state file
+        bool written = false;  // the container's mapping must be (re)stored
+        try {
+            if (!mapping) {
+                const auto created = owner_.target_.createContainer(*mapped);
+                target_id = created.id;
+                if (created.existed) {
+                    // Written before the state file knew (a crash, a lost file): bring the
+                    // copy up to date rather than trusting it.
+                    owner_.target_.updateContainer(target_id, *mapped);
+                    ++out.counts.containers_updated;
+                    adopted = true;
+                } else {
+                    fresh = true;
+                    ++out.counts.containers_created;
+                }
+                written = true;
+            } else if (force_ || mapping->content_hash != hash) {
+                target_id = mapping->target_id;
+                try {
+                    owner_.target_.updateContainer(target_id, *mapped);
+                    ++out.counts.containers_updated;
+                } catch (const RecordError& e) {
+                    if (e.httpStatus() != 404) throw;
+                    // The target lost its copy: make a new one (and new artifact copies).
+                    const auto created = owner_.target_.createContainer(*mapped);
+                    target_id = created.id;
+                    fresh = !created.existed;
+                    ++out.counts.containers_created;
+                }
+                written = true;
+            } else {
+                target_id = mapping->target_id;
+                ++out.counts.containers_unchanged;
+            }
+        } catch (const RecordError& e) {
+            deadLetter(RecordKind::Container, source_id, messageOf(e), out.counts);
+            return out;
+        }
+
+        auto artifact_update_time = optString(source, "artifact_update_time");
+        const bool artifacts_due =
+            owner_.route_.artifacts && (force_ || fresh || written || !mapping ||
+                                        mapping->artifact_update_time != artifact_update_time);
+        if (artifacts_due) {
+            if (!replayArtifacts(source_id, target_id, fresh, out)) {
+                // Some artifact was refused: keep the old artifact time so the container's
+                // artifacts are read again when it next shows up (and retry-dead re-drives).
+                artifact_update_time = mapping ? mapping->artifact_update_time : std::nullopt;
+            }
+            written =
+                written || !out.unit.artifacts.empty() ||
+                artifact_update_time != (mapping ? mapping->artifact_update_time : std::nullopt);
+        }
+        if (auto* playbooks = owner_.options_.playbooks) {
+            const auto& config = playbooks->config();
+            if ((fresh || adopted) && config.on_create) {
+                out.intent = playbooks->intend(source_id, target_id, state::TriggerKind::Create,
+                                               "create:" + std::to_string(source_id), adopted);
+            } else if (mapping && written && !fresh && config.on_update &&
+                       mapping->content_hash != hash) {
+                out.intent = playbooks->intend(
+                    source_id, target_id, state::TriggerKind::Update,
+                    "update:" + std::to_string(source_id) + ":" + hash.substr(0, 16));
+            }
+        }
+        if (written) {
+            out.unit.containers.push_back(
+                {source_id, target_id, hash, optString(source, "create_time"),
+                 optString(source, "container_update_time"), artifact_update_time});
+            resolved(RecordKind::Container, source_id, out.unit);
+        }
+        return out;
+    }
+
+    struct PendingArtifact {
+        std::int64_t source_id;
+        Object::Ptr mapped;
+        std::string hash;
+        std::optional<std::string> update_time;
+    };
+
+    /// Replays a container's artifacts. Returns false when any was dead-lettered.
+    bool replayArtifacts(std::int64_t source_container, std::int64_t target_container, bool fresh,
+                         Replayed& out) {
+        std::unordered_map<std::int64_t, state::ArtifactMapping> known;
+        if (!fresh) {
+            for (auto& m : owner_.store_.artifactMappingsOf(owner_.key_, source_container)) {
+                known.emplace(m.source_id, std::move(m));
+            }
+        }
+        std::optional<std::map<std::string, std::int64_t>> copies_by_sdi;
+        std::vector<PendingArtifact> to_create;
+        bool all_ok = true;
+
+        const auto written = [&](const PendingArtifact& a, std::int64_t target_id) {
+            out.unit.artifacts.push_back(
+                {a.source_id, target_id, source_container, a.hash, a.update_time});
+            resolved(RecordKind::Artifact, a.source_id, out.unit);
+        };
+        const auto update = [&](const PendingArtifact& a, std::int64_t target_id) {
+            try {
+                owner_.target_.updateArtifact(target_id, *a.mapped);
+                ++out.counts.artifacts_updated;
+                written(a, target_id);
+            } catch (const RecordError& e) {
+                if (e.httpStatus() == 404) {
+                    to_create.push_back(a);  // the target lost it
+                    return;
+                }
+                deadLetter(RecordKind::Artifact, a.source_id, messageOf(e), out.counts);
+                all_ok = false;
+            }
+        };
+        const auto flush = [&] {
+            if (to_create.empty()) return;
+            createArtifacts(to_create, out, all_ok, written);
+            to_create.clear();
+        };
+
+        Query query;
+        query.sort("id").pageSize(owner_.route_.page_size);
+        forEachPage(owner_.source_, "container/" + std::to_string(source_container) + "/artifacts",
+                    query, [&](const Page& page) {
+                        for (const auto& record : page.records) {
+                            PendingArtifact a;
+                            a.source_id = requireId(*record, "artifact");
+                            a.mapped = owner_.mapper_.artifact(*record, target_container);
+                            a.hash = RecordMapper::contentHash(*a.mapped);
+                            a.update_time = optString(*record, "update_time");
+                            const auto mapping = known.find(a.source_id);
+                            if (mapping != known.end()) {
+                                if (!force_ && mapping->second.content_hash == a.hash) {
+                                    ++out.counts.artifacts_unchanged;
+                                } else {
+                                    update(a, mapping->second.target_id);
+                                }
+                                continue;
+                            }
+                            if (!fresh) {
+                                if (!copies_by_sdi)
+                                    copies_by_sdi = copiesOnTarget(target_container);
+                                const auto copy =
+                                    copies_by_sdi->find(owner_.mapper_.artifactSdi(a.source_id));
+                                if (copy != copies_by_sdi->end()) {
+                                    update(a, copy->second);
+                                    continue;
+                                }
+                            }
+                            to_create.push_back(std::move(a));
+                            if (to_create.size() >= owner_.options_.artifact_batch) flush();
+                        }
+                        return true;
+                    });
+        flush();
+        return all_ok;
+    }
+
+    template <typename Written>
+    void createArtifacts(const std::vector<PendingArtifact>& batch, Replayed& out, bool& all_ok,
+                         const Written& written) {
+        Poco::JSON::Array array;
+        for (const auto& a : batch) array.add(a.mapped);
+        std::vector<BatchItemResult> results;
+        try {
+            results = owner_.target_.createArtifacts(array);
+        } catch (const RecordError&) {
+            // The whole batch was refused: one at a time, so that only the bad ones are
+            // dead-lettered.
+            for (const auto& a : batch) {
+                try {
+                    const auto created = owner_.target_.createArtifact(*a.mapped);
+                    ++out.counts.artifacts_created;
+                    written(a, created.id);
+                } catch (const RecordError& e) {
+                    deadLetter(RecordKind::Artifact, a.source_id, messageOf(e), out.counts);
+                    all_ok = false;
+                }
+            }
+            return;
+        }
+        if (results.size() != batch.size()) {
+            throw ProtocolError("the target answered " + std::to_string(results.size()) +
+                                " results to a batch of " + std::to_string(batch.size()) +
+                                " artifacts");
+        }
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            if (results[i].ok()) {
+                ++out.counts.artifacts_created;
+                written(batch[i], *results[i].id);
+            } else {
+                deadLetter(RecordKind::Artifact, batch[i].source_id, results[i].error, out.counts);
+                all_ok = false;
+            }
+        }
+    }
+
+    /// The target's soar-sync copies in a container, by sdi: SOAR does not dedup artifacts
+    /// by sdi, so they are looked up before any is posted into a container soar-sync did not
+    /// just create.
+    std::map<std::string, std::int64_t> copiesOnTarget(std::int64_t target_container) {
+        std::map<std::string, std::int64_t> copies;
+        Query query;
+        query.exact("container", target_container)
+            .filter(
+                "source_data_identifier", "startswith",
+                owner_.mapper_.artifactSdi(0).substr(0, owner_.mapper_.artifactSdi(0).size() - 1))
+            .sort("id")
+            .pageSize(owner_.route_.page_size);
+        forEachPage(owner_.target_, "artifact", query, [&](const Page& page) {
+            for (const auto& record : page.records) {
+                const auto sdi = optString(*record, "source_data_identifier");
+                const auto id = record->has("id") ? parseId(record->get("id")) : std::nullopt;
+                // The lowest id wins, should a copy ever exist twice.
+                if (sdi && id) copies.emplace(*sdi, *id);
+            }
+            return true;
+        });
+        return copies;
+    }
+
+    void logProgress() {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_progress_ < owner_.options_.progress_interval) return;
+        if (last_progress_ == std::chrono::steady_clock::time_point{}) {
+            last_progress_ = now;
+            return;
+        }
+        last_progress_ = now;
+        const double seconds = std::chrono::duration<double>(now - started_).count();
+        state::PassCounts counts;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            counts = counts_;
+        }
+        const auto done =
+            counts.containers_created + counts.containers_updated + counts.containers_unchanged;
+        std::ostringstream line;
+        line.precision(1);
+        line << std::fixed << "route " << owner_.route_.name << " -> " << owner_.key_.target << ": "
+             << done << " containers done (" << counts.containers_created << " created, "
+             << counts.containers_updated << " updated), " << counts.artifacts_created
+             << " artifacts created, " << counts.errors << " errors, "
+             << (seconds > 0 ? static_cast<double>(done) / seconds : 0.0) << " containers/s";
+        poco_information(owner_.logger_, line.str());
+    }
+
+    TargetSync& owner_;
+    const bool force_;
+    const std::atomic<bool>* stop_;
+    const std::chrono::steady_clock::time_point started_;
+    std::chrono::steady_clock::time_point last_progress_{};
+
+    mutable std::mutex mutex_;
+    std::condition_variable work_ready_;
+    std::condition_variable space_;
+    std::condition_variable idle_;
+    std::vector<std::thread> threads_;
+    std::deque<Job> queue_;
+    std::size_t active_ = 0;
+    bool closing_ = false;
+    std::set<std::int64_t> busy_ids_;
+    std::unordered_map<std::int64_t, std::string> replayed_;
+    std::set<std::pair<RecordKind, std::int64_t>> dead_letters_;
+
+    Frontier frontier_;
+    Stream stream_ = Stream::ContainersCreated;
+    bool commit_cursor_ = false;
+    std::optional<KeysetCursor> stored_;
+
+    state::PassCounts counts_;
+    std::int64_t dead_lettered_ = 0;
+    std::atomic<std::int64_t> seen_{0};
+    std::exception_ptr error_;
+};
+
+TargetSync::TargetSync(RouteConfig route, TargetSyncOptions options, SoarApi& source,
+                       SoarApi& target, state::Store& store)
+    : route_(std::move(route)),
+      options_(std::move(options)),
+      source_(source),
+      target_(target),
+      store_(store),
+      key_{route_.name, options_.target},
+      mapper_(MappingRules{route_.source, route_.label_map, route_.add_tags}),
+      logger_(Poco::Logger::get("sync.route")) {}
+
+Query TargetSync::routeQuery() const {
+    Query query;
+    query.pageSize(route_.page_size);
+    const auto list = [](const std::vector<std::string>& values) {
+        std::vector<PyValue> out;
+        out.reserve(values.size());
+        for (const auto& v : values) out.emplace_back(v);
+        return out;
+    };
+    if (!route_.filters.labels.empty()) query.in("label", list(route_.filters.labels));
+    if (!route_.filters.severities.empty()) query.in("severity", list(route_.filters.severities));
+    if (!route_.filters.statuses.empty()) query.in("status", list(route_.filters.statuses));
+    for (const auto& tag : route_.filters.tags) query.filter("tags", "contains", tag);
+    for (const auto& raw : route_.filters.raw) query.raw(raw);
+    return query;
+}
+
+namespace {
+
+/// Logs a finished pass (one line per pass and target) and records it in the store.
+PassResult finishPass(const char* what, const state::RouteTarget& key, state::Store& store,
+                      Poco::Logger& logger, const std::string& started_at, PassResult result) {
+    std::ostringstream line;
+    line.precision(2);
+    const auto& c = result.counts;
+    line << std::fixed << what << " " << key.route << " -> " << key.target << ": "
+         << toString(result.outcome) << " in "
+         << static_cast<double>(result.duration.count()) / 1000.0 << " s; containers "
+         << c.containers_created << " created, " << c.containers_updated << " updated, "
+         << c.containers_unchanged << " unchanged; artifacts " << c.artifacts_created
+         << " created, " << c.artifacts_updated << " updated, " << c.artifacts_unchanged
+         << " unchanged; " << result.dead_lettered << " dead-lettered";
+    if (!result.error.empty()) line << "; " << result.error;
+    try {
+        store.recordPass(key, {started_at, nowText(), toString(result.outcome), c});
+        if (result.outcome == PassOutcome::Failing) {
+            store.markFailing(key, result.error, nowText());
+        } else if (result.outcome == PassOutcome::Ok ||
+                   result.outcome == PassOutcome::RecordErrors) {
+            if (store.health(key).failing_since) store.markHealthy(key);
+        } else if (result.outcome == PassOutcome::Interrupted) {
+            store.markFailing(key, result.error, nowText());
+        }
+    } catch (const state::StateError& e) {
+        line << "; the pass could not be recorded: " << e.what();
+        if (result.outcome == PassOutcome::Ok) result.outcome = PassOutcome::Interrupted;
+    }
+    switch (result.outcome) {
+        case PassOutcome::Ok:
+        case PassOutcome::Cancelled:
+            poco_information(logger, line.str());
+            break;
+        case PassOutcome::RecordErrors:
+        case PassOutcome::Interrupted:
+            poco_warning(logger, line.str());
+            break;
+        case PassOutcome::Failing:
+            poco_error(logger, line.str());
+            break;
+    }
+    return result;
+}
+
+}  // namespace
+
+PassResult TargetSync::runPass(const std::atomic<bool>* stop) {
+    const auto started_at = nowText();
+    Pass pass(*this, false, stop);
+    if (options_.playbooks) {
+        // Intents a crash left without a run id are settled before anything new is sent.
+        try {
+            options_.playbooks->recover();
+        } catch (...) {
+            pass.fail(std::current_exception());
+        }
+    }
+    std::vector<StreamSpec> streams{kCreated, kUpdated};
+    if (route_.artifacts) streams.push_back(kArtifacts);
+    for (const auto& spec : streams) {
+        if (pass.stopped()) break;
+        try {
+            const auto stored = store_.cursor(key_, spec.stream);
+            std::optional<KeysetCursor> stored_position;
+            KeysetCursor start;
+            if (stored) {
+                stored_position = toKeyset(*stored);
+                start = *stored_position;
+                const auto at = Timestamp::parse(stored->timestamp);
+                if (at && route_.lookback.count() > 0) {
+                    start = KeysetCursor::after(
+                        at->plusMicros(-std::chrono::duration_cast<std::chrono::microseconds>(
+                                            route_.lookback)
+                                            .count())
+                            .toString());
+                }
+            } else if (route_.start_from == "now") {
+                // Start at the newest value the source holds now: nothing older is copied.
+                auto query = routeQuery();
+                query.isNull(spec.field, false).sort(spec.field, SortOrder::Desc).pageSize(1);
+                const auto page = source_.listPage("container", query, 0);
+                if (!page.records.empty()) {
+                    const auto newest = optString(*page.records.front(), spec.field);
+                    if (newest) {
+                        store_.setCursor(key_, toCursor(spec.stream, KeysetCursor::after(*newest)));
+                    }
+                }
+                continue;
+            } else if (route_.start_from != "beginning") {
+                start = KeysetCursor::after(route_.start_from);
+            }
+            pass.walk(spec, start, stored_position, true);
+        } catch (...) {
+            pass.fail(std::current_exception());
+        }
+    }
+    if (options_.playbooks && !pass.stopped()) {
+        try {
+            (void)options_.playbooks->poll();
+        } catch (...) {
+            pass.fail(std::current_exception());
+        }
+    }
+    return finishPass("pass", key_, store_, logger_, started_at, pass.result());
+}
+
+PassResult TargetSync::resyncContainers(const std::vector<std::int64_t>& source_ids) {
+    const auto started_at = nowText();
+    Pass pass(*this, true, nullptr);
+    for (const auto id : source_ids) {
+        if (pass.stopped()) break;
+        try {
+            if (!pass.replayId(id)) {
+                poco_warning(logger_, "resync " + route_.name + " -> " + key_.target +
+                                          ": source container " + std::to_string(id) +
+                                          " does not exist on " + route_.source);
+            }
+        } catch (...) {
+            pass.fail(std::current_exception());
+        }
+    }
+    return finishPass("resync", key_, store_, logger_, started_at, pass.result());
+}
+
+PassResult TargetSync::resyncSince(Timestamp since, const std::atomic<bool>* stop) {
+    const auto started_at = nowText();
+    Pass pass(*this, true, stop);
+    // after(since - 1 µs): every record stamped at or after `since`.
+    const auto start = KeysetCursor::after(since.plusMicros(-1).toString());
+    for (const auto& spec : {kCreated, kUpdated}) {
+        if (pass.stopped()) break;
+        pass.walk(spec, start, std::nullopt, false);
+    }
+    return finishPass("resync", key_, store_, logger_, started_at, pass.result());
+}
+
+PassResult TargetSync::resyncAll(const std::atomic<bool>* stop) {
+    const auto started_at = nowText();
+    Pass pass(*this, true, stop);
+    pass.walk(kCreated, KeysetCursor{}, std::nullopt, false);
+    return finishPass("resync", key_, store_, logger_, started_at, pass.result());
+}
+
+PassResult TargetSync::retryDead() {
+    const auto started_at = nowText();
+    Pass pass(*this, true, nullptr);
+    std::set<std::int64_t> containers;
+    for (const auto& letter : store_.deadLetters(key_)) {
+        if (pass.stopped()) break;
+        try {
+            std::optional<std::int64_t> container;
+            if (letter.kind == RecordKind::Container) {
+                container = letter.source_id;
+            } else if (letter.kind == RecordKind::Artifact) {
+                const auto artifact = source_.get("artifact", letter.source_id);
+                if (artifact && (*artifact)->has("container")) {
+                    container = parseId((*artifact)->get("container"));
+                }
+            } else {
+                continue;  // notes, comments and playbooks are re-driven by their own parts
+            }
+            if (!container) {
+                store_.clearDeadLetter(key_, {letter.kind, letter.source_id});
+                poco_information(logger_, "retry-dead " + route_.name + " -> " + key_.target +
+                                              ": source " + std::string(toString(letter.kind)) +
+                                              " " + std::to_string(letter.source_id) +
+                                              " no longer exists; its dead letter is cleared");
+                continue;
+            }
+            if (!containers.insert(*container).second) continue;
+            if (!pass.replayId(*container)) {
+                store_.clearDeadLetter(key_, {letter.kind, letter.source_id});
+            }
+        } catch (...) {
+            pass.fail(std::current_exception());
+        }
+    }
+    return finishPass("retry-dead", key_, store_, logger_, started_at, pass.result());
+}
+
+}  // namespace soar::sync

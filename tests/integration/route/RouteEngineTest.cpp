@@ -1,0 +1,274 @@
+#include "SyncHarness.h"
+#include "soar/sync/Frontier.h"
+
+#include <Poco/JSON/Object.h>
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+using soar::emulator::EmulatorOptions;
+using soar::sync::PassOutcome;
+using soar::test::mirrorProblems;
+using soar::test::snapshot;
+using soar::test::SyncHarness;
+
+namespace {
+
+EmulatorOptions seeded(std::uint64_t seed, int containers, int artifacts) {
+    EmulatorOptions options;
+    options.seed = seed;
+    options.containers = containers;
+    options.artifacts = artifacts;
+    return options;
+}
+
+void requireMirror(SyncHarness& h,
+                   const std::function<bool(const Poco::JSON::Object&)>& matches = nullptr) {
+    const auto problems = mirrorProblems(snapshot(h.source), snapshot(h.target), h.route, matches);
+    for (std::size_t i = 0; i < problems.size() && i < 10; ++i) UNSCOPED_INFO(problems[i]);
+    REQUIRE(problems.empty());
+}
+
+std::int64_t total(const soar::state::PassCounts& c) {
+    return c.containers_created + c.containers_updated;
+}
+
+}  // namespace
+
+TEST_CASE("Frontier commits only up to the oldest unfinished record", "[sync][frontier]") {
+    soar::sync::Frontier frontier;
+    const auto a = frontier.add({"t1", 1});
+    const auto b = frontier.add({"t2", 2});
+    const auto c = frontier.add({"t3", 3});
+    CHECK_FALSE(frontier.finish(b));
+    CHECK_FALSE(frontier.finish(c));
+    const auto moved = frontier.finish(a);
+    REQUIRE(moved);
+    CHECK(moved->timestamp == "t3");
+    CHECK(frontier.pending() == 0);
+    CHECK_THROWS(frontier.finish(a));
+}
+
+TEST_CASE("A full sync copies every container and artifact, across ties larger than a page",
+          "[integration][route]") {
+    const bool null_update_time = GENERATE(false, true);
+    INFO("null_update_time = " << null_update_time);
+    auto source = seeded(11, 1100, 2);  // 512 containers share each second
+    source.coarse_time = true;
+    source.null_update_time = null_update_time;
+    EmulatorOptions target;
+    target.null_update_time = null_update_time;
+    auto route = soar::test::testRoute();
+    route.lookback = std::chrono::milliseconds(0);  // the seeded records are all in the past
+    SyncHarness h(source, target, route);
+
+    const auto first = h.pass();
+    CHECK(first.outcome == PassOutcome::Ok);
+    CHECK(first.counts.containers_created == 1100);
+    CHECK(first.counts.artifacts_created == 2200);
+    CHECK(h.target.containerCount() == 1100);
+    CHECK(h.target.artifactCount() == 2200);
+    requireMirror(h);
+
+    // Idle: one request per change stream, nothing written to the target.
+    const auto source_requests = h.source.requestCount();
+    const auto target_requests = h.target.requestCount();
+    const auto idle = h.pass();
+    CHECK(idle.outcome == PassOutcome::Ok);
+    CHECK(total(idle.counts) == 0);
+    CHECK(h.source.requestCount() - source_requests == 3);
+    CHECK(h.target.requestCount() - target_requests == 0);
+}
+
+TEST_CASE("Edits, new containers and late artifacts reach the target", "[integration][route]") {
+    SyncHarness h(seeded(3, 40, 2), EmulatorOptions{});
+    REQUIRE(h.pass().outcome == PassOutcome::Ok);
+
+    const auto snap = snapshot(h.source);
+    const auto edited = snap.containers.begin()->first;
+    const auto with_late_artifact = std::next(snap.containers.begin(), 5)->first;
+    const auto edited_artifact = snap.artifacts.rbegin()->first;
+    h.source.editContainer(edited, R"({"severity": "high", "description": "escalated"})");
+    const auto added = h.source.createContainer(
+        R"({"name": "new after first pass", "label": "events", "severity": "low"})");
+    h.source.addArtifact(R"({"container_id": )" + std::to_string(with_late_artifact) +
+                         R"(, "name": "late", "cef": {"sourceAddress": "10.9.8.7"}})");
+    h.source.addArtifact(R"({"container_id": )" + std::to_string(added) +
+                         R"(, "name": "first of new", "cef": {"fileHash": "abc"}})");
+    REQUIRE(h.source
+                .direct("POST", "/rest/artifact/" + std::to_string(edited_artifact),
+                        R"({"cef": {"requestURL": "https://example.org/x"}})")
+                .status == 200);
+
+    const auto second = h.pass();
+    CHECK(second.outcome == PassOutcome::Ok);
+    CHECK(second.counts.containers_created == 1);
+    CHECK(second.counts.containers_updated >= 1);
+    CHECK(second.counts.artifacts_created == 2);
+    CHECK(second.counts.artifacts_updated == 1);
+    requireMirror(h);
+    const auto target = snapshot(h.target);
+    bool found = false;
+    for (const auto& [id, copy] : target.containers) {
+        if (copy->getValue<std::string>("source_data_identifier") ==
+            "soar-sync:src:" + std::to_string(edited)) {
+            found = true;
+            CHECK(copy->getValue<std::string>("severity") == "high");
+            CHECK(copy->getValue<std::string>("description") == "escalated");
+        }
+    }
+    CHECK(found);
+}
+
+TEST_CASE("Containers changed while a pass pages are all caught by the next pass",
+          "[integration][route]") {
+    auto source = seeded(5, 300, 1);
+    source.latency_ms = 3;
+    auto route = soar::test::testRoute();
+    route.page_size = 20;
+    SyncHarness h(source, EmulatorOptions{}, route, 2);
+
+    std::atomic<bool> done{false};
+    std::thread writer([&] {
+        int i = 0;
+        const auto ids = snapshot(h.source).containers;
+        auto it = ids.begin();
+        while (!done.load() && i < 60) {
+            if (i % 2 == 0) {
+                h.source.editContainer(it->first, R"({"status": "closed"})");
+                ++it;
+            } else {
+                h.source.createContainer(R"({"name": "while paging )" + std::to_string(i) +
+                                         R"(", "label": "incident"})");
+            }
+            ++i;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    });
+    const auto during = h.pass();
+    done = true;
+    writer.join();
+    CHECK(during.outcome == PassOutcome::Ok);
+    CHECK(h.pass().outcome == PassOutcome::Ok);
+    requireMirror(h);
+}
+
+TEST_CASE("Route filters select what is copied", "[integration][route]") {
+    auto route = soar::test::testRoute();
+    route.filters.labels = {"events"};
+    route.filters.severities = {"high", "medium"};
+    route.filters.statuses = {"new", "open"};
+    SECTION("label, severity and status") {}
+    SECTION("and a raw filter") { route.filters.raw = {R"(_filter_sensitivity="amber")"}; }
+    SyncHarness h(seeded(21, 400, 1), EmulatorOptions{}, route);
+    const auto result = h.pass();
+    CHECK(result.outcome == PassOutcome::Ok);
+    const auto matches = [&](const Poco::JSON::Object& c) {
+        const auto label = c.getValue<std::string>("label");
+        const auto severity = c.getValue<std::string>("severity");
+        const auto status = c.getValue<std::string>("status");
+        bool ok = label == "events" && (severity == "high" || severity == "medium") &&
+                  (status == "new" || status == "open");
+        if (!route.filters.raw.empty())
+            ok = ok && c.getValue<std::string>("sensitivity") == "amber";
+        return ok;
+    };
+    std::size_t expected = 0;
+    for (const auto& [id, c] : snapshot(h.source).containers) expected += matches(*c) ? 1U : 0U;
+    REQUIRE(expected > 0);
+    CHECK(h.target.containerCount() == expected);
+    requireMirror(h, matches);
+}
+
+TEST_CASE("label_map and add_tags shape the copies", "[integration][route]") {
+    auto route = soar::test::testRoute();
+    route.label_map = {{"events", "synced_events"}};
+    route.add_tags = {"synced-from-hq"};
+    EmulatorOptions target;
+    target.labels = {"synced_events", "incident"};
+    SyncHarness h(seeded(8, 60, 1), target, route);
+    CHECK(h.pass().outcome == PassOutcome::Ok);
+    requireMirror(h);  // checks the mapped label and the added tag on every copy
+    std::size_t mapped = 0;
+    for (const auto& [id, c] : snapshot(h.target).containers) {
+        mapped += c->getValue<std::string>("label") == "synced_events" ? 1U : 0U;
+    }
+    CHECK(mapped > 0);
+}
+
+TEST_CASE("Losing the state file duplicates nothing", "[integration][route]") {
+    SyncHarness h(seeded(4, 120, 3), EmulatorOptions{});
+    REQUIRE(h.pass().outcome == PassOutcome::Ok);
+    const auto containers = h.target.containerCount();
+    const auto artifacts = h.target.artifactCount();
+    h.reopenStore(true);
+    const auto again = h.pass();
+    CHECK(again.outcome == PassOutcome::Ok);
+    CHECK(again.counts.containers_created == 0);
+    CHECK(again.counts.artifacts_created == 0);
+    CHECK(h.target.containerCount() == containers);
+    CHECK(h.target.artifactCount() == artifacts);
+    requireMirror(h);
+}
+
+TEST_CASE("Under 10% failures and 10% throttling on both sides the sync converges",
+          "[integration][route]") {
+    auto source = seeded(9, 150, 2);
+    source.fail_rate = 0.1;
+    source.throttle_rate = 0.1;
+    source.retry_after_seconds = 0;
+    EmulatorOptions target;
+    target.seed = 10;
+    target.fail_rate = 0.1;
+    target.throttle_rate = 0.1;
+    target.retry_after_seconds = 0;
+    SyncHarness h(source, target);
+    PassOutcome outcome = PassOutcome::Interrupted;
+    for (int i = 0; i < 20 && outcome != PassOutcome::Ok; ++i) outcome = h.pass().outcome;
+    CHECK(outcome == PassOutcome::Ok);
+    h.source.setFaults(0, 0, 0);
+    h.target.setFaults(0, 0, 0);
+    requireMirror(h);
+    CHECK(h.target.containerCount() == 150);
+    CHECK(h.target.artifactCount() == 300);
+}
+
+TEST_CASE("A label unknown on the target is dead-lettered, then re-driven once it exists",
+          "[integration][route]") {
+    EmulatorOptions target;
+    target.labels = {"events"};  // the source also uses "incident"
+    SyncHarness h(seeded(6, 50, 1), target);
+    const auto first = h.pass();
+    CHECK(first.outcome == PassOutcome::RecordErrors);
+    CHECK(first.dead_lettered > 0);
+    const auto letters = h.store->deadLetters(h.sync_->key());
+    REQUIRE(letters.size() == static_cast<std::size_t>(first.dead_lettered));
+    CHECK_THAT(letters.front().message, Catch::Contains("incident"));
+    CHECK(letters.front().kind == soar::state::RecordKind::Container);
+
+    h.target.addLabel("incident");
+    const auto retried = h.sync_->retryDead();
+    CHECK(retried.outcome == PassOutcome::Ok);
+    CHECK(h.store->deadLetterCount(h.sync_->key()) == 0);
+    requireMirror(h);
+}
+
+TEST_CASE("An idle pass over 10,000 unchanged containers makes one request per stream",
+          "[integration][route]") {
+    auto route = soar::test::testRoute();
+    route.page_size = 500;
+    route.artifacts = false;
+    route.lookback = std::chrono::milliseconds(0);
+    SyncHarness h(seeded(12, 10'000, 0), EmulatorOptions{}, route, 8);
+    REQUIRE(h.pass().outcome == PassOutcome::Ok);
+    REQUIRE(h.target.containerCount() == 10'000);
+    const auto source_requests = h.source.requestCount();
+    const auto target_requests = h.target.requestCount();
+    const auto idle = h.pass();
+    CHECK(idle.outcome == PassOutcome::Ok);
+    CHECK(total(idle.counts) == 0);
+    CHECK(h.source.requestCount() - source_requests == 2);  // created + updated streams
+    CHECK(h.target.requestCount() - target_requests == 0);
+}

@@ -1,0 +1,78 @@
+#pragma once
+
+/// A route between two in-process soar-emulator instances over real HTTP, with a SQLite
+/// state file in a temp folder: what the route engine's integration tests drive. Also reads
+/// both sides back (bypassing HTTP) to check that the target mirrors the source.
+
+#include "soar/emulator/Emulator.h"
+#include "soar/state/SqliteStore.h"
+#include "soar/sync/PlaybookTracker.h"
+#include "soar/sync/PocoSoarApi.h"
+#include "soar/sync/RouteConfig.h"
+#include "soar/sync/TargetSync.h"
+#include "support/TempDir.h"
+
+#include <Poco/JSON/Object.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace soar::test {
+
+/// Every container and artifact an emulator holds.
+struct Snapshot {
+    std::map<std::int64_t, Poco::JSON::Object::Ptr> containers;
+    std::map<std::int64_t, Poco::JSON::Object::Ptr> artifacts;
+};
+
+[[nodiscard]] Snapshot snapshot(const emulator::Emulator& emulator);
+
+/// A client of an emulator as soar-sync would configure it (quick retries for tests).
+[[nodiscard]] std::unique_ptr<sync::PocoSoarApi> clientFor(const emulator::Emulator& emulator,
+                                                           const std::string& name,
+                                                           unsigned connections = 4);
+
+/// The route the tests use unless they say otherwise: source "src", target "dst".
+[[nodiscard]] sync::RouteConfig testRoute();
+
+class SyncHarness {
+public:
+    SyncHarness(emulator::EmulatorOptions source_options, emulator::EmulatorOptions target_options,
+                sync::RouteConfig route = testRoute(), unsigned in_flight = 4);
+
+    sync::PassResult pass() { return sync_->runPass(); }
+    /// Gives the route a playbook on the target (rebuilds the engine).
+    void usePlaybook(sync::PlaybookConfig config);
+    /// Closes the state file, optionally deletes it, and opens it again.
+    void reopenStore(bool delete_file);
+
+    emulator::Emulator source;
+    emulator::Emulator target;
+    TempDir dir;
+    std::string state_path;
+    sync::RouteConfig route;
+    std::unique_ptr<sync::PocoSoarApi> source_api;
+    std::unique_ptr<sync::PocoSoarApi> target_api;
+    std::unique_ptr<state::SqliteStore> store;
+    std::unique_ptr<sync::PlaybookTracker> playbooks;
+    std::unique_ptr<sync::TargetSync> sync_;
+
+private:
+    std::optional<sync::PlaybookConfig> playbook_config_;
+    unsigned in_flight_;
+    void makeSync();
+};
+
+/// Checks that `target` holds exactly one copy of every source container that `matches`
+/// (and nothing else), with the mapped fields, and exactly one copy of each of their
+/// artifacts in the right container. Returns the problems found (empty = a mirror).
+[[nodiscard]] std::vector<std::string> mirrorProblems(
+    const Snapshot& source, const Snapshot& target, const sync::RouteConfig& route,
+    const std::function<bool(const Poco::JSON::Object&)>& matches = nullptr);
+
+}  // namespace soar::test
