@@ -5,6 +5,7 @@
 #include <Poco/SHA2Engine.h>
 
 #include <algorithm>
+#include <limits>
 #include <sstream>
 
 namespace soar::emulator {
@@ -87,7 +88,12 @@ std::string toJson(const Var& value) {
     return out.str();
 }
 
-Response jsonResponse(int status, const Var& value) { return Response{status, toJson(value), {}}; }
+Response jsonResponse(int status, const Var& value) {
+    Response r;
+    r.status = status;
+    r.body = toJson(value);
+    return r;
+}
 
 std::string contentHash(const Object& row, const std::vector<std::string>& fields) {
     Object canonical;  // keys sorted: a stable form of the hashed fields
@@ -326,19 +332,36 @@ std::size_t Model::count(const std::string& type) const {
 }
 
 Response Model::handle(const Request& request) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    settleRuns(wallClockMicros());
-    try {
-        return route(request);
-    } catch (const ApiError& e) {
-        Object::Ptr body = failedBody(e.what());
-        if (!e.extraKey().empty()) {
-            body->set(e.extraKey(), e.extraId());
+    Response r;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        settleRuns(wallClockMicros());
+        try {
+            r = route(request);
+        } catch (const ApiError& e) {
+            Object::Ptr body = failedBody(e.what());
+            if (!e.extraKey().empty()) {
+                body->set(e.extraKey(), e.extraId());
+            }
+            return jsonResponse(e.status(), body);
+        } catch (const Poco::Exception& e) {
+            return jsonResponse(400, failedBody("Bad request: " + e.displayText()));
         }
-        return jsonResponse(e.status(), body);
-    } catch (const Poco::Exception& e) {
-        return jsonResponse(400, failedBody("Bad request: " + e.displayText()));
     }
+    if (r.envelope) {
+        std::ostringstream out;
+        out << "{\"count\": " << r.count << ", \"num_pages\": " << r.num_pages << ", \"data\": [";
+        for (std::size_t i = 0; i < r.rows.size(); ++i) {
+            if (i != 0) {
+                out << ", ";
+            }
+            r.rows[i]->stringify(out);
+        }
+        out << "]}";
+        r.body = out.str();
+        r.rows.clear();
+    }
+    return r;
 }
 
 Object::Ptr Model::related(const std::string& field, const Var& id) const {
@@ -371,72 +394,101 @@ Object::Ptr Model::related(const std::string& field, const Var& id) const {
 Response Model::list(const Collection& collection, const QueryParams& params,
                      const std::set<std::int64_t>* candidates,
                      const std::function<bool(const Object&)>& base) const {
-    const ListQuery query = parseListQuery(params, collection.fields);
+    ListQuery query = parseListQuery(params, collection.fields);
     const RelationResolver resolve = [this](const std::string& field, const Var& id) {
         return related(field, id);
     };
 
-    // Start at the lowest id an `id__gt/gte` filter allows (the incremental-read pattern).
-    std::int64_t first_id = 0;
-    for (const auto& f : query.filters) {
-        if (!f.exclude && f.path.size() == 1 && f.path[0] == "id" &&
-            (f.lookup == "gt" || f.lookup == "gte")) {
-            if (const auto v = asId(f.value)) {
-                first_id = std::max(first_id, *v + (f.lookup == "gt" ? 1 : 0));
-            }
+    // Filters on `id` become bounds of the walk over the id-ordered map (the incremental
+    // `_filter_id__gt=<last>` pattern then costs only the rows past the watermark).
+    std::int64_t low = std::numeric_limits<std::int64_t>::min();
+    std::int64_t high = std::numeric_limits<std::int64_t>::max();
+    std::vector<Filter> filters;
+    for (auto& f : query.filters) {
+        if (f.exclude || f.path.size() != 1 || f.path[0] != "id" || !f.value.isInteger()) {
+            filters.push_back(std::move(f));
+            continue;
+        }
+        const std::int64_t v = f.value.convert<Poco::Int64>();
+        if (f.lookup == "gt") {
+            low = std::max(low, v + 1);
+        } else if (f.lookup == "gte") {
+            low = std::max(low, v);
+        } else if (f.lookup == "lt") {
+            high = std::min(high, v - 1);
+        } else if (f.lookup == "lte") {
+            high = std::min(high, v);
+        } else if (f.lookup == "exact") {
+            low = std::max(low, v);
+            high = std::min(high, v);
+        } else {
+            filters.push_back(std::move(f));
         }
     }
     // Artifacts of one container: walk that container's index instead of every artifact.
-    std::set<std::int64_t> indexed;
     if (candidates == nullptr && &collection == &artifacts_) {
-        for (const auto& f : query.filters) {
+        static const std::set<std::int64_t> kNone;
+        for (const auto& f : filters) {
             if (!f.exclude && f.path.size() == 1 && f.path[0] == "container" &&
                 f.lookup == "exact") {
                 if (const auto cid = asId(f.value)) {
                     const auto it = container_artifacts_.find(*cid);
-                    if (it != container_artifacts_.end()) {
-                        indexed = it->second;
-                    }
-                    candidates = &indexed;
+                    candidates = it == container_artifacts_.end() ? &kNone : &it->second;
                     break;
                 }
             }
         }
     }
 
-    std::vector<const Object*> hits;
-    auto consider = [&](const Object& row) {
-        if ((!base || base(row)) && matchesAll(row, query.filters, resolve)) {
+    std::vector<const Ptr*> hits;
+    auto consider = [&](const Ptr& row) {
+        if ((!base || base(*row)) && matchesAll(*row, filters, resolve)) {
             hits.push_back(&row);
         }
     };
-    if (candidates != nullptr) {
-        for (auto it = candidates->lower_bound(first_id); it != candidates->end(); ++it) {
-            if (const auto row = collection.find(*it); !row.isNull()) {
-                consider(*row);
+    if (low <= high) {
+        if (candidates != nullptr) {
+            for (auto it = candidates->lower_bound(low); it != candidates->end() && *it <= high;
+                 ++it) {
+                if (const auto row = collection.rows.find(*it); row != collection.rows.end()) {
+                    consider(row->second);
+                }
             }
-        }
-    } else {
-        for (auto it = collection.rows.lower_bound(first_id); it != collection.rows.end(); ++it) {
-            consider(*it->second);
+        } else {
+            for (auto it = collection.rows.lower_bound(low);
+                 it != collection.rows.end() && it->first <= high; ++it) {
+                consider(it->second);
+            }
         }
     }
 
-    if (!query.sort_path.empty()) {
-        std::vector<std::pair<Var, const Object*>> keyed;
+    // Rows come in id order; only another sort field needs sorting.
+    const bool by_id =
+        query.sort_path.empty() || (query.sort_path.size() == 1 && query.sort_path[0] == "id");
+    if (!by_id) {
+        std::vector<std::pair<Var, const Ptr*>> keyed;
         keyed.reserve(hits.size());
-        for (const Object* row : hits) {
-            keyed.emplace_back(valueAt(*row, query.sort_path, resolve), row);
+        for (const Ptr* row : hits) {
+            keyed.emplace_back(valueAt(**row, query.sort_path, resolve), row);
         }
-        std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
-            int c = compareForSort(a.first, b.first);
-            if (c == 0) {
-                const auto ia = a.second->template getValue<Poco::Int64>("id");
-                const auto ib = b.second->template getValue<Poco::Int64>("id");
-                c = ia < ib ? -1 : (ia > ib ? 1 : 0);
-            }
-            return query.descending ? c > 0 : c < 0;
+        // Ties keep id order in the direction asked (stable sort over id-ordered input).
+        const bool desc = query.descending;
+        std::stable_sort(keyed.begin(), keyed.end(), [desc](const auto& a, const auto& b) {
+            const int c = compareForSort(a.first, b.first);
+            return desc ? c > 0 : c < 0;
         });
+        if (desc) {
+            // Equal keys are still ascending by id; make them descending like the rest.
+            for (std::size_t i = 0; i < keyed.size();) {
+                std::size_t j = i + 1;
+                while (j < keyed.size() && compareForSort(keyed[i].first, keyed[j].first) == 0) {
+                    ++j;
+                }
+                std::reverse(keyed.begin() + static_cast<std::ptrdiff_t>(i),
+                             keyed.begin() + static_cast<std::ptrdiff_t>(j));
+                i = j;
+            }
+        }
         for (std::size_t i = 0; i < keyed.size(); ++i) {
             hits[i] = keyed[i].second;
         }
@@ -453,16 +505,17 @@ Response Model::list(const Collection& collection, const QueryParams& params,
     const std::size_t begin = std::min(total, query.page * size);
     const std::size_t end = std::min(total, begin + size);
 
-    std::ostringstream out;
-    out << "{\"count\": " << total << ", \"num_pages\": " << pages << ", \"data\": [";
+    // The page is serialised after the lock is released (rows are immutable once stored).
+    Response r;
+    r.status = 200;
+    r.envelope = true;
+    r.count = total;
+    r.num_pages = pages;
+    r.rows.reserve(end - begin);
     for (std::size_t i = begin; i < end; ++i) {
-        if (i != begin) {
-            out << ", ";
-        }
-        hits[i]->stringify(out);
+        r.rows.push_back(*hits[i]);
     }
-    out << "]}";
-    return Response{200, out.str(), {}};
+    return r;
 }
 
 Response Model::route(const Request& request) {

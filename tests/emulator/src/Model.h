@@ -8,6 +8,7 @@
 
 #include "Clock.h"
 #include "Query.h"
+#include "RowTable.h"
 #include "soar/emulator/Emulator.h"
 
 #include <Poco/JSON/Array.h>
@@ -37,6 +38,11 @@ struct Response {
     int status = 200;
     std::string body;
     std::string allow;  ///< set on 405: the methods the resource accepts
+    /// A list page still to be serialised (outside the data lock) into `body`.
+    bool envelope = false;
+    std::size_t count = 0;
+    std::size_t num_pages = 0;
+    std::vector<Poco::JSON::Object::Ptr> rows;
 };
 
 class Model {
@@ -57,7 +63,7 @@ private:
     struct Collection {
         std::string name;
         std::set<std::string> fields;
-        std::map<std::int64_t, Ptr> rows;
+        RowTable rows;
         std::int64_t next_id = 1;
         Ptr find(std::int64_t id) const;
         std::int64_t insert(Ptr row);

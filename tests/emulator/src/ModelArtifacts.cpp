@@ -38,8 +38,12 @@ Var optionalString(const Var& v, const std::string& key) {
 }  // namespace
 
 void Model::touchArtifacts(std::int64_t container_id, Micros t) {
-    Ptr container = containers_.find(container_id);
-    if (!container.isNull()) {
+    const Ptr stored = containers_.find(container_id);
+    if (!stored.isNull()) {
+        // Copy on write: stored rows are never changed in place, so pages can be
+        // serialised outside the lock.
+        Ptr container = new Object(*stored);
+        containers_.rows[container_id] = container;
         container->set("artifact_update_time", formatTimestamp(t));
         const auto it = container_artifacts_.find(container_id);
         container->set(
