@@ -112,6 +112,10 @@ public:
         for (const auto& letter : owner_.store_.deadLetters(owner_.key_)) {
             dead_letters_.insert({letter.kind, letter.source_id});
         }
+        LiveStatus live;
+        live.running = true;
+        live.started_at = nowText();
+        owner_.publish(live);
         const unsigned workers = owner_.options_.in_flight == 0 ? 1 : owner_.options_.in_flight;
         for (unsigned i = 0; i < workers; ++i) threads_.emplace_back([this] { workerLoop(); });
     }
@@ -123,6 +127,10 @@ public:
         }
         work_ready_.notify_all();
         for (auto& t : threads_) t.join();
+        LiveStatus live = owner_.live();
+        live.running = false;
+        live.activity.clear();
+        owner_.publish(live);
     }
 
     Pass(const Pass&) = delete;
@@ -133,6 +141,7 @@ public:
     void walk(const StreamSpec& spec, const KeysetCursor& start, std::optional<KeysetCursor> stored,
               bool commit_cursor) {
         drain();  // a new stream starts with nothing in flight
+        owner_.publishActivity(std::string("walking ") + spec.field);
         {
             std::lock_guard<std::mutex> lock(mutex_);
             frontier_ = Frontier();
@@ -286,6 +295,10 @@ private:
                     add(counts_, replayed.counts);
                     commitFrontier(frontier_.finish(job.sequence), std::move(replayed.unit));
                     committed = error_ == nullptr;
+                    LiveStatus live = owner_.live();
+                    live.counts = counts_;
+                    live.seen = seen_;
+                    owner_.publish(live);
                 }
                 // Write, commit, then trigger: the stored intent covers a crash from here on.
                 if (replayed.intent && committed)
@@ -638,6 +651,21 @@ TargetSync::TargetSync(RouteConfig route, TargetSyncOptions options, SoarApi& so
       key_{route_.name, options_.target},
       mapper_(MappingRules{route_.source, route_.label_map, route_.add_tags}),
       logger_(Poco::Logger::get("sync.route")) {}
+
+LiveStatus TargetSync::live() const {
+    std::lock_guard<std::mutex> lock(live_mutex_);
+    return live_;
+}
+
+void TargetSync::publish(const LiveStatus& status) {
+    std::lock_guard<std::mutex> lock(live_mutex_);
+    live_ = status;
+}
+
+void TargetSync::publishActivity(const std::string& activity) {
+    std::lock_guard<std::mutex> lock(live_mutex_);
+    live_.activity = activity;
+}
 
 Query TargetSync::routeQuery() const {
     Query query;

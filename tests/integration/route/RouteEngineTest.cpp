@@ -272,3 +272,33 @@ TEST_CASE("An idle pass over 10,000 unchanged containers makes one request per s
     CHECK(h.source.requestCount() - source_requests == 2);  // created + updated streams
     CHECK(h.target.requestCount() - target_requests == 0);
 }
+
+TEST_CASE("A running pass reports its progress", "[integration][route]") {
+    auto source = seeded(13, 120, 1);
+    source.latency_ms = 5;
+    SyncHarness h(source, EmulatorOptions{}, soar::test::testRoute(), 2);
+    CHECK_FALSE(h.sync_->live().running);
+    std::atomic<bool> done{false};
+    bool saw_running = false;
+    std::int64_t progress_seen = 0;
+    std::thread watcher([&] {
+        while (!done.load()) {
+            const auto live = h.sync_->live();
+            if (live.running) {
+                saw_running = true;
+                progress_seen = std::max(progress_seen, live.counts.containers_created);
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    });
+    const auto result = h.pass();
+    done = true;
+    watcher.join();
+    CHECK(result.outcome == PassOutcome::Ok);
+    CHECK(saw_running);
+    CHECK(progress_seen > 0);
+    CHECK(progress_seen <= 120);
+    const auto after = h.sync_->live();
+    CHECK_FALSE(after.running);
+    CHECK(after.counts.containers_created == 120);
+}

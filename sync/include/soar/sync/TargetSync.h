@@ -38,6 +38,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,6 +80,18 @@ struct PassResult {
     std::string error;
 };
 
+/// What a pass has done so far, readable while it runs (for `/status` during a long pass).
+struct LiveStatus {
+    bool running = false;
+    /// When the running (or last) pass started.
+    std::string started_at;
+    /// What the pass is doing: `walking create_time`, `resync`, ...; empty when idle.
+    std::string activity;
+    state::PassCounts counts;
+    /// Containers read from the source so far.
+    std::int64_t seen = 0;
+};
+
 struct TargetSyncOptions {
     /// The target instance's name (the `[instance.<name>]` of the target).
     std::string target;
@@ -111,6 +124,8 @@ public:
     PassResult retryDead();
 
     [[nodiscard]] const state::RouteTarget& key() const { return key_; }
+    /// A snapshot of the running pass (or of the last one); safe from any thread.
+    [[nodiscard]] LiveStatus live() const;
     /// The source filters as a query (for tests and `check`).
     [[nodiscard]] Query routeQuery() const;
 
@@ -126,6 +141,12 @@ private:
     state::RouteTarget key_;
     RecordMapper mapper_;
     Poco::Logger& logger_;
+
+    void publish(const LiveStatus& status);
+    void publishActivity(const std::string& activity);
+
+    mutable std::mutex live_mutex_;
+    LiveStatus live_;
 };
 
 }  // namespace soar::sync
