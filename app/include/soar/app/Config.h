@@ -1,0 +1,106 @@
+#pragma once
+
+/// The daemon's configuration (design.md §4), parsed once from the INI into validated plain
+/// structs that the layers below take (sync::InstanceConfig, sync::RouteConfig,
+/// sync::PlaybookConfig, state::StateOptions). Nothing below `app` ever sees the INI.
+///
+/// Every error is a ConfigError whose message names the section, the key and what is
+/// expected; the daemon exits 78 on it. Unknown keys are errors too (with the nearest valid
+/// key), so a typo never passes silently. Secrets are never read here: only where they live
+/// (token_env, token_file, password_env); a `token =` key is refused.
+///
+/// Plain value types; no locking. loadConfig() reads one file and touches nothing else.
+
+#include "soar/state/SqliteStore.h"
+#include "soar/sync/InstanceConfig.h"
+#include "soar/sync/PlaybookTracker.h"
+#include "soar/sync/RouteConfig.h"
+
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace Poco::Util {
+class AbstractConfiguration;
+}
+
+namespace soar::app {
+
+/// A config file that cannot be used: exit code 78.
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct HttpConfig {
+    /// Address and port the status server binds; port 0 = any free port (tests).
+    std::string host = "127.0.0.1";
+    unsigned short port = 8089;
+    /// File holding the bearer token; required when `host` is not loopback.
+    std::string token_file;
+    /// `listen` is empty or `off`: no status server.
+    bool enabled = true;
+};
+
+struct LogConfig {
+    /// A Poco level name: fatal, critical, error, warning, notice, information, debug, trace.
+    std::string level = "information";
+    /// `text` or `json` (one JSON object per line).
+    std::string format = "text";
+    /// Empty: the console (stderr). Otherwise a file rotated by Poco's FileChannel.
+    std::string file;
+    /// FileChannel rotation: `10M`, `100K`, `daily`, `weekly`, `never`, ...
+    std::string rotate = "10M";
+    /// Rotated files kept.
+    unsigned keep = 7;
+    /// Rotated files gzipped.
+    bool compress = true;
+};
+
+struct RouteSpec {
+    sync::RouteConfig config;
+    /// Set when the route has a `playbook`.
+    std::optional<sync::PlaybookConfig> playbook;
+};
+
+struct AppConfig {
+    /// The absolute path of the file it came from.
+    std::string path;
+    state::StateOptions state;
+    HttpConfig http;
+    LogConfig log;
+    std::vector<sync::InstanceConfig> instances;
+    std::vector<RouteSpec> routes;
+
+    /// The instance named `name`; nullptr when there is none.
+    [[nodiscard]] const sync::InstanceConfig* instance(const std::string& name) const;
+    /// The route named `name`; nullptr when there is none.
+    [[nodiscard]] const RouteSpec* route(const std::string& name) const;
+};
+
+/// Reads and validates `path`. Lines starting with `;` or `#` are comments, and so is the rest
+/// of a line from a `;` or `#` that follows a space or tab (the reference file annotates keys
+/// that way). Relative paths in the file are resolved against the file's folder.
+[[nodiscard]] AppConfig loadConfig(const std::string& path);
+
+/// Validates an already-read configuration (for tests); `base_dir` resolves relative paths.
+[[nodiscard]] AppConfig parseConfig(const Poco::Util::AbstractConfiguration& ini,
+                                    const std::string& base_dir);
+
+/// Strips the comments loadConfig() allows from INI text (see above).
+[[nodiscard]] std::string stripComments(const std::string& text);
+
+/// `250ms`, `30s`, `5m`, `1h`, `2d`, or `0`; std::nullopt for anything else.
+[[nodiscard]] std::optional<std::chrono::milliseconds> parseDuration(const std::string& text);
+
+/// Splits a comma list, trimming each item and dropping empty ones.
+[[nodiscard]] std::vector<std::string> splitList(const std::string& text);
+
+/// The config file to read: `--config`, else $SOAR_SYNC_CONFIG, else the default.
+[[nodiscard]] std::string configPath(const std::string& from_option);
+
+inline constexpr const char* kDefaultConfigPath = "/etc/soar-sync/soar-sync.ini";
+
+}  // namespace soar::app

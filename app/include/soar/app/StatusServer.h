@@ -1,0 +1,58 @@
+#pragma once
+
+/// StatusServer: the status HTTP endpoint of design.md §6 on Poco's HTTPServer.
+///
+///   /healthz  200 `ok` while the process runs and the store answers (never needs a token)
+///   /readyz   200 when every route finished a pass and no target is failing, else 503 JSON
+///   /status   JSON of the StatusSnapshot
+///   /metrics  Prometheus text exposition
+///   /         a small self-refreshing HTML page
+///   anything else: 404; methods other than GET/HEAD: 405.
+///
+/// With a token (from `[http] token_file`), every path but /healthz needs
+/// `Authorization: Bearer <token>`, compared in constant time; 401 otherwise.
+///
+/// Thread safety: start()/stop() from one thread; handlers run on the server's threads and
+/// only call StatusSource::snapshot(). Ownership: borrows the StatusSource, which must outlive
+/// it; stop() (or the destructor) waits for the handlers.
+
+#include "soar/app/Config.h"
+#include "soar/app/StatusSource.h"
+
+#include <memory>
+#include <string>
+
+namespace Poco::Net {
+class HTTPServer;
+}
+
+namespace soar::app {
+
+/// Compares two strings in time that depends only on their lengths.
+[[nodiscard]] bool constantTimeEquals(const std::string& a, const std::string& b);
+
+class StatusServer {
+public:
+    /// Binds `config.host:config.port` (port 0: any free port) and reads the token file.
+    /// Throws ConfigError when the token file is unreadable or empty, or the address cannot
+    /// be bound.
+    StatusServer(const HttpConfig& config, StatusSource& source);
+    ~StatusServer();
+    StatusServer(const StatusServer&) = delete;
+    StatusServer& operator=(const StatusServer&) = delete;
+
+    void start();
+    void stop();
+    /// The bound port (the real one when configured as 0).
+    [[nodiscard]] unsigned short port() const { return port_; }
+    /// The bearer token, empty when none is required (to register with the log redactor).
+    [[nodiscard]] const std::string& token() const { return token_; }
+
+private:
+    std::string token_;
+    unsigned short port_ = 0;
+    std::unique_ptr<Poco::Net::HTTPServer> server_;
+    bool running_ = false;
+};
+
+}  // namespace soar::app

@@ -1,0 +1,90 @@
+#pragma once
+
+/// StatusSource: what the status pages and the `status` command show, as one snapshot of
+/// plain values (style §2.1, the seam the HTTP handlers use). The daemon implements it with
+/// the store plus its in-process counters and live passes; `status` builds the same snapshot
+/// from the store alone (readStoredStatus), so both print the same thing.
+///
+/// Thread safety: implementations' snapshot() and storeOpens() may be called from any thread.
+
+#include "soar/app/Config.h"
+#include "soar/state/Records.h"
+#include "soar/state/Store.h"
+#include "soar/sync/PocoSoarApi.h"
+#include "soar/sync/TargetSync.h"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace soar::app {
+
+/// Upper bounds (seconds) of the pass duration histogram.
+inline const std::vector<double> kPassDurationBuckets = {0.1, 0.5, 1, 5, 15, 60, 300, 1800};
+
+/// What this process saw of one (route, target) since it started.
+struct TargetRuntime {
+    std::int64_t passes = 0;
+    state::PassCounts totals;
+    /// Pass outcomes other than ok, by kind: record, transient, failing, cancelled.
+    std::map<std::string, std::int64_t> errors;
+    /// Cumulative counts per kPassDurationBuckets entry.
+    std::vector<std::uint64_t> duration_buckets = std::vector<std::uint64_t>(8, 0);
+    double duration_sum = 0;
+    std::uint64_t duration_count = 0;
+    /// Outcome word of the last pass in this process; empty before the first.
+    std::string last_outcome;
+    std::string last_error;
+    /// The pass running now, when one is.
+    std::optional<sync::LiveStatus> live;
+};
+
+struct TargetView {
+    std::string target;
+    state::TargetStatus stored;
+    TargetRuntime runtime;
+    /// Seconds since the start of the last pass that finished its walk (ok or record
+    /// errors): everything the source held before then is on the target. Unset before one.
+    std::optional<double> lag_seconds;
+    /// Start of that pass.
+    std::string last_good_pass;
+};
+
+struct RouteView {
+    std::string name;
+    std::string source;
+    std::vector<TargetView> targets;
+};
+
+struct StatusSnapshot {
+    std::string version;
+    std::string started_at;
+    std::string now;
+    /// True when it comes from the running daemon (runtime counters are meaningful).
+    bool live = false;
+    std::vector<RouteView> routes;
+    /// Client statistics by instance name (daemon only).
+    std::map<std::string, sync::ClientStats> clients;
+};
+
+class StatusSource {
+public:
+    virtual ~StatusSource() = default;
+    [[nodiscard]] virtual StatusSnapshot snapshot() const = 0;
+    /// The store still answers a read.
+    [[nodiscard]] virtual bool storeOpens() const = 0;
+};
+
+/// Fills the stored part of the snapshot (cursors, last pass, health, dead letters, runs and
+/// lag) for every route and target of `config`.
+[[nodiscard]] StatusSnapshot readStoredStatus(const AppConfig& config, const state::Store& store);
+
+/// The version string of this build.
+[[nodiscard]] const char* versionString();
+
+/// Now, UTC, ISO 8601 with microseconds.
+[[nodiscard]] std::string nowText();
+
+}  // namespace soar::app

@@ -1,0 +1,187 @@
+#include "soar/app/CommandLine.h"
+
+#include <Poco/NumberParser.h>
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionException.h>
+#include <Poco/Util/OptionProcessor.h>
+
+#include <sstream>
+
+namespace soar::app {
+
+using Poco::Util::Option;
+
+void defineCliOptions(Poco::Util::OptionSet& options, bool with_server_options) {
+    options.addOption(Option("help", "h", "Print this help and exit."));
+    options.addOption(Option("version", "V", "Print the version and exit."));
+    options.addOption(Option("config", "c",
+                             "The config file (default: $SOAR_SYNC_CONFIG, else "
+                             "/etc/soar-sync/soar-sync.ini).")
+                          .argument("FILE"));
+    options.addOption(
+        Option("route", "r", "sync-once, resync, retry-dead: only this route.").argument("R"));
+    options.addOption(Option("target", "t", "resync: only this target.").argument("T"));
+    options.addOption(Option("container", "",
+                             "resync: these source container ids (repeatable; "
+                             "also a comma list).")
+                          .argument("ID")
+                          .repeatable(true));
+    options.addOption(Option("since", "", "resync: containers created or edited since then.")
+                          .argument("ISO8601"));
+    options.addOption(Option("all", "", "resync: every matching container."));
+    options.addOption(Option("json", "", "status: print JSON instead of a table."));
+    if (with_server_options) {
+        options.addOption(Option("daemon", "", "run: detach and run in the background."));
+        options.addOption(Option("umask", "", "run --daemon: the process umask.").argument("MASK"));
+        options.addOption(Option("pidfile", "", "run: write the process id to F.").argument("F"));
+    }
+}
+
+namespace {
+
+void addContainers(CommandLine& cli, const std::string& text) {
+    std::istringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        if (item.empty()) continue;
+        Poco::Int64 id = 0;
+        if (!Poco::NumberParser::tryParse64(item, id) || id <= 0) {
+            throw UsageError("--container: expected a source container id, got '" + item + "'");
+        }
+        cli.containers.push_back(id);
+    }
+}
+
+Command commandOf(const std::string& word) {
+    if (word == "run") return Command::Run;
+    if (word == "sync-once") return Command::SyncOnce;
+    if (word == "resync") return Command::Resync;
+    if (word == "retry-dead") return Command::RetryDead;
+    if (word == "status") return Command::Status;
+    if (word == "check") return Command::Check;
+    throw UsageError("unknown command '" + word +
+                     "'; expected run, sync-once, resync, retry-dead, status or check");
+}
+
+}  // namespace
+
+CommandLine parseCommandLine(const std::vector<std::string>& args) {
+    Poco::Util::OptionSet options;
+    defineCliOptions(options, true);
+    Poco::Util::OptionProcessor processor(options);
+    processor.setUnixStyle(true);
+    CommandLine cli;
+    std::vector<std::string> positional;
+    std::vector<std::string> given;
+    try {
+        for (const auto& arg : args) {
+            std::string name;
+            std::string value;
+            if (!processor.process(arg, name, value)) {
+                positional.push_back(arg);
+                continue;
+            }
+            if (name.empty()) continue;  // an option whose value is the next argument
+            given.push_back(name);
+            if (name == "help") cli.help = true;
+            if (name == "version") cli.version = true;
+            if (name == "config") cli.config = value;
+            if (name == "route") cli.route = value;
+            if (name == "target") cli.target = value;
+            if (name == "container") addContainers(cli, value);
+            if (name == "since") cli.since = value;
+            if (name == "all") cli.all = true;
+            if (name == "json") cli.json = true;
+            if (name == "daemon") cli.daemon = true;
+            if (name == "pidfile") cli.pidfile = value;
+        }
+        processor.checkRequired();
+    } catch (const Poco::Util::OptionException& e) {
+        throw UsageError(e.displayText());
+    }
+    if (cli.help || cli.version) return cli;
+    if (positional.empty()) {
+        throw UsageError(
+            "missing command; expected run, sync-once, resync, retry-dead, status or "
+            "check");
+    }
+    cli.command = commandOf(positional.front());
+    // `--container 1 2 3`: ids after the first may follow as plain arguments.
+    for (std::size_t i = 1; i < positional.size(); ++i) {
+        if (cli.command != Command::Resync || cli.containers.empty()) {
+            throw UsageError("unexpected argument '" + positional[i] + "'");
+        }
+        addContainers(cli, positional[i]);
+    }
+    const auto allowed = [&](std::initializer_list<const char*> names) {
+        for (const auto& name : given) {
+            if (name == "config" || name == "umask") continue;
+            bool ok = false;
+            for (const char* a : names) ok = ok || name == a;
+            if (!ok) {
+                throw UsageError("--" + name + " does not apply to '" + positional.front() + "'");
+            }
+        }
+    };
+    switch (cli.command) {
+        case Command::Run:
+            allowed({"daemon", "pidfile"});
+            break;
+        case Command::SyncOnce:
+        case Command::RetryDead:
+            allowed({"route"});
+            break;
+        case Command::Resync: {
+            allowed({"route", "target", "container", "since", "all"});
+            if (cli.route.empty()) throw UsageError("resync needs --route R");
+            const int selectors =
+                (cli.containers.empty() ? 0 : 1) + (cli.since.empty() ? 0 : 1) + (cli.all ? 1 : 0);
+            if (selectors != 1) {
+                throw UsageError(
+                    "resync needs exactly one of --container ID..., --since ISO8601 "
+                    "and --all");
+            }
+            break;
+        }
+        case Command::Status:
+            allowed({"json"});
+            break;
+        case Command::Check:
+            allowed({});
+            break;
+        case Command::None:
+            break;
+    }
+    return cli;
+}
+
+std::string usageText() {
+    Poco::Util::OptionSet options;
+    defineCliOptions(options, true);
+    std::ostringstream out;
+    Poco::Util::HelpFormatter help(options);
+    help.setUnixStyle(true);
+    help.setWidth(100);
+    help.setCommand("soar-sync");
+    help.setUsage("[--config FILE] COMMAND [OPTIONS]");
+    help.setHeader(
+        "Keeps Splunk SOAR instances in step: copies containers, artifacts and playbook runs "
+        "from a source instance to its targets.\n\n"
+        "Commands:\n"
+        "  run [--daemon] [--pidfile F]      every route, forever (SIGTERM stops cleanly)\n"
+        "  sync-once [--route R]             one pass of each route, then exit\n"
+        "  resync --route R [--target T] (--container ID... | --since ISO8601 | --all)\n"
+        "                                    replay records even when unchanged\n"
+        "  retry-dead [--route R]            re-drive dead-lettered records\n"
+        "  status [--json]                   what the state store knows; no network\n"
+        "  check                             config, instances, tokens, labels, playbooks\n\n"
+        "Options:");
+    help.setFooter(
+        "Exit codes: 0 ok, 1 records in error, 64 usage, 69 a SOAR instance unavailable, "
+        "70 internal error, 78 config error.");
+    help.format(out);
+    return out.str();
+}
+
+}  // namespace soar::app

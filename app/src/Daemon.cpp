@@ -1,0 +1,352 @@
+#include "soar/app/Daemon.h"
+
+#include "soar/app/CommandLine.h"
+#include "soar/sync/Errors.h"
+#include "soar/sync/Secret.h"
+
+#include <Poco/Logger.h>
+#include <Poco/Task.h>
+
+#include <algorithm>
+#include <exception>
+#include <thread>
+
+namespace soar::app {
+
+struct Daemon::Unit {
+    state::RouteTarget key;
+    std::unique_ptr<sync::PlaybookTracker> playbooks;
+    std::unique_ptr<sync::TargetSync> sync;
+    /// Guarded by Daemon::runtime_mutex_.
+    TargetRuntime runtime;
+};
+
+struct Daemon::RouteUnit {
+    const RouteSpec* spec = nullptr;
+    std::vector<std::unique_ptr<Unit>> targets;
+    /// Passes of one route never overlap (the task and a command never share a daemon, but
+    /// this makes it hold whoever calls).
+    std::mutex pass_mutex;
+};
+
+namespace {
+
+/// One route on its schedule: a pass, then Task::sleep(poll_interval), until cancelled.
+class RouteTask : public Poco::Task {
+public:
+    RouteTask(const std::string& name, std::chrono::milliseconds interval,
+              std::function<void()> pass)
+        : Poco::Task("route." + name), interval_(interval), pass_(std::move(pass)) {}
+
+    void runTask() override {
+        while (!isCancelled()) {
+            pass_();
+            if (sleep(static_cast<long>(interval_.count()))) break;
+        }
+    }
+
+private:
+    std::chrono::milliseconds interval_;
+    std::function<void()> pass_;
+};
+
+std::string errorKind(sync::PassOutcome outcome) {
+    switch (outcome) {
+        case sync::PassOutcome::Ok:
+            return "";
+        case sync::PassOutcome::RecordErrors:
+            return "record";
+        case sync::PassOutcome::Interrupted:
+            return "transient";
+        case sync::PassOutcome::Failing:
+            return "failing";
+        case sync::PassOutcome::Cancelled:
+            return "cancelled";
+    }
+    return "internal";
+}
+
+}  // namespace
+
+int RunSummary::exitCode() const {
+    if (unavailable > 0) return 69;
+    if (record_errors > 0) return 1;
+    return 0;
+}
+
+Daemon::Daemon(AppConfig config)
+    : config_(std::move(config)), logger_(Poco::Logger::get("app")), started_at_(nowText()) {}
+
+Daemon::~Daemon() { stop(); }
+
+std::unique_ptr<Daemon> Daemon::create(const AppConfig& config) {
+    std::unique_ptr<Daemon> d(new Daemon(config));
+    const auto& cfg = d->config_;
+    // Only instances some route uses are built (and need their secrets).
+    std::vector<std::string> used;
+    for (const auto& r : cfg.routes) {
+        used.push_back(r.config.source);
+        used.insert(used.end(), r.config.targets.begin(), r.config.targets.end());
+    }
+    for (const auto& instance : cfg.instances) {
+        if (std::find(used.begin(), used.end(), instance.name) == used.end()) continue;
+        try {
+            auto credentials = sync::loadCredentials(instance);
+            d->secrets_.push_back(credentials.secret.reveal());
+            d->clients_[instance.name] =
+                sync::PocoSoarApi::create(instance, std::move(credentials));
+        } catch (const sync::ConfigError& e) {
+            throw ConfigError(e.what());
+        }
+    }
+    d->store_ = state::SqliteStore::open(cfg.state);
+    for (const auto& spec : cfg.routes) {
+        auto route = std::make_unique<RouteUnit>();
+        route->spec = &spec;
+        for (const auto& target : spec.config.targets) {
+            auto unit = std::make_unique<Unit>();
+            unit->key = {spec.config.name, target};
+            sync::TargetSyncOptions options;
+            options.target = target;
+            options.in_flight = cfg.instance(target)->connections;
+            if (spec.playbook) {
+                unit->playbooks = std::make_unique<sync::PlaybookTracker>(
+                    *spec.playbook, unit->key, *d->clients_.at(target), *d->store_);
+                options.playbooks = unit->playbooks.get();
+            }
+            unit->sync = std::make_unique<sync::TargetSync>(spec.config, options,
+                                                            *d->clients_.at(spec.config.source),
+                                                            *d->clients_.at(target), *d->store_);
+            route->targets.push_back(std::move(unit));
+        }
+        d->routes_.push_back(std::move(route));
+    }
+    return d;
+}
+
+std::vector<std::string> Daemon::secrets() const { return secrets_; }
+
+sync::PocoSoarApi& Daemon::client(const std::string& instance) { return *clients_.at(instance); }
+
+void Daemon::record(Unit& unit, const sync::PassResult& result, RunSummary* summary) {
+    {
+        const std::lock_guard<std::mutex> lock(runtime_mutex_);
+        auto& rt = unit.runtime;
+        ++rt.passes;
+        rt.totals.containers_created += result.counts.containers_created;
+        rt.totals.containers_updated += result.counts.containers_updated;
+        rt.totals.containers_unchanged += result.counts.containers_unchanged;
+        rt.totals.artifacts_created += result.counts.artifacts_created;
+        rt.totals.artifacts_updated += result.counts.artifacts_updated;
+        rt.totals.artifacts_unchanged += result.counts.artifacts_unchanged;
+        rt.totals.errors += result.counts.errors;
+        const auto kind = errorKind(result.outcome);
+        if (!kind.empty()) ++rt.errors[kind];
+        const double seconds = static_cast<double>(result.duration.count()) / 1000.0;
+        for (std::size_t i = 0; i < kPassDurationBuckets.size(); ++i) {
+            if (seconds <= kPassDurationBuckets[i]) ++rt.duration_buckets[i];
+        }
+        rt.duration_sum += seconds;
+        ++rt.duration_count;
+        rt.last_outcome = sync::toString(result.outcome);
+        rt.last_error = result.error;
+    }
+    if (!summary) return;
+    ++summary->passes;
+    const std::string where = unit.key.route + " -> " + unit.key.target + ": ";
+    switch (result.outcome) {
+        case sync::PassOutcome::Ok:
+        case sync::PassOutcome::Cancelled:
+            break;
+        case sync::PassOutcome::RecordErrors:
+            ++summary->record_errors;
+            summary->problems.push_back(where + std::to_string(result.dead_lettered) +
+                                        " record(s) dead-lettered");
+            break;
+        case sync::PassOutcome::Interrupted:
+        case sync::PassOutcome::Failing:
+            ++summary->unavailable;
+            summary->problems.push_back(where + result.error);
+            break;
+    }
+}
+
+void Daemon::routePass(RouteUnit& route, RunSummary* summary) {
+    const std::lock_guard<std::mutex> pass_lock(route.pass_mutex);
+    std::vector<std::thread> threads;
+    std::vector<sync::PassResult> results(route.targets.size());
+    std::vector<std::exception_ptr> errors(route.targets.size());
+    for (std::size_t i = 0; i < route.targets.size(); ++i) {
+        threads.emplace_back([this, &route, &results, &errors, i] {
+            try {
+                results[i] = route.targets[i]->sync->runPass(&stop_);
+            } catch (...) {
+                errors[i] = std::current_exception();
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    for (std::size_t i = 0; i < route.targets.size(); ++i) {
+        if (errors[i]) {
+            // runPass sorts every expected failure itself; what reaches here is a bug or a
+            // broken store: count the pass as interrupted and keep the daemon up.
+            try {
+                std::rethrow_exception(errors[i]);
+            } catch (const std::exception& e) {
+                results[i].outcome = sync::PassOutcome::Interrupted;
+                results[i].error = e.what();
+                poco_error(logger_, "pass " + route.targets[i]->key.route + " -> " +
+                                        route.targets[i]->key.target + " failed: " + e.what());
+            }
+        }
+        record(*route.targets[i], results[i], summary);
+    }
+}
+
+void Daemon::start() {
+    if (tasks_) return;
+    stop_ = false;
+    for (auto& route : routes_) {
+        for (auto& unit : route->targets) {
+            if (!unit->playbooks) continue;
+            try {
+                (void)unit->playbooks->resolve();
+            } catch (const std::exception& e) {
+                poco_warning(logger_, "route " + unit->key.route + " -> " + unit->key.target +
+                                          ": playbook not resolved yet: " + e.what());
+            }
+        }
+    }
+    const int threads = static_cast<int>(std::max<std::size_t>(routes_.size(), 1));
+    pool_ = std::make_unique<Poco::ThreadPool>(1, threads + 1);
+    tasks_ = std::make_unique<Poco::TaskManager>(*pool_);
+    for (auto& route : routes_) {
+        RouteUnit* r = route.get();
+        tasks_->start(new RouteTask(r->spec->config.name, r->spec->config.poll_interval,
+                                    [this, r] { routePass(*r, nullptr); }));
+    }
+    poco_information(logger_, "started " + std::to_string(routes_.size()) + " route(s)");
+}
+
+void Daemon::stop() {
+    stop_ = true;
+    if (!tasks_) return;
+    tasks_->cancelAll();
+    tasks_->joinAll();
+    tasks_.reset();
+    pool_->joinAll();
+    pool_.reset();
+    poco_information(logger_, "every route stopped");
+}
+
+template <class Fn>
+RunSummary Daemon::forTargets(const std::string& route, const std::string& target, Fn&& fn) {
+    RunSummary summary;
+    bool found = false;
+    for (auto& r : routes_) {
+        if (!route.empty() && r->spec->config.name != route) continue;
+        const std::lock_guard<std::mutex> pass_lock(r->pass_mutex);
+        for (auto& unit : r->targets) {
+            if (!target.empty() && unit->key.target != target) continue;
+            found = true;
+            sync::PassResult result;
+            try {
+                result = fn(*unit);
+            } catch (const std::exception& e) {
+                result.outcome = sync::PassOutcome::Interrupted;
+                result.error = e.what();
+            }
+            record(*unit, result, &summary);
+        }
+    }
+    if (!found) {
+        throw UsageError("no route '" + route + "'" +
+                         (target.empty() ? "" : " with target '" + target + "'") +
+                         " in the config");
+    }
+    return summary;
+}
+
+RunSummary Daemon::syncOnce(const std::string& route, std::chrono::milliseconds playbook_wait) {
+    RunSummary summary;
+    bool found = false;
+    for (auto& r : routes_) {
+        if (!route.empty() && r->spec->config.name != route) continue;
+        found = true;
+        routePass(*r, &summary);
+    }
+    if (!found) throw UsageError("no route '" + route + "' in the config");
+    // The runs the passes triggered are followed for a bounded time; what is still pending
+    // then stays in the store for the next run (pending runs survive restarts).
+    const auto deadline = std::chrono::steady_clock::now() + playbook_wait;
+    for (auto& r : routes_) {
+        if (!route.empty() && r->spec->config.name != route) continue;
+        for (auto& unit : r->targets) {
+            if (!unit->playbooks) continue;
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            try {
+                const auto pending = unit->playbooks->waitAll(std::max(left, decltype(left){0}));
+                if (pending > 0) {
+                    poco_warning(logger_, unit->key.route + " -> " + unit->key.target + ": " +
+                                              std::to_string(pending) +
+                                              " playbook run(s) still running; the next pass "
+                                              "follows them");
+                }
+            } catch (const std::exception& e) {
+                poco_warning(logger_, unit->key.route + " -> " + unit->key.target +
+                                          ": following playbook runs failed: " + e.what());
+            }
+        }
+    }
+    return summary;
+}
+
+RunSummary Daemon::resyncContainers(const std::string& route, const std::string& target,
+                                    const std::vector<std::int64_t>& ids) {
+    return forTargets(route, target, [&](Unit& u) { return u.sync->resyncContainers(ids); });
+}
+
+RunSummary Daemon::resyncSince(const std::string& route, const std::string& target,
+                               sync::Timestamp since) {
+    return forTargets(route, target, [&](Unit& u) { return u.sync->resyncSince(since, &stop_); });
+}
+
+RunSummary Daemon::resyncAll(const std::string& route, const std::string& target) {
+    return forTargets(route, target, [&](Unit& u) { return u.sync->resyncAll(&stop_); });
+}
+
+RunSummary Daemon::retryDead(const std::string& route) {
+    return forTargets(route, "", [&](Unit& u) { return u.sync->retryDead(); });
+}
+
+StatusSnapshot Daemon::snapshot() const {
+    StatusSnapshot snap = readStoredStatus(config_, *store_);
+    snap.started_at = started_at_;
+    snap.live = true;
+    for (std::size_t r = 0; r < routes_.size() && r < snap.routes.size(); ++r) {
+        auto& views = snap.routes[r].targets;
+        for (std::size_t t = 0; t < routes_[r]->targets.size() && t < views.size(); ++t) {
+            const auto& unit = *routes_[r]->targets[t];
+            {
+                const std::lock_guard<std::mutex> lock(runtime_mutex_);
+                views[t].runtime = unit.runtime;
+            }
+            auto live = unit.sync->live();
+            if (live.running) views[t].runtime.live = live;
+        }
+    }
+    for (const auto& [name, client] : clients_) snap.clients[name] = client->stats();
+    return snap;
+}
+
+bool Daemon::storeOpens() const {
+    try {
+        (void)store_->targets();
+        return true;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+}  // namespace soar::app

@@ -1,0 +1,254 @@
+#include "soar/app/SoarSyncApp.h"
+
+#include "soar/app/Check.h"
+#include "soar/app/Daemon.h"
+#include "soar/app/Logging.h"
+#include "soar/app/StatusRender.h"
+#include "soar/app/StatusServer.h"
+#include "soar/state/StateError.h"
+#include "soar/sync/Errors.h"
+
+#include <Poco/Logger.h>
+
+#include <algorithm>
+#include <csignal>
+#include <iostream>
+#include <pthread.h>
+
+namespace soar::app {
+
+namespace {
+
+constexpr int kExitOk = Poco::Util::Application::EXIT_OK;
+constexpr int kExitUsage = Poco::Util::Application::EXIT_USAGE;
+constexpr int kExitUnavailable = Poco::Util::Application::EXIT_UNAVAILABLE;
+constexpr int kExitSoftware = Poco::Util::Application::EXIT_SOFTWARE;
+constexpr int kExitConfig = Poco::Util::Application::EXIT_CONFIG;
+
+/// Upper bound of sync-once's wait for playbook runs it triggered.
+constexpr std::chrono::minutes kMaxPlaybookWait{10};
+
+void printSummary(const RunSummary& summary) {
+    for (const auto& problem : summary.problems) std::cerr << "soar-sync: " << problem << "\n";
+}
+
+/// Runs a command, mapping what it throws to an exit code and a message on stderr (the
+/// message also goes to the log, through the redacting channel).
+template <class Fn>
+int guarded(Fn&& fn) {
+    auto& logger = Poco::Logger::get("app");
+    const auto fail = [&](int code, const std::string& message) {
+        const auto clean = Logging::redactor().apply(message);
+        std::cerr << "soar-sync: " << clean << "\n";
+        poco_error(logger, clean);
+        return code;
+    };
+    try {
+        return fn();
+    } catch (const UsageError& e) {
+        return fail(kExitUsage, e.what());
+    } catch (const ConfigError& e) {
+        return fail(kExitConfig, e.what());
+    } catch (const sync::ConfigError& e) {
+        return fail(kExitConfig, e.what());
+    } catch (const sync::SoarError& e) {
+        return fail(kExitUnavailable, e.what());
+    } catch (const state::StateError& e) {
+        return fail(kExitSoftware, e.what());
+    } catch (const std::exception& e) {
+        return fail(kExitSoftware, std::string("internal error: ") + e.what());
+    }
+}
+
+}  // namespace
+
+SoarSyncApp::SoarSyncApp(CommandLine command_line) : cli_(std::move(command_line)) {
+    // Poco's own option errors are caught by runMain() first; keep it from re-reading them.
+    setUnixOptions(true);
+}
+
+void SoarSyncApp::defineOptions(Poco::Util::OptionSet& options) {
+    ServerApplication::defineOptions(options);
+    defineCliOptions(options, false);
+}
+
+void SoarSyncApp::initialize(Poco::Util::Application& self) {
+    ServerApplication::initialize(self);
+    Logging::installBootstrap();
+    try {
+        config_ = loadConfig(configPath(cli_.config));
+        Logging::install(config_->log);
+    } catch (const ConfigError& e) {
+        config_error_ = e.what();
+    }
+}
+
+int SoarSyncApp::main(const std::vector<std::string>&) {
+    if (!config_) {
+        std::cerr << "soar-sync: " << config_error_ << "\n";
+        return kExitConfig;
+    }
+    switch (cli_.command) {
+        case Command::Run:
+            return guarded([&] { return runDaemon(); });
+        case Command::SyncOnce:
+            return guarded([&] { return runSyncOnce(); });
+        case Command::Resync:
+            return guarded([&] { return runResync(); });
+        case Command::RetryDead:
+            return guarded([&] { return runRetryDead(); });
+        case Command::Status:
+            return guarded([&] { return runStatus(); });
+        case Command::Check:
+            return guarded([&] { return runCheck(); });
+        case Command::None:
+            break;
+    }
+    std::cerr << usageText();
+    return kExitUsage;
+}
+
+int SoarSyncApp::runDaemon() {
+    auto& logger = Poco::Logger::get("app");
+    // Every thread started from here on inherits the mask: the signals are taken by
+    // sigwait() below only, never delivered asynchronously to a worker.
+    sigset_t signals;
+    sigemptyset(&signals);
+    for (const int s : {SIGINT, SIGTERM, SIGQUIT, SIGHUP}) sigaddset(&signals, s);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    auto daemon = Daemon::create(*config_);
+    for (const auto& secret : daemon->secrets()) Logging::redactor().addSecret(secret);
+    std::unique_ptr<StatusServer> server;
+    if (config_->http.enabled) {
+        server = std::make_unique<StatusServer>(config_->http, *daemon);
+        if (!server->token().empty()) Logging::redactor().addSecret(server->token());
+        server->start();
+        poco_information(logger, "status server listening on http://" + config_->http.host + ":" +
+                                     std::to_string(server->port()) + "/");
+    }
+    daemon->start();
+    poco_information(
+        logger, std::string("soar-sync ") + versionString() + " running with " + config_->path);
+    for (;;) {
+        int received = 0;
+        if (sigwait(&signals, &received) != 0) continue;
+        if (received == SIGHUP) {
+            Logging::reopen();
+            poco_information(logger, "SIGHUP: log file reopened");
+            continue;
+        }
+        poco_information(logger, std::string("stopping on ") +
+                                     (received == SIGTERM  ? "SIGTERM"
+                                      : received == SIGINT ? "SIGINT"
+                                                           : "SIGQUIT") +
+                                     "; letting writes in flight finish");
+        break;
+    }
+    if (server) server->stop();
+    daemon->stop();
+    daemon.reset();
+    poco_information(logger, "stopped");
+    return kExitOk;
+}
+
+int SoarSyncApp::runSyncOnce() {
+    auto daemon = Daemon::create(*config_);
+    for (const auto& secret : daemon->secrets()) Logging::redactor().addSecret(secret);
+    std::chrono::milliseconds wait{0};
+    for (const auto& r : config_->routes) {
+        if (r.playbook) wait = std::max(wait, r.playbook->timeout);
+    }
+    const auto summary =
+        daemon->syncOnce(cli_.route, std::min<std::chrono::milliseconds>(wait, kMaxPlaybookWait));
+    printSummary(summary);
+    return summary.exitCode();
+}
+
+int SoarSyncApp::runResync() {
+    if (!config_->route(cli_.route))
+        throw UsageError("no route '" + cli_.route + "' in the config");
+    auto daemon = Daemon::create(*config_);
+    for (const auto& secret : daemon->secrets()) Logging::redactor().addSecret(secret);
+    RunSummary summary;
+    if (!cli_.containers.empty()) {
+        summary = daemon->resyncContainers(cli_.route, cli_.target, cli_.containers);
+    } else if (!cli_.since.empty()) {
+        const auto since = sync::Timestamp::parse(cli_.since);
+        if (!since) {
+            throw UsageError("--since: expected an ISO 8601 timestamp, got '" + cli_.since + "'");
+        }
+        summary = daemon->resyncSince(cli_.route, cli_.target, *since);
+    } else {
+        summary = daemon->resyncAll(cli_.route, cli_.target);
+    }
+    printSummary(summary);
+    return summary.exitCode();
+}
+
+int SoarSyncApp::runRetryDead() {
+    auto daemon = Daemon::create(*config_);
+    for (const auto& secret : daemon->secrets()) Logging::redactor().addSecret(secret);
+    const auto summary = daemon->retryDead(cli_.route);
+    printSummary(summary);
+    return summary.exitCode();
+}
+
+int SoarSyncApp::runStatus() {
+    state::StateOptions options = config_->state;
+    options.read_only = true;
+    options.quick_check = false;
+    std::unique_ptr<state::SqliteStore> store;
+    try {
+        store = state::SqliteStore::open(options);
+    } catch (const state::StateError& e) {
+        if (e.kind() != state::StateError::Kind::Missing) throw;
+        std::cout << "no state file yet at " << options.path << ": no pass has run\n";
+        return kExitOk;
+    }
+    const auto snapshot = readStoredStatus(*config_, *store);
+    std::cout << (cli_.json ? renderJson(snapshot) : renderTable(snapshot));
+    return kExitOk;
+}
+
+int SoarSyncApp::runCheck() {
+    const auto rows = runChecks(*config_);
+    std::cout << renderChecks(rows);
+    bool unreachable = false;
+    bool failed = false;
+    for (const auto& row : rows) {
+        if (row.ok) continue;
+        failed = true;
+        if (row.check == "reachable, token valid") unreachable = true;
+    }
+    if (unreachable) return kExitUnavailable;
+    return failed ? 1 : kExitOk;
+}
+
+int runMain(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    CommandLine cli;
+    try {
+        cli = parseCommandLine(args);
+    } catch (const UsageError& e) {
+        std::cerr << "soar-sync: " << e.what() << "\n\n" << usageText();
+        return kExitUsage;
+    }
+    if (cli.help) {
+        std::cout << usageText();
+        return kExitOk;
+    }
+    if (cli.version) {
+        std::cout << "soar-sync " << versionString() << "\n";
+        return kExitOk;
+    }
+    try {
+        SoarSyncApp app(cli);
+        return app.run(argc, argv);
+    } catch (const std::exception& e) {
+        std::cerr << "soar-sync: internal error: " << e.what() << "\n";
+        return kExitSoftware;
+    }
+}
+
+}  // namespace soar::app

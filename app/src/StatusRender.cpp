@@ -1,0 +1,454 @@
+#include "soar/app/StatusRender.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include <iomanip>
+#include <sstream>
+
+namespace soar::app {
+
+namespace {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+const std::vector<state::RunStatus> kRunStatuses = {
+    state::RunStatus::Intent, state::RunStatus::Running,   state::RunStatus::Success,
+    state::RunStatus::Failed, state::RunStatus::Cancelled, state::RunStatus::TimedOut};
+
+std::string str(std::string_view v) { return std::string(v); }
+
+bool failing(const TargetView& t) { return t.stored.health.failing_since.has_value(); }
+
+std::string lagText(const TargetView& t) {
+    if (!t.lag_seconds) return "-";
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(0) << *t.lag_seconds << "s";
+    return out.str();
+}
+
+std::string cursorText(const TargetView& t, state::Stream stream) {
+    for (const auto& c : t.stored.cursors) {
+        if (c.stream == stream) return c.timestamp;
+    }
+    return "-";
+}
+
+std::string runsText(const TargetView& t) {
+    std::string out;
+    for (const auto& [status, n] : t.stored.playbook_runs) {
+        if (!out.empty()) out += " ";
+        out += str(state::toString(status)) + "=" + std::to_string(n);
+    }
+    return out.empty() ? "-" : out;
+}
+
+Object::Ptr countsJson(const state::PassCounts& c) {
+    Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    Object::Ptr containers = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    containers->set("created", c.containers_created);
+    containers->set("updated", c.containers_updated);
+    containers->set("unchanged", c.containers_unchanged);
+    Object::Ptr artifacts = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    artifacts->set("created", c.artifacts_created);
+    artifacts->set("updated", c.artifacts_updated);
+    artifacts->set("unchanged", c.artifacts_unchanged);
+    out->set("containers", containers);
+    out->set("artifacts", artifacts);
+    out->set("errors", c.errors);
+    return out;
+}
+
+template <class T>
+Poco::Dynamic::Var optional(const std::optional<T>& v) {
+    return v ? Poco::Dynamic::Var(*v) : Poco::Dynamic::Var();
+}
+
+Object::Ptr targetJson(const TargetView& t, bool live) {
+    Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    out->set("target", t.target);
+    Object::Ptr cursors = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    for (const auto& c : t.stored.cursors) {
+        Object::Ptr cursor = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        cursor->set("timestamp", c.timestamp);
+        cursor->set("last_id", c.last_id);
+        cursors->set(str(state::toString(c.stream)), cursor);
+    }
+    out->set("cursors", cursors);
+    out->set("lag_seconds", optional(t.lag_seconds));
+    if (t.stored.last_pass) {
+        const auto& p = *t.stored.last_pass;
+        Object::Ptr pass = countsJson(p.counts);
+        pass->set("started_at", p.started_at);
+        pass->set("finished_at", p.finished_at);
+        pass->set("outcome", p.outcome);
+        out->set("last_pass", pass);
+    } else {
+        out->set("last_pass", Poco::Dynamic::Var());
+    }
+    out->set("failing", failing(t));
+    out->set("failing_since", optional(t.stored.health.failing_since));
+    out->set("last_error", optional(t.stored.health.last_error));
+    out->set("last_error_at", optional(t.stored.health.last_error_at));
+    out->set("dead_letters", t.stored.dead_letters);
+    Object::Ptr mappings = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    mappings->set("containers", t.stored.mappings.containers);
+    mappings->set("artifacts", t.stored.mappings.artifacts);
+    out->set("mappings", mappings);
+    Object::Ptr runs = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    for (const auto status : kRunStatuses) {
+        const auto it = t.stored.playbook_runs.find(status);
+        runs->set(str(state::toString(status)),
+                  it == t.stored.playbook_runs.end() ? std::int64_t{0} : it->second);
+    }
+    out->set("playbook_runs", runs);
+    if (live) {
+        if (t.runtime.live) {
+            const auto& l = *t.runtime.live;
+            Object::Ptr running = countsJson(l.counts);
+            running->set("started_at", l.started_at);
+            running->set("activity", l.activity);
+            running->set("seen", l.seen);
+            out->set("running", running);
+        } else {
+            out->set("running", Poco::Dynamic::Var());
+        }
+        Object::Ptr since_start = countsJson(t.runtime.totals);
+        since_start->set("passes", t.runtime.passes);
+        out->set("since_start", since_start);
+    }
+    return out;
+}
+
+std::string labelValue(const std::string& v) {
+    std::string out;
+    for (const char c : v) {
+        if (c == '\\') {
+            out += "\\\\";
+        } else if (c == '"') {
+            out += "\\\"";
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+std::string number(double v) {
+    std::ostringstream out;
+    out << std::setprecision(15) << v;
+    return out.str();
+}
+
+class Exposition {
+public:
+    void family(const std::string& name, const std::string& type, const std::string& help) {
+        out_ << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
+    }
+    void sample(const std::string& name,
+                const std::vector<std::pair<std::string, std::string>>& labels,
+                const std::string& value) {
+        out_ << name;
+        if (!labels.empty()) {
+            out_ << "{";
+            for (std::size_t i = 0; i < labels.size(); ++i) {
+                if (i > 0) out_ << ",";
+                out_ << labels[i].first << "=\"" << labelValue(labels[i].second) << "\"";
+            }
+            out_ << "}";
+        }
+        out_ << " " << value << "\n";
+    }
+    [[nodiscard]] std::string text() const { return out_.str(); }
+
+private:
+    std::ostringstream out_;
+};
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+template <class Fn>
+void eachTarget(const StatusSnapshot& s, Fn&& fn) {
+    for (const auto& r : s.routes) {
+        for (const auto& t : r.targets) fn(r, t, Labels{{"route", r.name}, {"target", t.target}});
+    }
+}
+
+Labels with(Labels labels, const std::string& key, const std::string& value) {
+    labels.emplace_back(key, value);
+    return labels;
+}
+
+}  // namespace
+
+std::string htmlEscape(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
+std::string renderTable(const StatusSnapshot& s) {
+    std::ostringstream out;
+    out << "soar-sync " << s.version << " status at " << s.now << "\n";
+    out << std::left << std::setw(20) << "ROUTE" << std::setw(12) << "TARGET" << std::setw(10)
+        << "STATE" << std::setw(30) << "CURSOR (create_time)" << std::setw(8) << "LAG"
+        << std::setw(14) << "CONTAINERS" << std::setw(6) << "DEAD" << std::setw(26) << "LAST PASS"
+        << "PLAYBOOK RUNS\n";
+    for (const auto& r : s.routes) {
+        for (const auto& t : r.targets) {
+            std::string state = failing(t) ? "failing" : (t.stored.last_pass ? "ok" : "new");
+            std::string last = "-";
+            if (t.stored.last_pass) {
+                last = t.stored.last_pass->outcome + " " +
+                       t.stored.last_pass->finished_at.substr(0, 19);
+            }
+            out << std::setw(20) << r.name << std::setw(12) << t.target << std::setw(10) << state
+                << std::setw(30) << cursorText(t, state::Stream::ContainersCreated) << std::setw(8)
+                << lagText(t) << std::setw(14) << t.stored.mappings.containers << std::setw(6)
+                << t.stored.dead_letters << std::setw(26) << last << runsText(t) << "\n";
+            if (t.stored.health.last_error) {
+                out << "    last error (" << t.stored.health.last_error_at.value_or("")
+                    << "): " << *t.stored.health.last_error << "\n";
+            }
+        }
+    }
+    return out.str();
+}
+
+std::string renderJson(const StatusSnapshot& s) {
+    Object root(Poco::JSON_PRESERVE_KEY_ORDER);
+    root.set("version", s.version);
+    root.set("started_at",
+             s.started_at.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(s.started_at));
+    root.set("now", s.now);
+    Array::Ptr routes = new Array;
+    for (const auto& r : s.routes) {
+        Object::Ptr route = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        route->set("name", r.name);
+        route->set("source", r.source);
+        Array::Ptr targets = new Array;
+        for (const auto& t : r.targets) targets->add(targetJson(t, s.live));
+        route->set("targets", targets);
+        routes->add(route);
+    }
+    root.set("routes", routes);
+    std::ostringstream out;
+    root.stringify(out, 2);
+    out << "\n";
+    return out.str();
+}
+
+std::string renderHtml(const StatusSnapshot& s, int refresh_seconds) {
+    std::ostringstream out;
+    out << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+        << "<meta http-equiv=\"refresh\" content=\"" << refresh_seconds << "\">"
+        << "<title>soar-sync</title><style>"
+        << "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+        << "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
+        << ".failing{background:#fdd}.ok{background:#dfd}</style></head><body>\n"
+        << "<h1>soar-sync " << htmlEscape(s.version) << "</h1>\n<p>started "
+        << htmlEscape(s.started_at) << ", now " << htmlEscape(s.now) << "</p>\n";
+    for (const auto& r : s.routes) {
+        out << "<h2>route " << htmlEscape(r.name) << " (from " << htmlEscape(r.source)
+            << ")</h2>\n<table><tr><th>target</th><th>state</th><th>cursors</th><th>lag</th>"
+            << "<th>last pass</th><th>running</th><th>dead letters</th><th>playbook runs</th>"
+            << "<th>last error</th></tr>\n";
+        for (const auto& t : r.targets) {
+            const bool bad = failing(t);
+            out << "<tr class=\"" << (bad ? "failing" : "ok") << "\"><td>" << htmlEscape(t.target)
+                << "</td><td>" << (bad ? "failing" : (t.stored.last_pass ? "ok" : "new"))
+                << "</td><td>";
+            for (const auto& c : t.stored.cursors) {
+                out << htmlEscape(str(state::toString(c.stream))) << ": " << htmlEscape(c.timestamp)
+                    << "<br>";
+            }
+            out << "</td><td>" << htmlEscape(lagText(t)) << "</td><td>";
+            if (t.stored.last_pass) {
+                const auto& p = *t.stored.last_pass;
+                out << htmlEscape(p.outcome) << " " << htmlEscape(p.started_at) << " &rarr; "
+                    << htmlEscape(p.finished_at) << "<br>containers +"
+                    << p.counts.containers_created << " ~" << p.counts.containers_updated
+                    << ", artifacts +" << p.counts.artifacts_created << " ~"
+                    << p.counts.artifacts_updated << ", errors " << p.counts.errors;
+            }
+            out << "</td><td>";
+            if (t.runtime.live) {
+                out << htmlEscape(t.runtime.live->activity) << ", "
+                    << t.runtime.live->counts.containers_created << " created so far";
+            }
+            out << "</td><td>" << t.stored.dead_letters << "</td><td>" << htmlEscape(runsText(t))
+                << "</td><td>" << htmlEscape(t.stored.health.last_error.value_or(""))
+                << "</td></tr>\n";
+        }
+        out << "</table>\n";
+    }
+    out << "<p><a href=\"/status\">/status</a> &middot; <a href=\"/metrics\">/metrics</a>"
+        << "</p></body></html>\n";
+    return out.str();
+}
+
+std::string renderMetrics(const StatusSnapshot& s) {
+    Exposition e;
+    e.family("soar_sync_build_info", "gauge", "Build of the running soar-sync.");
+    e.sample("soar_sync_build_info", {{"version", s.version}}, "1");
+
+    e.family("soar_sync_containers_replayed_total", "counter",
+             "Containers written to a target since start, by operation.");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        e.sample("soar_sync_containers_replayed_total", with(l, "operation", "create"),
+                 std::to_string(t.runtime.totals.containers_created));
+        e.sample("soar_sync_containers_replayed_total", with(l, "operation", "update"),
+                 std::to_string(t.runtime.totals.containers_updated));
+    });
+    e.family("soar_sync_artifacts_replayed_total", "counter",
+             "Artifacts written to a target since start, by operation.");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        e.sample("soar_sync_artifacts_replayed_total", with(l, "operation", "create"),
+                 std::to_string(t.runtime.totals.artifacts_created));
+        e.sample("soar_sync_artifacts_replayed_total", with(l, "operation", "update"),
+                 std::to_string(t.runtime.totals.artifacts_updated));
+    });
+    e.family("soar_sync_passes_total", "counter", "Passes finished since start.");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        e.sample("soar_sync_passes_total", l, std::to_string(t.runtime.passes));
+    });
+    e.family("soar_sync_errors_total", "counter",
+             "Passes that ended in error since start, by kind (record: dead letters; transient: "
+             "interrupted; failing: credentials or TLS).");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        for (const char* kind : {"record", "transient", "failing"}) {
+            const auto it = t.runtime.errors.find(kind);
+            e.sample("soar_sync_errors_total", with(l, "kind", kind),
+                     std::to_string(it == t.runtime.errors.end() ? 0 : it->second));
+        }
+    });
+    e.family("soar_sync_http_requests_total", "counter",
+             "HTTP requests to SOAR instances since start, by status code (0: no answer).");
+    for (const auto& [instance, stats] : s.clients) {
+        for (const auto& [code, n] : stats.by_status) {
+            e.sample("soar_sync_http_requests_total",
+                     {{"instance", instance}, {"code", std::to_string(code)}}, std::to_string(n));
+        }
+    }
+    e.family("soar_sync_http_retries_total", "counter",
+             "HTTP attempts that retried a transient failure, by instance.");
+    for (const auto& [instance, stats] : s.clients) {
+        e.sample("soar_sync_http_retries_total", {{"instance", instance}},
+                 std::to_string(stats.retries));
+    }
+    e.family("soar_sync_client_errors_total", "counter",
+             "Failed calls to SOAR instances since start, by instance and kind.");
+    for (const auto& [instance, stats] : s.clients) {
+        for (const auto& [kind, n] : stats.errors) {
+            e.sample("soar_sync_client_errors_total", {{"instance", instance}, {"kind", kind}},
+                     std::to_string(n));
+        }
+    }
+    e.family("soar_sync_playbook_runs_total", "counter",
+             "Playbook runs on targets that reached an outcome (from the state store).");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        for (const auto status : {state::RunStatus::Success, state::RunStatus::Failed,
+                                  state::RunStatus::Cancelled, state::RunStatus::TimedOut}) {
+            const auto it = t.stored.playbook_runs.find(status);
+            e.sample("soar_sync_playbook_runs_total",
+                     with(l, "outcome", str(state::toString(status))),
+                     std::to_string(it == t.stored.playbook_runs.end() ? 0 : it->second));
+        }
+    });
+    e.family("soar_sync_playbook_runs_pending", "gauge",
+             "Playbook runs intended or running on targets.");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        std::int64_t pending = 0;
+        for (const auto& [status, n] : t.stored.playbook_runs) {
+            if (!state::isTerminal(status)) pending += n;
+        }
+        e.sample("soar_sync_playbook_runs_pending", l, std::to_string(pending));
+    });
+    e.family("soar_sync_lag_seconds", "gauge",
+             "Seconds since the start of the last pass that finished its walk.");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        if (t.lag_seconds) e.sample("soar_sync_lag_seconds", l, number(*t.lag_seconds));
+    });
+    e.family("soar_sync_dead_letters", "gauge", "Records the target refused, awaiting retry-dead.");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        e.sample("soar_sync_dead_letters", l, std::to_string(t.stored.dead_letters));
+    });
+    e.family("soar_sync_target_failing", "gauge",
+             "1 while the target is failing (credentials, TLS, or transient errors).");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        e.sample("soar_sync_target_failing", l, failing(t) ? "1" : "0");
+    });
+    e.family("soar_sync_pass_running", "gauge", "1 while a pass runs.");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        e.sample("soar_sync_pass_running", l, t.runtime.live ? "1" : "0");
+    });
+    e.family("soar_sync_pass_duration_seconds", "histogram", "Duration of passes since start.");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        const auto& rt = t.runtime;
+        for (std::size_t i = 0; i < kPassDurationBuckets.size(); ++i) {
+            e.sample("soar_sync_pass_duration_seconds_bucket",
+                     with(l, "le", number(kPassDurationBuckets[i])),
+                     std::to_string(i < rt.duration_buckets.size() ? rt.duration_buckets[i] : 0));
+        }
+        e.sample("soar_sync_pass_duration_seconds_bucket", with(l, "le", "+Inf"),
+                 std::to_string(rt.duration_count));
+        e.sample("soar_sync_pass_duration_seconds_sum", l, number(rt.duration_sum));
+        e.sample("soar_sync_pass_duration_seconds_count", l, std::to_string(rt.duration_count));
+    });
+    return e.text();
+}
+
+Readiness readiness(const StatusSnapshot& s) {
+    Readiness r;
+    for (const auto& route : s.routes) {
+        for (const auto& t : route.targets) {
+            const std::string where = route.name + " -> " + t.target + ": ";
+            if (failing(t)) {
+                r.reasons.push_back(
+                    where + "failing: " + t.stored.health.last_error.value_or("unknown error"));
+            } else if (s.live ? t.runtime.passes == 0 : !t.stored.last_pass) {
+                r.reasons.push_back(where + "no pass finished yet");
+            }
+        }
+    }
+    r.ready = r.reasons.empty();
+    return r;
+}
+
+std::string renderReadiness(const Readiness& readiness) {
+    Object root(Poco::JSON_PRESERVE_KEY_ORDER);
+    root.set("ready", readiness.ready);
+    Array::Ptr reasons = new Array;
+    for (const auto& reason : readiness.reasons) reasons->add(reason);
+    root.set("reasons", reasons);
+    std::ostringstream out;
+    root.stringify(out);
+    out << "\n";
+    return out.str();
+}
+
+}  // namespace soar::app

@@ -1,0 +1,185 @@
+#include "soar/app/StatusServer.h"
+
+#include "soar/app/StatusRender.h"
+
+#include <Poco/Logger.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/String.h>
+#include <Poco/URI.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace soar::app {
+
+namespace {
+
+using Poco::Net::HTTPResponse;
+using Poco::Net::HTTPServerRequest;
+using Poco::Net::HTTPServerResponse;
+
+void send(HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
+          const std::string& content_type, const std::string& body, bool head) {
+    response.setStatus(status);
+    response.setContentType(content_type);
+    response.set("Cache-Control", "no-store");
+    response.setContentLength(static_cast<std::streamsize>(body.size()));
+    auto& out = response.send();
+    if (!head) out << body;
+}
+
+class Handler : public Poco::Net::HTTPRequestHandler {
+public:
+    Handler(StatusSource& source, const std::string& token) : source_(source), token_(token) {}
+
+    void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
+        const bool head = request.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD;
+        std::string path;
+        try {
+            path = Poco::URI(request.getURI()).getPath();
+        } catch (const Poco::Exception&) {
+            send(response, HTTPResponse::HTTP_BAD_REQUEST, "text/plain", "bad request\n", head);
+            return;
+        }
+        if (!head && request.getMethod() != Poco::Net::HTTPRequest::HTTP_GET) {
+            response.set("Allow", "GET, HEAD");
+            send(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "text/plain",
+                 "method not allowed\n", false);
+            return;
+        }
+        try {
+            if (path == "/healthz") {
+                if (source_.storeOpens()) {
+                    send(response, HTTPResponse::HTTP_OK, "text/plain", "ok\n", head);
+                } else {
+                    send(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "text/plain",
+                         "the state store does not answer\n", head);
+                }
+                return;
+            }
+            if (!authorized(request)) {
+                response.set("WWW-Authenticate", "Bearer realm=\"soar-sync\"");
+                send(response, HTTPResponse::HTTP_UNAUTHORIZED, "text/plain",
+                     "a bearer token is required\n", head);
+                return;
+            }
+            if (path == "/readyz") {
+                const auto verdict = readiness(source_.snapshot());
+                send(response,
+                     verdict.ready ? HTTPResponse::HTTP_OK : HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+                     "application/json", renderReadiness(verdict), head);
+            } else if (path == "/status") {
+                send(response, HTTPResponse::HTTP_OK, "application/json",
+                     renderJson(source_.snapshot()), head);
+            } else if (path == "/metrics") {
+                send(response, HTTPResponse::HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+                     renderMetrics(source_.snapshot()), head);
+            } else if (path == "/") {
+                send(response, HTTPResponse::HTTP_OK, "text/html; charset=utf-8",
+                     renderHtml(source_.snapshot()), head);
+            } else {
+                send(response, HTTPResponse::HTTP_NOT_FOUND, "text/plain",
+                     "not found; try /, /status, /metrics, /healthz or /readyz\n", head);
+            }
+        } catch (const std::exception& e) {
+            poco_error(Poco::Logger::get("app.http"), path + ": " + e.what());
+            if (!response.sent()) {
+                send(response, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "text/plain",
+                     "internal error; see the log\n", head);
+            }
+        }
+    }
+
+private:
+    bool authorized(const HTTPServerRequest& request) const {
+        if (token_.empty()) return true;
+        const std::string header = request.get("Authorization", "");
+        const std::string prefix = "Bearer ";
+        if (header.size() <= prefix.size() || Poco::icompare(header.substr(0, 7), prefix) != 0) {
+            return false;
+        }
+        return constantTimeEquals(Poco::trim(header.substr(prefix.size())), token_);
+    }
+
+    StatusSource& source_;
+    const std::string& token_;
+};
+
+class Factory : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    Factory(StatusSource& source, const std::string& token) : source_(source), token_(token) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
+        return new Handler(source_, token_);
+    }
+
+private:
+    StatusSource& source_;
+    const std::string& token_;
+};
+
+std::string readToken(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw ConfigError("[http] token_file: cannot read '" + path + "'");
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto token = Poco::trim(text.str());
+    if (token.empty()) throw ConfigError("[http] token_file: '" + path + "' is empty");
+    return token;
+}
+
+}  // namespace
+
+bool constantTimeEquals(const std::string& a, const std::string& b) {
+    volatile unsigned char diff = a.size() == b.size() ? 0 : 1;
+    const std::size_t n = std::max(a.size(), b.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto x = static_cast<unsigned char>(i < a.size() ? a[i] : 0);
+        const auto y = static_cast<unsigned char>(i < b.size() ? b[i] : 0);
+        diff = static_cast<unsigned char>(diff | (x ^ y));
+    }
+    return diff == 0;
+}
+
+StatusServer::StatusServer(const HttpConfig& config, StatusSource& source) {
+    if (!config.token_file.empty()) token_ = readToken(config.token_file);
+    Poco::Net::ServerSocket socket;
+    try {
+        socket.bind(Poco::Net::SocketAddress(config.host, config.port), true);
+        socket.listen(64);
+    } catch (const Poco::Exception& e) {
+        throw ConfigError("[http] listen: cannot listen on " + config.host + ":" +
+                          std::to_string(config.port) + ": " + e.displayText());
+    }
+    port_ = socket.address().port();
+    Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(4);
+    params->setMaxQueued(32);
+    params->setKeepAlive(false);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(source, token_), socket, params);
+}
+
+StatusServer::~StatusServer() { stop(); }
+
+void StatusServer::start() {
+    if (running_) return;
+    server_->start();
+    running_ = true;
+}
+
+void StatusServer::stop() {
+    if (!running_) return;
+    server_->stopAll(true);
+    running_ = false;
+}
+
+}  // namespace soar::app
