@@ -71,8 +71,11 @@ std::unique_ptr<Connection> Connection::open(const std::string& path,
                                              bool quick_check) {
     if (path.empty()) refuse(StateError::Kind::Unwritable, "([state] path)", "the path is empty");
     const bool in_memory = path == ":memory:";
-    if (!in_memory && mode == Mode::ReadOnly && !std::filesystem::exists(path)) {
-        refuse(StateError::Kind::Missing, path, "does not exist (has soar-sync run yet?)");
+    if (!in_memory && mode == Mode::ReadOnly) {
+        std::error_code ec;
+        if (!std::filesystem::exists(path, ec) && !ec) {
+            refuse(StateError::Kind::Missing, path, "does not exist (has soar-sync run yet?)");
+        }
     }
     if (!in_memory && mode == Mode::ReadWrite) {
         const auto parent = std::filesystem::path(path).parent_path();

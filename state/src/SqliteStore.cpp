@@ -404,8 +404,8 @@ auto SqliteStore::writeTxn(const char* what, Fn&& fn) {
 
 template <class Fn>
 auto SqliteStore::write(const char* what, const RouteTarget& key, Fn&& fn) {
-    const std::int64_t ref = ensureTargetRef(key);
     try {
+        const std::int64_t ref = ensureTargetRef(key);
         return writeTxn(what, [&](Connection& conn) { return fn(conn, ref); });
     } catch (const StateError& e) {
         throw StateError(e.kind(), std::string(e.what()) + " (route '" + key.route + "', target '" +
