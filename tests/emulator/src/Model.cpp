@@ -227,6 +227,10 @@ Model::Model(const EmulatorOptions& options)
     scms_.name = "scm";
     scms_.fields = fieldSet({"id", "name", "type", "branch", "uri"});
 
+    for (Collection* c : {&containers_, &artifacts_, &notes_, &comments_, &playbooks_, &runs_,
+                          &severities_, &statuses_, &users_, &scms_}) {
+        c->rows.setColumns(c->fields);
+    }
     const std::vector<std::pair<std::string, std::string>> severities = {
         {"low", "yellow"}, {"medium", "orange"}, {"high", "red"}};
     for (const auto& [name, color] : severities) {
@@ -283,7 +287,9 @@ Model::Model(const EmulatorOptions& options)
 }
 
 std::int64_t Model::scmId(const std::string& repo) {
-    for (const auto& [id, row] : scms_.rows) {
+    for (const auto& entry : scms_.rows) {
+        const std::int64_t id = entry.first;
+        const auto& row = entry.second;
         if (row->getValue<std::string>("name") == repo) {
             return id;
         }
@@ -440,10 +446,14 @@ Response Model::list(const Collection& collection, const QueryParams& params,
         }
     }
 
-    std::vector<const Ptr*> hits;
-    auto consider = [&](const Ptr& row) {
-        if ((!base || base(*row)) && matchesAll(*row, filters, resolve)) {
-            hits.push_back(&row);
+    for (auto& f : filters) {
+        f.column = collection.rows.columnOf(f.path.front());
+    }
+    std::vector<const RowTable::Entry*> hits;
+    auto consider = [&](const RowTable::Entry& entry) {
+        if ((!base || base(*entry.second)) &&
+            matchesAll(*entry.second, entry.columns, filters, resolve)) {
+            hits.push_back(&entry);
         }
     };
     if (low <= high) {
@@ -451,13 +461,13 @@ Response Model::list(const Collection& collection, const QueryParams& params,
             for (auto it = candidates->lower_bound(low); it != candidates->end() && *it <= high;
                  ++it) {
                 if (const auto row = collection.rows.find(*it); row != collection.rows.end()) {
-                    consider(row->second);
+                    consider(*row);
                 }
             }
         } else {
             for (auto it = collection.rows.lower_bound(low);
                  it != collection.rows.end() && it->first <= high; ++it) {
-                consider(it->second);
+                consider(*it);
             }
         }
     }
@@ -466,22 +476,27 @@ Response Model::list(const Collection& collection, const QueryParams& params,
     const bool by_id =
         query.sort_path.empty() || (query.sort_path.size() == 1 && query.sort_path[0] == "id");
     if (!by_id) {
-        std::vector<std::pair<Var, const Ptr*>> keyed;
+        std::vector<std::pair<SortKey, const RowTable::Entry*>> keyed;
         keyed.reserve(hits.size());
-        for (const Ptr* row : hits) {
-            keyed.emplace_back(valueAt(**row, query.sort_path, resolve), row);
+        const int column =
+            query.sort_path.size() == 1 ? collection.rows.columnOf(query.sort_path[0]) : -1;
+        for (const RowTable::Entry* row : hits) {
+            keyed.emplace_back(column >= 0
+                                   ? sortKey(row->columns[static_cast<std::size_t>(column)])
+                                   : sortKey(valueAt(*row->second, query.sort_path, resolve)),
+                               row);
         }
         // Ties keep id order in the direction asked (stable sort over id-ordered input).
         const bool desc = query.descending;
         std::stable_sort(keyed.begin(), keyed.end(), [desc](const auto& a, const auto& b) {
-            const int c = compareForSort(a.first, b.first);
+            const int c = compareKeys(a.first, b.first);
             return desc ? c > 0 : c < 0;
         });
         if (desc) {
             // Equal keys are still ascending by id; make them descending like the rest.
             for (std::size_t i = 0; i < keyed.size();) {
                 std::size_t j = i + 1;
-                while (j < keyed.size() && compareForSort(keyed[i].first, keyed[j].first) == 0) {
+                while (j < keyed.size() && compareKeys(keyed[i].first, keyed[j].first) == 0) {
                     ++j;
                 }
                 std::reverse(keyed.begin() + static_cast<std::ptrdiff_t>(i),
@@ -513,7 +528,7 @@ Response Model::list(const Collection& collection, const QueryParams& params,
     r.num_pages = pages;
     r.rows.reserve(end - begin);
     for (std::size_t i = begin; i < end; ++i) {
-        r.rows.push_back(*hits[i]);
+        r.rows.push_back(hits[i]->second);
     }
     return r;
 }
@@ -727,7 +742,8 @@ std::string Model::vocabularyName(const Collection& collection, const Var& value
     std::string name = value.extract<std::string>();
     std::transform(name.begin(), name.end(), name.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    for (const auto& [id, row] : collection.rows) {
+    for (const auto& entry : collection.rows) {
+        const auto& row = entry.second;
         if (row->getValue<std::string>("name") == name) {
             return name;
         }

@@ -43,12 +43,12 @@ void Model::touchArtifacts(std::int64_t container_id, Micros t) {
         // Copy on write: stored rows are never changed in place, so pages can be
         // serialised outside the lock.
         Ptr container = new Object(*stored);
-        containers_.rows[container_id] = container;
         container->set("artifact_update_time", formatTimestamp(t));
         const auto it = container_artifacts_.find(container_id);
         container->set(
             "artifact_count",
             static_cast<Poco::Int64>(it == container_artifacts_.end() ? 0 : it->second.size()));
+        containers_.rows.replace(container_id, container);
     }
 }
 
@@ -171,7 +171,7 @@ Object::Ptr Model::updateArtifact(std::int64_t id, const Ptr& in) {
     copy->set("hash", new_hash);
     copy->set("version", copy->getValue<Poco::Int64>("version") + 1);
     copy->set("update_time", formatTimestamp(now));
-    artifacts_.rows[id] = copy;
+    artifacts_.rows.replace(id, copy);
     touchArtifacts(container_id, now);
     Ptr result = new Object;
     result->set("success", true);

@@ -200,7 +200,9 @@ void Model::applyContainerFields(Ptr row, const Ptr& in, bool creating, bool use
         owner = Var();
         row->set("owner_name", Var());
         if (!v.isEmpty()) {
-            for (const auto& [id, u] : users_.rows) {
+            for (const auto& entry : users_.rows) {
+                const std::int64_t id = entry.first;
+                const auto& u = entry.second;
                 if ((v.isString() && u->getValue<std::string>("username") == v.toString()) ||
                     asId(v) == id) {
                     owner = id;
@@ -338,7 +340,7 @@ Object::Ptr Model::updateContainer(std::int64_t id, const Ptr& in, bool user) {
     copy->set("version", copy->getValue<Poco::Int64>("version") + 1);
     copy->set("container_update_time", formatTimestamp(clock_.next()));
     copy->set("hash", contentHash(*copy, kContainerHashFields));
-    containers_.rows[id] = copy;
+    containers_.rows.replace(id, copy);
     sdi_index_.erase(row->getValue<std::string>("source_data_identifier"));
     sdi_index_[copy->getValue<std::string>("source_data_identifier")] = id;
     Ptr result = new Object;

@@ -94,7 +94,7 @@ Response Model::postNote(const Request& request, std::int64_t id) {
     if (id == 0) {
         id = notes_.insert(row);
     } else {
-        notes_.rows[id] = row;
+        notes_.rows.replace(id, row);
     }
     return jsonResponse(200, success(id));
 }
@@ -144,7 +144,8 @@ Response Model::postVocabulary(Collection& collection, const Request& request) {
     if (name.empty()) {
         throw ApiError(400, "Missing required field 'name'");
     }
-    for (const auto& [id, row] : collection.rows) {
+    for (const auto& entry : collection.rows) {
+        const auto& row = entry.second;
         if (row->getValue<std::string>("name") == name) {
             throw ApiError(400, collection.name + " \"" + name + "\" already exists");
         }
@@ -174,7 +175,8 @@ Response Model::containerOptions() const {
     for (const auto& [key, c] : std::vector<std::pair<std::string, const Collection*>>{
              {"severity", &severities_}, {"status", &statuses_}}) {
         Array::Ptr names = new Array;
-        for (const auto& [id, row] : c->rows) {
+        for (const auto& entry : c->rows) {
+            const auto& row = entry.second;
             names->add(row->get("name"));
         }
         body->set(key, names);
@@ -202,7 +204,9 @@ std::int64_t Model::findPlaybook(const Var& ref) const {
     const auto slash = text.find('/');
     const std::string repo = slash == std::string::npos ? "" : text.substr(0, slash);
     const std::string name = slash == std::string::npos ? text : text.substr(slash + 1);
-    for (const auto& [id, row] : playbooks_.rows) {
+    for (const auto& entry : playbooks_.rows) {
+        const std::int64_t id = entry.first;
+        const auto& row = entry.second;
         if (row->getValue<std::string>("name") != name) {
             continue;
         }
@@ -300,7 +304,7 @@ void Model::settleRuns(Micros now) {
             auto m = message.extract<Object::Ptr>();
             m->set("status", it->second.outcome);
             copy->set("message", toJson(message));
-            runs_.rows[it->first] = copy;
+            runs_.rows.replace(it->first, copy);
         }
         it = running_.erase(it);
     }
@@ -320,7 +324,7 @@ Response Model::cancelRun(std::int64_t id, const std::string& request_body) {
         copy->set("cancelled", now);
         copy->set("end_time", now);
         copy->set("update_time", now);
-        runs_.rows[id] = copy;
+        runs_.rows.replace(id, copy);
         running_.erase(it);
     }
     // A cancel of a finished run is accepted and does nothing, like the real server.

@@ -254,6 +254,7 @@ void Model::seed(const EmulatorOptions& options) {
         row->set("hash",
                  contentHash(*row, {"name", "label", "description", "source_data_identifier",
                                     "data", "custom_fields", "tags"}));
+        containers_.rows.replace(id, row);  // refresh the columns after the late fields
         last = std::max(last, created + 1000);
     }
     clock_.observe(last);

@@ -150,6 +150,40 @@ std::optional<int> orderValues(const Var& field, const Var& value) {
     return f.compare(v) < 0 ? -1 : (f.compare(v) > 0 ? 1 : 0);
 }
 
+/// exact against a scalar filter value, without converting it per record.
+bool equalsFilter(const Var& field, const Filter& filter) {
+    const Var& value = filter.value;
+    if (value.isEmpty() || isList(value) || isObject(value) || field.isEmpty()) {
+        return looseEquals(field, value);
+    }
+    if (isNumber(field)) {
+        return filter.number && *filter.number == asNumber(field);
+    }
+    if (field.isString()) {
+        return field.extract<std::string>() == filter.text;
+    }
+    return false;
+}
+
+/// gt/gte/lt/lte against a scalar filter value; nullopt when not comparable.
+std::optional<int> orderFilter(const Var& field, const Filter& filter) {
+    const Var& value = filter.value;
+    if (field.isEmpty() || value.isEmpty() || isList(field) || isObject(field) || isList(value) ||
+        isObject(value)) {
+        return std::nullopt;
+    }
+    if (isNumber(field)) {
+        if (!filter.number) {
+            return std::nullopt;
+        }
+        const long double f = asNumber(field);
+        return f < *filter.number ? -1 : (f > *filter.number ? 1 : 0);
+    }
+    const int c = field.isString() ? field.extract<std::string>().compare(filter.text)
+                                   : asText(field).compare(filter.text);
+    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
 bool textOp(const std::string& lookup, const std::string& field, const std::string& value) {
     const bool ci = lookup[0] == 'i' && lookup != "in";
     const std::string f = ci ? lower(field) : field;
@@ -175,7 +209,7 @@ bool matchOne(const Var& field, const Filter& filter) {
         return field.isEmpty() == value.extract<bool>();
     }
     if (op == "exact") {
-        return looseEquals(field, value);
+        return equalsFilter(field, filter);
     }
     if (op == "in") {
         const auto list = asList(value);
@@ -188,7 +222,7 @@ bool matchOne(const Var& field, const Filter& filter) {
         return false;
     }
     if (op == "gt" || op == "gte" || op == "lt" || op == "lte") {
-        const auto order = orderValues(field, value);
+        const auto order = orderFilter(field, filter);
         if (!order) {
             return false;
         }
@@ -287,6 +321,14 @@ Filter parseFilter(const std::string& name, const std::string& rest, const std::
     } catch (const LiteralError& e) {
         throw badFilter(name, e.what());
     }
+    if (!filter.value.isEmpty() && !isList(filter.value) && !isObject(filter.value)) {
+        filter.text = asText(filter.value);
+        if (isNumber(filter.value)) {
+            filter.number = asNumber(filter.value);
+        } else if (filter.value.isString()) {
+            filter.number = parseNumber(filter.text);
+        }
+    }
     const std::string& op = filter.lookup;
     if (op == "in" && !isList(filter.value)) {
         throw badFilter(name, "'__in' needs a list, e.g. [1, 2]");
@@ -384,10 +426,12 @@ Var valueAt(const Poco::JSON::Object& record, const std::vector<std::string>& pa
     return current;
 }
 
-bool matchesAll(const Poco::JSON::Object& record, const std::vector<Filter>& filters,
-                const RelationResolver& resolve) {
+bool matchesAll(const Poco::JSON::Object& record, const std::vector<Var>& columns,
+                const std::vector<Filter>& filters, const RelationResolver& resolve) {
     for (const auto& filter : filters) {
-        const bool hit = matchOne(valueAt(record, filter.path, resolve), filter);
+        const bool direct = filter.column >= 0 && filter.path.size() == 1;
+        const bool hit = direct ? matchOne(columns[static_cast<std::size_t>(filter.column)], filter)
+                                : matchOne(valueAt(record, filter.path, resolve), filter);
         if (hit == filter.exclude) {
             return false;
         }
@@ -395,33 +439,34 @@ bool matchesAll(const Poco::JSON::Object& record, const std::vector<Filter>& fil
     return true;
 }
 
-int compareForSort(const Var& a, const Var& b) {
-    auto rank = [](const Var& v) {
-        if (v.isEmpty()) {
-            return 3;
-        }
-        if (isNumber(v)) {
-            return 0;
-        }
-        if (v.isString()) {
-            return 1;
-        }
-        return 2;
-    };
-    const int ra = rank(a);
-    const int rb = rank(b);
-    if (ra != rb) {
-        return ra < rb ? -1 : 1;
+SortKey sortKey(const Var& v) {
+    SortKey key;
+    if (v.isEmpty()) {
+        key.rank = 3;
+    } else if (isNumber(v)) {
+        key.rank = 0;
+        key.number = asNumber(v);
+    } else if (v.isString()) {
+        key.rank = 1;
+        key.text = v.extract<std::string>();
+    } else {
+        key.rank = 2;
+        key.text = asText(v);
     }
-    if (ra == 0) {
-        const long double x = asNumber(a);
-        const long double y = asNumber(b);
-        return x < y ? -1 : (x > y ? 1 : 0);
+    return key;
+}
+
+int compareKeys(const SortKey& a, const SortKey& b) {
+    if (a.rank != b.rank) {
+        return a.rank < b.rank ? -1 : 1;
     }
-    if (ra == 3) {
+    if (a.rank == 0) {
+        return a.number < b.number ? -1 : (a.number > b.number ? 1 : 0);
+    }
+    if (a.rank == 3) {
         return 0;
     }
-    const int c = asText(a).compare(asText(b));
+    const int c = a.text.compare(b.text);
     return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 

@@ -53,6 +53,11 @@ struct Filter {
     Poco::Dynamic::Var value;
     bool exclude = false;
     std::optional<std::regex> regex;
+    /// The scalar value pre-converted once per request, not once per record.
+    std::string text;
+    std::optional<long double> number;
+    /// Column of the top-level field in the record table (-1: read the record itself).
+    int column = -1;
 };
 
 struct ListQuery {
@@ -71,15 +76,22 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 ListQuery parseListQuery(const QueryParams& params, const std::set<std::string>& fields);
 
 /// True when the record passes every filter (and no exclude matches).
-bool matchesAll(const Poco::JSON::Object& record, const std::vector<Filter>& filters,
-                const RelationResolver& resolve);
+bool matchesAll(const Poco::JSON::Object& record, const std::vector<Poco::Dynamic::Var>& columns,
+                const std::vector<Filter>& filters, const RelationResolver& resolve);
 
 /// The value at `path` (missing = empty Var). Descends JSON objects and relations.
 Poco::Dynamic::Var valueAt(const Poco::JSON::Object& record, const std::vector<std::string>& path,
                            const RelationResolver& resolve);
 
-/// Orders two field values as SOAR's database would: nulls last, numbers numerically,
-/// strings bytewise; returns <0, 0, >0.
-int compareForSort(const Poco::Dynamic::Var& a, const Poco::Dynamic::Var& b);
+/// A field value reduced to what ordering needs, computed once per record before sorting.
+struct SortKey {
+    int rank = 3;  ///< 0 number, 1 string, 2 list/object, 3 null
+    long double number = 0;
+    std::string text;
+};
+SortKey sortKey(const Poco::Dynamic::Var& value);
+/// Orders as SOAR's database would: nulls last, numbers numerically, strings bytewise;
+/// returns <0, 0, >0.
+int compareKeys(const SortKey& a, const SortKey& b);
 
 }  // namespace soar::emulator

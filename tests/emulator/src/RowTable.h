@@ -4,13 +4,19 @@
 /// handed out in increasing order, so inserting is an append and finding is a binary
 /// search. A walk over a range of ids reads contiguous memory and touches a record only
 /// when a filter needs it: with 100,000 records a std::map walk cost tens of milliseconds
-/// of cache misses per list request. Not thread-safe: the owner holds the data lock.
+/// of cache misses per list request. Each record also keeps its top-level fields in a
+/// column vector (in a fixed order per table), so a filter reads a field by position
+/// instead of walking the record's key map. Records are replaced, never changed in place,
+/// which keeps the columns true. Not thread-safe: the owner holds the data lock.
 
 #include <Poco/JSON/Object.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <set>
 #include <stdexcept>
+#include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -19,9 +25,27 @@ namespace soar::emulator {
 class RowTable {
 public:
     using Ptr = Poco::JSON::Object::Ptr;
-    using Entry = std::pair<std::int64_t, Ptr>;
+    struct Entry {
+        std::int64_t first;
+        Ptr second;
+        std::vector<Poco::Dynamic::Var> columns;
+    };
     using iterator = std::vector<Entry>::iterator;
     using const_iterator = std::vector<Entry>::const_iterator;
+
+    /// Declares the top-level fields kept as columns (before any record is stored).
+    void setColumns(const std::set<std::string>& fields) {
+        names_.assign(fields.begin(), fields.end());
+        index_.clear();
+        for (std::size_t i = 0; i < names_.size(); ++i) {
+            index_.emplace(names_[i], static_cast<int>(i));
+        }
+    }
+    /// The column of a top-level field, or -1.
+    [[nodiscard]] int columnOf(const std::string& field) const {
+        const auto it = index_.find(field);
+        return it == index_.end() ? -1 : it->second;
+    }
 
     iterator begin() { return rows_.begin(); }
     iterator end() { return rows_.end(); }
@@ -47,15 +71,17 @@ public:
         if (!rows_.empty() && id <= rows_.back().first) {
             throw std::logic_error("RowTable: ids must increase");
         }
-        rows_.emplace_back(id, std::move(row));
+        auto columns = columnsOf(*row);
+        rows_.push_back(Entry{id, std::move(row), std::move(columns)});
     }
-    /// The stored record of an existing id (replace it to change the record).
-    Ptr& operator[](std::int64_t id) {
+    /// Replaces the stored record of an existing id.
+    void replace(std::int64_t id, Ptr row) {
         const auto it = find(id);
         if (it == rows_.end()) {
             throw std::logic_error("RowTable: no record " + std::to_string(id));
         }
-        return it->second;
+        it->columns = columnsOf(*row);
+        it->second = std::move(row);
     }
     std::size_t erase(std::int64_t id) {
         const auto it = find(id);
@@ -68,7 +94,18 @@ public:
     iterator erase(iterator it) { return rows_.erase(it); }
 
 private:
+    std::vector<Poco::Dynamic::Var> columnsOf(const Poco::JSON::Object& row) const {
+        std::vector<Poco::Dynamic::Var> columns;
+        columns.reserve(names_.size());
+        for (const auto& name : names_) {
+            columns.push_back(row.get(name));
+        }
+        return columns;
+    }
+
     std::vector<Entry> rows_;
+    std::vector<std::string> names_;
+    std::unordered_map<std::string, int> index_;
 };
 
 }  // namespace soar::emulator
