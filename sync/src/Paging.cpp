@@ -10,6 +10,13 @@
 namespace soar::sync {
 namespace {
 
+/// Whether a page 0 leaves matches behind. `count` (all matches) decides when the server sent
+/// it, so a server that caps page_size below what was asked cannot end a walk early.
+bool hasMore(const Page& page, std::size_t page_size) {
+    if (page.count > 0) return page.count > static_cast<std::int64_t>(page.records.size());
+    return page.records.size() >= page_size;
+}
+
 /// The state of one keyset walk; one object per keysetWalk() call.
 class Walk {
 public:
@@ -68,7 +75,7 @@ public:
                 position = {text, 0};
                 if (!yield(record, position)) return result_;
             }
-            if (page.records.size() < page_size_) {
+            if (!hasMore(page, page_size_)) {
                 position = KeysetCursor::after(group_text);
                 break;
             }
@@ -150,7 +157,7 @@ private:
                 position = {text, id};
                 if (!yield(record, position)) return false;
             }
-            if (page.records.size() < page_size_) return true;
+            if (page.records.empty() || !hasMore(page, page_size_)) return true;
         }
     }
 
@@ -178,10 +185,11 @@ std::size_t forEachPage(SoarApi& api, const std::string& path, const Query& quer
         const Page page = api.listPage(path, query, number);
         if (page.past_end || page.records.empty()) break;
         if (!callback(page)) break;
-        const bool last_by_count =
-            page.num_pages > 0 && static_cast<std::int64_t>(number) + 1 >= page.num_pages;
-        const bool last_by_size = query.pageSize() == 0 || page.records.size() < query.pageSize();
-        if (last_by_count || last_by_size) break;
+        // num_pages decides when the server sent it (it may cap page_size below the request).
+        const bool last = page.num_pages > 0
+                              ? static_cast<std::int64_t>(number) + 1 >= page.num_pages
+                              : query.pageSize() == 0 || page.records.size() < query.pageSize();
+        if (last) break;
     }
     return requests;
 }

@@ -588,13 +588,20 @@ private:
         const std::string detail =
             !message.empty() ? message : (parsed ? std::string() : snippet(answer.body));
 
-        if (status == 401 || status == 403) {
-            throw AuthError(
-                config_.section() + " " + credentials_.source_key + ": " + host_ +
-                    " refused the credentials (" + toString(config_.auth) + ", HTTP " +
-                    std::to_string(status) + " on " + what + (detail.empty() ? "" : ": " + detail) +
-                    "); check the secret that " + credentials_.source_key + " points to",
-                status);
+        if (status == 401) {
+            throw AuthError(config_.section() + " " + credentials_.source_key + ": " + host_ +
+                                " refused the credentials (" + toString(config_.auth) +
+                                ", HTTP 401 on " + what + (detail.empty() ? "" : ": " + detail) +
+                                "); check the secret that " + credentials_.source_key +
+                                " points to",
+                            status);
+        }
+        if (status == 403) {
+            throw AuthError(config_.section() + " " + credentials_.source_key + ": " + host_ +
+                                " denied " + what + " (" + toString(config_.auth) + ", HTTP 403" +
+                                (detail.empty() ? "" : ": " + detail) + "); the account behind " +
+                                credentials_.source_key + " lacks the permission",
+                            status);
         }
         if (isTransientStatus(status)) {
             std::optional<std::chrono::milliseconds> retry_after;
@@ -898,6 +905,13 @@ PlaybookRunStatus PocoSoarApi::playbookRun(std::int64_t run_id) {
         status.status == "success" || status.status == "failed" || status.status == "cancelled";
     status.message = impl_->scrub(stringField(object, "message"));
     return status;
+}
+
+bool PocoSoarApi::remove(const std::string& collection, std::int64_t id) {
+    CallOptions options;
+    options.accept_not_found = true;
+    const Reply reply = impl_->call("DELETE", idPath(collection, id), "", "", options);
+    return reply.status != 404;
 }
 
 void PocoSoarApi::cancelPlaybookRun(std::int64_t run_id) {

@@ -121,6 +121,30 @@ TEST_CASE("Emulator: a wrong secret is an auth error naming instance and key",
     CHECK(emulator.requestCount() == 2);  // not retried
 }
 
+TEST_CASE("Emulator: a token DELETE is a 403 auth error; a user may delete",
+          "[client][integration]") {
+    EmulatorOptions options;
+    options.containers = 2;
+    Emulator emulator(options);
+    auto config = emulatorConfig(emulator);
+    auto api = client(config);
+    try {
+        (void)api->remove("container", 1);
+        FAIL("no error");
+    } catch (const soar::sync::AuthError& e) {
+        CHECK(e.httpStatus() == 403);
+        const std::string text = e.what();
+        CHECK_THAT(text, Catch::StartsWith("[instance.emu] token_env: 127.0.0.1 denied DELETE "
+                                           "/rest/container/1 (ph-auth-token, HTTP 403: "));
+        CHECK_THAT(text, Catch::Contains("lacks the permission") && !Catch::Contains("test-token"));
+    }
+    config.auth = AuthScheme::Basic;
+    auto user = client(config, Credentials{"admin", Secret("password"), "password_env"});
+    CHECK(user->remove("container", 1));
+    CHECK_FALSE(user->remove("container", 1));
+    CHECK(emulator.containerCount() == 1);
+}
+
 TEST_CASE("Emulator: TLS is verified against ca_file", "[client][integration]") {
     soar::test::TestCertificate certificate;
     EmulatorOptions options;
@@ -160,12 +184,13 @@ TEST_CASE("Emulator: TLS is verified against ca_file", "[client][integration]") 
     SECTION("accepted without verification, with one warning") {
         auto channel = Poco::AutoPtr<CapturingChannel>(new CapturingChannel);
         auto& logger = Poco::Logger::get("sync.client");
+        const auto original = logger.getChannel();
         logger.setChannel(channel);
         config.verify_tls = false;
         auto api = client(config);
         CHECK_FALSE(api->version().empty());
         CHECK_FALSE(api->version().empty());
-        logger.setChannel(nullptr);
+        logger.setChannel(original);
         const auto lines = channel->lines();
         REQUIRE(lines.size() == 1);
         CHECK_THAT(lines[0], Catch::Contains("[instance.emu] verify_tls = false"));

@@ -29,6 +29,9 @@ public:
     std::vector<Row> rows;
     std::size_t requests = 0;
     std::size_t max_page_records = 0;
+    /// When set, answers at most this many records per page whatever was asked (a server
+    /// with a maximum page size).
+    std::size_t cap = 0;
 
     std::string version() override { return "6.4.1.361"; }
 
@@ -49,7 +52,7 @@ public:
             return a.id > b.id;
         });
         Page result;
-        const std::size_t size = query.pageSize();
+        const std::size_t size = cap > 0 ? std::min(cap, query.pageSize()) : query.pageSize();
         result.count = static_cast<std::int64_t>(hits.size());
         result.num_pages = static_cast<std::int64_t>((hits.size() + size - 1) / size);
         for (std::size_t i = page * size; i < hits.size() && i < (page + 1) * size; ++i) {
@@ -155,6 +158,25 @@ TEST_CASE("Keyset walk drains a tie larger than the page without a miss or a rep
     for (std::size_t i = 1; i < seen.positions.size(); ++i) {
         CHECK(seen.positions[i - 1].timestamp <= seen.positions[i].timestamp);
     }
+}
+
+TEST_CASE("Keyset walk and paging survive a server that caps the page size", "[client][paging]") {
+    FakeListApi api;
+    api.cap = 3;
+    std::int64_t id = 0;
+    for (int i = 0; i < 8; ++i) api.rows.push_back({++id, ts(1)});
+    for (int i = 0; i < 9; ++i) api.rows.push_back({++id, ts(i + 2)});
+    Seen seen;
+    (void)walk(api, 10, {}, seen);
+    CHECK(std::set<std::int64_t>(seen.ids.begin(), seen.ids.end()).size() == 17);
+    CHECK(seen.ids.size() == 17);
+    std::size_t records = 0;
+    (void)soar::sync::forEachPage(api, "container", Query().pageSize(10).sort("id"),
+                                  [&](const Page& page) {
+                                      records += page.records.size();
+                                      return true;
+                                  });
+    CHECK(records == 17);
 }
 
 TEST_CASE("Keyset walk from a cursor skips what is not newer", "[client][paging]") {

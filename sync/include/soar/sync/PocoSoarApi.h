@@ -81,6 +81,11 @@ public:
     [[nodiscard]] PlaybookRunStatus playbookRun(std::int64_t run_id) override;
     void cancelPlaybookRun(std::int64_t run_id) override;
 
+    /// DELETE /rest/<collection>/<id>; false when it did not exist. Not part of SoarApi: the
+    /// sync never deletes. SOAR refuses deletes by automation tokens (403, an AuthError); it
+    /// needs auth = basic with a user account.
+    bool remove(const std::string& collection, std::int64_t id);
+
     [[nodiscard]] ClientStats stats() const;
     [[nodiscard]] const InstanceConfig& config() const;
 
