@@ -209,11 +209,11 @@ std::string renderChecks(const std::vector<CheckRow>& rows) {
     }
     std::ostringstream out;
     out << std::left << std::setw(static_cast<int>(subject_width + 2)) << "SUBJECT"
-        << std::setw(static_cast<int>(check_width + 2)) << "CHECK" << std::setw(6) << "RESULT"
+        << std::setw(static_cast<int>(check_width + 2)) << "CHECK" << std::setw(8) << "RESULT"
         << "DETAIL\n";
     for (const auto& r : rows) {
         out << std::setw(static_cast<int>(subject_width + 2)) << r.subject
-            << std::setw(static_cast<int>(check_width + 2)) << r.check << std::setw(6)
+            << std::setw(static_cast<int>(check_width + 2)) << r.check << std::setw(8)
             << (r.ok ? "ok" : "FAIL") << r.detail << "\n";
     }
     return out.str();

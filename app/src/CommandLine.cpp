@@ -97,6 +97,15 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
             if (name == "pidfile") cli.pidfile = value;
         }
         processor.checkRequired();
+        // Poco waits for the value of `--route R` in the next argument; at the end there is
+        // none, and it would pass silently.
+        if (!args.empty()) {
+            const auto& last = args.back();
+            for (const char* name : {"--config", "-c", "--route", "-r", "--target", "-t",
+                                     "--container", "--since", "--pidfile", "--umask"}) {
+                if (last == name) throw UsageError(last + " needs a value");
+            }
+        }
     } catch (const Poco::Util::OptionException& e) {
         throw UsageError(e.displayText());
     }

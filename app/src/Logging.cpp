@@ -64,6 +64,10 @@ void installChain(Poco::AutoPtr<Poco::Channel> sink, const std::string& format,
         g_redactor = redactor;
     }
     const int priority = Poco::Logger::parseLevel(level);
+    // The root logger first: loggers made later inherit from it, existing ones are updated
+    // by the prefix calls.
+    Poco::Logger::root().setChannel(redactor);
+    Poco::Logger::root().setLevel(priority);
     Poco::Logger::setChannel("", redactor);
     Poco::Logger::setLevel("", priority);
 }
@@ -114,6 +118,7 @@ RedactingChannel& Logging::redactor() {
     const std::lock_guard<std::mutex> lock(g_mutex);
     if (!g_redactor) {
         g_redactor = new RedactingChannel(new Poco::ConsoleChannel);
+        Poco::Logger::root().setChannel(g_redactor);
         Poco::Logger::setChannel("", g_redactor);
     }
     return *g_redactor;

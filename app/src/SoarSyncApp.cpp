@@ -35,12 +35,15 @@ void printSummary(const RunSummary& summary) {
 /// Runs a command, mapping what it throws to an exit code and a message on stderr (the
 /// message also goes to the log, through the redacting channel).
 template <class Fn>
-int guarded(Fn&& fn) {
+int guarded(const AppConfig& config, Fn&& fn) {
     auto& logger = Poco::Logger::get("app");
     const auto fail = [&](int code, const std::string& message) {
         const auto clean = Logging::redactor().apply(message);
         std::cerr << "soar-sync: " << clean << "\n";
-        poco_error(logger, clean);
+        // On the console the line above is the message; a log file gets it too.
+        if (!config.log.file.empty()) {
+            poco_error(logger, clean);
+        }
         return code;
     };
     try {
@@ -90,17 +93,17 @@ int SoarSyncApp::main(const std::vector<std::string>&) {
     }
     switch (cli_.command) {
         case Command::Run:
-            return guarded([&] { return runDaemon(); });
+            return guarded(*config_, [&] { return runDaemon(); });
         case Command::SyncOnce:
-            return guarded([&] { return runSyncOnce(); });
+            return guarded(*config_, [&] { return runSyncOnce(); });
         case Command::Resync:
-            return guarded([&] { return runResync(); });
+            return guarded(*config_, [&] { return runResync(); });
         case Command::RetryDead:
-            return guarded([&] { return runRetryDead(); });
+            return guarded(*config_, [&] { return runRetryDead(); });
         case Command::Status:
-            return guarded([&] { return runStatus(); });
+            return guarded(*config_, [&] { return runStatus(); });
         case Command::Check:
-            return guarded([&] { return runCheck(); });
+            return guarded(*config_, [&] { return runCheck(); });
         case Command::None:
             break;
     }

@@ -28,7 +28,7 @@ using Poco::Net::HTTPServerResponse;
 
 void send(HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
           const std::string& content_type, const std::string& body, bool head) {
-    response.setStatus(status);
+    response.setStatusAndReason(status);
     response.setContentType(content_type);
     response.set("Cache-Control", "no-store");
     response.setContentLength(static_cast<std::streamsize>(body.size()));

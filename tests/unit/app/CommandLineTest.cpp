@@ -1,0 +1,72 @@
+#include "soar/app/CommandLine.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+using soar::app::Command;
+using soar::app::parseCommandLine;
+using soar::app::UsageError;
+
+TEST_CASE("command lines of every subcommand parse", "[app][cli]") {
+    auto cli = parseCommandLine({"--config", "/x.ini", "run", "--daemon", "--pidfile", "/p"});
+    CHECK(cli.command == Command::Run);
+    CHECK(cli.config == "/x.ini");
+    CHECK(cli.daemon);
+    CHECK(cli.pidfile == "/p");
+
+    cli = parseCommandLine({"sync-once", "--route=r1"});
+    CHECK(cli.command == Command::SyncOnce);
+    CHECK(cli.route == "r1");
+
+    cli = parseCommandLine(
+        {"resync", "--route", "r", "--target", "t", "--container", "4", "5", "--container=6,7"});
+    CHECK(cli.command == Command::Resync);
+    std::sort(cli.containers.begin(), cli.containers.end());
+    CHECK(cli.containers == std::vector<std::int64_t>{4, 5, 6, 7});
+    CHECK(cli.target == "t");
+
+    cli = parseCommandLine({"resync", "--route", "r", "--since", "2024-01-01T00:00:00Z"});
+    CHECK(cli.since == "2024-01-01T00:00:00Z");
+    CHECK(parseCommandLine({"resync", "--route", "r", "--all"}).all);
+    CHECK(parseCommandLine({"retry-dead"}).command == Command::RetryDead);
+    CHECK(parseCommandLine({"status", "--json"}).json);
+    CHECK(parseCommandLine({"check"}).command == Command::Check);
+    CHECK(parseCommandLine({"--help"}).help);
+    CHECK(parseCommandLine({"--version"}).version);
+}
+
+TEST_CASE("usage errors say what is wrong", "[app][cli]") {
+    struct Case {
+        std::vector<std::string> args;
+        const char* message;
+    };
+    const std::vector<Case> cases = {
+        {{}, "missing command"},
+        {{"frobnicate"}, "unknown command 'frobnicate'"},
+        {{"run", "--bogus"}, "bogus"},
+        {{"status", "--route", "r"}, "--route does not apply to 'status'"},
+        {{"run", "--json"}, "--json does not apply to 'run'"},
+        {{"resync", "--all"}, "resync needs --route R"},
+        {{"resync", "--route", "r"}, "exactly one of --container"},
+        {{"resync", "--route", "r", "--all", "--since", "2024-01-01T00:00:00Z"}, "exactly one of"},
+        {{"resync", "--route", "r", "--container", "x"}, "expected a source container id"},
+        {{"check", "extra"}, "unexpected argument 'extra'"},
+        {{"sync-once", "--route"}, "route"},
+    };
+    for (const auto& c : cases) {
+        std::string joined;
+        for (const auto& a : c.args) joined += a + " ";
+        INFO(joined);
+        CHECK_THROWS_WITH(parseCommandLine(c.args), Catch::Contains(c.message));
+    }
+}
+
+TEST_CASE("the usage text lists every subcommand and option", "[app][cli]") {
+    const auto text = soar::app::usageText();
+    for (const char* word : {"run", "sync-once", "resync", "retry-dead", "status", "check",
+                             "--config", "--route", "--container", "--since", "--all", "--json",
+                             "--daemon", "--pidfile", "--help", "--version"}) {
+        CHECK_THAT(text, Catch::Contains(word));
+    }
+}

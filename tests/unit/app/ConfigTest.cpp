@@ -1,0 +1,245 @@
+#include "soar/app/Config.h"
+#include "support/TempDir.h"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <string>
+
+namespace {
+
+using soar::app::ConfigError;
+using soar::app::loadConfig;
+
+const std::string kInstances = R"(
+[instance.a]
+url = https://a.example.com
+token_env = A_TOKEN
+[instance.b]
+url = https://b.example.com
+token_file = b.token
+)";
+
+const std::string kRoute = R"(
+[route.r]
+source = a
+targets = b
+)";
+
+std::string write(const soar::test::TempDir& dir, const std::string& text) {
+    const auto path = (dir.path() / "soar-sync.ini").string();
+    std::ofstream(path) << text;
+    return path;
+}
+
+/// The message loadConfig gives for `text`, or "" when it loads.
+std::string errorOf(const std::string& text) {
+    soar::test::TempDir dir;
+    try {
+        (void)loadConfig(write(dir, text));
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("the reference and demo configs load", "[app][config]") {
+    const auto reference = loadConfig(SOAR_SYNC_ETC_DIR "/soar-sync.ini");
+    CHECK(reference.state.path == "/var/lib/soar-sync/state.db");
+    CHECK(reference.http.host == "127.0.0.1");
+    CHECK(reference.http.port == 8089);
+    CHECK(reference.log.level == "information");
+    REQUIRE(reference.instances.size() == 2);
+    CHECK(reference.instances[0].connections == 4);
+    CHECK(reference.instances[0].timeout == std::chrono::seconds(30));
+    REQUIRE(reference.routes.size() == 1);
+    const auto& route = reference.routes[0].config;
+    CHECK(route.poll_interval == std::chrono::seconds(30));
+    CHECK(route.page_size == 200);
+    CHECK(route.lookback == std::chrono::seconds(60));
+    CHECK(route.targets == std::vector<std::string>{"dr"});
+    CHECK_FALSE(reference.routes[0].playbook);
+
+    const auto demo = loadConfig(SOAR_SYNC_ETC_DIR "/demo.ini");
+    CHECK(demo.http.port == 8089);
+    CHECK(demo.instances.at(0).allow_insecure_http);
+}
+
+TEST_CASE("every key of a route is parsed", "[app][config]") {
+    soar::test::TempDir dir;
+    const auto config = loadConfig(write(dir, kInstances + R"(
+[state]
+path = state/db.sqlite   ; relative to the config file
+[http]
+listen = 0.0.0.0:0
+token_file = status.token
+[log]
+level = debug
+format = json
+file = logs/soar-sync.log
+rotate = daily
+keep = 3
+compress = false
+[route.r]
+source = a
+targets = b
+poll_interval = 250ms
+page_size = 50
+lookback = 0
+start_from = 2024-01-02T03:04:05Z
+filter.label = events, incident
+filter.severity = high,medium
+filter.status = new
+filter.tags = phishing
+filter.raw = _filter_sensitivity="amber"
+label_map = events:synced_events, incident:synced_incident
+add_tags = synced-from-a
+artifacts = false
+notes = true
+playbook = local/triage
+playbook_scope = all
+playbook_on = both
+playbook_timeout = 5m
+)"));
+    CHECK(config.state.path == (dir.path() / "state/db.sqlite").string());
+    CHECK(config.http.host == "0.0.0.0");
+    CHECK(config.http.port == 0);
+    CHECK(config.http.token_file == (dir.path() / "status.token").string());
+    CHECK(config.log.format == "json");
+    CHECK(config.log.keep == 3);
+    CHECK_FALSE(config.log.compress);
+    const auto& spec = config.routes.at(0);
+    const auto& r = spec.config;
+    CHECK(r.poll_interval == std::chrono::milliseconds(250));
+    CHECK(r.page_size == 50);
+    CHECK(r.lookback.count() == 0);
+    CHECK(r.start_from == "2024-01-02T03:04:05.000000Z");
+    CHECK(r.filters.labels == std::vector<std::string>{"events", "incident"});
+    CHECK(r.filters.severities == std::vector<std::string>{"high", "medium"});
+    CHECK(r.filters.raw == std::vector<std::string>{"_filter_sensitivity=\"amber\""});
+    CHECK(r.label_map.at("incident") == "synced_incident");
+    CHECK(r.add_tags == std::vector<std::string>{"synced-from-a"});
+    CHECK_FALSE(r.artifacts);
+    CHECK(r.notes);
+    REQUIRE(spec.playbook);
+    CHECK(spec.playbook->scope == "all");
+    CHECK(spec.playbook->on_create);
+    CHECK(spec.playbook->on_update);
+    CHECK(spec.playbook->timeout == std::chrono::minutes(5));
+    CHECK(config.instances.at(1).token_file == (dir.path() / "b.token").string());
+}
+
+TEST_CASE("broken configs name the section, the key and what is expected", "[app][config]") {
+    struct Case {
+        const char* what;
+        std::string ini;
+        const char* message;
+    };
+    const std::vector<Case> cases = {
+        {"unknown key", kInstances + kRoute + "poll_intervall = 5s\n",
+         "[route.r] poll_intervall: unknown key (did you mean 'poll_interval'?)"},
+        {"unknown section", kInstances + kRoute + "[stat]\npath = x\n",
+         "[stat]: unknown section (did you mean [state]?)"},
+        {"token in the INI", kInstances + "token = abc\n" + kRoute,
+         "[instance.b] token: secrets are never read from the config file"},
+        {"no secret",
+         "[instance.a]\nurl = https://a\n[instance.b]\nurl = https://b\ntoken_env=X\n" + kRoute,
+         "[instance.a] token_env: missing; set exactly one of"},
+        {"two secrets", kInstances + "token_env = B\n" + kRoute,
+         "[instance.b] token_env: conflicts with another secret key"},
+        {"http without opt-in",
+         "[instance.a]\nurl = http://a\ntoken_env = A\n[instance.b]\nurl = https://b\ntoken_env "
+         "= B\n" +
+             kRoute,
+         "[instance.a] url: http:// sends the token in clear text"},
+        {"not a url",
+         "[instance.a]\nurl = ftp://a\ntoken_env = A\n[instance.b]\nurl = https://b\ntoken_env = "
+         "B\n" +
+             kRoute,
+         "[instance.a] url: expected an https:// URL"},
+        {"bad auth", kInstances + "auth = kerberos\n" + kRoute,
+         "[instance.b] auth: expected ph-auth-token, bearer or basic, got 'kerberos'"},
+        {"bad duration", kInstances + kRoute + "poll_interval = 30 seconds\n",
+         "[route.r] poll_interval: expected a duration like 250ms, 30s, 5m or 1h, got '30 "
+         "seconds'"},
+        {"zero timeout", kInstances + "timeout = 0\n" + kRoute,
+         "[instance.b] timeout: expected a duration above zero"},
+        {"bad bool", kInstances + kRoute + "artifacts = maybe\n",
+         "[route.r] artifacts: expected true or false, got 'maybe'"},
+        {"bad number", kInstances + "connections = many\n" + kRoute,
+         "[instance.b] connections: expected a whole number from 1 to 256, got 'many'"},
+        {"unknown source", kInstances + "[route.r]\nsource = c\ntargets = b\n",
+         "[route.r] source: no section [instance.c]; expected a defined instance"},
+        {"unknown target", kInstances + "[route.r]\nsource = a\ntargets = b, d\n",
+         "[route.r] targets: no section [instance.d]"},
+        {"target is source", kInstances + "[route.r]\nsource = a\ntargets = a\n",
+         "[route.r] targets: 'a' is the route's source"},
+        {"missing targets", kInstances + "[route.r]\nsource = a\n",
+         "[route.r] targets: missing; expected a comma list"},
+        {"bad label_map", kInstances + kRoute + "label_map = events\n",
+         "[route.r] label_map: expected source:target pairs"},
+        {"bad start_from", kInstances + kRoute + "start_from = yesterday\n",
+         "[route.r] start_from: expected beginning, now or an ISO 8601 timestamp"},
+        {"bad filter.raw", kInstances + kRoute + "filter.raw = sensitivity=amber\n",
+         "[route.r] filter.raw: expected one Django filter"},
+        {"unknown filter", kInstances + kRoute + "filter.labels = x\n",
+         "[route.r] filter.labels: unknown key (did you mean 'filter.label'?)"},
+        {"bad playbook_on", kInstances + kRoute + "playbook = a/b\nplaybook_on = delete\n",
+         "[route.r] playbook_on: expected create, update or both, got 'delete'"},
+        {"playbook keys without playbook", kInstances + kRoute + "playbook_scope = all\n",
+         "[route.r] playbook_scope: has no effect without playbook"},
+        {"public listen without token", kInstances + kRoute + "[http]\nlisten = 0.0.0.0:8089\n",
+         "[http] token_file: required when listen is not a loopback address"},
+        {"bad listen", kInstances + kRoute + "[http]\nlisten = 8089\n",
+         "[http] listen: expected HOST:PORT"},
+        {"bad level", kInstances + kRoute + "[log]\nlevel = verbose\n",
+         "[log] level: expected one of"},
+        {"bad format", kInstances + kRoute + "[log]\nformat = xml\n",
+         "[log] format: expected text or json, got 'xml'"},
+        {"bad rotate", kInstances + kRoute + "[log]\nrotate = often\n",
+         "[log] rotate: expected a size"},
+        {"no route", kInstances, "[route.NAME]: no route defined"},
+        {"bad name", kInstances + "[route.r x]\nsource = a\ntargets = b\n",
+         "[route.r x]: a route name may hold only letters"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.what);
+        const auto message = errorOf(c.ini);
+        CHECK_THAT(message, Catch::Contains(c.message));
+    }
+}
+
+TEST_CASE("a missing config file is a config error naming the path", "[app][config]") {
+    CHECK_THROWS_WITH(loadConfig("/nonexistent/soar-sync.ini"),
+                      Catch::Contains("/nonexistent/soar-sync.ini: cannot read the config file"));
+}
+
+TEST_CASE("durations and lists", "[app][config]") {
+    using soar::app::parseDuration;
+    using std::chrono::milliseconds;
+    CHECK(parseDuration("250ms") == milliseconds(250));
+    CHECK(parseDuration("30s") == milliseconds(30'000));
+    CHECK(parseDuration("5m") == milliseconds(300'000));
+    CHECK(parseDuration("1h") == milliseconds(3'600'000));
+    CHECK(parseDuration("2d") == milliseconds(172'800'000));
+    CHECK(parseDuration(" 0 ") == milliseconds(0));
+    for (const char* bad : {"", "s", "30", "-5s", "5 minutes", "1.5h", "5M"}) {
+        INFO(bad);
+        CHECK_FALSE(parseDuration(bad));
+    }
+    CHECK(soar::app::splitList(" a, b ,,c ") == std::vector<std::string>{"a", "b", "c"});
+    CHECK(soar::app::stripComments("a = b ; note\n; full\n#x\nc = d;e\n") ==
+          "a = b \n\n\nc = d;e\n");
+}
+
+TEST_CASE("the config path comes from --config, then SOAR_SYNC_CONFIG, then the default",
+          "[app][config]") {
+    ::unsetenv("SOAR_SYNC_CONFIG");
+    CHECK(soar::app::configPath("") == "/etc/soar-sync/soar-sync.ini");
+    ::setenv("SOAR_SYNC_CONFIG", "/tmp/x.ini", 1);
+    CHECK(soar::app::configPath("") == "/tmp/x.ini");
+    CHECK(soar::app::configPath("/y.ini") == "/y.ini");
+    ::unsetenv("SOAR_SYNC_CONFIG");
+}

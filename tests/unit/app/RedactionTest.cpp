@@ -1,0 +1,81 @@
+#include "soar/app/Logging.h"
+#include "soar/app/RedactingChannel.h"
+
+#include <Poco/Channel.h>
+#include <Poco/Logger.h>
+#include <Poco/Message.h>
+#include <catch2/catch.hpp>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace {
+
+/// Keeps every formatted line a sink receives.
+class CapturingChannel final : public Poco::Channel {
+public:
+    void log(const Poco::Message& msg) override {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        lines_.push_back(msg.getText());
+    }
+    std::string all() const {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        std::string out;
+        for (const auto& l : lines_) out += l + "\n";
+        return out;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<std::string> lines_;
+};
+
+}  // namespace
+
+TEST_CASE("credentials are masked in any text", "[app][redaction]") {
+    using soar::app::redact;
+    struct Case {
+        const char* in;
+        const char* out;
+    };
+    const std::vector<Case> cases = {
+        {"ph-auth-token: abc123", "ph-auth-token: ***"},
+        {"PH-AUTH-TOKEN=abc123&x=1", "PH-AUTH-TOKEN=***&x=1"},
+        {"Authorization: Bearer abc.def", "Authorization: Bearer ***"},
+        {"authorization: Basic dXNlcjpwYXNz", "authorization: Basic ***"},
+        {"GET /x?token=abc&page=1", "GET /x?token=***&page=1"},
+        {"password=hunter22 user=bob", "password=*** user=bob"},
+        {"{\"password\": \"hunter22\"}", "{\"password\": \"***\"}"},
+        {"token_env = SOAR_HQ_TOKEN", "token_env = SOAR_HQ_TOKEN"},
+        {"nothing to hide", "nothing to hide"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.in);
+        CHECK(redact(c.in, {}) == c.out);
+    }
+    CHECK(redact("the key is s3cr3t-value, again s3cr3t-value", {"s3cr3t-value"}) ==
+          "the key is ***, again ***");
+    CHECK(redact("abc", {"ab"}) == "abc");  // too short to be a secret
+}
+
+TEST_CASE("a registered secret never reaches a log sink, in text or JSON", "[app][redaction]") {
+    const std::string secret = "tok-5f3a9c2e-known-secret";
+    for (const char* format : {"text", "json"}) {
+        INFO(format);
+        Poco::AutoPtr<CapturingChannel> sink(new CapturingChannel);
+        soar::app::Logging::installWithSink(sink, format, "debug");
+        soar::app::Logging::redactor().addSecret(secret);
+        auto& logger = Poco::Logger::get("app.test");
+        poco_error(logger, "[instance.hq] refused token " + secret);
+        poco_warning(logger, "header ph-auth-token: " + secret);
+        poco_information(logger, "GET /rest/container?token=" + secret + "&page=0");
+        poco_debug(logger, "Authorization: Bearer " + secret);
+        poco_notice(logger, "password=" + secret);
+        const auto text = sink->all();
+        CHECK_THAT(text, Catch::Contains("refused token ***"));
+        CHECK(text.find(secret) == std::string::npos);
+        CHECK(text.find("5f3a9c2e") == std::string::npos);
+    }
+    soar::app::Logging::installBootstrap();
+}
