@@ -1,0 +1,411 @@
+/// soar-sync as a child process against two in-process soar-emulator instances: the run
+/// loop (start, sync, SIGTERM, clean exit, nothing lost), every status endpoint with and
+/// without the bearer token, /metrics through promtool, /status during a long pass,
+/// sync-once and check exit codes, and a known token that must never leak.
+
+#include "soar/emulator/Emulator.h"
+#include "support/TempDir.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <regex>
+#include <set>
+#include <spawn.h>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+using namespace std::chrono_literals;
+using soar::emulator::Emulator;
+using soar::emulator::EmulatorOptions;
+
+const std::string kToken = "soar-tok-7c1e4b9a-never-print";
+const std::string kStatusToken = "status-tok-0d5f3e2a-never-print";
+
+std::string readFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+/// soar-sync in a child process, stdout and stderr to files.
+class Child {
+public:
+    Child(const std::vector<std::string>& args, const std::string& dir,
+          const std::vector<std::string>& env = {})
+        : out_(dir + "/stdout.txt"), err_(dir + "/stderr.txt") {
+        std::vector<std::string> argv_s{SOAR_SYNC_EXE};
+        argv_s.insert(argv_s.end(), args.begin(), args.end());
+        std::vector<char*> argv;
+        for (auto& a : argv_s) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        std::vector<std::string> env_s;
+        for (char** e = environ; *e; ++e) env_s.emplace_back(*e);
+        env_s.insert(env_s.end(), env.begin(), env.end());
+        std::vector<char*> envp;
+        for (auto& e : env_s) envp.push_back(e.data());
+        envp.push_back(nullptr);
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                         0644);
+        posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                         0644);
+        const int rc =
+            posix_spawn(&pid_, SOAR_SYNC_EXE, &actions, nullptr, argv.data(), envp.data());
+        posix_spawn_file_actions_destroy(&actions);
+        if (rc != 0) throw std::runtime_error("posix_spawn failed");
+    }
+    ~Child() {
+        if (!exit_) {
+            ::kill(pid_, SIGKILL);
+            int status = 0;
+            ::waitpid(pid_, &status, 0);
+        }
+    }
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+
+    void signal(int sig) const { ::kill(pid_, sig); }
+    /// The exit code, or nullopt if still running after `timeout`.
+    std::optional<int> wait(std::chrono::milliseconds timeout) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (!exit_) {
+            int status = 0;
+            const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+            if (r == pid_) {
+                exit_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+                break;
+            }
+            if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
+            std::this_thread::sleep_for(20ms);
+        }
+        return exit_;
+    }
+    [[nodiscard]] std::string out() const { return readFile(out_); }
+    [[nodiscard]] std::string err() const { return readFile(err_); }
+
+private:
+    pid_t pid_ = 0;
+    std::string out_;
+    std::string err_;
+    std::optional<int> exit_;
+};
+
+struct HttpAnswer {
+    int status = 0;
+    std::string body;
+    std::string content_type;
+};
+
+HttpAnswer httpGet(unsigned short port, const std::string& path, const std::string& token = "") {
+    Poco::Net::HTTPClientSession session("127.0.0.1", port);
+    session.setTimeout(Poco::Timespan(10, 0));
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path,
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    if (!token.empty()) request.set("Authorization", "Bearer " + token);
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    auto& in = session.receiveResponse(response);
+    HttpAnswer answer;
+    answer.status = static_cast<int>(response.getStatus());
+    answer.content_type = response.getContentType();
+    Poco::StreamCopier::copyToString(in, answer.body);
+    return answer;
+}
+
+template <class Pred>
+bool eventually(Pred&& pred, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(50ms);
+    }
+    return pred();
+}
+
+/// A folder with a config for a route from `source` to `target`.
+struct Setup {
+    soar::test::TempDir dir;
+    std::string config;
+    std::string log;
+
+    Setup(const Emulator& source, const Emulator& target, const std::string& extra_route = "",
+          const std::string& http = "listen = 127.0.0.1:0\n") {
+        log = (dir.path() / "soar-sync.log").string();
+        std::ofstream(dir.path() / "status.token") << kStatusToken << "\n";
+        config = (dir.path() / "soar-sync.ini").string();
+        std::ofstream(config) << "[state]\npath = state/state.db\n"
+                              << "[http]\n"
+                              << http << "[log]\nlevel = debug\nfile = " << log
+                              << "\n[instance.src]\nurl = " << source.baseUrl()
+                              << "\nallow_insecure_http = true\ntoken_env = TEST_SOAR_TOKEN\n"
+                              << "timeout = 5s\nretries = 1\n"
+                              << "[instance.dst]\nurl = " << target.baseUrl()
+                              << "\nallow_insecure_http = true\ntoken_env = TEST_SOAR_TOKEN\n"
+                              << "timeout = 5s\nretries = 1\n"
+                              << "[route.main]\nsource = src\ntargets = dst\npoll_interval = "
+                                 "200ms\npage_size = 20\n"
+                              << extra_route;
+    }
+    [[nodiscard]] std::string path() const { return dir.path().string(); }
+    /// The status port the daemon logged.
+    [[nodiscard]] std::optional<unsigned short> statusPort() const {
+        std::smatch m;
+        const auto text = readFile(log);
+        static const std::regex pattern("listening on http://127\\.0\\.0\\.1:([0-9]+)/");
+        if (!std::regex_search(text, m, pattern)) return std::nullopt;
+        return static_cast<unsigned short>(std::stoi(m[1]));
+    }
+};
+
+const std::vector<std::string> kEnv = {"TEST_SOAR_TOKEN=" + kToken};
+
+EmulatorOptions seeded(int containers, int artifacts) {
+    EmulatorOptions o;
+    o.token = kToken;
+    o.seed = 11;
+    o.containers = containers;
+    o.artifacts = artifacts;
+    return o;
+}
+
+EmulatorOptions empty() {
+    EmulatorOptions o;
+    o.token = kToken;
+    o.playbooks.push_back({"local", "triage", "success", 0.2});
+    return o;
+}
+
+/// One target container per source container, by source_data_identifier.
+std::size_t distinctCopies(const Emulator& target) {
+    const auto answer = target.direct("GET", "/rest/container?page_size=0");
+    const auto root = Poco::JSON::Parser().parse(answer.body).extract<Poco::JSON::Object::Ptr>();
+    std::set<std::string> sdis;
+    const auto data = root->getArray("data");
+    for (std::size_t i = 0; i < data->size(); ++i) {
+        sdis.insert(data->getObject(static_cast<unsigned>(i))
+                        ->getValue<std::string>("source_data_identifier"));
+    }
+    return sdis.size();
+}
+
+bool promtoolPresent() { return std::system("command -v promtool >/dev/null 2>&1") == 0; }
+
+}  // namespace
+
+TEST_CASE("run: syncs, serves every endpoint, stops on SIGTERM with nothing lost",
+          "[app][integration]") {
+    Emulator source(seeded(40, 2));
+    Emulator target(empty());
+    Setup setup(source, target, "", "listen = 127.0.0.1:0\ntoken_file = status.token\n");
+    Child child({"--config", setup.config, "run"}, setup.path(), kEnv);
+
+    REQUIRE(eventually([&] { return setup.statusPort().has_value(); }, 10s));
+    const auto port = *setup.statusPort();
+    REQUIRE(eventually([&] { return target.containerCount() == 40; }, 20s));
+    REQUIRE(eventually([&] { return httpGet(port, "/readyz", kStatusToken).status == 200; }, 10s));
+
+    // /healthz needs no token; everything else does.
+    auto answer = httpGet(port, "/healthz");
+    CHECK(answer.status == 200);
+    CHECK(answer.body == "ok\n");
+    for (const char* path : {"/", "/status", "/metrics", "/readyz", "/nope"}) {
+        INFO(path);
+        CHECK(httpGet(port, path).status == 401);
+        CHECK(httpGet(port, path, "wrong-token").status == 401);
+    }
+    answer = httpGet(port, "/status", kStatusToken);
+    REQUIRE(answer.status == 200);
+    CHECK(answer.content_type == "application/json");
+    const auto status = Poco::JSON::Parser().parse(answer.body).extract<Poco::JSON::Object::Ptr>();
+    const auto t = status->getArray("routes")->getObject(0)->getArray("targets")->getObject(0);
+    CHECK(t->getObject("mappings")->getValue<int>("containers") == 40);
+    CHECK(t->getObject("cursors")->has("containers_created"));
+    CHECK_FALSE(t->getValue<bool>("failing"));
+    CHECK(t->getValue<int>("dead_letters") == 0);
+
+    answer = httpGet(port, "/", kStatusToken);
+    CHECK(answer.status == 200);
+    CHECK_THAT(answer.body, Catch::Contains("http-equiv=\"refresh\""));
+    CHECK_THAT(answer.body, Catch::Contains("main"));
+    CHECK(httpGet(port, "/nope", kStatusToken).status == 404);
+
+    answer = httpGet(port, "/metrics", kStatusToken);
+    CHECK(answer.status == 200);
+    CHECK_THAT(answer.body, Catch::Contains("soar_sync_containers_replayed_total{route=\"main\","
+                                            "target=\"dst\",operation=\"create\"} 40"));
+    CHECK_THAT(answer.body, Catch::Contains("soar_sync_http_requests_total{instance=\"dst\""));
+    if (promtoolPresent()) {
+        const auto file = setup.path() + "/metrics.txt";
+        std::ofstream(file) << answer.body;
+        CHECK(std::system(("promtool check metrics < '" + file + "'").c_str()) == 0);
+    } else {
+        WARN("promtool not found (Debian package prometheus): /metrics not checked by promtool");
+    }
+
+    // A container created while the daemon runs is picked up by a later pass.
+    (void)source.createContainer(R"({"name": "late", "label": "events"})");
+    CHECK(eventually([&] { return target.containerCount() == 41; }, 10s));
+
+    const auto stop_at = std::chrono::steady_clock::now();
+    child.signal(SIGTERM);
+    const auto code = child.wait(10s);
+    REQUIRE(code.has_value());
+    CHECK(*code == 0);
+    CHECK(std::chrono::steady_clock::now() - stop_at < 5s);
+    CHECK(target.containerCount() == 41);
+    CHECK(distinctCopies(target) == 41);
+
+    // Neither the SOAR token nor the status token reaches the log or the outputs.
+    const auto log = readFile(setup.log);
+    CHECK_THAT(log, Catch::Contains("stopping on SIGTERM"));
+    for (const auto& secret : {kToken, kStatusToken}) {
+        CHECK(log.find(secret) == std::string::npos);
+        CHECK(child.err().find(secret) == std::string::npos);
+        CHECK(answer.body.find(secret) == std::string::npos);
+    }
+}
+
+TEST_CASE("run: /status shows a long pass while it runs; SIGTERM mid-pass loses nothing",
+          "[app][integration]") {
+    auto source_options = seeded(60, 0);
+    source_options.latency_ms = 40;
+    auto target_options = empty();
+    target_options.latency_ms = 40;
+    Emulator source(source_options);
+    Emulator target(target_options);
+    Setup setup(source, target);
+    {
+        Child child({"--config", setup.config, "run"}, setup.path(), kEnv);
+        REQUIRE(eventually([&] { return setup.statusPort().has_value(); }, 10s));
+        const auto port = *setup.statusPort();
+        bool saw_running = false;
+        REQUIRE(eventually(
+            [&] {
+                const auto answer = httpGet(port, "/status");
+                if (answer.status != 200) return false;
+                const auto root =
+                    Poco::JSON::Parser().parse(answer.body).extract<Poco::JSON::Object::Ptr>();
+                const auto t =
+                    root->getArray("routes")->getObject(0)->getArray("targets")->getObject(0);
+                if (t->isNull("running")) return false;
+                const auto running = t->getObject("running");
+                saw_running = !running->getValue<std::string>("started_at").empty() &&
+                              running->getObject("containers")->getValue<int>("created") > 0;
+                return saw_running;
+            },
+            15s));
+        CHECK(saw_running);
+        CHECK(httpGet(port, "/readyz").status == 503);
+        CHECK(target.containerCount() < 60);
+
+        child.signal(SIGTERM);
+        const auto code = child.wait(10s);
+        REQUIRE(code.has_value());
+        CHECK(*code == 0);
+    }
+    const auto copied = target.containerCount();
+    CHECK(copied < 60);
+    // The next run finishes the job without duplicating what the stopped one wrote.
+    source.setFaults(0, 0, 0);
+    target.setFaults(0, 0, 0);
+    Child again({"--config", setup.config, "sync-once"}, setup.path(), kEnv);
+    const auto code = again.wait(30s);
+    REQUIRE(code.has_value());
+    CHECK(*code == 0);
+    CHECK(target.containerCount() == 60);
+    CHECK(distinctCopies(target) == 60);
+
+    Child status({"--config", setup.config, "status"}, setup.path(), kEnv);
+    REQUIRE(status.wait(10s) == std::optional<int>(0));
+    CHECK_THAT(status.out(), Catch::Contains("main"));
+    CHECK_THAT(status.out(), Catch::Contains("dst"));
+    Child json({"--config", setup.config, "status", "--json"}, setup.path(), kEnv);
+    REQUIRE(json.wait(10s) == std::optional<int>(0));
+    CHECK_THAT(json.out(), Catch::Contains("\"containers_created\""));
+}
+
+TEST_CASE("sync-once: exit 0, 69 when a target refuses the token, and the token never leaks",
+          "[app][integration]") {
+    Emulator source(seeded(5, 1));
+    auto refusing = empty();
+    refusing.token = "another-token-entirely";
+    Emulator target(refusing);
+    Setup setup(source, target, "playbook = local/triage\n");
+    Child child({"--config", setup.config, "sync-once"}, setup.path(), kEnv);
+    const auto code = child.wait(30s);
+    REQUIRE(code.has_value());
+    CHECK(*code == 69);
+    CHECK_THAT(child.err(), Catch::Contains("[instance.dst]"));
+    Child status({"--config", setup.config, "status", "--json"}, setup.path(), kEnv);
+    REQUIRE(status.wait(10s) == std::optional<int>(0));
+    CHECK_THAT(status.out(), Catch::Contains("\"failing\": true"));
+    for (const auto& text : {readFile(setup.log), child.err(), child.out(), status.out()}) {
+        CHECK(text.find(kToken) == std::string::npos);
+    }
+
+    Emulator good_target(empty());
+    Setup good(source, good_target, "playbook = local/triage\n");
+    Child ok({"--config", good.config, "sync-once"}, good.path(), kEnv);
+    REQUIRE(ok.wait(30s) == std::optional<int>(0));
+    CHECK(good_target.containerCount() == 5);
+    CHECK(good_target.playbookRunCount() == 5);
+}
+
+TEST_CASE("check: a table, and non-zero on a missing label or playbook", "[app][integration]") {
+    Emulator source(seeded(1, 0));
+    Emulator target(empty());
+    Setup fine(source, target, "label_map = events:events\nplaybook = local/triage\n");
+    Child ok({"--config", fine.config, "check"}, fine.path(), kEnv);
+    REQUIRE(ok.wait(20s) == std::optional<int>(0));
+    CHECK_THAT(ok.out(), Catch::Contains("reachable, token valid"));
+    CHECK_THAT(ok.out(), Catch::Contains("playbook exists"));
+
+    Setup broken(source, target, "label_map = events:missing_label\nplaybook = local/nope\n");
+    Child bad({"--config", broken.config, "check"}, broken.path(), kEnv);
+    const auto code = bad.wait(20s);
+    REQUIRE(code.has_value());
+    CHECK(*code == 1);
+    CHECK_THAT(bad.out(), Catch::Contains("missing_label"));
+    CHECK_THAT(bad.out(), Catch::Contains("FAIL"));
+}
+
+TEST_CASE("config and usage errors exit 78 and 64 with a message", "[app][integration]") {
+    Emulator source(seeded(1, 0));
+    Emulator target(empty());
+    Setup setup(source, target, "poll_intervall = 5s\n");
+    Child child({"--config", setup.config, "sync-once"}, setup.path(), kEnv);
+    REQUIRE(child.wait(10s) == std::optional<int>(78));
+    CHECK_THAT(child.err(), Catch::Contains("[route.main] poll_intervall: unknown key"));
+
+    Setup env_config(source, target);
+    Child by_env({"status"}, env_config.path(), {"SOAR_SYNC_CONFIG=" + env_config.config});
+    CHECK(by_env.wait(10s) == std::optional<int>(0));
+
+    Child unset({"--config", env_config.config, "sync-once"}, env_config.path());
+    REQUIRE(unset.wait(10s) == std::optional<int>(78));
+    CHECK_THAT(unset.err(), Catch::Contains("TEST_SOAR_TOKEN"));
+
+    Child usage({"resync", "--all"}, setup.path());
+    CHECK(usage.wait(10s) == std::optional<int>(64));
+    CHECK_THAT(usage.err(), Catch::Contains("resync needs --route R"));
+}
