@@ -8,6 +8,7 @@ packages=(
     cmake g++ make pkg-config openssl
     libpoco-dev libsqlitecpp-dev libsqlite3-dev catch2 libssl-dev
     clang-format
+    prometheus      # promtool: the status tests check /metrics with it
 )
 packages+=("$@")
 
