@@ -9,6 +9,7 @@
 #include "soar/sync/Errors.h"
 
 #include <Poco/Logger.h>
+#include <Poco/Path.h>
 
 #include <algorithm>
 #include <csignal>
@@ -245,6 +246,8 @@ int runMain(int argc, char** argv) {
         std::cout << "soar-sync " << versionString() << "\n";
         return kExitOk;
     }
+    // `--daemon` changes to / before initialize() reads the config: resolve it now.
+    cli.config = Poco::Path(configPath(cli.config)).absolute().toString();
     try {
         SoarSyncApp app(cli);
         return app.run(argc, argv);
