@@ -211,7 +211,8 @@ int SoarSyncApp::runStatus() {
         return kExitOk;
     }
     const auto snapshot = readStoredStatus(*config_, *store);
-    std::cout << (cli_.json ? renderJson(snapshot) : renderTable(snapshot));
+    std::cout << Logging::redactor().apply(cli_.json ? renderJson(snapshot)
+                                                     : renderTable(snapshot));
     return kExitOk;
 }
 

@@ -1,5 +1,6 @@
 #include "soar/app/StatusServer.h"
 
+#include "soar/app/Logging.h"
 #include "soar/app/StatusRender.h"
 
 #include <Poco/Logger.h>
@@ -27,7 +28,10 @@ using Poco::Net::HTTPServerRequest;
 using Poco::Net::HTTPServerResponse;
 
 void send(HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
-          const std::string& content_type, const std::string& body, bool head) {
+          const std::string& content_type, const std::string& raw_body, bool head) {
+    // Error texts in the snapshot come from the engine, which keeps secrets out of them;
+    // masking here as well means a slip there still never reaches a browser or a scraper.
+    const std::string body = Logging::redactor().apply(raw_body);
     response.setStatusAndReason(status);
     response.setContentType(content_type);
     response.set("Cache-Control", "no-store");
