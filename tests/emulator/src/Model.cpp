@@ -352,6 +352,8 @@ Response Model::handle(const Request& request) {
             return jsonResponse(e.status(), body);
         } catch (const Poco::Exception& e) {
             return jsonResponse(400, failedBody("Bad request: " + e.displayText()));
+        } catch (const std::exception& e) {
+            return jsonResponse(500, failedBody(std::string("Internal error: ") + e.what()));
         }
     }
     if (r.envelope) {

@@ -765,3 +765,47 @@ TEST_CASE("emulator: concurrent clients get unique ids", "[emulator]") {
     const auto all = ids(c.get("/rest/container?page_size=0").data());
     CHECK(std::set<std::int64_t>(all.begin(), all.end()).size() == all.size());
 }
+
+TEST_CASE("emulator: in-process helpers and bulk container POST", "[emulator]") {
+    Emulator emu({});
+    const auto id = emu.createContainer(R"({"name": "direct", "label": "events"})");
+    CHECK(emu.containerCount() == 1);
+    const auto before = Poco::JSON::Parser()
+                            .parse(emu.recordJson("container", id))
+                            .extract<Poco::JSON::Object::Ptr>();
+    emu.editContainer(id, R"({"status": "open"})");
+    const auto after = Poco::JSON::Parser()
+                           .parse(emu.recordJson("container", id))
+                           .extract<Poco::JSON::Object::Ptr>();
+    CHECK(after->getValue<int>("version") == before->getValue<int>("version") + 1);
+    CHECK(after->getValue<std::string>("container_update_time") >
+          before->getValue<std::string>("container_update_time"));
+    CHECK(!after->get("open_time").isEmpty());
+    CHECK_THROWS(emu.editContainer(id, R"({"label": "unknown"})"));
+    CHECK_THROWS(emu.createContainer("{}"));
+    CHECK(emu.recordJson("container", 999).empty());
+
+    const auto direct = emu.direct("GET", "/rest/container?_filter_name=" + enc("\"direct\""));
+    CHECK(direct.status == 200);
+    CHECK(emu.requestCount() == 0);  // direct calls are not HTTP requests
+
+    Client c(emu);
+    // Bulk: an item with an id updates, one without creates, a bad one fails on its own.
+    const HttpResult r =
+        c.post("/rest/container", "[{\"id\": " + std::to_string(id) +
+                                      R"(, "severity": "low"}, {"name": "new", "label": "events"},
+            {"name": "bad", "label": "nope"}])");
+    REQUIRE(r.status == 200);
+    const auto results = r.array();
+    REQUIRE(results->size() == 3);
+    CHECK(results->getObject(0)->getValue<bool>("success"));
+    CHECK(results->getObject(1)->getValue<bool>("success"));
+    CHECK(results->getObject(2)->getValue<bool>("failed"));
+    CHECK(emu.containerCount() == 2);
+    CHECK(c.get("/rest/container/" + std::to_string(id))
+              .object()
+              ->getValue<std::string>("severity") == "low");
+    CHECK(c.post("/rest/container", R"([{"name": "bad", "label": "nope"}])").status == 400);
+    CHECK(emu.deleteContainer(id));
+    CHECK(!emu.deleteContainer(id));
+}
