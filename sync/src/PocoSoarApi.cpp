@@ -60,6 +60,13 @@ public:
     using TransientError::TransientError;
 };
 
+/// A kept-alive connection that the server had closed while idle: the usual cause is the
+/// server's idle timeout racing ours, so one immediate retry on a new connection is due.
+class StaleConnectionError : public TransientError {
+public:
+    using TransientError::TransientError;
+};
+
 /// What one HTTP exchange brought back.
 struct Answer {
     int status = 0;
@@ -188,13 +195,21 @@ public:
         }
         const auto started = clock_->now();
         const RetryPolicy& policy = config_.retry;
+        bool stale_retried = false;
         for (int attempt = 0;; ++attempt) {
             try {
-                const Answer answer = exchange(method, target, body, what, attempt > 0);
+                const Answer answer =
+                    exchange(method, target, body, what, attempt > 0 || stale_retried);
                 return classify(answer, what, options);
             } catch (const TransientError& e) {
                 const bool unsent = dynamic_cast<const UnsentError*>(&e) != nullptr;
                 const bool may_retry = options.retry == RetryMode::Always || unsent;
+                if (may_retry && !stale_retried &&
+                    dynamic_cast<const StaleConnectionError*>(&e) != nullptr) {
+                    stale_retried = true;  // at once, and it does not use up an attempt
+                    --attempt;
+                    continue;
+                }
                 if (!may_retry || attempt + 1 >= std::max(1, policy.max_attempts)) {
                     countError(e);
                     throw;
@@ -550,7 +565,17 @@ private:
         } catch (const Poco::Net::NoMessageException&) {
             session.reset();
             countAttempt(0, retry);
+            if (!fresh) {
+                throw StaleConnectionError(prefix + "the kept-alive connection was closed", 0);
+            }
             throw TransientError(prefix + "the connection closed without an answer", 0);
+        } catch (const Poco::Net::ConnectionResetException& e) {
+            session.reset();
+            countAttempt(0, retry);
+            if (!fresh) {
+                throw StaleConnectionError(prefix + "the kept-alive connection was reset", 0);
+            }
+            throw TransientError(prefix + e.displayText(), 0);
         } catch (const Poco::Net::MessageException& e) {
             session.reset();
             countAttempt(0, retry);

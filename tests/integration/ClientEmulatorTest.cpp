@@ -13,7 +13,9 @@
 #include <Poco/Message.h>
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <exception>
 #include <malloc.h>
 #include <mutex>
 #include <set>
@@ -243,6 +245,41 @@ TEST_CASE("Emulator: retries under --fail-rate and --throttle-rate", "[client][i
         for (const auto& sleep : clock->sleeps()) CHECK(sleep == 1s);
         CHECK(clock->sleeps().size() == stats.retries);
     }
+}
+
+TEST_CASE("Emulator: one client shared by many threads", "[client][integration]") {
+    EmulatorOptions options;
+    options.seed = 2;
+    options.containers = 50;
+    options.latency_ms = 2;
+    Emulator emulator(options);
+    auto config = emulatorConfig(emulator);
+    config.connections = 3;
+    auto api = client(config);
+    constexpr int kThreads = 8;
+    constexpr int kCalls = 40;
+    std::atomic<int> found{0};
+    std::vector<std::thread> threads;
+    std::vector<std::exception_ptr> errors(kThreads);
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            try {
+                for (int i = 0; i < kCalls; ++i) {
+                    if (api->get("container", 1 + (t * kCalls + i) % 50)) ++found;
+                }
+            } catch (...) {
+                errors[static_cast<std::size_t>(t)] = std::current_exception();
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    for (const auto& error : errors) {
+        if (error) std::rethrow_exception(error);
+    }
+    CHECK(found == kThreads * kCalls);
+    const auto stats = api->stats();
+    CHECK(stats.calls == kThreads * kCalls);
+    CHECK(stats.attempts == emulator.requestCount());
 }
 
 TEST_CASE("Emulator: filter values with quotes, backslashes, spaces, unicode and lists",

@@ -433,6 +433,26 @@ TEST_CASE("Raw server: a closed connection and a refused one are transient",
     CHECK(refused->stats().by_status.at(0) == 4);
 }
 
+TEST_CASE("Raw server: a kept-alive connection closed by the server is retried at once",
+          "[client][integration]") {
+    // Answers as if the connection stayed open, then closes it: the client's next request
+    // goes out on a dead connection.
+    RawHttpServer server([](const RawRequest&, std::size_t) {
+        const std::string body = versionBody();
+        return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n" + body;
+    });
+    auto clock = std::make_shared<ManualClock>();
+    auto api = client(rawConfig(server.url()), clock);
+    for (int i = 0; i < 3; ++i) CHECK(api->version() == "6.4.1.361");
+    CHECK(server.requestCount() == 3);
+    CHECK(clock->sleeps().empty());  // no backoff for a stale connection
+    const auto stats = api->stats();
+    CHECK(stats.attempts == 5);  // the 2nd and 3rd calls each met a dead connection first
+    CHECK(stats.retries == 2);
+    CHECK(stats.errors.empty());
+}
+
 TEST_CASE("Raw server: 401 and 403 name the instance and key, never the token",
           "[client][integration]") {
     // A hostile server echoes the token back in its message and page.

@@ -11,11 +11,15 @@
 ///   errors is scrubbed of it too).
 /// - `connections` keep-alive sessions, each used by one request at a time; callers beyond
 ///   that wait. `rate_limit` requests per second (token bucket, burst of one second).
-/// - Transient failures are retried with full-jitter exponential backoff, honouring
-///   Retry-After, bounded by RetryPolicy (attempts and total time). Writes are retried as
-///   well (design.md §5 makes every write idempotent: sdi lookup and duplicate adoption),
-///   except runPlaybook, which is retried only when the request cannot have reached the
-///   server (connection refused, 429).
+/// - Transient failures are retried with full-jitter exponential backoff, bounded by
+///   RetryPolicy (attempts and total time). A Retry-After is waited for exactly, unless it
+///   exceeds max_retry_after or the time left, in which case the call fails at once with it.
+///   A kept-alive connection the server closed while idle is retried once at once, on a new
+///   connection, without backoff. Writes are retried as well (design.md §5 makes every write
+///   idempotent: sdi lookup and duplicate adoption), except runPlaybook, which is retried
+///   only when the request cannot have reached the server (connection refused, 429).
+/// - 2xx answers must be JSON of the expected shape; `"failed": true` is a RecordError
+///   whatever the status; a duplicate answer (`existing_*_id`) is a CreateResult.
 ///
 /// Thread safety: all members may be called concurrently. Ownership: create() returns the
 /// only owner; destroying it closes the sessions (no call may be running).
