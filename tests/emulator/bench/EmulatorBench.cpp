@@ -1,10 +1,8 @@
-// Throughput of soar-emulator, measured over loopback HTTP with keep-alive Poco clients.
-// Hidden from normal runs: soar-sync-tests "[emulator-bench]" prints the figures.
+// soar-emulator-bench: throughput of soar-emulator, measured over loopback HTTP with
+// keep-alive Poco clients. Prints figures; not a test (run it by hand on a Release build).
 
 #include "EmulatorTestClient.h"
 #include "soar/emulator/Emulator.h"
-
-#include <catch2/catch.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -45,13 +43,15 @@ double measure(const Emulator& emu, int threads, double seconds,
     }
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    CHECK(errors == 0);
+    if (errors != 0) {
+        std::cerr << errors << " requests failed\n";
+    }
     return static_cast<double>(done) / elapsed;
 }
 
 }  // namespace
 
-TEST_CASE("emulator throughput", "[.][emulator-bench]") {
+int main() {
     EmulatorOptions o;
     o.seed = 1;
     o.containers = 20000;
@@ -104,4 +104,5 @@ TEST_CASE("emulator throughput", "[.][emulator-bench]") {
     });
     std::cout << "GET a time-filtered, sorted page scanning " << emu.containerCount()
               << " containers, 1 client: " << static_cast<long>(scan) << " req/s\n";
+    return 0;
 }
