@@ -12,13 +12,15 @@ std::string_view toString(Stream stream) {
             return "artifacts";
         case Stream::Notes:
             return "notes";
+        case Stream::Comments:
+            return "comments";
     }
     return "unknown";
 }
 
 std::optional<Stream> parseStream(std::string_view name) {
-    for (auto s :
-         {Stream::ContainersCreated, Stream::ContainersUpdated, Stream::Artifacts, Stream::Notes}) {
+    for (auto s : {Stream::ContainersCreated, Stream::ContainersUpdated, Stream::Artifacts,
+                   Stream::Notes, Stream::Comments}) {
         if (toString(s) == name) return s;
     }
     return std::nullopt;

@@ -109,9 +109,31 @@ CREATE TABLE dead_letters (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 2: notes and comments travel with their container. note_map is artifact_map's twin,
+// keyed by kind ('note' or 'comment') as well; passes count what they copied.
+constexpr const char* kV2 = R"sql(
+CREATE TABLE note_map (
+    target_ref          INTEGER NOT NULL,
+    kind                TEXT NOT NULL CHECK (kind IN ('note', 'comment')),
+    source_id           INTEGER NOT NULL,
+    target_id           INTEGER NOT NULL,
+    source_container_id INTEGER NOT NULL,
+    content_hash        TEXT NOT NULL,
+    update_time         TEXT,
+    PRIMARY KEY (target_ref, kind, source_id),
+    FOREIGN KEY (target_ref, source_container_id)
+        REFERENCES container_map (target_ref, source_id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX note_map_by_container ON note_map (target_ref, source_container_id);
+ALTER TABLE passes ADD COLUMN notes_created INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE passes ADD COLUMN notes_updated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE passes ADD COLUMN comments_created INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // Index i holds the migration to version i + 1.
 constexpr Migration kMigrations[] = {
     {1, kV1},
+    {2, kV2},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kLatestSchemaVersion,
               "one migration per schema version");

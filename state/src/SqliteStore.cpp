@@ -75,16 +75,33 @@ constexpr const char* kDeleteArtifact =
 constexpr const char* kDeleteArtifacts = "DELETE FROM artifact_map WHERE target_ref = ?1";
 constexpr const char* kCountArtifacts = "SELECT count(*) FROM artifact_map WHERE target_ref = ?1";
 
+constexpr const char* kSelectNote =
+    "SELECT target_id, source_container_id, content_hash, update_time FROM note_map "
+    "WHERE target_ref = ?1 AND kind = ?2 AND source_id = ?3";
+constexpr const char* kSelectNotesOf =
+    "SELECT kind, source_id, target_id, content_hash, update_time FROM note_map "
+    "WHERE target_ref = ?1 AND source_container_id = ?2 ORDER BY kind, source_id";
+constexpr const char* kUpsertNote =
+    "INSERT INTO note_map (target_ref, kind, source_id, target_id, source_container_id, "
+    "content_hash, update_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+    "ON CONFLICT (target_ref, kind, source_id) DO UPDATE SET target_id = excluded.target_id, "
+    "source_container_id = excluded.source_container_id, content_hash = excluded.content_hash, "
+    "update_time = excluded.update_time";
+constexpr const char* kDeleteNotes = "DELETE FROM note_map WHERE target_ref = ?1";
+constexpr const char* kCountNotes = "SELECT count(*) FROM note_map WHERE target_ref = ?1";
+
 constexpr const char* kInsertPass =
     "INSERT INTO passes (target_ref, started_at, finished_at, outcome, containers_created, "
     "containers_updated, containers_unchanged, artifacts_created, artifacts_updated, "
-    "artifacts_unchanged, errors) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+    "artifacts_unchanged, errors, notes_created, notes_updated, comments_created) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 constexpr const char* kTrimPasses =
     "DELETE FROM passes WHERE target_ref = ?1 AND id <= (SELECT id FROM passes "
     "WHERE target_ref = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)";
 constexpr const char* kSelectPasses =
     "SELECT started_at, finished_at, outcome, containers_created, containers_updated, "
-    "containers_unchanged, artifacts_created, artifacts_updated, artifacts_unchanged, errors "
+    "containers_unchanged, artifacts_created, artifacts_updated, artifacts_unchanged, errors, "
+    "notes_created, notes_updated, comments_created "
     "FROM passes WHERE target_ref = ?1 ORDER BY id DESC LIMIT ?2";
 
 constexpr const char* kMarkFailing =
@@ -202,6 +219,9 @@ std::vector<PassRecord> readPasses(Connection& conn, std::int64_t ref, std::size
         pass.counts.artifacts_updated = q->getColumn(7).getInt64();
         pass.counts.artifacts_unchanged = q->getColumn(8).getInt64();
         pass.counts.errors = q->getColumn(9).getInt64();
+        pass.counts.notes_created = q->getColumn(10).getInt64();
+        pass.counts.notes_updated = q->getColumn(11).getInt64();
+        pass.counts.comments_created = q->getColumn(12).getInt64();
         out.push_back(std::move(pass));
     }
     return out;
@@ -230,6 +250,7 @@ MappingCounts readMappingCounts(Connection& conn, std::int64_t ref) {
     MappingCounts counts;
     counts.containers = count(conn, kCountContainers, ref);
     counts.artifacts = count(conn, kCountArtifacts, ref);
+    counts.notes = count(conn, kCountNotes, ref);
     return counts;
 }
 
@@ -609,6 +630,54 @@ std::vector<ArtifactMapping> SqliteStore::findArtifactMappings(
         });
 }
 
+std::optional<NoteMapping> SqliteStore::noteMapping(const RouteTarget& key, RecordKind kind,
+                                                    std::int64_t source_id) const {
+    return read("looking up a note mapping", [&](Connection& conn) -> std::optional<NoteMapping> {
+        const auto ref = findTargetRef(conn, key);
+        if (!ref) return std::nullopt;
+        Query q(conn, kSelectNote);
+        q->bind(1, *ref);
+        bindText(*q, 2, toString(kind));
+        q->bind(3, source_id);
+        if (!q->executeStep()) return std::nullopt;
+        NoteMapping m;
+        m.kind = kind;
+        m.source_id = source_id;
+        m.target_id = q->getColumn(0).getInt64();
+        m.source_container_id = q->getColumn(1).getInt64();
+        m.content_hash = q->getColumn(2).getString();
+        m.update_time = optionalText(q->getColumn(3));
+        return m;
+    });
+}
+
+std::vector<NoteMapping> SqliteStore::noteMappingsOf(const RouteTarget& key,
+                                                     std::int64_t source_container_id) const {
+    return read("listing a container's note mappings",
+                [&](Connection& conn) -> std::vector<NoteMapping> {
+                    const auto ref = findTargetRef(conn, key);
+                    if (!ref) return {};
+                    std::vector<NoteMapping> out;
+                    Query q(conn, kSelectNotesOf);
+                    q->bind(1, *ref);
+                    q->bind(2, source_container_id);
+                    while (q->executeStep()) {
+                        const std::string kind = q->getColumn(0).getString();
+                        const auto parsed = parseRecordKind(kind);
+                        if (!parsed) unknownValue(conn, "note kind", kind);
+                        NoteMapping m;
+                        m.kind = *parsed;
+                        m.source_id = q->getColumn(1).getInt64();
+                        m.target_id = q->getColumn(2).getInt64();
+                        m.source_container_id = source_container_id;
+                        m.content_hash = q->getColumn(3).getString();
+                        m.update_time = optionalText(q->getColumn(4));
+                        out.push_back(std::move(m));
+                    }
+                    return out;
+                });
+}
+
 std::vector<ArtifactMapping> SqliteStore::artifactMappingsOf(
     const RouteTarget& key, std::int64_t source_container_id) const {
     return read("listing a container's artifact mappings",
@@ -690,10 +759,14 @@ bool SqliteStore::deleteArtifactMapping(const RouteTarget& key, std::int64_t sou
 std::int64_t SqliteStore::deleteMappings(const RouteTarget& key) {
     return write("deleting mappings", key, [&](Connection& conn, std::int64_t ref) {
         {
-            // Artifacts first, in one statement, rather than one cascade per container.
+            // Artifacts and notes first, in one statement each, rather than one cascade per
+            // container.
             Query artifacts(conn, kDeleteArtifacts);
             artifacts->bind(1, ref);
             artifacts->exec();
+            Query notes(conn, kDeleteNotes);
+            notes->bind(1, ref);
+            notes->exec();
         }
         Query containers(conn, kDeleteContainers);
         containers->bind(1, ref);
@@ -724,6 +797,17 @@ void SqliteStore::commit(const UnitOfWork& unit) {
             q->bind(4, a.source_container_id);
             q->bind(5, a.content_hash);
             bindOptional(*q, 6, a.update_time);
+            q->exec();
+        }
+        for (const auto& n : unit.notes) {
+            Query q(conn, kUpsertNote);
+            q->bind(1, ref);
+            bindText(*q, 2, toString(n.kind));
+            q->bind(3, n.source_id);
+            q->bind(4, n.target_id);
+            q->bind(5, n.source_container_id);
+            q->bind(6, n.content_hash);
+            bindOptional(*q, 7, n.update_time);
             q->exec();
         }
         for (const auto& c : unit.cursors) {
@@ -761,6 +845,9 @@ void SqliteStore::recordPass(const RouteTarget& key, const PassRecord& pass) {
             q->bind(9, pass.counts.artifacts_updated);
             q->bind(10, pass.counts.artifacts_unchanged);
             q->bind(11, pass.counts.errors);
+            q->bind(12, pass.counts.notes_created);
+            q->bind(13, pass.counts.notes_updated);
+            q->bind(14, pass.counts.comments_created);
             q->exec();
         }
         Query trim(conn, kTrimPasses);

@@ -265,8 +265,9 @@ private:
         const auto sequence = frontier_.add(position);
         const auto done = replayed_.find(id);
         if (!force_ && done != replayed_.end() && done->second == version) {
-            commitFrontier(frontier_.finish(sequence),
-                           state::UnitOfWork{owner_.key_, {}, {}, {}, {}});
+            state::UnitOfWork nothing;  // only the cursor may move
+            nothing.key = owner_.key_;
+            commitFrontier(frontier_.finish(sequence), std::move(nothing));
             return !error_;
         }
         replayed_[id] = version;

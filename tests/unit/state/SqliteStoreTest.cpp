@@ -60,12 +60,12 @@ PlaybookRun intent(const std::string& trigger_key, std::int64_t container_id = 1
 }  // namespace
 
 TEST_CASE("Stream, status and kind names round-trip", "[state]") {
-    for (auto s :
-         {Stream::ContainersCreated, Stream::ContainersUpdated, Stream::Artifacts, Stream::Notes}) {
+    for (auto s : {Stream::ContainersCreated, Stream::ContainersUpdated, Stream::Artifacts,
+                   Stream::Notes, Stream::Comments}) {
         CHECK(parseStream(toString(s)) == s);
     }
     CHECK(toString(Stream::ContainersUpdated) == "containers_updated");
-    CHECK_FALSE(parseStream("comments"));
+    CHECK_FALSE(parseStream("attachments"));
     CHECK(toString(RunStatus::TimedOut) == "timed_out");
     CHECK(isTerminal(RunStatus::Cancelled));
     CHECK_FALSE(isTerminal(RunStatus::Running));
@@ -390,4 +390,39 @@ TEST_CASE("Status gathers everything about a (route, target)", "[state][status]"
     REQUIRE(keys.size() == 2);
     CHECK(keys[0] == key);  // "dr" < "lab"
     CHECK(keys[1] == kOther);
+}
+
+TEST_CASE("Note and comment mappings commit with their container and go with it",
+          "[state][mapping]") {
+    Fixture f(GENERATE(false, true));
+    auto& store = *f.store;
+    const auto key = testKey();
+    UnitOfWork unit;
+    unit.key = key;
+    unit.containers.push_back(container(1));
+    NoteMapping note{RecordKind::Note, 21, 921, 1, "n21", std::string("2024-05-01T10:00:01Z")};
+    NoteMapping comment{RecordKind::Comment, 21, 1021, 1, "c21", std::nullopt};
+    unit.notes = {note, comment};
+    store.commit(unit);
+
+    CHECK(store.noteMapping(key, RecordKind::Note, 21) == note);
+    CHECK(store.noteMapping(key, RecordKind::Comment, 21) == comment);  // same id, other kind
+    CHECK_FALSE(store.noteMapping(key, RecordKind::Note, 22));
+    CHECK(store.noteMappingsOf(key, 1).size() == 2);
+    CHECK(store.mappingCounts(key).notes == 2);
+
+    // An edited note: the upsert replaces its hash and time.
+    note.content_hash = "n21-v2";
+    note.update_time = "2024-05-01T11:00:00Z";
+    store.commit(UnitOfWork{key, {}, {}, {note}, {}, {}});
+    CHECK(store.noteMapping(key, RecordKind::Note, 21) == note);
+
+    // A note of an unmapped container is refused, and nothing of its unit lands.
+    NoteMapping orphan{RecordKind::Note, 30, 930, 999, "x", std::nullopt};
+    CHECK_THROWS_AS(store.commit(UnitOfWork{key, {}, {}, {orphan}, {}, {}}), StateError);
+    CHECK_FALSE(store.noteMapping(key, RecordKind::Note, 30));
+
+    CHECK(store.deleteContainerMapping(key, 1));
+    CHECK(store.noteMappingsOf(key, 1).empty());
+    CHECK(store.mappingCounts(key).notes == 0);
 }

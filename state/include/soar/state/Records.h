@@ -43,8 +43,10 @@ enum class Stream {
     ContainersUpdated,
     /// Changed artifacts, walked by the artifact's `update_time`.
     Artifacts,
-    /// Notes and comments (issue 10).
+    /// Changed notes, walked by the note's `modified_time`.
     Notes,
+    /// New comments, walked by the comment's `time` (comments are never edited).
+    Comments,
 };
 
 /// The stored name: `containers_created`, `containers_updated`, `artifacts`, `notes`.
@@ -106,6 +108,8 @@ struct ArtifactMapping {
 struct MappingCounts {
     std::int64_t containers = 0;
     std::int64_t artifacts = 0;
+    /// Notes and comments together.
+    std::int64_t notes = 0;
 };
 
 /// What one pass over a (route, target) did.
@@ -117,6 +121,9 @@ struct PassCounts {
     std::int64_t artifacts_updated = 0;
     std::int64_t artifacts_unchanged = 0;
     std::int64_t errors = 0;
+    std::int64_t notes_created = 0;
+    std::int64_t notes_updated = 0;
+    std::int64_t comments_created = 0;
 };
 
 /// One finished pass.
@@ -180,6 +187,25 @@ struct RecordedIntent {
 enum class RecordKind { Container, Artifact, Note, Comment, Playbook };
 [[nodiscard]] std::string_view toString(RecordKind kind);
 
+/// A source note or comment and its copy on the target. Like an artifact's, its container must
+/// be mapped, and forgetting the container forgets it.
+struct NoteMapping {
+    /// RecordKind::Note or RecordKind::Comment.
+    RecordKind kind = RecordKind::Note;
+    std::int64_t source_id = 0;
+    std::int64_t target_id = 0;
+    std::int64_t source_container_id = 0;
+    std::string content_hash;
+    /// The source's `modified_time` (notes) or `time` (comments).
+    std::optional<std::string> update_time;
+
+    friend bool operator==(const NoteMapping& a, const NoteMapping& b) {
+        return a.kind == b.kind && a.source_id == b.source_id && a.target_id == b.target_id &&
+               a.source_container_id == b.source_container_id && a.content_hash == b.content_hash &&
+               a.update_time == b.update_time;
+    }
+};
+
 /// Names one dead letter within a (route, target).
 struct DeadLetterRef {
     RecordKind kind = RecordKind::Container;
@@ -209,6 +235,8 @@ struct UnitOfWork {
     std::vector<ContainerMapping> containers;
     /// Upserted; each one's container must be mapped already or in this unit.
     std::vector<ArtifactMapping> artifacts;
+    /// Notes and comments, upserted like artifacts.
+    std::vector<NoteMapping> notes;
     /// Cursor advances, stored as given (the store does not compare them).
     std::vector<Cursor> cursors;
     /// Dead letters resolved by this unit's writes.

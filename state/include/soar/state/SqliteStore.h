@@ -55,7 +55,7 @@ struct StateOptions {
 class SqliteStore final : public Store {
 public:
     /// The schema version this binary writes; files at a higher version are refused.
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
 
     /// Opens (creating it and its folders when missing) and migrates the state file. Throws
     /// `StateError` naming the path: `Unwritable` when it cannot be created or written,
@@ -97,6 +97,10 @@ public:
     [[nodiscard]] std::vector<ArtifactMapping> findArtifactMappings(
         const RouteTarget& key,
         const std::vector<std::int64_t>& source_artifact_ids) const override;
+    [[nodiscard]] std::optional<NoteMapping> noteMapping(const RouteTarget& key, RecordKind kind,
+                                                         std::int64_t source_id) const override;
+    [[nodiscard]] std::vector<NoteMapping> noteMappingsOf(
+        const RouteTarget& key, std::int64_t source_container_id) const override;
     [[nodiscard]] std::vector<ArtifactMapping> artifactMappingsOf(
         const RouteTarget& key, std::int64_t source_container_id) const override;
     [[nodiscard]] std::vector<ContainerMapping> containerMappings(const RouteTarget& key,

@@ -61,6 +61,13 @@ public:
     /// The mappings of several source artifacts, like `findContainerMappings`.
     [[nodiscard]] virtual std::vector<ArtifactMapping> findArtifactMappings(
         const RouteTarget& key, const std::vector<std::int64_t>& source_artifact_ids) const = 0;
+    /// The mapping of one source note or comment (`kind` is Note or Comment).
+    [[nodiscard]] virtual std::optional<NoteMapping> noteMapping(const RouteTarget& key,
+                                                                 RecordKind kind,
+                                                                 std::int64_t source_id) const = 0;
+    /// The mapped notes and comments of one source container, by kind then source id.
+    [[nodiscard]] virtual std::vector<NoteMapping> noteMappingsOf(
+        const RouteTarget& key, std::int64_t source_container_id) const = 0;
     /// The mapped artifacts of one source container, by source artifact id.
     [[nodiscard]] virtual std::vector<ArtifactMapping> artifactMappingsOf(
         const RouteTarget& key, std::int64_t source_container_id) const = 0;
