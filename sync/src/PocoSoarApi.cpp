@@ -842,13 +842,21 @@ void PocoSoarApi::updateArtifact(std::int64_t id, const Poco::JSON::Object& fiel
 }
 
 CreateResult PocoSoarApi::createNote(const Poco::JSON::Object& note) {
-    const Reply reply = impl_->call("POST", "note", "", toJson(note), {});
+    CallOptions options;
+    options.retry = RetryMode::OnlyUnsent;  // no server-side dedup: a resend could double it
+    const Reply reply = impl_->call("POST", "note", "", toJson(note), options);
     return createResult(*impl_, "POST /rest/note", reply, "existing_note_id");
 }
 
 CreateResult PocoSoarApi::createComment(const Poco::JSON::Object& comment) {
-    const Reply reply = impl_->call("POST", "container_comment", "", toJson(comment), {});
+    CallOptions options;
+    options.retry = RetryMode::OnlyUnsent;
+    const Reply reply = impl_->call("POST", "container_comment", "", toJson(comment), options);
     return createResult(*impl_, "POST /rest/container_comment", reply, "existing_comment_id");
+}
+
+void PocoSoarApi::updateNote(std::int64_t id, const Poco::JSON::Object& fields) {
+    (void)impl_->call("POST", idPath("note", id), "", toJson(fields), {});
 }
 
 std::optional<PlaybookInfo> PocoSoarApi::findPlaybook(const std::string& spec) {

@@ -126,6 +126,73 @@ Object::Ptr RecordMapper::artifact(const Object& source, std::int64_t target_con
     return out;
 }
 
+std::string RecordMapper::noteMarker(bool comment, std::int64_t source_id) const {
+    return "[soar-sync:" + rules_.source_instance + (comment ? ":comment:" : ":note:") +
+           std::to_string(source_id) + "]";
+}
+
+std::int64_t RecordMapper::markedSourceId(bool comment, const std::string& text) const {
+    const std::string prefix =
+        "[soar-sync:" + rules_.source_instance + (comment ? ":comment:" : ":note:");
+    const auto at = text.rfind(prefix);
+    if (at == std::string::npos) return -1;
+    std::int64_t id = 0;
+    std::size_t i = at + prefix.size();
+    bool digits = false;
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+        id = id * 10 + (text[i] - '0');
+        digits = true;
+    }
+    return digits && i < text.size() && text[i] == ']' ? id : -1;
+}
+
+namespace {
+
+/// Who wrote a note or comment on the source: its user name when SOAR gives one, else the
+/// user id (ids mean nothing on the target, so they travel as text).
+std::string authorOf(const Object& source, const char* id_key) {
+    for (const char* key : {"author_name", "user_name", "owner_name"}) {
+        if (source.has(key) && !source.isNull(key)) return source.get(key).toString();
+    }
+    if (source.has(id_key) && !source.isNull(id_key)) {
+        return "user " + source.get(id_key).toString();
+    }
+    return "an unknown user";
+}
+
+std::string textOf(const Object& source, const char* key) {
+    return source.has(key) && !source.isNull(key) ? source.get(key).toString() : std::string();
+}
+
+}  // namespace
+
+Object::Ptr RecordMapper::note(const Object& source, std::int64_t target_container_id) const {
+    Object::Ptr out = new Object;
+    out->set("container_id", target_container_id);
+    out->set("title", textOf(source, "title"));
+    const auto type = textOf(source, "note_type");
+    out->set("note_type", type.empty() ? std::string("general") : type);
+    const auto format = textOf(source, "note_format");
+    out->set("note_format", format.empty() ? std::string("markdown") : format);
+    const auto id = idOf(source);
+    out->set("content", textOf(source, "content") + "\n\n" + noteMarker(false, id) +
+                            " copied from " + rules_.source_instance + " note " +
+                            std::to_string(id) + " by " + authorOf(source, "author") + " at " +
+                            textOf(source, "create_time"));
+    return out;
+}
+
+Object::Ptr RecordMapper::comment(const Object& source, std::int64_t target_container_id) const {
+    Object::Ptr out = new Object;
+    out->set("container_id", target_container_id);
+    const auto id = idOf(source);
+    out->set("comment", textOf(source, "comment") + "\n\n" + noteMarker(true, id) +
+                            " copied from " + rules_.source_instance + " comment " +
+                            std::to_string(id) + " by " + authorOf(source, "user") + " at " +
+                            textOf(source, "time"));
+    return out;
+}
+
 std::string RecordMapper::contentHash(const Object& mapped) {
     // Poco's default Object keeps its keys sorted, so the condensed text is canonical.
     Object content(mapped);

@@ -28,12 +28,21 @@ using state::Stream;
 
 struct StreamSpec {
     Stream stream;
+    /// The collection walked and the timestamp field it is walked by.
+    const char* path;
     const char* field;
+    /// What the records are: containers, or notes and comments of containers.
+    RecordKind kind;
 };
 
-constexpr StreamSpec kCreated{Stream::ContainersCreated, "create_time"};
-constexpr StreamSpec kUpdated{Stream::ContainersUpdated, "container_update_time"};
-constexpr StreamSpec kArtifacts{Stream::Artifacts, "artifact_update_time"};
+constexpr StreamSpec kCreated{Stream::ContainersCreated, "container", "create_time",
+                              RecordKind::Container};
+constexpr StreamSpec kUpdated{Stream::ContainersUpdated, "container", "container_update_time",
+                              RecordKind::Container};
+constexpr StreamSpec kArtifacts{Stream::Artifacts, "container", "artifact_update_time",
+                                RecordKind::Container};
+constexpr StreamSpec kNotes{Stream::Notes, "note", "modified_time", RecordKind::Note};
+constexpr StreamSpec kComments{Stream::Comments, "container_comment", "time", RecordKind::Comment};
 
 std::optional<std::string> optString(const Object& record, const std::string& key) {
     if (!record.has(key) || record.isNull(key)) return std::nullopt;
@@ -79,6 +88,9 @@ void add(state::PassCounts& into, const state::PassCounts& from) {
     into.artifacts_updated += from.artifacts_updated;
     into.artifacts_unchanged += from.artifacts_unchanged;
     into.errors += from.errors;
+    into.notes_created += from.notes_created;
+    into.notes_updated += from.notes_updated;
+    into.comments_created += from.comments_created;
 }
 
 bool isRefusal(ErrorKind kind) {
@@ -150,12 +162,19 @@ public:
             stored_ = std::move(stored);
         }
         KeysetWalkResult result;
+        // Notes and comments carry no container fields to filter on: the walk reads them all
+        // and keeps those whose container this route copied (it is mapped).
+        Query query = owner_.routeQuery();
+        if (spec.kind != RecordKind::Container) {
+            query = Query();
+            query.pageSize(owner_.route_.page_size);
+        }
         try {
-            result = keysetWalk(owner_.source_, "container", spec.field, owner_.routeQuery(), start,
+            result = keysetWalk(owner_.source_, spec.path, spec.field, query, start,
                                 [&](const Record& record, const KeysetCursor& position) {
                                     ++seen_;
                                     logProgress();
-                                    return submit(record, position);
+                                    return submit(record, position, spec.kind);
                                 });
         } catch (...) {
             fail(std::current_exception());
@@ -184,7 +203,7 @@ public:
             commit_cursor_ = false;
         }
         ++seen_;
-        submit(*record, KeysetCursor{});
+        submit(*record, KeysetCursor{}, RecordKind::Container);
         return true;
     }
 
@@ -235,7 +254,9 @@ private:
     struct Job {
         std::uint64_t sequence = 0;
         Record record;
+        /// The container the job writes to: jobs of one container never run at once.
         std::int64_t id = 0;
+        RecordKind kind = RecordKind::Container;
     };
 
     /// What one container's replay wrote, to commit once the target accepted it.
@@ -250,12 +271,23 @@ private:
 
     /// Queues a container; blocks while `in_flight` are busy or the same container is still
     /// being replayed. False stops the walk (an error, or shutdown).
-    bool submit(const Record& record, const KeysetCursor& position) {
-        const std::int64_t id = requireId(*record, "container");
+    bool submit(const Record& record, const KeysetCursor& position, RecordKind kind) {
+        const bool container = kind == RecordKind::Container;
+        std::int64_t id = 0;
+        if (container) {
+            id = requireId(*record, "container");
+        } else {
+            const auto of =
+                record->has("container") ? parseId(record->get("container")) : std::nullopt;
+            if (!of) throw ProtocolError("a source note or comment names no container");
+            id = *of;
+        }
         // The change timestamps identify what was replayed: a container met again with the
         // same ones (another stream) is done; one edited since is replayed again.
-        const std::string version = optString(*record, "container_update_time").value_or("-") +
-                                    "|" + optString(*record, "artifact_update_time").value_or("-");
+        const std::string version =
+            container ? optString(*record, "container_update_time").value_or("-") + "|" +
+                            optString(*record, "artifact_update_time").value_or("-")
+                      : std::string();
         std::unique_lock<std::mutex> lock(mutex_);
         space_.wait(lock, [&] {
             return error_ || cancelled() ||
@@ -263,16 +295,16 @@ private:
         });
         if (error_ || cancelled()) return false;
         const auto sequence = frontier_.add(position);
-        const auto done = replayed_.find(id);
+        const auto done = container ? replayed_.find(id) : replayed_.end();
         if (!force_ && done != replayed_.end() && done->second == version) {
             state::UnitOfWork nothing;  // only the cursor may move
             nothing.key = owner_.key_;
             commitFrontier(frontier_.finish(sequence), std::move(nothing));
             return !error_;
         }
-        replayed_[id] = version;
+        if (container) replayed_[id] = version;
         busy_ids_.insert(id);
-        queue_.push_back({sequence, record, id});
+        queue_.push_back({sequence, record, id, kind});
         work_ready_.notify_one();
         return true;
     }
@@ -289,7 +321,9 @@ private:
                 ++active_;
             }
             try {
-                Replayed replayed = replay(*job.record, job.id);
+                Replayed replayed = job.kind == RecordKind::Container
+                                        ? replay(*job.record, job.id)
+                                        : replayNoteOf(*job.record, job.kind, job.id);
                 bool committed = false;
                 {
                     std::lock_guard<std::mutex> lock(mutex_);
@@ -321,8 +355,8 @@ private:
         if (moved && commit_cursor_ && (!stored_ || compare(*moved, *stored_) > 0)) {
             unit.cursors.push_back(toCursor(stream_, *moved));
         }
-        if (unit.containers.empty() && unit.artifacts.empty() && unit.cursors.empty() &&
-            unit.resolved_dead_letters.empty()) {
+        if (unit.containers.empty() && unit.artifacts.empty() && unit.notes.empty() &&
+            unit.cursors.empty() && unit.resolved_dead_letters.empty()) {
             return;
         }
         try {
@@ -420,6 +454,11 @@ private:
                 written || !out.unit.artifacts.empty() ||
                 artifact_update_time != (mapping ? mapping->artifact_update_time : std::nullopt);
         }
+        // A container new to the target brings its notes and comments; later ones come
+        // through the notes and comments streams.
+        if (owner_.route_.notes && (force_ || fresh || adopted || !mapping)) {
+            replayNotes(source_id, target_id, fresh, out);
+        }
         if (auto* playbooks = owner_.options_.playbooks) {
             const auto& config = playbooks->config();
             if ((fresh || adopted) && config.on_create) {
@@ -438,6 +477,128 @@ private:
                  optString(source, "container_update_time"), artifact_update_time});
             resolved(RecordKind::Container, source_id, out.unit);
         }
+        return out;
+    }
+
+    /// Target note and comment ids by (is comment, source id), read from the markers of the
+    /// copies in a target container.
+    using NoteCopies = std::map<std::pair<bool, std::int64_t>, std::int64_t>;
+
+    NoteCopies noteCopiesOnTarget(std::int64_t target_container) {
+        NoteCopies copies;
+        Query query;
+        query.sort("id").pageSize(owner_.route_.page_size);
+        for (const bool comment : {false, true}) {
+            const std::string path = "container/" + std::to_string(target_container) +
+                                     (comment ? "/comments" : "/notes");
+            forEachPage(owner_.target_, path, query, [&](const Page& page) {
+                for (const auto& record : page.records) {
+                    const auto text = optString(*record, comment ? "comment" : "content");
+                    const auto id = record->has("id") ? parseId(record->get("id")) : std::nullopt;
+                    if (!text || !id) continue;
+                    const auto source_id = owner_.mapper_.markedSourceId(comment, *text);
+                    if (source_id >= 0) copies.emplace(std::make_pair(comment, source_id), *id);
+                }
+                return true;
+            });
+        }
+        return copies;
+    }
+
+    /// Copies one note or comment to the target container unless its copy is up to date
+    /// (comments are append-only on SOAR: once copied, never written again). Without a
+    /// mapping, a copy is looked for by its marker first, unless the container is `fresh`.
+    void replayNote(const Object& source, RecordKind kind, std::int64_t source_container,
+                    std::int64_t target_container, const std::optional<state::NoteMapping>& known,
+                    bool fresh, std::optional<NoteCopies>& copies, Replayed& out) {
+        const bool comment = kind == RecordKind::Comment;
+        const auto source_id = requireId(source, comment ? "comment" : "note");
+        const auto mapped = comment ? owner_.mapper_.comment(source, target_container)
+                                    : owner_.mapper_.note(source, target_container);
+        const auto hash = RecordMapper::contentHash(*mapped);
+        const auto record = [&](std::int64_t target_id) {
+            out.unit.notes.push_back({kind, source_id, target_id, source_container, hash,
+                                      optString(source, comment ? "time" : "modified_time")});
+            resolved(kind, source_id, out.unit);
+        };
+        const auto update = [&](std::int64_t target_id) {
+            Object fields(*mapped);
+            fields.remove("container_id");
+            owner_.target_.updateNote(target_id, fields);
+            ++out.counts.notes_updated;
+            record(target_id);
+        };
+        try {
+            if (known) {
+                if (comment || (!force_ && known->content_hash == hash)) return;
+                try {
+                    update(known->target_id);
+                    return;
+                } catch (const RecordError& e) {
+                    if (e.httpStatus() != 404) throw;  // else the target lost it: copy again
+                }
+            } else if (!fresh) {
+                if (!copies) copies = noteCopiesOnTarget(target_container);
+                const auto copy = copies->find({comment, source_id});
+                if (copy != copies->end()) {
+                    if (comment) {
+                        record(copy->second);
+                    } else {
+                        update(copy->second);
+                    }
+                    return;
+                }
+            }
+            const auto created = comment ? owner_.target_.createComment(*mapped)
+                                         : owner_.target_.createNote(*mapped);
+            ++(comment ? out.counts.comments_created : out.counts.notes_created);
+            record(created.id);
+        } catch (const RecordError& e) {
+            deadLetter(kind, source_id, messageOf(e), out.counts);
+        }
+    }
+
+    /// Copies the notes and comments of a container new to the target (or replayed).
+    void replayNotes(std::int64_t source_container, std::int64_t target_container, bool fresh,
+                     Replayed& out) {
+        std::map<std::pair<RecordKind, std::int64_t>, state::NoteMapping> known;
+        if (!fresh) {
+            for (auto& m : owner_.store_.noteMappingsOf(owner_.key_, source_container)) {
+                known.emplace(std::make_pair(m.kind, m.source_id), std::move(m));
+            }
+        }
+        std::optional<NoteCopies> copies;
+        Query query;
+        query.sort("id").pageSize(owner_.route_.page_size);
+        for (const auto kind : {RecordKind::Note, RecordKind::Comment}) {
+            const std::string path = "container/" + std::to_string(source_container) +
+                                     (kind == RecordKind::Comment ? "/comments" : "/notes");
+            forEachPage(owner_.source_, path, query, [&](const Page& page) {
+                for (const auto& note : page.records) {
+                    const auto id = requireId(*note, "note");
+                    const auto found = known.find({kind, id});
+                    replayNote(*note, kind, source_container, target_container,
+                               found == known.end()
+                                   ? std::nullopt
+                                   : std::optional<state::NoteMapping>(found->second),
+                               fresh, copies, out);
+                }
+                return true;
+            });
+        }
+    }
+
+    /// A note or comment met in its own stream: copied when its container is on the target
+    /// (mapped); otherwise it is not this route's, or comes with its container later.
+    Replayed replayNoteOf(const Object& source, RecordKind kind, std::int64_t source_container) {
+        Replayed out;
+        out.unit.key = owner_.key_;
+        const auto container = owner_.store_.containerMapping(owner_.key_, source_container);
+        if (!container) return out;
+        const auto id = requireId(source, "note");
+        std::optional<NoteCopies> copies;
+        replayNote(source, kind, source_container, container->target_id,
+                   owner_.store_.noteMapping(owner_.key_, kind, id), false, copies, out);
         return out;
     }
 
@@ -699,7 +860,12 @@ PassResult finishPass(const char* what, const state::RouteTarget& key, state::St
          << c.containers_created << " created, " << c.containers_updated << " updated, "
          << c.containers_unchanged << " unchanged; artifacts " << c.artifacts_created
          << " created, " << c.artifacts_updated << " updated, " << c.artifacts_unchanged
-         << " unchanged; " << result.dead_lettered << " dead-lettered";
+         << " unchanged; ";
+    if (c.notes_created + c.notes_updated + c.comments_created > 0) {
+        line << "notes " << c.notes_created << " created, " << c.notes_updated
+             << " updated; comments " << c.comments_created << " created; ";
+    }
+    line << result.dead_lettered << " dead-lettered";
     if (!result.error.empty()) line << "; " << result.error;
     try {
         store.recordPass(key, {started_at, nowText(), toString(result.outcome), c});
@@ -746,6 +912,10 @@ PassResult TargetSync::runPass(const std::atomic<bool>* stop) {
     }
     std::vector<StreamSpec> streams{kCreated, kUpdated};
     if (route_.artifacts) streams.push_back(kArtifacts);
+    if (route_.notes) {
+        streams.push_back(kNotes);
+        streams.push_back(kComments);
+    }
     for (const auto& spec : streams) {
         if (pass.stopped()) break;
         try {
@@ -840,13 +1010,17 @@ PassResult TargetSync::retryDead() {
             std::optional<std::int64_t> container;
             if (letter.kind == RecordKind::Container) {
                 container = letter.source_id;
-            } else if (letter.kind == RecordKind::Artifact) {
-                const auto artifact = source_.get("artifact", letter.source_id);
-                if (artifact && (*artifact)->has("container")) {
-                    container = parseId((*artifact)->get("container"));
-                }
+            } else if (letter.kind == RecordKind::Playbook) {
+                continue;  // the playbook tracker settles its own
             } else {
-                continue;  // notes, comments and playbooks are re-driven by their own parts
+                // An artifact, note or comment: its container is replayed whole.
+                const char* collection = letter.kind == RecordKind::Artifact ? "artifact"
+                                         : letter.kind == RecordKind::Note   ? "note"
+                                                                             : "container_comment";
+                const auto record = source_.get(collection, letter.source_id);
+                if (record && (*record)->has("container")) {
+                    container = parseId((*record)->get("container"));
+                }
             }
             if (!container) {
                 store_.clearDeadLetter(key_, {letter.kind, letter.source_id});

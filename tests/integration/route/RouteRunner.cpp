@@ -5,6 +5,7 @@
 ///   soar-sync-route-runner SOURCE_URL TARGET_URL STATE_FILE [PASSES]
 ///
 /// The token is read from SOAR_SYNC_TEST_TOKEN (default "test-token"). With
+/// SOAR_SYNC_TEST_NOTES set the route copies notes and comments; with
 /// SOAR_SYNC_TEST_PLAYBOOK=repo/name the route triggers that playbook on create;
 /// SOAR_SYNC_TEST_CRASH_AT=after-intent|after-request kills the process with SIGKILL at that
 /// point of the first trigger; SOAR_SYNC_TEST_WAIT_RUNS=MS follows the runs that long after
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
         route.source = "src";
         route.targets = {"dst"};
         route.page_size = 50;
+        route.notes = std::getenv("SOAR_SYNC_TEST_NOTES") != nullptr;
         soar::sync::TargetSyncOptions options;
         options.target = "dst";
         options.in_flight = 4;

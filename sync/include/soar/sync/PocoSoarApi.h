@@ -80,6 +80,7 @@ public:
     void updateArtifact(std::int64_t id, const Poco::JSON::Object& fields) override;
     [[nodiscard]] CreateResult createNote(const Poco::JSON::Object& note) override;
     [[nodiscard]] CreateResult createComment(const Poco::JSON::Object& comment) override;
+    void updateNote(std::int64_t id, const Poco::JSON::Object& fields) override;
     [[nodiscard]] std::optional<PlaybookInfo> findPlaybook(const std::string& spec) override;
     [[nodiscard]] std::int64_t runPlaybook(const PlaybookRunRequest& request) override;
     [[nodiscard]] PlaybookRunStatus playbookRun(std::int64_t run_id) override;

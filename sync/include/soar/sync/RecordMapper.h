@@ -42,6 +42,19 @@ public:
     [[nodiscard]] Poco::JSON::Object::Ptr artifact(const Poco::JSON::Object& source,
                                                    std::int64_t target_container_id) const;
 
+    /// The body for the target's copy of a source note: title, type and format kept; the
+    /// content gains a last line naming the source note, its author and time, with the marker
+    /// (noteMarker) by which a copy is found again (SOAR has no sdi on notes).
+    [[nodiscard]] Poco::JSON::Object::Ptr note(const Poco::JSON::Object& source,
+                                               std::int64_t target_container_id) const;
+    /// The body for the copy of a source comment, with the same kind of last line.
+    [[nodiscard]] Poco::JSON::Object::Ptr comment(const Poco::JSON::Object& source,
+                                                  std::int64_t target_container_id) const;
+    /// `[soar-sync:<source instance>:note:<id>]` (or `:comment:`).
+    [[nodiscard]] std::string noteMarker(bool comment, std::int64_t source_id) const;
+    /// The source id in a text carrying this instance's marker of that kind, or -1.
+    [[nodiscard]] std::int64_t markedSourceId(bool comment, const std::string& text) const;
+
     [[nodiscard]] std::string containerSdi(std::int64_t source_id) const;
     [[nodiscard]] std::string artifactSdi(std::int64_t source_id) const;
     [[nodiscard]] const MappingRules& rules() const { return rules_; }

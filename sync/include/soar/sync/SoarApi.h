@@ -131,9 +131,13 @@ public:
     /// POST /rest/artifact/<id>. Note SOAR replaces `cef` wholesale: send the merged cef.
     virtual void updateArtifact(std::int64_t id, const Poco::JSON::Object& fields) = 0;
 
-    /// POST /rest/note and POST /rest/container_comment.
+    /// POST /rest/note and POST /rest/container_comment. SOAR dedups neither, so these are
+    /// retried only when the request cannot have reached the server; after any other failure
+    /// the caller looks for its copy (by the marker it wrote) before posting again.
     [[nodiscard]] virtual CreateResult createNote(const Poco::JSON::Object& note) = 0;
     [[nodiscard]] virtual CreateResult createComment(const Poco::JSON::Object& comment) = 0;
+    /// POST /rest/note/<id> with the changed fields.
+    virtual void updateNote(std::int64_t id, const Poco::JSON::Object& fields) = 0;
 
     /// A playbook by numeric id ("42"), by "repo/name", or by a bare name when it is unique;
     /// std::nullopt when there is none. A bare name found in several repos is a RecordError.
