@@ -5,9 +5,10 @@
 set -euo pipefail
 
 packages=(
-    cmake g++ make pkg-config openssl
+    cmake g++ make pkg-config openssl curl
     libpoco-dev libsqlitecpp-dev libsqlite3-dev catch2 libssl-dev
     clang-format
+    clang libclang-rt-14-dev   # libFuzzer targets and the short fuzz run (packaging/fuzz.sh)
     prometheus      # promtool: the status tests check /metrics with it
 )
 packages+=("$@")
