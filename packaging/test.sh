@@ -1,33 +1,83 @@
 #!/usr/bin/env bash
 # The one test entry point (CI runs exactly this through .ci/run):
 # installs missing dependencies, checks formatting and layering, builds with warnings
-# as errors, runs every test with ctest and prints ctest's summary.
+# as errors, runs every test with ctest and prints ctest's summary; then builds again with
+# AddressSanitizer + UndefinedBehaviorSanitizer and runs every test again; then gives each
+# libFuzzer target a short run (clang).
 #
 #   packaging/test.sh                 # everything
-#   SOAR_TEST_ARGS="-L unit" packaging/test.sh   # extra ctest arguments
-#   BUILD_DIR=build/mine packaging/test.sh
+#   SOAR_TEST_QUICK=1 packaging/test.sh          # skip the sanitizer build and the fuzz run
+#   SOAR_TEST_ARGS="-L unit" packaging/test.sh   # extra ctest arguments (both ctest runs)
+#   BUILD_DIR=build/mine ASAN_BUILD_DIR=build/mine-asan FUZZ_BUILD_DIR=build/mine-fuzz \
+#       packaging/test.sh
+#   SOAR_FUZZ_SECONDS=60 packaging/test.sh       # total fuzzing time, split over the targets
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
+started=$(date +%s)
+step() { echo "== $* ($(($(date +%s) - started)) s)"; }
+
+step "install-deps"
 "$root/packaging/install-deps.sh"
 
-echo "== format check (clang-format)"
+step "format check (clang-format)"
 mapfile -t sources < <(git ls-files '*.cpp' '*.h' 2>/dev/null || find state sync app tests -name '*.cpp' -o -name '*.h')
 if [ ${#sources[@]} -gt 0 ]; then
     clang-format --dry-run -Werror "${sources[@]}"
 fi
 
-echo "== layering check"
+step "layering check"
 "$root/tools/check-layering.sh" "$root"
 
 build=${BUILD_DIR:-build/ci}
+asan_build=${ASAN_BUILD_DIR:-build/asan}
+fuzz_build=${FUZZ_BUILD_DIR:-build/fuzz}
 jobs=${JOBS:-$(nproc)}
-echo "== configure ($build)"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSOAR_SYNC_WERROR=ON ${SOAR_CMAKE_ARGS:-}
-echo "== build (-j$jobs)"
-cmake --build "$build" -j "$jobs"
-echo "== test"
-cd "$build"
+
+# ctest prints its summary ("100% tests passed, ..." and the list of failures) last; it is
+# kept even when tests fail, and the script then fails with ctest's status.
+run_ctest() {
+    local dir=$1
+    shift
+    local status=0
+    # shellcheck disable=SC2086
+    (cd "$dir" && ctest --output-on-failure -j "$jobs" "$@" ${SOAR_TEST_ARGS:-}) || status=$?
+    return $status
+}
+
+step "configure ($build)"
 # shellcheck disable=SC2086
-ctest --output-on-failure -j "$jobs" ${SOAR_TEST_ARGS:-}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSOAR_SYNC_WERROR=ON ${SOAR_CMAKE_ARGS:-}
+step "build (-j$jobs)"
+cmake --build "$build" -j "$jobs"
+step "test"
+run_ctest "$build"
+
+if [ "${SOAR_TEST_QUICK:-0}" = "1" ]; then
+    step "done (SOAR_TEST_QUICK=1: sanitizer build and fuzzing skipped)"
+    exit 0
+fi
+
+step "configure asan+ubsan ($asan_build)"
+# shellcheck disable=SC2086
+cmake -S . -B "$asan_build" -DCMAKE_BUILD_TYPE=Debug -DSOAR_SYNC_WERROR=ON \
+    -DSOAR_SYNC_SANITIZE=address,undefined ${SOAR_CMAKE_ARGS:-}
+step "build asan+ubsan (-j$jobs)"
+cmake --build "$asan_build" -j "$jobs"
+step "test asan+ubsan"
+# Leaks are reported (detect_leaks) and fail the test; UBSan findings abort (the build uses
+# -fno-sanitize-recover=all) with a stack trace.
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1} \
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+    run_ctest "$asan_build"
+
+step "configure fuzz ($fuzz_build, clang)"
+CC=clang CXX=clang++ cmake -S . -B "$fuzz_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DSOAR_SYNC_WERROR=ON -DSOAR_SYNC_FUZZ=ON -DSOAR_SYNC_BUILD_TESTS=OFF
+step "build fuzz targets (-j$jobs)"
+cmake --build "$fuzz_build" -j "$jobs"
+step "fuzz (${SOAR_FUZZ_SECONDS:-60} s in all)"
+FUZZ_BUILD_DIR="$fuzz_build" "$root/packaging/fuzz.sh" "${SOAR_FUZZ_SECONDS:-60}"
+
+step "done"

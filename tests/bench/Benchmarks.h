@@ -13,4 +13,8 @@ using Args = std::vector<std::string>;
 /// The state store: lookup and unit-of-work commit times at growing mapping counts.
 int runStateBench(const Args& args);
 
+/// Full sync throughput against the target's raw ingest rate, the idle pass's requests and CPU
+/// time, and the peak RSS of the syncing process (design §8).
+int runSyncBench(const Args& args);
+
 }  // namespace soar::bench

@@ -20,6 +20,11 @@ constexpr Benchmark kBenchmarks[] = {
      "state store lookups and commits at 10,000 and 1,000,000 mappings "
      "[--rows N,N,...] [--dir FOLDER]",
      soar::bench::runStateBench},
+    {"sync",
+     "full sync throughput against the target's raw ingest rate; idle pass requests and CPU; "
+     "peak RSS [--containers N] [--artifacts N] [--connections N] [--page-size N] "
+     "[--sizes N,N,...] [--size-artifacts N] [--no-throughput]",
+     soar::bench::runSyncBench},
 };
 
 int usage(std::ostream& out, int code) {

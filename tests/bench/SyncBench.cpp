@@ -1,0 +1,441 @@
+// The sync benchmark (design §8), between in-process soar-emulator instances on loopback:
+//
+// 1. Throughput: a full sync of C containers × A artifacts (20,000 × 5), in containers/s,
+//    artifacts/s and requests/s, against the raw ingest rate of the same target measured in
+//    the same run: N threads (N = the connection count) each posting a container and then its
+//    artifacts in one batch, with the very bodies the sync would send (RecordMapper), through
+//    PocoSoarApi. The raw loop runs first, so the sync then writes into a target that already
+//    holds C containers: the ratio errs against the sync.
+// 2. Idle pass and peak RSS: for each size S (10,000 and 100,000), a child process (this
+//    executable, `sync --child ...`) makes the full sync of S containers and reports its peak
+//    RSS (VmHWM). A second child then runs one idle pass over the unchanged source; it reports
+//    the CPU time of the pass alone (getrusage around runPass), and the emulators count the
+//    requests. Children keep the emulators' CPU and memory out of the figures.
+
+#include "Benchmarks.h"
+#include "soar/emulator/Emulator.h"
+#include "soar/state/SqliteStore.h"
+#include "soar/sync/PocoSoarApi.h"
+#include "soar/sync/RecordMapper.h"
+#include "soar/sync/TargetSync.h"
+#include "support/TempDir.h"
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/Pipe.h>
+#include <Poco/PipeStream.h>
+#include <Poco/Process.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace soar::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Poco::JSON::Object;
+
+struct Options {
+    int containers = 20'000;
+    int artifacts = 5;
+    unsigned connections = 4;
+    std::size_t page_size = 200;
+    std::vector<int> sizes = {10'000, 100'000};
+    /// Artifacts per container in the RSS/idle runs: the figure is about streaming pages of
+    /// containers; 1 keeps the 100,000 run to a few minutes.
+    int size_artifacts = 1;
+    bool throughput = true;
+};
+
+std::vector<int> parseList(const std::string& text) {
+    std::vector<int> out;
+    std::stringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        if (!item.empty()) out.push_back(std::stoi(item));
+    }
+    return out;
+}
+
+Options parseOptions(const Args& args) {
+    Options o;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&]() -> const std::string& {
+            if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value");
+            return args[++i];
+        };
+        if (a == "--containers") {
+            o.containers = std::stoi(value());
+        } else if (a == "--artifacts") {
+            o.artifacts = std::stoi(value());
+        } else if (a == "--connections") {
+            o.connections = static_cast<unsigned>(std::stoul(value()));
+        } else if (a == "--page-size") {
+            o.page_size = std::stoul(value());
+        } else if (a == "--sizes") {
+            o.sizes = parseList(value());
+        } else if (a == "--size-artifacts") {
+            o.size_artifacts = std::stoi(value());
+        } else if (a == "--no-throughput") {
+            o.throughput = false;
+        } else {
+            throw std::invalid_argument("unknown option " + a);
+        }
+    }
+    if (o.connections == 0) throw std::invalid_argument("--connections must be at least 1");
+    return o;
+}
+
+double secondsSince(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double cpuMillis(const rusage& usage) {
+    auto ms = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3;
+    };
+    return ms(usage.ru_utime) + ms(usage.ru_stime);
+}
+
+std::unique_ptr<sync::PocoSoarApi> client(const std::string& name, const std::string& url,
+                                          unsigned connections) {
+    sync::InstanceConfig config;
+    config.name = name;
+    config.url = url;
+    config.allow_insecure_http = true;
+    config.connections = connections;
+    return sync::PocoSoarApi::create(config, {"", sync::Secret("test-token"), "token_env"});
+}
+
+sync::RouteConfig benchRoute(std::size_t page_size) {
+    sync::RouteConfig route;
+    route.name = "bench";
+    route.source = "src";
+    route.targets = {"dst"};
+    route.page_size = page_size;
+    return route;
+}
+
+std::string machine() {
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::string line, model = "unknown CPU";
+    while (std::getline(cpuinfo, line)) {
+        if (line.rfind("model name", 0) == 0) {
+            const auto colon = line.find(':');
+            if (colon != std::string::npos) model = line.substr(colon + 2);
+            break;
+        }
+    }
+    std::ostringstream out;
+    out << std::thread::hardware_concurrency() << " CPUs (nproc), " << model;
+    return out.str();
+}
+
+// --- the child: one sync process ---------------------------------------------------------
+
+/// This process's peak RSS since exec (VmHWM). Not wait4()'s ru_maxrss: the kernel folds into
+/// that the high-water mark of the memory the child had before exec, a copy of the parent
+/// holding both emulators, so it would report the bench's size rather than the sync's.
+long peakRssKb() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return -1;
+}
+
+/// `sync --child SOURCE TARGET STATE CONNECTIONS PAGE_SIZE MAX_PASSES`: passes until one ends
+/// ok (at most MAX_PASSES); prints `passes= outcome= pass_cpu_ms= pass_wall_ms=` of the last.
+int runChild(const Args& args) {
+    if (args.size() < 7) throw std::invalid_argument("--child needs 6 arguments");
+    const unsigned connections = static_cast<unsigned>(std::stoul(args[4]));
+    auto source = client("src", args[1], connections);
+    auto target = client("dst", args[2], connections);
+    auto store = state::SqliteStore::open({args[3]});
+    sync::TargetSyncOptions options;
+    options.target = "dst";
+    options.in_flight = connections;
+    sync::TargetSync engine(benchRoute(std::stoul(args[5])), options, *source, *target, *store);
+    const int max_passes = std::stoi(args[6]);
+    int passes = 0;
+    sync::PassResult result;
+    double cpu_ms = 0;
+    double wall_ms = 0;
+    do {
+        rusage before{};
+        getrusage(RUSAGE_SELF, &before);
+        const auto start = Clock::now();
+        result = engine.runPass();
+        wall_ms = secondsSince(start) * 1e3;
+        rusage after{};
+        getrusage(RUSAGE_SELF, &after);
+        cpu_ms = cpuMillis(after) - cpuMillis(before);
+        ++passes;
+    } while (result.outcome != sync::PassOutcome::Ok && passes < max_passes);
+    std::cout << "vm_hwm_kb=" << peakRssKb() << " passes=" << passes
+              << " outcome=" << sync::toString(result.outcome) << " pass_cpu_ms=" << cpu_ms
+              << " pass_wall_ms=" << wall_ms << " created=" << result.counts.containers_created
+              << std::endl;
+    if (!result.error.empty()) std::cerr << "last error: " << result.error << "\n";
+    return result.outcome == sync::PassOutcome::Ok ? 0 : 1;
+}
+
+struct ChildRun {
+    std::map<std::string, std::string> fields;
+    /// VmHWM as the child reported it.
+    long max_rss_kb = 0;
+    double total_cpu_ms = 0;
+    double wall_s = 0;
+};
+
+ChildRun spawnChild(const emulator::Emulator& source, const emulator::Emulator& target,
+                    const std::string& state, const Options& o, int max_passes) {
+    const std::vector<std::string> args{"sync",
+                                        "--child",
+                                        source.baseUrl(),
+                                        target.baseUrl(),
+                                        state,
+                                        std::to_string(o.connections),
+                                        std::to_string(o.page_size),
+                                        std::to_string(max_passes)};
+    Poco::Pipe out;
+    const auto start = Clock::now();
+    auto handle = Poco::Process::launch("/proc/self/exe", args, nullptr, &out, nullptr);
+    Poco::PipeInputStream in(out);
+    ChildRun run;
+    std::string word;
+    while (in >> word) {
+        const auto eq = word.find('=');
+        if (eq != std::string::npos) run.fields[word.substr(0, eq)] = word.substr(eq + 1);
+    }
+    int status = 0;
+    rusage usage{};
+    if (wait4(handle.id(), &status, 0, &usage) < 0) throw std::runtime_error("wait4 failed");
+    run.wall_s = secondsSince(start);
+    run.max_rss_kb = run.fields.count("vm_hwm_kb") ? std::stol(run.fields["vm_hwm_kb"]) : -1;
+    run.total_cpu_ms = cpuMillis(usage);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        throw std::runtime_error("sync child failed (status " + std::to_string(status) + ")");
+    }
+    return run;
+}
+
+// --- throughput ----------------------------------------------------------------------------
+
+struct SourceRecord {
+    Object::Ptr container;
+    std::vector<Object::Ptr> artifacts;
+};
+
+/// The source read back, bypassing HTTP, so that the raw loop posts what the sync posts.
+std::vector<SourceRecord> readSource(const emulator::Emulator& source) {
+    auto list = [&](const std::string& type) {
+        const auto response = source.direct("GET", "/rest/" + type + "?page_size=0&sort=id");
+        if (response.status != 200) throw std::runtime_error("reading " + type + " failed");
+        return Poco::JSON::Parser().parse(response.body).extract<Object::Ptr>()->getArray("data");
+    };
+    std::map<std::int64_t, SourceRecord> by_id;
+    const auto containers = list("container");
+    for (std::size_t i = 0; i < containers->size(); ++i) {
+        auto c = containers->getObject(static_cast<unsigned>(i));
+        by_id[c->getValue<std::int64_t>("id")].container = c;
+    }
+    const auto artifacts = list("artifact");
+    for (std::size_t i = 0; i < artifacts->size(); ++i) {
+        auto a = artifacts->getObject(static_cast<unsigned>(i));
+        by_id[a->getValue<std::int64_t>("container")].artifacts.push_back(a);
+    }
+    std::vector<SourceRecord> out;
+    out.reserve(by_id.size());
+    for (auto& [id, record] : by_id) out.push_back(std::move(record));
+    return out;
+}
+
+struct Rate {
+    double seconds = 0;
+    std::uint64_t requests = 0;
+    std::int64_t containers = 0;
+    std::int64_t artifacts = 0;
+};
+
+/// N threads, each posting a container and then its artifacts in batches of 100 (the sync's
+/// artifact_batch): the ingest rate of the target with nothing of soar-sync's work around it.
+Rate rawIngest(emulator::Emulator& target, const std::vector<SourceRecord>& records,
+               unsigned connections) {
+    sync::RecordMapper mapper({"raw", {}, {}});
+    // Bodies built before the clock starts: the loop measures the target, not the mapper.
+    std::vector<Object::Ptr> bodies;
+    bodies.reserve(records.size());
+    for (const auto& r : records) {
+        auto body = mapper.container(*r.container);
+        body->set("source_data_identifier",
+                  "raw:" + std::to_string(r.container->getValue<std::int64_t>("id")));
+        bodies.push_back(body);
+    }
+    auto api = client("dst", target.baseUrl(), connections);
+    std::atomic<std::size_t> next{0};
+    std::atomic<std::int64_t> artifacts{0};
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    const auto requests_before = target.requestCount();
+    const auto start = Clock::now();
+    std::vector<std::thread> threads;
+    for (unsigned t = 0; t < connections; ++t) {
+        threads.emplace_back([&] {
+            try {
+                for (std::size_t i = next++; i < records.size(); i = next++) {
+                    const auto created = api->createContainer(*bodies[i]);
+                    const auto& source_artifacts = records[i].artifacts;
+                    for (std::size_t j = 0; j < source_artifacts.size(); j += 100) {
+                        Poco::JSON::Array batch;
+                        for (std::size_t k = j; k < source_artifacts.size() && k < j + 100; ++k) {
+                            auto a = mapper.artifact(*source_artifacts[k], created.id);
+                            a->set(
+                                "source_data_identifier",
+                                "raw:a:" + std::to_string(
+                                               source_artifacts[k]->getValue<std::int64_t>("id")));
+                            batch.add(a);
+                        }
+                        artifacts += static_cast<std::int64_t>(api->createArtifacts(batch).size());
+                    }
+                }
+            } catch (...) {
+                const std::lock_guard<std::mutex> lock(failure_mutex);
+                failure = std::current_exception();
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    if (failure) std::rethrow_exception(failure);
+    Rate rate;
+    rate.seconds = secondsSince(start);
+    rate.requests = target.requestCount() - requests_before;
+    rate.containers = static_cast<std::int64_t>(records.size());
+    rate.artifacts = artifacts;
+    return rate;
+}
+
+Rate fullSync(emulator::Emulator& source, emulator::Emulator& target, const Options& o) {
+    test::TempDir dir;
+    auto source_api = client("src", source.baseUrl(), o.connections);
+    auto target_api = client("dst", target.baseUrl(), o.connections);
+    auto store = state::SqliteStore::open({(dir.path() / "state.db").string()});
+    sync::TargetSyncOptions options;
+    options.target = "dst";
+    options.in_flight = o.connections;
+    sync::TargetSync engine(benchRoute(o.page_size), options, *source_api, *target_api, *store);
+    const auto requests_before = source.requestCount() + target.requestCount();
+    const auto start = Clock::now();
+    Rate rate;
+    for (int pass = 0; pass < 10; ++pass) {
+        const auto result = engine.runPass();
+        rate.containers += result.counts.containers_created;
+        rate.artifacts += result.counts.artifacts_created;
+        if (result.outcome == sync::PassOutcome::Ok) break;
+        std::cerr << "sync pass " << sync::toString(result.outcome) << ": " << result.error << "\n";
+    }
+    rate.seconds = secondsSince(start);
+    rate.requests = source.requestCount() + target.requestCount() - requests_before;
+    return rate;
+}
+
+emulator::EmulatorOptions seeded(int containers, int artifacts) {
+    emulator::EmulatorOptions options;
+    options.seed = 42;
+    options.containers = containers;
+    options.artifacts = artifacts;
+    return options;
+}
+
+void row(const std::string& what, const std::string& value, const std::string& note = "") {
+    std::cout << "  " << std::left << std::setw(44) << what << std::right << std::setw(14) << value
+              << "  " << note << "\n";
+}
+
+std::string fixed(double value, int digits = 0) {
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(digits) << value;
+    return out.str();
+}
+
+}  // namespace
+
+int runSyncBench(const Args& args) {
+    if (!args.empty() && args[0] == "--child") return runChild(args);
+    const Options o = parseOptions(args);
+    std::cout << "sync benchmark: two in-process soar-emulators on loopback, " << o.connections
+              << " connections, page_size " << o.page_size << "\nmachine: " << machine() << "\n\n";
+
+    if (o.throughput) {
+        const auto seed_start = Clock::now();
+        emulator::Emulator source(seeded(o.containers, o.artifacts));
+        emulator::Emulator target(emulator::EmulatorOptions{});
+        const auto records = readSource(source);
+        std::cerr << "seeded " << o.containers << " x " << o.artifacts << " in "
+                  << fixed(secondsSince(seed_start), 1) << " s\n";
+        const Rate raw = rawIngest(target, records, o.connections);
+        const Rate sync = fullSync(source, target, o);
+        const double c_raw = static_cast<double>(raw.containers) / raw.seconds;
+        const double a_raw = static_cast<double>(raw.artifacts) / raw.seconds;
+        const double c_sync = static_cast<double>(sync.containers) / sync.seconds;
+        const double a_sync = static_cast<double>(sync.artifacts) / sync.seconds;
+        std::cout << "full sync of " << o.containers << " containers x " << o.artifacts
+                  << " artifacts\n";
+        row("raw ingest: time", fixed(raw.seconds, 2) + " s");
+        row("raw ingest: containers/s", fixed(c_raw));
+        row("raw ingest: artifacts/s", fixed(a_raw));
+        row("raw ingest: requests/s (target)",
+            fixed(static_cast<double>(raw.requests) / raw.seconds));
+        row("sync: time", fixed(sync.seconds, 2) + " s");
+        row("sync: containers/s", fixed(c_sync), std::to_string(sync.containers) + " created");
+        row("sync: artifacts/s", fixed(a_sync), std::to_string(sync.artifacts) + " created");
+        row("sync: requests/s (source + target)",
+            fixed(static_cast<double>(sync.requests) / sync.seconds),
+            std::to_string(sync.requests) + " requests");
+        row("sync / raw ingest (containers/s)", fixed(c_sync / c_raw, 2), "target >= 0.50");
+        std::cout << "\n";
+    }
+
+    for (const int size : o.sizes) {
+        test::TempDir dir;
+        const auto state = (dir.path() / "state.db").string();
+        emulator::Emulator source(seeded(size, o.size_artifacts));
+        emulator::Emulator target(emulator::EmulatorOptions{});
+        ChildRun full = spawnChild(source, target, state, o, 10);
+        const auto before = source.requestCount() + target.requestCount();
+        ChildRun idle = spawnChild(source, target, state, o, 1);
+        const auto requests = source.requestCount() + target.requestCount() - before;
+        std::cout << size << " source containers x " << o.size_artifacts
+                  << " artifacts (sync in a child process)\n";
+        row("full sync: time", fixed(full.wall_s, 1) + " s",
+            "passes " + full.fields["passes"] + ", " + full.fields["outcome"]);
+        row("full sync: peak RSS", fixed(static_cast<double>(full.max_rss_kb) / 1024, 1) + " MiB");
+        row("idle pass: requests", std::to_string(requests), "target 3 (one per stream)");
+        row("idle pass: CPU", fixed(std::stod(idle.fields["pass_cpu_ms"]), 1) + " ms",
+            "target < 50 ms; wall " + fixed(std::stod(idle.fields["pass_wall_ms"]), 1) + " ms");
+        row("idle process: CPU incl. startup", fixed(idle.total_cpu_ms, 1) + " ms",
+            "peak RSS " + fixed(static_cast<double>(idle.max_rss_kb) / 1024, 1) + " MiB");
+        std::cout << "\n";
+    }
+    return 0;
+}
+
+}  // namespace soar::bench
