@@ -4,17 +4,7 @@
 #include "soar/sync/PocoSoarApi.h"
 #include "soar/sync/Secret.h"
 
-#include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/Net/AcceptCertificateHandler.h>
-#include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPSClientSession.h>
-#include <Poco/Net/RejectCertificateHandler.h>
-#include <Poco/StreamCopier.h>
-#include <Poco/URI.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -28,74 +18,14 @@ namespace soar::app {
 
 namespace {
 
-/// GET /rest/container_options: the label names. SoarApi offers only list envelopes, and
-/// this answer is a plain object, so `check` asks for it itself (same TLS and auth rules).
-std::set<std::string> fetchLabels(const sync::InstanceConfig& config,
-                                  const sync::Credentials& credentials) {
-    const Poco::URI uri(config.url);
-    std::unique_ptr<Poco::Net::HTTPClientSession> session;
-    if (uri.getScheme() == "https") {
-        Poco::Net::Context::Params params;
-        params.verificationMode = config.verify_tls ? Poco::Net::Context::VERIFY_RELAXED
-                                                    : Poco::Net::Context::VERIFY_NONE;
-        if (!config.ca_file.empty()) {
-            params.caLocation = config.ca_file;
-        } else if (std::filesystem::exists("/etc/ssl/certs/ca-certificates.crt")) {
-            params.caLocation = "/etc/ssl/certs/ca-certificates.crt";
-        } else {
-            params.loadDefaultCAs = true;
-        }
-        Poco::Net::Context::Ptr context =
-            new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
-        if (config.verify_tls) {
-            context->setInvalidCertificateHandler(new Poco::Net::RejectCertificateHandler(false));
-        } else {
-            context->setInvalidCertificateHandler(new Poco::Net::AcceptCertificateHandler(false));
-        }
-        session =
-            std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), context);
-    } else {
-        session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
-    }
-    session->setTimeout(Poco::Timespan(
-        std::chrono::duration_cast<std::chrono::microseconds>(config.timeout).count()));
-    std::string path = uri.getPath();
-    while (!path.empty() && path.back() == '/') path.pop_back();
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET,
-                                   path + "/rest/container_options",
-                                   Poco::Net::HTTPMessage::HTTP_1_1);
-    const auto& secret = credentials.secret.reveal();
-    switch (config.auth) {
-        case sync::AuthScheme::PhAuthToken:
-            request.set("ph-auth-token", secret);
-            break;
-        case sync::AuthScheme::Bearer:
-            request.set("Authorization", "Bearer " + secret);
-            break;
-        case sync::AuthScheme::Basic: {
-            std::ostringstream encoded;
-            Poco::Base64Encoder encoder(encoded);
-            encoder.rdbuf()->setLineLength(0);
-            encoder << credentials.user << ":" << secret;
-            encoder.close();
-            request.set("Authorization", "Basic " + encoded.str());
-            break;
-        }
-    }
-    session->sendRequest(request);
-    Poco::Net::HTTPResponse response;
-    auto& in = session->receiveResponse(response);
-    std::string body;
-    Poco::StreamCopier::copyToString(in, body);
-    if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
-        throw std::runtime_error("GET /rest/container_options answered " +
-                                 std::to_string(static_cast<int>(response.getStatus())));
-    }
-    const auto object = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+/// GET /rest/container_options: the label names that exist on an instance.
+std::set<std::string> fetchLabels(sync::SoarApi& api) {
+    const auto options = api.getObject("container_options");
     std::set<std::string> labels;
-    if (const auto list = object->getArray("label")) {
-        for (std::size_t i = 0; i < list->size(); ++i)
+    if (const auto list = options->getArray("label")) {
+        for (std::size_t i = 0; i < list->size(); ++i) {
             labels.insert(list->getElement<std::string>(static_cast<unsigned>(i)));
+        }
     }
     return labels;
 }
@@ -160,7 +90,7 @@ std::vector<CheckRow> runChecks(const AppConfig& config) {
             }
             if (!labels.empty()) {
                 try {
-                    const auto present = fetchLabels(*config.instance(target), entry.credentials);
+                    const auto present = fetchLabels(*entry.api);
                     std::vector<std::string> missing;
                     for (const auto& l : labels) {
                         if (present.count(l) == 0) missing.push_back(l);

@@ -757,6 +757,13 @@ Page PocoSoarApi::listPage(const std::string& path, const Query& query, std::siz
     return result;
 }
 
+Record PocoSoarApi::getObject(const std::string& path) {
+    const Reply reply = impl_->call("GET", path, "", "", {});
+    auto object = asObject(reply.json);
+    if (!object) impl_->failShape("GET /rest/" + path, reply, "an object");
+    return object;
+}
+
 std::optional<Record> PocoSoarApi::get(const std::string& collection, std::int64_t id) {
     CallOptions options;
     options.accept_not_found = true;

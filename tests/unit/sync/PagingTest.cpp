@@ -80,6 +80,7 @@ public:
     soar::sync::CreateResult createNote(const Poco::JSON::Object&) override { unused(); }
     soar::sync::CreateResult createComment(const Poco::JSON::Object&) override { unused(); }
     void updateNote(std::int64_t, const Poco::JSON::Object&) override { unused(); }
+    soar::sync::Record getObject(const std::string&) override { unused(); }
     std::optional<soar::sync::PlaybookInfo> findPlaybook(const std::string&) override { unused(); }
     std::int64_t runPlaybook(const soar::sync::PlaybookRunRequest&) override { unused(); }
     soar::sync::PlaybookRunStatus playbookRun(std::int64_t) override { unused(); }

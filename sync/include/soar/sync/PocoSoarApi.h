@@ -70,6 +70,7 @@ public:
     [[nodiscard]] std::string version() override;
     [[nodiscard]] Page listPage(const std::string& path, const Query& query,
                                 std::size_t page) override;
+    [[nodiscard]] Record getObject(const std::string& path) override;
     [[nodiscard]] std::optional<Record> get(const std::string& collection,
                                             std::int64_t id) override;
     [[nodiscard]] CreateResult createContainer(const Poco::JSON::Object& container) override;

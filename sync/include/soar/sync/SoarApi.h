@@ -113,6 +113,10 @@ public:
     [[nodiscard]] virtual Page listPage(const std::string& path, const Query& query,
                                         std::size_t page) = 0;
 
+    /// GET /rest/<path> whose answer is one plain object rather than a list envelope
+    /// (`container_options`, `system_info`).
+    [[nodiscard]] virtual Record getObject(const std::string& path) = 0;
+
     /// GET /rest/<collection>/<id>; std::nullopt on 404.
     [[nodiscard]] virtual std::optional<Record> get(const std::string& collection,
                                                     std::int64_t id) = 0;
