@@ -411,7 +411,7 @@ int runSyncBench(const Args& args) {
             fixed(static_cast<double>(sync.requests) / sync.seconds),
             std::to_string(sync.requests) + " requests");
         row("sync / raw ingest (containers/s)", fixed(c_sync / c_raw, 2), "target >= 0.50");
-        std::cout << "\n";
+        std::cout << std::endl;  // a section at a time: the long runs show progress
     }
 
     for (const int size : o.sizes) {
@@ -433,7 +433,7 @@ int runSyncBench(const Args& args) {
             "target < 50 ms; wall " + fixed(std::stod(idle.fields["pass_wall_ms"]), 1) + " ms");
         row("idle process: CPU incl. startup", fixed(idle.total_cpu_ms, 1) + " ms",
             "peak RSS " + fixed(static_cast<double>(idle.max_rss_kb) / 1024, 1) + " MiB");
-        std::cout << "\n";
+        std::cout << std::endl;  // a section at a time: the long runs show progress
     }
     return 0;
 }

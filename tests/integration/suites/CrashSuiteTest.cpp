@@ -2,7 +2,8 @@
 /// large source and is killed with SIGKILL at random moments, SOAR_CRASH_KILLS times, while the
 /// source keeps changing between kills (new containers, edited ones, artifacts added to
 /// containers already copied). A last run then finishes the sync, and the target must hold
-/// exactly one copy of every source container and artifact, with the mapped fields.
+/// exactly one copy of every source container and artifact, with the mapped fields, and no
+/// cursor may have moved back between two kills.
 
 #include "SuiteEnv.h"
 #include "SyncHarness.h"
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <iostream>
+#include <map>
 #include <random>
 #include <string>
 #include <thread>
@@ -67,6 +69,16 @@ void changeSource(Emulator& source, std::mt19937_64& random, int round,
     }
 }
 
+/// The cursors the runner committed, by stream (the runner is dead: the file is ours).
+std::map<soar::state::Stream, std::string> committedCursors(const std::string& state) {
+    const auto store = soar::state::SqliteStore::open({state});
+    std::map<soar::state::Stream, std::string> out;
+    for (const auto& cursor : store->cursors({"src-to-dst", "dst"})) {
+        out[cursor.stream] = cursor.timestamp;
+    }
+    return out;
+}
+
 }  // namespace
 
 TEST_CASE("Random SIGKILLs during a large sync leave exactly one copy of everything",
@@ -92,6 +104,7 @@ TEST_CASE("Random SIGKILLs during a large sync leave exactly one copy of everyth
 
     std::uniform_int_distribution<int> delay_ms(0, 300);
     long mid_sync = 0;
+    std::map<soar::state::Stream, std::string> cursors;
     for (long round = 0; round < kills; ++round) {
         const auto copied = target.containerCount() + target.artifactCount();
         auto runner = Poco::Process::launch(SOAR_ROUTE_RUNNER, args);
@@ -101,6 +114,14 @@ TEST_CASE("Random SIGKILLs during a large sync leave exactly one copy of everyth
         Poco::Process::kill(runner);  // SIGKILL
         static_cast<void>(runner.wait());
         if (writing && running) ++mid_sync;
+        // A cursor never moves back (timestamps in one format order as text).
+        const auto committed = committedCursors(state);
+        for (const auto& [stream, timestamp] : cursors) {
+            const auto now = committed.find(stream);
+            REQUIRE(now != committed.end());
+            CHECK(now->second >= timestamp);
+        }
+        cursors = committed;
         std::cout << "kill " << round + 1 << "/" << kills << ": target holds "
                   << target.containerCount() << " of " << source.containerCount() << " containers"
                   << (writing && running ? "" : " (not mid-sync)") << std::endl;

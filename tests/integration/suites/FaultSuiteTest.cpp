@@ -105,7 +105,7 @@ TEST_CASE("Heavy faults and latency on both sides: converges with nothing lost o
 
     // Converge with the faults still on. A record can only be dead-lettered by faults when a
     // 500 outlives the retries twice for it; retry-dead re-drives those, as an operator would.
-    const auto converge_end = Clock::now() + std::chrono::seconds(std::max(120L, seconds * 2));
+    const auto converge_end = Clock::now() + std::chrono::seconds(std::max(600L, seconds * 2));
     bool converged = false;
     std::int64_t dead_lettered = 0;
     while (!converged && Clock::now() < converge_end) {
