@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test entry point (CI runs exactly this through .ci/run):
 # installs missing dependencies, checks formatting and layering, builds with warnings
-# as errors, runs every test with ctest and prints ctest's summary; then builds again with
+# as errors, runs every test with ctest and prints ctest's summary, runs the demo until the
+# target matches the source; then builds again with
 # AddressSanitizer + UndefinedBehaviorSanitizer and runs every test again; then gives each
 # libFuzzer target a short run (clang).
 #
@@ -53,6 +54,9 @@ step "build (-j$jobs)"
 cmake --build "$build" -j "$jobs"
 step "test"
 run_ctest "$build"
+
+step "demo (packaging/demo.sh --exit-when-synced)"
+BUILD_DIR="$root/$build" "$root/packaging/demo.sh" --exit-when-synced | tr '\r' '\n' | tail -8
 
 if [ "${SOAR_TEST_QUICK:-0}" = "1" ]; then
     step "done (SOAR_TEST_QUICK=1: sanitizer build and fuzzing skipped)"
