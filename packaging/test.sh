@@ -56,7 +56,8 @@ step "test"
 run_ctest "$build"
 
 step "demo (packaging/demo.sh --exit-when-synced)"
-BUILD_DIR="$root/$build" "$root/packaging/demo.sh" --exit-when-synced | tr '\r' '\n' | tail -8
+case "$build" in /*) demo_build=$build ;; *) demo_build=$root/$build ;; esac
+BUILD_DIR="$demo_build" "$root/packaging/demo.sh" --exit-when-synced | tr '\r' '\n' | tail -8
 
 if [ "${SOAR_TEST_QUICK:-0}" = "1" ]; then
     step "done (SOAR_TEST_QUICK=1: sanitizer build and fuzzing skipped)"
