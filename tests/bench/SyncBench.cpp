@@ -427,6 +427,8 @@ int runSyncBench(const Args& args) {
                   << " artifacts (sync in a child process)\n";
         row("full sync: time", fixed(full.wall_s, 1) + " s",
             "passes " + full.fields["passes"] + ", " + full.fields["outcome"]);
+        row("full sync: CPU of the syncing process", fixed(full.total_cpu_ms / 1e3, 1) + " s",
+            fixed(full.total_cpu_ms * 1e3 / size, 0) + " us per container");
         row("full sync: peak RSS", fixed(static_cast<double>(full.max_rss_kb) / 1024, 1) + " MiB");
         row("idle pass: requests", std::to_string(requests), "target 3 (one per stream)");
         row("idle pass: CPU", fixed(std::stod(idle.fields["pass_cpu_ms"]), 1) + " ms",
