@@ -13,6 +13,9 @@
 #       packaging/test.sh
 #   SOAR_FUZZ_SECONDS=60 packaging/test.sh       # total fuzzing time, split over the targets
 set -euo pipefail
+# The whole script is one block, read before it runs: editing this file during a run (a
+# checkout, a rebase) cannot make bash execute a half-old, half-new script.
+{
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
@@ -86,3 +89,5 @@ step "fuzz (${SOAR_FUZZ_SECONDS:-60} s in all)"
 FUZZ_BUILD_DIR="$fuzz_build" "$root/packaging/fuzz.sh" "${SOAR_FUZZ_SECONDS:-60}"
 
 step "done"
+exit 0
+}
