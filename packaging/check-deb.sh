@@ -26,7 +26,7 @@ for s in postinst prerm postrm; do
     [ -x "$work/control/$s" ] || fail "maintainer script $s missing or not executable"
 done
 grep -q 'adduser --system' "$work/control/postinst" || fail "postinst does not create the user"
-dpkg-deb -f "$deb" Depends | grep -q libPoco || fail "Depends lacks the Poco libraries: $(dpkg-deb -f "$deb" Depends)"
+dpkg-deb -f "$deb" Depends | grep -q libpoconet || fail "Depends lacks the Poco libraries: $(dpkg-deb -f "$deb" Depends)"
 
 mkdir -p "$work/root"
 dpkg-deb -x "$deb" "$work/root"
@@ -40,7 +40,7 @@ done
 if command -v systemd-analyze >/dev/null; then
     # verify resolves ExecStart: point it at the packaged binary through a copy of the unit.
     sed "s|/usr/bin/soar-sync|$work/root/usr/bin/soar-sync|" "$unit" >"$work/soar-sync.service"
-    out=$(systemd-analyze verify "$work/soar-sync.service" 2>&1 || true)
+    out=$(systemd-analyze verify --man=no "$work/soar-sync.service" 2>&1 || true)
     # Only lines about our unit count (the host's own units may warn too).
     bad=$(grep 'soar-sync.service' <<<"$out" | grep -v 'Failed to prepare filename\|not executable' || true)
     [ -z "$bad" ] || { echo "$out" >&2; fail "systemd-analyze verify reported problems"; }
