@@ -123,7 +123,7 @@ TEST_CASE("Emulator: a wrong secret is an auth error naming instance and key",
     CHECK(emulator.requestCount() == 2);  // not retried
 }
 
-TEST_CASE("Emulator: a token DELETE is a 403 auth error; a user may delete",
+TEST_CASE("Emulator: a token DELETE is a 403 auth error, while a user may delete",
           "[client][integration]") {
     EmulatorOptions options;
     options.containers = 2;

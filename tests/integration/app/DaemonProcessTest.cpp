@@ -285,7 +285,7 @@ TEST_CASE("run: syncs, serves every endpoint, stops on SIGTERM with nothing lost
     }
 }
 
-TEST_CASE("run: /status shows a long pass while it runs; SIGTERM mid-pass loses nothing",
+TEST_CASE("run: /status shows a long pass while it runs, and SIGTERM mid-pass loses nothing",
           "[app][integration]") {
     auto source_options = seeded(60, 0);
     source_options.latency_ms = 40;

@@ -222,7 +222,7 @@ TEST_CASE("Mappings are listed, counted and deleted per (route, target)", "[stat
     CHECK(store.mappingCounts(RouteTarget{"nope", "nope"}).containers == 0);
 }
 
-TEST_CASE("Passes keep a bounded history; health tracks failing-since", "[state][pass]") {
+TEST_CASE("Passes keep a bounded history, and health tracks failing-since", "[state][pass]") {
     Fixture f(GENERATE(false, true));
     auto& store = *f.store;
     const auto key = testKey();
