@@ -12,17 +12,10 @@
 using soar::emulator::Emulator;
 using soar::emulator::EmulatorOptions;
 using soar::sync::PassOutcome;
+using soar::test::seeded;
 using soar::test::SyncHarness;
 
 namespace {
-
-EmulatorOptions seeded(std::uint64_t seed, int containers) {
-    EmulatorOptions options;
-    options.seed = seed;
-    options.containers = containers;
-    options.artifacts = 1;
-    return options;
-}
 
 soar::sync::RouteConfig notesRoute(bool notes = true) {
     auto route = soar::test::testRoute();

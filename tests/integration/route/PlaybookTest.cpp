@@ -11,6 +11,7 @@ using soar::emulator::PlaybookSpec;
 using soar::state::RunStatus;
 using soar::sync::PassOutcome;
 using soar::sync::PlaybookConfig;
+using soar::test::seeded;
 using soar::test::SyncHarness;
 
 namespace {
@@ -18,14 +19,6 @@ namespace {
 EmulatorOptions withPlaybooks(std::vector<PlaybookSpec> playbooks) {
     EmulatorOptions options;
     options.playbooks = std::move(playbooks);
-    return options;
-}
-
-EmulatorOptions seeded(std::uint64_t seed, int containers) {
-    EmulatorOptions options;
-    options.seed = seed;
-    options.containers = containers;
-    options.artifacts = 1;
     return options;
 }
 

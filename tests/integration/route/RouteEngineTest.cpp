@@ -11,18 +11,11 @@
 using soar::emulator::EmulatorOptions;
 using soar::sync::PassOutcome;
 using soar::test::mirrorProblems;
+using soar::test::seeded;
 using soar::test::snapshot;
 using soar::test::SyncHarness;
 
 namespace {
-
-EmulatorOptions seeded(std::uint64_t seed, int containers, int artifacts) {
-    EmulatorOptions options;
-    options.seed = seed;
-    options.containers = containers;
-    options.artifacts = artifacts;
-    return options;
-}
 
 void requireMirror(SyncHarness& h,
                    const std::function<bool(const Poco::JSON::Object&)>& matches = nullptr) {

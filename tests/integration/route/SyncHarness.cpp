@@ -81,6 +81,14 @@ std::unique_ptr<sync::PocoSoarApi> clientFor(const emulator::Emulator& emulator,
     return sync::PocoSoarApi::create(config, credentials);
 }
 
+emulator::EmulatorOptions seeded(std::uint64_t seed, int containers, int artifacts) {
+    emulator::EmulatorOptions options;
+    options.seed = seed;
+    options.containers = containers;
+    options.artifacts = artifacts;
+    return options;
+}
+
 sync::RouteConfig testRoute() {
     sync::RouteConfig route;
     route.name = "src-to-dst";

@@ -37,6 +37,10 @@ struct Snapshot {
                                                            const std::string& name,
                                                            unsigned connections = 4);
 
+/// An emulator seeded with `containers` containers of `artifacts` artifacts each.
+[[nodiscard]] emulator::EmulatorOptions seeded(std::uint64_t seed, int containers,
+                                               int artifacts = 1);
+
 /// The route the tests use unless they say otherwise: source "src", target "dst".
 [[nodiscard]] sync::RouteConfig testRoute();
 
