@@ -140,6 +140,9 @@ void Daemon::record(Unit& unit, const sync::PassResult& result, RunSummary* summ
         rt.totals.artifacts_updated += result.counts.artifacts_updated;
         rt.totals.artifacts_unchanged += result.counts.artifacts_unchanged;
         rt.totals.errors += result.counts.errors;
+        rt.totals.notes_created += result.counts.notes_created;
+        rt.totals.notes_updated += result.counts.notes_updated;
+        rt.totals.comments_created += result.counts.comments_created;
         const auto kind = errorKind(result.outcome);
         if (!kind.empty()) ++rt.errors[kind];
         const double seconds = static_cast<double>(result.duration.count()) / 1000.0;

@@ -54,8 +54,15 @@ Object::Ptr countsJson(const state::PassCounts& c) {
     artifacts->set("created", c.artifacts_created);
     artifacts->set("updated", c.artifacts_updated);
     artifacts->set("unchanged", c.artifacts_unchanged);
+    Object::Ptr notes = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    notes->set("created", c.notes_created);
+    notes->set("updated", c.notes_updated);
+    Object::Ptr comments = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    comments->set("created", c.comments_created);
     out->set("containers", containers);
     out->set("artifacts", artifacts);
+    out->set("notes", notes);
+    out->set("comments", comments);
     out->set("errors", c.errors);
     return out;
 }
@@ -331,6 +338,20 @@ std::string renderMetrics(const StatusSnapshot& s) {
                  std::to_string(t.runtime.totals.artifacts_created));
         e.sample("soar_sync_artifacts_replayed_total", with(l, "operation", "update"),
                  std::to_string(t.runtime.totals.artifacts_updated));
+    });
+    e.family("soar_sync_notes_replayed_total", "counter",
+             "Notes and comments written to a target since start, by kind and operation.");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        const auto& totals = t.runtime.totals;
+        e.sample("soar_sync_notes_replayed_total",
+                 with(with(l, "kind", "note"), "operation", "create"),
+                 std::to_string(totals.notes_created));
+        e.sample("soar_sync_notes_replayed_total",
+                 with(with(l, "kind", "note"), "operation", "update"),
+                 std::to_string(totals.notes_updated));
+        e.sample("soar_sync_notes_replayed_total",
+                 with(with(l, "kind", "comment"), "operation", "create"),
+                 std::to_string(totals.comments_created));
     });
     e.family("soar_sync_passes_total", "counter", "Passes finished since start.");
     eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {

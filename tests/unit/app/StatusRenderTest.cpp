@@ -29,11 +29,14 @@ soar::app::StatusSnapshot sample() {
     ok.stored.last_pass =
         state::PassRecord{"2024-01-01T00:00:30.000000Z", "2024-01-01T00:00:31.000000Z", "ok", {}};
     ok.stored.last_pass->counts.containers_created = 3;
+    ok.stored.last_pass->counts.notes_created = 2;
+    ok.stored.last_pass->counts.comments_created = 1;
     ok.stored.dead_letters = 2;
     ok.stored.playbook_runs[state::RunStatus::Success] = 4;
     ok.stored.playbook_runs[state::RunStatus::Running] = 1;
     ok.runtime.passes = 5;
     ok.runtime.totals.containers_created = 30;
+    ok.runtime.totals.notes_updated = 7;
     ok.runtime.duration_buckets = {1, 2, 5, 5, 5, 5, 5, 5};
     ok.runtime.duration_count = 5;
     ok.runtime.duration_sum = 2.5;
@@ -65,6 +68,9 @@ TEST_CASE("/status JSON carries cursors, lag, last pass, errors, dead letters an
           12);
     CHECK(target->getValue<double>("lag_seconds") == 30.0);
     CHECK(target->getObject("last_pass")->getValue<std::string>("outcome") == "ok");
+    const auto last = target->getObject("last_pass");
+    CHECK(last->getObject("notes")->getValue<int>("created") == 2);
+    CHECK(last->getObject("comments")->getValue<int>("created") == 1);
     CHECK(target->getValue<int>("dead_letters") == 2);
     CHECK(target->getObject("playbook_runs")->getValue<int>("success") == 4);
 }
@@ -98,6 +104,8 @@ TEST_CASE("/metrics passes promtool check metrics", "[app][status]") {
                                "\"dr\",operation=\"create\"} 30"));
     CHECK_THAT(text,
                Catch::Contains("soar_sync_http_requests_total{instance=\"hq\",code=\"200\"} 10"));
+    CHECK_THAT(text, Catch::Contains("soar_sync_notes_replayed_total{route=\"hq-to-dr\",target="
+                                     "\"dr\",kind=\"note\",operation=\"update\"} 7"));
     CHECK_THAT(text, Catch::Contains("soar_sync_dead_letters{route=\"hq-to-dr\",target=\"dr\"} 2"));
     CHECK_THAT(text, Catch::Contains("le=\"+Inf\"} 5"));
     if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
