@@ -155,6 +155,7 @@ TEST_CASE("Route filters select what is copied", "[integration][route]") {
     route.filters.statuses = {"new", "open"};
     SECTION("label, severity and status") {}
     SECTION("and a raw filter") { route.filters.raw = {R"(_filter_sensitivity="amber")"}; }
+    SECTION("and a tag") { route.filters.tags = {"phishing"}; }
     SyncHarness h(seeded(21, 400, 1), EmulatorOptions{}, route);
     const auto result = h.pass();
     CHECK(result.outcome == PassOutcome::Ok);
@@ -166,6 +167,15 @@ TEST_CASE("Route filters select what is copied", "[integration][route]") {
                   (status == "new" || status == "open");
         if (!route.filters.raw.empty())
             ok = ok && c.getValue<std::string>("sensitivity") == "amber";
+        if (!route.filters.tags.empty()) {
+            bool tagged = false;
+            const auto tags = c.getArray("tags");
+            for (std::size_t i = 0; tags && i < tags->size(); ++i) {
+                tagged =
+                    tagged || tags->getElement<std::string>(static_cast<unsigned>(i)) == "phishing";
+            }
+            ok = ok && tagged;
+        }
         return ok;
     };
     std::size_t expected = 0;
