@@ -4,6 +4,7 @@
 #include "soar/sync/Errors.h"
 #include "soar/sync/Paging.h"
 #include "soar/sync/PocoSoarApi.h"
+#include "support/CapturingChannel.h"
 #include "support/TestCertificate.h"
 
 #include <Poco/AutoPtr.h>
@@ -63,21 +64,7 @@ Poco::JSON::Object::Ptr json(const std::string& text) {
     return parser.parse(text).extract<Poco::JSON::Object::Ptr>();
 }
 
-class CapturingChannel final : public Poco::Channel {
-public:
-    void log(const Poco::Message& message) override {
-        std::lock_guard lock(mutex_);
-        lines_.push_back(message.getText());
-    }
-    std::vector<std::string> lines() const {
-        std::lock_guard lock(mutex_);
-        return lines_;
-    }
-
-private:
-    mutable std::mutex mutex_;
-    std::vector<std::string> lines_;
-};
+using soar::test::CapturingChannel;
 
 std::size_t heapInUse() { return mallinfo2().uordblks; }
 

@@ -6,6 +6,7 @@
 #include "soar/sync/Paging.h"
 #include "soar/sync/PocoSoarApi.h"
 #include "soar/sync/Retry.h"
+#include "support/CapturingChannel.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Channel.h>
@@ -55,22 +56,7 @@ std::unique_ptr<PocoSoarApi> client(const InstanceConfig& config,
                                clock ? std::move(clock) : std::make_shared<ManualClock>(), 42);
 }
 
-/// Captures every log line, to prove the token never reaches a log sink.
-class CapturingChannel final : public Poco::Channel {
-public:
-    void log(const Poco::Message& message) override {
-        std::lock_guard lock(mutex_);
-        lines_.push_back(message.getText());
-    }
-    std::vector<std::string> lines() const {
-        std::lock_guard lock(mutex_);
-        return lines_;
-    }
-
-private:
-    mutable std::mutex mutex_;
-    std::vector<std::string> lines_;
-};
+using soar::test::CapturingChannel;
 
 template <typename Error, typename Call>
 std::string errorText(Call&& call) {

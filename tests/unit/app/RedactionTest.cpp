@@ -1,5 +1,6 @@
 #include "soar/app/Logging.h"
 #include "soar/app/RedactingChannel.h"
+#include "support/CapturingChannel.h"
 
 #include <Poco/Channel.h>
 #include <Poco/Logger.h>
@@ -13,23 +14,7 @@
 namespace {
 
 /// Keeps every formatted line a sink receives.
-class CapturingChannel final : public Poco::Channel {
-public:
-    void log(const Poco::Message& msg) override {
-        const std::lock_guard<std::mutex> lock(mutex_);
-        lines_.push_back(msg.getText());
-    }
-    std::string all() const {
-        const std::lock_guard<std::mutex> lock(mutex_);
-        std::string out;
-        for (const auto& l : lines_) out += l + "\n";
-        return out;
-    }
-
-private:
-    mutable std::mutex mutex_;
-    std::vector<std::string> lines_;
-};
+using soar::test::CapturingChannel;
 
 }  // namespace
 
