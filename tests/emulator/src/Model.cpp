@@ -433,17 +433,30 @@ Response Model::list(const Collection& collection, const QueryParams& params,
             filters.push_back(std::move(f));
         }
     }
-    // Artifacts of one container: walk that container's index instead of every artifact.
+    // Artifacts of one container (or of a list of them): walk those containers' index
+    // instead of every artifact.
+    std::set<std::int64_t> of_containers;
     if (candidates == nullptr && &collection == &artifacts_) {
         static const std::set<std::int64_t> kNone;
         for (const auto& f : filters) {
-            if (!f.exclude && f.path.size() == 1 && f.path[0] == "container" &&
-                f.lookup == "exact") {
+            if (f.exclude || f.path.size() != 1 || f.path[0] != "container") {
+                continue;
+            }
+            if (f.lookup == "exact") {
                 if (const auto cid = asId(f.value)) {
                     const auto it = container_artifacts_.find(*cid);
                     candidates = it == container_artifacts_.end() ? &kNone : &it->second;
                     break;
                 }
+            } else if (f.lookup == "in") {
+                for (const long double n : f.in_numbers) {
+                    const auto it = container_artifacts_.find(static_cast<std::int64_t>(n));
+                    if (it != container_artifacts_.end()) {
+                        of_containers.insert(it->second.begin(), it->second.end());
+                    }
+                }
+                candidates = &of_containers;  // the filter itself still runs on each row
+                break;
             }
         }
     }

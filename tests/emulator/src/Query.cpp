@@ -212,6 +212,13 @@ bool matchOne(const Var& field, const Filter& filter) {
         return equalsFilter(field, filter);
     }
     if (op == "in") {
+        // The same answers as looseEquals against each item, by lookup.
+        if (isNumber(field)) {
+            return filter.in_numbers.count(asNumber(field)) != 0;
+        }
+        if (field.isString()) {
+            return filter.in_texts.count(field.extract<std::string>()) != 0;
+        }
         const auto list = asList(value);
         for (std::size_t i = 0; i < list->size(); ++i) {
             if (!list->get(static_cast<unsigned int>(i)).isEmpty() &&
@@ -332,6 +339,23 @@ Filter parseFilter(const std::string& name, const std::string& rest, const std::
     const std::string& op = filter.lookup;
     if (op == "in" && !isList(filter.value)) {
         throw badFilter(name, "'__in' needs a list, e.g. [1, 2]");
+    }
+    if (op == "in") {
+        const auto list = asList(filter.value);
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            const Var item = list->get(static_cast<unsigned int>(i));
+            if (item.isEmpty() || isList(item) || isObject(item)) {
+                continue;
+            }
+            filter.in_texts.insert(asText(item));
+            if (isNumber(item)) {
+                filter.in_numbers.insert(asNumber(item));
+            } else if (item.isString()) {
+                if (const auto n = parseNumber(item.extract<std::string>())) {
+                    filter.in_numbers.insert(*n);
+                }
+            }
+        }
     }
     if (op == "range" && (!isList(filter.value) || asList(filter.value)->size() != 2)) {
         throw badFilter(name, "'__range' needs a list of two values");

@@ -56,6 +56,10 @@ struct Filter {
     /// The scalar value pre-converted once per request, not once per record.
     std::string text;
     std::optional<long double> number;
+    /// An `__in` list pre-converted: the numbers it names (numeric strings included) and
+    /// the text of its scalar items, so a record is matched by lookup, not by a list walk.
+    std::set<long double> in_numbers;
+    std::set<std::string> in_texts;
     /// Column of the top-level field in the record table (-1: read the record itself).
     int column = -1;
 };
