@@ -1,0 +1,112 @@
+#include "soar/sync/RecordMapper.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+#include <catch2/catch.hpp>
+
+#include <sstream>
+#include <string>
+
+using Poco::JSON::Object;
+using soar::sync::MappingRules;
+using soar::sync::RecordMapper;
+
+namespace {
+
+Object::Ptr parse(const std::string& text) {
+    return Poco::JSON::Parser().parse(text).extract<Object::Ptr>();
+}
+
+template <typename Json>
+std::string text(const Json& json) {
+    std::ostringstream out;
+    json.stringify(out);
+    return out.str();
+}
+
+const char* const kContainer = R"({
+    "id": 42, "name": "Phishing report", "label": "events", "severity": "high",
+    "status": "new", "sensitivity": "amber", "description": "d", "owner": 7, "asset": 3,
+    "tags": ["mail", "ops"], "source_data_identifier": "mail-881",
+    "custom_fields": {"region": "eu", "nested": {"list": [1, {"deep": true}]}},
+    "data": {"ticket": "T-1"}, "start_time": "2026-01-01T00:00:00.000000Z"
+})";
+
+const char* const kArtifact = R"({
+    "id": 9001, "container": 42, "name": "sender", "label": "email", "severity": "low",
+    "type": "network", "cef": {"fromEmail": "a@b.example", "hops": [1, 2]},
+    "cef_types": {"fromEmail": ["email"]}, "tags": ["x"], "owner": 7,
+    "source_data_identifier": "orig-sdi", "run_automation": true
+})";
+
+}  // namespace
+
+TEST_CASE("RecordMapper maps a container: label map, added tags, sdi and origin", "[mapper]") {
+    const RecordMapper mapper(MappingRules{"hq", {{"events", "hq_events"}}, {"from-hq", "ops"}});
+    const auto mapped = mapper.container(*parse(kContainer));
+    CHECK(mapped->getValue<std::string>("name") == "Phishing report");
+    CHECK(mapped->getValue<std::string>("label") == "hq_events");
+    CHECK(mapped->getValue<std::string>("source_data_identifier") == "soar-sync:hq:42");
+    CHECK(mapped->getValue<bool>("run_automation") == false);
+    CHECK(text(*mapped->getArray("tags")) == R"(["mail","ops","from-hq"])");  // no duplicate
+    CHECK_FALSE(mapped->has("owner"));
+    CHECK_FALSE(mapped->has("asset"));
+    CHECK_FALSE(mapped->has("id"));
+    const auto origin = mapped->getObject("data")->getObject("soar_sync");
+    CHECK(origin->getValue<std::string>("instance") == "hq");
+    CHECK(origin->getValue<std::int64_t>("id") == 42);
+    CHECK(origin->getValue<std::string>("source_data_identifier") == "mail-881");
+    CHECK(mapped->getObject("data")->getValue<std::string>("ticket") == "T-1");
+    CHECK(text(*mapped->getObject("custom_fields")) ==
+          R"({"nested":{"list":[1,{"deep":true}]},"region":"eu"})");
+}
+
+TEST_CASE("RecordMapper maps an artifact into the target container, automation off", "[mapper]") {
+    const RecordMapper mapper(MappingRules{"hq", {}, {}});
+    const auto mapped = mapper.artifact(*parse(kArtifact), 555);
+    CHECK(mapped->getValue<std::int64_t>("container_id") == 555);
+    CHECK(mapped->getValue<std::string>("source_data_identifier") == "soar-sync:hq:artifact:9001");
+    CHECK(mapped->getValue<bool>("run_automation") == false);
+    CHECK(text(*mapped->getObject("cef")) == R"({"fromEmail":"a@b.example","hops":[1,2]})");
+    CHECK(text(*mapped->getObject("data")) == "{}");  // missing -> empty object
+    CHECK_FALSE(mapped->has("owner"));
+    CHECK_FALSE(mapped->has("container"));
+}
+
+TEST_CASE("RecordMapper copies nested fields: the source can change without touching the body",
+          "[mapper]") {
+    const RecordMapper mapper(MappingRules{"hq", {}, {}});
+    const auto source = parse(kArtifact);
+    const auto mapped = mapper.artifact(*source, 1);
+    const auto before = text(*mapped);
+    source->getObject("cef")->set("fromEmail", "changed@example");
+    source->getObject("cef")->getArray("hops")->add(3);
+    CHECK(text(*mapped) == before);
+    mapped->getObject("cef")->set("added", 1);
+    CHECK_FALSE(source->getObject("cef")->has("added"));
+}
+
+TEST_CASE("contentHash ignores where the copy lives and follows the content", "[mapper]") {
+    const RecordMapper mapper(MappingRules{"hq", {}, {}});
+    const auto source = parse(kArtifact);
+    const auto a = RecordMapper::contentHash(*mapper.artifact(*source, 1));
+    CHECK(a.size() == 64);
+    CHECK(RecordMapper::contentHash(*mapper.artifact(*source, 2)) == a);
+    source->getObject("cef")->set("fromEmail", "other@example");
+    CHECK(RecordMapper::contentHash(*mapper.artifact(*source, 1)) != a);
+}
+
+TEST_CASE("Note markers are found again, and only for this source instance", "[mapper]") {
+    const RecordMapper hq(MappingRules{"hq", {}, {}});
+    const RecordMapper dr(MappingRules{"dr", {}, {}});
+    const auto note = hq.note(*parse(R"({"id": 77, "title": "t", "content": "body",
+                                          "author_name": "ana", "create_time": "x"})"),
+                              5);
+    const auto content = note->getValue<std::string>("content");
+    CHECK(content.rfind("body\n\n[soar-sync:hq:note:77] copied from hq note 77 by ana", 0) == 0);
+    CHECK(hq.markedSourceId(false, content) == 77);
+    CHECK(hq.markedSourceId(true, content) == -1);
+    CHECK(dr.markedSourceId(false, content) == -1);
+    CHECK(hq.markedSourceId(false, "[soar-sync:hq:note:12") == -1);
+    CHECK(hq.markedSourceId(false, "[soar-sync:hq:note:]") == -1);
+}
