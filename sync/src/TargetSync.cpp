@@ -8,9 +8,11 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/Logger.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
@@ -169,13 +171,27 @@ public:
             query = Query();
             query.pageSize(owner_.route_.page_size);
         }
+        // Records are handed to the workers a page at a time, so that the artifacts of the
+        // page's containers are read together (prefetchArtifacts).
+        std::vector<std::pair<Record, KeysetCursor>> page;
+        const auto flush = [&] {
+            if (spec.kind == RecordKind::Container) prefetchArtifacts(page);
+            bool go_on = true;
+            for (const auto& [record, position] : page) {
+                if (!(go_on = submit(record, position, spec.kind))) break;
+            }
+            page.clear();
+            return go_on;
+        };
         try {
             result = keysetWalk(owner_.source_, spec.path, spec.field, query, start,
                                 [&](const Record& record, const KeysetCursor& position) {
                                     ++seen_;
                                     logProgress();
-                                    return submit(record, position, spec.kind);
+                                    page.emplace_back(record, position);
+                                    return page.size() < owner_.route_.page_size || flush();
                                 });
+            if (!result.stopped && !flush()) result.stopped = true;
         } catch (...) {
             fail(std::current_exception());
         }
@@ -209,7 +225,7 @@ public:
 
     void drain() {
         std::unique_lock<std::mutex> lock(mutex_);
-        idle_.wait(lock, [this] { return queue_.empty() && active_ == 0; });
+        idle_.wait(lock, [this] { return queue_.empty() && active_ == 0 && !committing_; });
     }
 
     void fail(std::exception_ptr error) {
@@ -289,17 +305,21 @@ private:
                             optString(*record, "artifact_update_time").value_or("-")
                       : std::string();
         std::unique_lock<std::mutex> lock(mutex_);
+        // Up to a page waits in the queue, so the walk reads the next page (and its
+        // artifacts) while the workers replay this one.
         space_.wait(lock, [&] {
             return error_ || cancelled() ||
-                   (queue_.size() + active_ < threads_.size() && busy_ids_.count(id) == 0);
+                   (queue_.size() + active_ < threads_.size() + owner_.route_.page_size &&
+                    busy_ids_.count(id) == 0);
         });
         if (error_ || cancelled()) return false;
         const auto sequence = frontier_.add(position);
         const auto done = container ? replayed_.find(id) : replayed_.end();
         if (!force_ && done != replayed_.end() && done->second == version) {
-            state::UnitOfWork nothing;  // only the cursor may move
-            nothing.key = owner_.key_;
-            commitFrontier(frontier_.finish(sequence), std::move(nothing));
+            // Only the cursor may move.
+            stage(frontier_.finish(sequence), state::UnitOfWork{}, std::nullopt);
+            commitStaged(lock);
+            prefetched_.erase(id);
             return !error_;
         }
         if (container) replayed_[id] = version;
@@ -319,54 +339,103 @@ private:
                 job = std::move(queue_.front());
                 queue_.pop_front();
                 ++active_;
+                if (error_ || cancelled()) {
+                    // Not started: dropped. Its frontier entry stays open, so no cursor
+                    // moves past it, and a later stream of this pass must not skip it.
+                    if (job.kind == RecordKind::Container) replayed_.erase(job.id);
+                    finishJob(job.id);
+                    continue;
+                }
             }
             try {
                 Replayed replayed = job.kind == RecordKind::Container
                                         ? replay(*job.record, job.id)
                                         : replayNoteOf(*job.record, job.kind, job.id);
-                bool committed = false;
-                {
-                    std::lock_guard<std::mutex> lock(mutex_);
-                    add(counts_, replayed.counts);
-                    commitFrontier(frontier_.finish(job.sequence), std::move(replayed.unit));
-                    committed = error_ == nullptr;
-                    LiveStatus live = owner_.live();
-                    live.counts = counts_;
-                    live.seen = seen_;
-                    owner_.publish(live);
-                }
-                // Write, commit, then trigger: the stored intent covers a crash from here on.
-                if (replayed.intent && committed)
-                    owner_.options_.playbooks->start(*replayed.intent);
+                std::unique_lock<std::mutex> lock(mutex_);
+                add(counts_, replayed.counts);
+                stage(frontier_.finish(job.sequence), std::move(replayed.unit),
+                      std::move(replayed.intent));
+                LiveStatus live = owner_.live();
+                live.counts = counts_;
+                live.seen = seen_;
+                owner_.publish(live);
+                commitStaged(lock);
             } catch (...) {
                 fail(std::current_exception());
             }
             std::lock_guard<std::mutex> lock(mutex_);
-            --active_;
-            busy_ids_.erase(job.id);
-            space_.notify_all();
-            idle_.notify_all();
+            finishJob(job.id);
         }
     }
 
-    /// Commits a container's unit together with the cursor advance it allows. Caller holds
-    /// the mutex, so commits land in frontier order.
-    void commitFrontier(std::optional<KeysetCursor> moved, state::UnitOfWork unit) {
+    /// Caller holds the mutex.
+    void finishJob(std::int64_t id) {
+        --active_;
+        busy_ids_.erase(id);
+        prefetched_.erase(id);
+        space_.notify_all();
+        idle_.notify_all();
+    }
+
+    /// Adds a finished container's unit, with the cursor advance it allows and the playbook
+    /// run it asks for, to what the next commit writes. Caller holds the mutex, so units are
+    /// staged in frontier order.
+    void stage(std::optional<KeysetCursor> moved, state::UnitOfWork unit,
+               std::optional<state::PlaybookRun> intent) {
+        if (error_) return;  // nothing more is committed after a failure
         if (moved && commit_cursor_ && (!stored_ || compare(*moved, *stored_) > 0)) {
-            unit.cursors.push_back(toCursor(stream_, *moved));
+            staged_cursor_ = moved;
         }
-        if (unit.containers.empty() && unit.artifacts.empty() && unit.notes.empty() &&
-            unit.cursors.empty() && unit.resolved_dead_letters.empty()) {
-            return;
+        const auto append = [](auto& into, auto& from) {
+            into.insert(into.end(), std::make_move_iterator(from.begin()),
+                        std::make_move_iterator(from.end()));
+        };
+        append(staged_.containers, unit.containers);
+        append(staged_.artifacts, unit.artifacts);
+        append(staged_.notes, unit.notes);
+        append(staged_.resolved_dead_letters, unit.resolved_dead_letters);
+        if (intent) staged_intents_.push_back(std::move(*intent));
+    }
+
+    /// Group commit: the thread that finds no commit running writes everything staged, in
+    /// one transaction, without the mutex, and again while more was staged meanwhile; the
+    /// others go back to work. The staged playbook runs are requested once their units are
+    /// committed (write, commit, then trigger: the stored intent covers a crash from there
+    /// on). `lock` holds the mutex on entry and on return.
+    void commitStaged(std::unique_lock<std::mutex>& lock) {
+        if (committing_) return;
+        committing_ = true;
+        while (!error_ && (staged_cursor_ || !staged_.containers.empty() ||
+                           !staged_.artifacts.empty() || !staged_.notes.empty() ||
+                           !staged_.resolved_dead_letters.empty() || !staged_intents_.empty())) {
+            state::UnitOfWork unit = std::exchange(staged_, state::UnitOfWork{});
+            unit.key = owner_.key_;
+            const auto moved = std::exchange(staged_cursor_, std::nullopt);
+            if (moved) unit.cursors.push_back(toCursor(stream_, *moved));
+            auto intents = std::exchange(staged_intents_, {});
+            lock.unlock();
+            std::exception_ptr failure;
+            try {
+                owner_.store_.commit(unit);
+                for (const auto& intent : intents) owner_.options_.playbooks->start(intent);
+            } catch (...) {
+                failure = std::current_exception();
+            }
+            lock.lock();
+            if (failure) {
+                if (!error_) error_ = failure;
+                space_.notify_all();
+            } else if (moved && (!stored_ || compare(*moved, *stored_) > 0)) {
+                stored_ = moved;
+            }
         }
-        try {
-            owner_.store_.commit(unit);
-        } catch (...) {
-            if (!error_) error_ = std::current_exception();
-            space_.notify_all();
-            return;
+        if (error_) {
+            staged_ = state::UnitOfWork{};
+            staged_cursor_.reset();
+            staged_intents_.clear();
         }
-        if (!unit.cursors.empty()) stored_ = *moved;
+        committing_ = false;
+        idle_.notify_all();
     }
 
     void deadLetter(RecordKind kind, std::int64_t source_id, const std::string& message,
@@ -609,6 +678,97 @@ private:
         std::optional<std::string> update_time;
     };
 
+    /// Reads the artifacts of a page's containers together, by id keyset over
+    /// `artifact?_filter_container__in=[...]`, instead of one `container/<id>/artifacts` read
+    /// per container: a group of up to 100 containers whose `artifact_count`s add up to at
+    /// most one read's worth costs one request. Only containers whose artifacts the replay
+    /// will read are asked for (not yet on the target, `artifact_update_time` moved, or a
+    /// resync). A container left out (no usable count, too many artifacts) or whose count
+    /// disagrees with what was read (artifacts added since its page was read) is read on
+    /// its own by the replay, as before.
+    void prefetchArtifacts(const std::vector<std::pair<Record, KeysetCursor>>& page) {
+        if (!owner_.route_.artifacts || page.empty()) return;
+        constexpr std::size_t kGroupContainers = 100;  // ids in one URL
+        const std::int64_t budget =
+            static_cast<std::int64_t>(std::max<std::size_t>(1'000, owner_.route_.page_size));
+        std::map<std::int64_t, std::int64_t> group;  // container id -> artifact_count
+        // Containers that count no artifacts but have had some: their count is checked too.
+        std::set<std::int64_t> asked_anyway;
+        std::int64_t group_artifacts = 0;
+        const auto read = [&] {
+            if (group.empty()) return;
+            std::map<std::int64_t, std::vector<Record>> found;
+            std::vector<PyValue> ids;
+            for (const auto& [id, count] : group) {
+                found[id];
+                if (count > 0 || asked_anyway.count(id)) ids.emplace_back(id);
+            }
+            std::int64_t last = 0;
+            std::int64_t total = 0;
+            bool complete = true;
+            while (!ids.empty()) {
+                Query query;
+                query.in("container", ids)
+                    .gt("id", last)
+                    .sort("id")
+                    .pageSize(static_cast<std::size_t>(budget));
+                const Page answer = owner_.source_.listPage("artifact", query, 0);
+                for (const auto& record : answer.records) {
+                    const auto id = requireId(*record, "artifact");
+                    const auto of =
+                        record->has("container") ? parseId(record->get("container")) : std::nullopt;
+                    const auto into = of ? found.find(*of) : found.end();
+                    if (id <= last || into == found.end()) {
+                        throw ProtocolError(
+                            "reading the artifacts of " + std::to_string(group.size()) +
+                            " containers: the source answered artifact " + std::to_string(id) +
+                            " out of id order or of a container not asked for");
+                    }
+                    last = id;
+                    into->second.push_back(record);
+                }
+                total += static_cast<std::int64_t>(answer.records.size());
+                if (answer.records.empty() || answer.num_pages <= 1) break;
+                if (total > 2 * budget) {  // the counts were far off: read one by one
+                    complete = false;
+                    break;
+                }
+            }
+            std::lock_guard<std::mutex> lock(mutex_);
+            for (auto& [id, artifacts] : found) {
+                if (complete && static_cast<std::int64_t>(artifacts.size()) == group[id]) {
+                    prefetched_[id] = std::move(artifacts);
+                }
+            }
+            group.clear();
+            asked_anyway.clear();
+            group_artifacts = 0;
+        };
+        for (const auto& entry : page) {
+            const Object& container = *entry.first;
+            const auto id = container.has("id") ? parseId(container.get("id")) : std::nullopt;
+            const std::int64_t count =
+                (container.has("artifact_count") ? parseId(container.get("artifact_count"))
+                                                 : std::nullopt)
+                    .value_or(-1);
+            if (!id || count < 0 || count > budget) continue;
+            if (!force_) {
+                const auto mapping = owner_.store_.containerMapping(owner_.key_, *id);
+                if (mapping &&
+                    mapping->artifact_update_time == optString(container, "artifact_update_time")) {
+                    continue;  // artifacts unchanged: the replay reads none
+                }
+            }
+            if (group.size() >= kGroupContainers || group_artifacts + count > budget) read();
+            group[*id] = count;
+            if (count == 0 && optString(container, "artifact_update_time")) {
+                asked_anyway.insert(*id);
+            }
+            group_artifacts += count;
+        }
+        read();
+    }
+
     /// Replays a container's artifacts. Returns false when any was dead-lettered.
     bool replayArtifacts(std::int64_t source_container, std::int64_t target_container, bool fresh,
                          Replayed& out) {
@@ -647,40 +807,54 @@ private:
             to_create.clear();
         };
 
-        Query query;
-        query.sort("id").pageSize(owner_.route_.page_size);
-        forEachPage(owner_.source_, "container/" + std::to_string(source_container) + "/artifacts",
-                    query, [&](const Page& page) {
-                        for (const auto& record : page.records) {
-                            PendingArtifact a;
-                            a.source_id = requireId(*record, "artifact");
-                            a.mapped = owner_.mapper_.artifact(*record, target_container);
-                            a.hash = RecordMapper::contentHash(*a.mapped);
-                            a.update_time = optString(*record, "update_time");
-                            const auto mapping = known.find(a.source_id);
-                            if (mapping != known.end()) {
-                                if (!force_ && mapping->second.content_hash == a.hash) {
-                                    ++out.counts.artifacts_unchanged;
-                                } else {
-                                    update(a, mapping->second.target_id);
-                                }
-                                continue;
-                            }
-                            if (!fresh) {
-                                if (!copies_by_sdi)
-                                    copies_by_sdi = copiesOnTarget(target_container);
-                                const auto copy =
-                                    copies_by_sdi->find(owner_.mapper_.artifactSdi(a.source_id));
-                                if (copy != copies_by_sdi->end()) {
-                                    update(a, copy->second);
-                                    continue;
-                                }
-                            }
-                            to_create.push_back(std::move(a));
-                            if (to_create.size() >= owner_.options_.artifact_batch) flush();
-                        }
-                        return true;
-                    });
+        const auto replayOne = [&](const Record& record) {
+            PendingArtifact a;
+            a.source_id = requireId(*record, "artifact");
+            a.mapped = owner_.mapper_.artifact(*record, target_container);
+            a.hash = RecordMapper::contentHash(*a.mapped);
+            a.update_time = optString(*record, "update_time");
+            const auto mapping = known.find(a.source_id);
+            if (mapping != known.end()) {
+                if (!force_ && mapping->second.content_hash == a.hash) {
+                    ++out.counts.artifacts_unchanged;
+                } else {
+                    update(a, mapping->second.target_id);
+                }
+                return;
+            }
+            if (!fresh) {
+                if (!copies_by_sdi) copies_by_sdi = copiesOnTarget(target_container);
+                const auto copy = copies_by_sdi->find(owner_.mapper_.artifactSdi(a.source_id));
+                if (copy != copies_by_sdi->end()) {
+                    update(a, copy->second);
+                    return;
+                }
+            }
+            to_create.push_back(std::move(a));
+            if (to_create.size() >= owner_.options_.artifact_batch) flush();
+        };
+
+        std::optional<std::vector<Record>> prefetched;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            const auto found = prefetched_.find(source_container);
+            if (found != prefetched_.end()) {
+                prefetched = std::move(found->second);
+                prefetched_.erase(found);
+            }
+        }
+        if (prefetched) {
+            for (const auto& record : *prefetched) replayOne(record);
+        } else {
+            Query query;
+            query.sort("id").pageSize(owner_.route_.page_size);
+            forEachPage(owner_.source_,
+                        "container/" + std::to_string(source_container) + "/artifacts", query,
+                        [&](const Page& page) {
+                            for (const auto& record : page.records) replayOne(record);
+                            return true;
+                        });
+        }
         flush();
         return all_ok;
     }
@@ -790,9 +964,16 @@ private:
     bool closing_ = false;
     std::set<std::int64_t> busy_ids_;
     std::unordered_map<std::int64_t, std::string> replayed_;
+    /// Artifacts read ahead for queued containers (prefetchArtifacts), by source container.
+    std::unordered_map<std::int64_t, std::vector<Record>> prefetched_;
     std::set<std::pair<RecordKind, std::int64_t>> dead_letters_;
 
     Frontier frontier_;
+    /// What the next group commit writes (commitStaged).
+    state::UnitOfWork staged_;
+    std::optional<KeysetCursor> staged_cursor_;
+    std::vector<state::PlaybookRun> staged_intents_;
+    bool committing_ = false;
     Stream stream_ = Stream::ContainersCreated;
     bool commit_cursor_ = false;
     std::optional<KeysetCursor> stored_;

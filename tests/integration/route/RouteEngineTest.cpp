@@ -4,9 +4,15 @@
 #include <Poco/JSON/Object.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 using soar::emulator::EmulatorOptions;
 using soar::sync::PassOutcome;
@@ -304,4 +310,124 @@ TEST_CASE("A running pass reports its progress", "[integration][route]") {
     const auto after = h.sync_->live();
     CHECK_FALSE(after.running);
     CHECK(after.counts.containers_created == 120);
+}
+
+namespace {
+
+/// The source as a peer that may misreport `artifact_count` on the containers it lists
+/// (stale counts, or none), forwarding to the real client and recording each list read.
+class MiscountingSource : public soar::sync::SoarApi {
+public:
+    explicit MiscountingSource(soar::sync::SoarApi& real) : real_(real) {}
+
+    std::map<std::int64_t, std::optional<int>> counts;  // container id -> count to report
+    std::vector<std::string> listed;                    // paths of listPage calls
+    std::mutex mutex;
+
+    std::string version() override { return real_.version(); }
+    soar::sync::Page listPage(const std::string& path, const soar::sync::Query& query,
+                              std::size_t page) override {
+        auto answer = real_.listPage(path, query, page);
+        const std::lock_guard<std::mutex> lock(mutex);
+        listed.push_back(path);
+        if (path != "container") return answer;
+        for (auto& record : answer.records) {
+            const auto found = counts.find(record->getValue<std::int64_t>("id"));
+            if (found == counts.end()) continue;
+            if (found->second) {
+                record->set("artifact_count", *found->second);
+            } else {
+                record->remove("artifact_count");
+            }
+        }
+        return answer;
+    }
+    soar::sync::Record getObject(const std::string& path) override { return real_.getObject(path); }
+    std::optional<soar::sync::Record> get(const std::string& collection, std::int64_t id) override {
+        return real_.get(collection, id);
+    }
+    soar::sync::CreateResult createContainer(const Poco::JSON::Object& c) override {
+        return real_.createContainer(c);
+    }
+    void updateContainer(std::int64_t id, const Poco::JSON::Object& f) override {
+        real_.updateContainer(id, f);
+    }
+    soar::sync::CreateResult createArtifact(const Poco::JSON::Object& a) override {
+        return real_.createArtifact(a);
+    }
+    std::vector<soar::sync::BatchItemResult> createArtifacts(
+        const Poco::JSON::Array& artifacts) override {
+        return real_.createArtifacts(artifacts);
+    }
+    void updateArtifact(std::int64_t id, const Poco::JSON::Object& f) override {
+        real_.updateArtifact(id, f);
+    }
+    soar::sync::CreateResult createNote(const Poco::JSON::Object& n) override {
+        return real_.createNote(n);
+    }
+    soar::sync::CreateResult createComment(const Poco::JSON::Object& c) override {
+        return real_.createComment(c);
+    }
+    void updateNote(std::int64_t id, const Poco::JSON::Object& f) override {
+        real_.updateNote(id, f);
+    }
+    std::optional<soar::sync::PlaybookInfo> findPlaybook(const std::string& spec) override {
+        return real_.findPlaybook(spec);
+    }
+    std::int64_t runPlaybook(const soar::sync::PlaybookRunRequest& request) override {
+        return real_.runPlaybook(request);
+    }
+    soar::sync::PlaybookRunStatus playbookRun(std::int64_t run_id) override {
+        return real_.playbookRun(run_id);
+    }
+    void cancelPlaybookRun(std::int64_t run_id) override { real_.cancelPlaybookRun(run_id); }
+
+    std::size_t perContainerReads() {
+        const std::lock_guard<std::mutex> lock(mutex);
+        return static_cast<std::size_t>(
+            std::count_if(listed.begin(), listed.end(), [](const std::string& p) {
+                return p.rfind("container/", 0) == 0 && p.find("/artifacts") != std::string::npos;
+            }));
+    }
+    std::size_t artifactListReads() {
+        const std::lock_guard<std::mutex> lock(mutex);
+        return static_cast<std::size_t>(std::count(listed.begin(), listed.end(), "artifact"));
+    }
+
+private:
+    soar::sync::SoarApi& real_;
+};
+
+}  // namespace
+
+TEST_CASE("Artifacts are read a page of containers at a time, a miscounted container alone",
+          "[integration][route]") {
+    auto route = soar::test::testRoute();
+    route.page_size = 20;
+    SyncHarness h(seeded(17, 60, 3), EmulatorOptions{}, route);
+    MiscountingSource source(*h.source_api);
+    source.counts[5] = 2;             // stale: the container holds 3
+    source.counts[6] = std::nullopt;  // no count at all
+    source.counts[7] = 0;             // claims none, yet has had artifacts
+    soar::sync::TargetSyncOptions options;
+    options.target = "dst";
+    soar::sync::TargetSync engine(h.route, options, source, *h.target_api, *h.store);
+
+    const auto first = engine.runPass();
+    CHECK(first.outcome == PassOutcome::Ok);
+    CHECK(first.counts.artifacts_created == 180);
+    requireMirror(h);
+    // Three pages of 20 containers: a few grouped reads, and one read of its own for each
+    // container whose count disagreed with what the group read found (or had none).
+    CHECK(source.perContainerReads() == 3);
+    CHECK(source.artifactListReads() >= 3);
+    CHECK(source.artifactListReads() <= 6);
+
+    // Late artifacts come through the artifacts stream, grouped the same way.
+    h.source.addArtifact(R"({"container_id": 8, "name": "late", "cef": {"x": "1"}})");
+    h.source.addArtifact(R"({"container_id": 5, "name": "late", "cef": {"x": "2"}})");
+    const auto second = engine.runPass();
+    CHECK(second.outcome == PassOutcome::Ok);
+    CHECK(second.counts.artifacts_created == 2);
+    requireMirror(h);
 }
