@@ -114,6 +114,12 @@ double cpuMillis(const rusage& usage) {
     return ms(usage.ru_utime) + ms(usage.ru_stime);
 }
 
+double processCpuMillis() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return cpuMillis(usage);
+}
+
 std::unique_ptr<sync::PocoSoarApi> client(const std::string& name, const std::string& url,
                                           unsigned connections) {
     sync::InstanceConfig config;
@@ -271,6 +277,8 @@ std::vector<SourceRecord> readSource(const emulator::Emulator& source) {
 
 struct Rate {
     double seconds = 0;
+    /// CPU of this whole process (client, emulators, sync) over the phase.
+    double cpu_seconds = 0;
     std::uint64_t requests = 0;
     std::int64_t containers = 0;
     std::int64_t artifacts = 0;
@@ -296,6 +304,7 @@ Rate rawIngest(emulator::Emulator& target, const std::vector<SourceRecord>& reco
     std::exception_ptr failure;
     std::mutex failure_mutex;
     const auto requests_before = target.requestCount();
+    const double cpu_before = processCpuMillis();
     const auto start = Clock::now();
     std::vector<std::thread> threads;
     for (unsigned t = 0; t < connections; ++t) {
@@ -327,6 +336,7 @@ Rate rawIngest(emulator::Emulator& target, const std::vector<SourceRecord>& reco
     if (failure) std::rethrow_exception(failure);
     Rate rate;
     rate.seconds = secondsSince(start);
+    rate.cpu_seconds = (processCpuMillis() - cpu_before) / 1e3;
     rate.requests = target.requestCount() - requests_before;
     rate.containers = static_cast<std::int64_t>(records.size());
     rate.artifacts = artifacts;
@@ -343,6 +353,7 @@ Rate fullSync(emulator::Emulator& source, emulator::Emulator& target, const Opti
     options.in_flight = o.connections;
     sync::TargetSync engine(benchRoute(o.page_size), options, *source_api, *target_api, *store);
     const auto requests_before = source.requestCount() + target.requestCount();
+    const double cpu_before = processCpuMillis();
     const auto start = Clock::now();
     Rate rate;
     for (int pass = 0; pass < 10; ++pass) {
@@ -353,6 +364,7 @@ Rate fullSync(emulator::Emulator& source, emulator::Emulator& target, const Opti
         std::cerr << "sync pass " << sync::toString(result.outcome) << ": " << result.error << "\n";
     }
     rate.seconds = secondsSince(start);
+    rate.cpu_seconds = (processCpuMillis() - cpu_before) / 1e3;
     rate.requests = source.requestCount() + target.requestCount() - requests_before;
     return rate;
 }
@@ -404,12 +416,14 @@ int runSyncBench(const Args& args) {
         row("raw ingest: artifacts/s", fixed(a_raw));
         row("raw ingest: requests/s (target)",
             fixed(static_cast<double>(raw.requests) / raw.seconds));
+        row("raw ingest: CPUs busy (client + target)", fixed(raw.cpu_seconds / raw.seconds, 2));
         row("sync: time", fixed(sync.seconds, 2) + " s");
         row("sync: containers/s", fixed(c_sync), std::to_string(sync.containers) + " created");
         row("sync: artifacts/s", fixed(a_sync), std::to_string(sync.artifacts) + " created");
         row("sync: requests/s (source + target)",
             fixed(static_cast<double>(sync.requests) / sync.seconds),
             std::to_string(sync.requests) + " requests");
+        row("sync: CPUs busy (sync + source + target)", fixed(sync.cpu_seconds / sync.seconds, 2));
         row("sync / raw ingest (containers/s)", fixed(c_sync / c_raw, 2), "target >= 0.50");
         std::cout << std::endl;  // a section at a time: the long runs show progress
     }
