@@ -175,10 +175,14 @@ public:
         // page's containers are read together (prefetchArtifacts).
         std::vector<std::pair<Record, KeysetCursor>> page;
         const auto flush = [&] {
-            if (spec.kind == RecordKind::Container) prefetchArtifacts(page);
+            Mappings known;
+            if (spec.kind == RecordKind::Container) {
+                known = mappingsOf(page);
+                prefetchArtifacts(page, known);
+            }
             bool go_on = true;
             for (const auto& [record, position] : page) {
-                if (!(go_on = submit(record, position, spec.kind))) break;
+                if (!(go_on = submit(record, position, spec.kind, &known))) break;
             }
             page.clear();
             return go_on;
@@ -219,7 +223,7 @@ public:
             commit_cursor_ = false;
         }
         ++seen_;
-        submit(*record, KeysetCursor{}, RecordKind::Container);
+        submit(*record, KeysetCursor{}, RecordKind::Container, nullptr);
         return true;
     }
 
@@ -285,9 +289,32 @@ private:
 
     [[nodiscard]] bool cancelled() const { return stop_ != nullptr && stop_->load(); }
 
-    /// Queues a container; blocks while `in_flight` are busy or the same container is still
-    /// being replayed. False stops the walk (an error, or shutdown).
-    bool submit(const Record& record, const KeysetCursor& position, RecordKind kind) {
+    using Mappings = std::unordered_map<std::int64_t, state::ContainerMapping>;
+
+    /// The stored mappings of a page's containers, in one read (none on a resync, which
+    /// writes everything again).
+    Mappings mappingsOf(const std::vector<std::pair<Record, KeysetCursor>>& page) {
+        Mappings known;
+        if (force_ || page.empty()) return known;
+        std::vector<std::int64_t> ids;
+        ids.reserve(page.size());
+        for (const auto& entry : page) {
+            const auto id = entry.first->has("id") ? parseId(entry.first->get("id")) : std::nullopt;
+            if (id) ids.push_back(*id);
+        }
+        for (auto& m : owner_.store_.findContainerMappings(owner_.key_, ids)) {
+            const auto id = m.source_id;
+            known.emplace(id, std::move(m));
+        }
+        return known;
+    }
+
+    /// Queues a record; blocks while the queue is full or the same container is still being
+    /// replayed. A container whose stored mapping already has the change timestamps read now
+    /// (`known`) was written at this version, in this pass (another stream) or an earlier
+    /// one: only the cursor moves. False stops the walk (an error, or shutdown).
+    bool submit(const Record& record, const KeysetCursor& position, RecordKind kind,
+                const Mappings* known) {
         const bool container = kind == RecordKind::Container;
         std::int64_t id = 0;
         if (container) {
@@ -299,11 +326,22 @@ private:
             id = *of;
         }
         // The change timestamps identify what was replayed: a container met again with the
-        // same ones (another stream) is done; one edited since is replayed again.
+        // same ones is done; one edited since is replayed again.
+        const auto create_time = container ? optString(*record, "create_time") : std::nullopt;
+        const auto update_time =
+            container ? optString(*record, "container_update_time") : std::nullopt;
+        const auto artifact_time =
+            container ? optString(*record, "artifact_update_time") : std::nullopt;
         const std::string version =
-            container ? optString(*record, "container_update_time").value_or("-") + "|" +
-                            optString(*record, "artifact_update_time").value_or("-")
+            container ? update_time.value_or("-") + "|" + artifact_time.value_or("-")
                       : std::string();
+        bool written_already = false;
+        if (container && !force_ && known) {
+            const auto m = known->find(id);
+            written_already = m != known->end() && m->second.create_time == create_time &&
+                              m->second.container_update_time == update_time &&
+                              m->second.artifact_update_time == artifact_time;
+        }
         std::unique_lock<std::mutex> lock(mutex_);
         // Up to a page waits in the queue, so the walk reads the next page (and its
         // artifacts) while the workers replay this one.
@@ -315,7 +353,7 @@ private:
         if (error_ || cancelled()) return false;
         const auto sequence = frontier_.add(position);
         const auto done = container ? replayed_.find(id) : replayed_.end();
-        if (!force_ && done != replayed_.end() && done->second == version) {
+        if (written_already || (!force_ && done != replayed_.end() && done->second == version)) {
             // Only the cursor may move.
             stage(frontier_.finish(sequence), state::UnitOfWork{}, std::nullopt);
             commitStaged(lock);
@@ -352,6 +390,12 @@ private:
                                         ? replay(*job.record, job.id)
                                         : replayNoteOf(*job.record, job.kind, job.id);
                 std::unique_lock<std::mutex> lock(mutex_);
+                // A replay that wrote everything leaves its version in the stored mapping,
+                // which submit() reads; one with refused records stays here, so that later
+                // streams of this pass do not retry them again.
+                if (job.kind == RecordKind::Container && replayed.counts.errors == 0) {
+                    replayed_.erase(job.id);
+                }
                 add(counts_, replayed.counts);
                 stage(frontier_.finish(job.sequence), std::move(replayed.unit),
                       std::move(replayed.intent));
@@ -540,7 +584,13 @@ private:
                     "update:" + std::to_string(source_id) + ":" + hash.substr(0, 16));
             }
         }
-        if (written) {
+        // An edit that changed nothing soar-sync copies still moves the stored timestamps, so
+        // that the container is not replayed again for it (submit()).
+        const bool times_moved =
+            mapping &&
+            (mapping->create_time != optString(source, "create_time") ||
+             mapping->container_update_time != optString(source, "container_update_time"));
+        if (written || times_moved) {
             out.unit.containers.push_back(
                 {source_id, target_id, hash, optString(source, "create_time"),
                  optString(source, "container_update_time"), artifact_update_time});
@@ -686,7 +736,8 @@ private:
     /// resync). A container left out (no usable count, too many artifacts) or whose count
     /// disagrees with what was read (artifacts added since its page was read) is read on
     /// its own by the replay, as before.
-    void prefetchArtifacts(const std::vector<std::pair<Record, KeysetCursor>>& page) {
+    void prefetchArtifacts(const std::vector<std::pair<Record, KeysetCursor>>& page,
+                           const Mappings& known) {
         if (!owner_.route_.artifacts || page.empty()) return;
         constexpr std::size_t kGroupContainers = 100;  // ids in one URL
         const std::int64_t budget =
@@ -752,12 +803,11 @@ private:
                                                  : std::nullopt)
                     .value_or(-1);
             if (!id || count < 0 || count > budget) continue;
-            if (!force_) {
-                const auto mapping = owner_.store_.containerMapping(owner_.key_, *id);
-                if (mapping &&
-                    mapping->artifact_update_time == optString(container, "artifact_update_time")) {
-                    continue;  // artifacts unchanged: the replay reads none
-                }
+            const auto mapping = known.find(*id);
+            if (!force_ && mapping != known.end() &&
+                mapping->second.artifact_update_time ==
+                    optString(container, "artifact_update_time")) {
+                continue;  // artifacts unchanged: the replay reads none
             }
             if (group.size() >= kGroupContainers || group_artifacts + count > budget) read();
             group[*id] = count;
@@ -963,6 +1013,9 @@ private:
     std::size_t active_ = 0;
     bool closing_ = false;
     std::set<std::int64_t> busy_ids_;
+    /// Container id -> the version (change timestamps) queued for replay; kept after the
+    /// replay only when it had refused records. Bounded by the queue and the refusals, not
+    /// by the source's size.
     std::unordered_map<std::int64_t, std::string> replayed_;
     /// Artifacts read ahead for queued containers (prefetchArtifacts), by source container.
     std::unordered_map<std::int64_t, std::vector<Record>> prefetched_;
