@@ -251,6 +251,10 @@ private:
         }
         call.body = body;
         call.user_auth = caller == Caller::User;
+        if (!options_.fail_marker.empty() && call.method != "GET" &&
+            body.find(options_.fail_marker) != std::string::npos) {
+            return jsonResponse(500, failedBody("Internal server error"));
+        }
         if (fault.fail) {
             // A 500 may come after the write was applied (as on a real server whose
             // response was lost): half of the failed requests still run.

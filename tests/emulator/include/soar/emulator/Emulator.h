@@ -45,7 +45,10 @@ struct EmulatorOptions {
     double throttle_rate = 0;  ///< fraction of /rest requests answered 429 + Retry-After
     int retry_after_seconds = 1;
     int latency_ms = 0;  ///< added to every /rest request
-    int threads = 16;    ///< server worker threads
+    /// A write (POST/DELETE) whose body contains this text is answered 500 every time, and
+    /// not applied: a record the server cannot store. Empty = none.
+    std::string fail_marker;
+    int threads = 16;  ///< server worker threads
 };
 
 /// The answer of a request made in-process with Emulator::direct().
