@@ -353,7 +353,13 @@ private:
         if (error_ || cancelled()) return false;
         const auto sequence = frontier_.add(position);
         const auto done = container ? replayed_.find(id) : replayed_.end();
-        if (written_already || (!force_ && done != replayed_.end() && done->second == version)) {
+        // A dead-lettered container met again in the lookback overlap (at or before the
+        // stored cursor) has not changed since it was refused: retry-dead re-drives it.
+        const bool refused_before = container && !force_ && commit_cursor_ && stored_ &&
+                                    compare(position, *stored_) <= 0 &&
+                                    dead_letters_.count({RecordKind::Container, id}) != 0;
+        if (written_already || refused_before ||
+            (!force_ && done != replayed_.end() && done->second == version)) {
             // Only the cursor may move.
             stage(frontier_.finish(sequence), state::UnitOfWork{}, std::nullopt);
             commitStaged(lock);
@@ -387,7 +393,7 @@ private:
             }
             try {
                 Replayed replayed = job.kind == RecordKind::Container
-                                        ? replay(*job.record, job.id)
+                                        ? replayOrStrike(*job.record, job.id)
                                         : replayNoteOf(*job.record, job.kind, job.id);
                 std::unique_lock<std::mutex> lock(mutex_);
                 // A replay that wrote everything leaves its version in the stored mapping,
@@ -499,6 +505,43 @@ private:
     void resolved(RecordKind kind, std::int64_t source_id, state::UnitOfWork& unit) {
         if (isDeadLettered(kind, source_id))
             unit.resolved_dead_letters.push_back({kind, source_id});
+    }
+
+    /// replay(), counting the passes in a row in which the target answered a write of this
+    /// container with 500 (design.md §5: a 500 that persists for one record across passes
+    /// is a record error). Below `poison_passes` the error stops the pass as any transient
+    /// one; at it, and only if the target answers a plain request (so it is not simply
+    /// down), the container is dead-lettered and the pass goes on.
+    Replayed replayOrStrike(const Object& source, std::int64_t source_id) {
+        try {
+            Replayed out = replay(source, source_id);
+            std::lock_guard<std::mutex> lock(owner_.strikes_mutex_);
+            owner_.strikes_.erase(source_id);
+            return out;
+        } catch (const TransientError& e) {
+            if (e.httpStatus() != 500) throw;
+            int strikes = 0;
+            {
+                std::lock_guard<std::mutex> lock(owner_.strikes_mutex_);
+                strikes = ++owner_.strikes_[source_id];
+            }
+            if (strikes < owner_.options_.poison_passes) throw;
+            const auto original = std::current_exception();
+            try {
+                (void)owner_.target_.version();
+            } catch (...) {
+                std::rethrow_exception(original);  // the target is failing, not the record
+            }
+            Replayed out;
+            out.unit.key = owner_.key_;
+            deadLetter(RecordKind::Container, source_id,
+                       "the target answered 500 to this container in " + std::to_string(strikes) +
+                           " passes in a row: " + e.what(),
+                       out.counts);
+            std::lock_guard<std::mutex> lock(owner_.strikes_mutex_);
+            owner_.strikes_.erase(source_id);
+            return out;
+        }
     }
 
     /// Writes one container (and its artifacts when they may have changed) to the target.

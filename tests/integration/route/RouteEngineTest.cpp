@@ -264,6 +264,51 @@ TEST_CASE("A label unknown on the target is dead-lettered, then re-driven once i
     requireMirror(h);
 }
 
+TEST_CASE("A container the target answers 500 to in three passes in a row is dead-lettered",
+          "[integration][route]") {
+    EmulatorOptions target;
+    target.fail_marker = "cannot-be-stored";
+    SyncHarness h(seeded(8, 30, 1), target);
+    const auto poison = h.source.createContainer(
+        R"({"name": "cannot-be-stored", "label": "events", "source_data_identifier": "p-1"})");
+    const auto others = [&](const Poco::JSON::Object& c) {
+        return c.getValue<std::int64_t>("id") != poison;
+    };
+    for (int pass = 1; pass <= 2; ++pass) {
+        INFO("pass " << pass);
+        const auto result = h.pass();
+        CHECK(result.outcome == PassOutcome::Interrupted);
+        CHECK_THAT(result.error, Catch::Contains("500"));
+        CHECK(h.store->deadLetterCount(h.sync_->key()) == 0);
+    }
+    const auto third = h.pass();
+    CHECK(third.outcome == PassOutcome::RecordErrors);
+    CHECK(third.dead_lettered == 1);
+    const auto letters = h.store->deadLetters(h.sync_->key());
+    REQUIRE(letters.size() == 1);
+    CHECK(letters.front().source_id == poison);
+    CHECK_THAT(letters.front().message, Catch::Contains("500 to this container in 3 passes"));
+    requireMirror(h, others);
+
+    // Past it: the next pass is clean and does not try it again.
+    const auto target_requests = h.target.requestCount();
+    CHECK(h.pass().outcome == PassOutcome::Ok);
+    CHECK(h.target.requestCount() == target_requests);
+}
+
+TEST_CASE("A target that answers 500 to everything dead-letters nothing", "[integration][route]") {
+    SyncHarness h(seeded(9, 10, 1), EmulatorOptions{});
+    h.target.setFaults(1.0, 0, 0);
+    for (int pass = 1; pass <= 4; ++pass) {
+        INFO("pass " << pass);
+        CHECK(h.pass().outcome == PassOutcome::Interrupted);
+    }
+    CHECK(h.store->deadLetterCount(h.sync_->key()) == 0);
+    h.target.setFaults(0, 0, 0);
+    CHECK(h.pass().outcome == PassOutcome::Ok);
+    requireMirror(h);
+}
+
 TEST_CASE("An idle pass over 10,000 unchanged containers makes one request per stream",
           "[integration][route]") {
     auto route = soar::test::testRoute();

@@ -38,6 +38,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -103,6 +104,10 @@ struct TargetSyncOptions {
     std::chrono::milliseconds progress_interval{5'000};
     /// The route's playbook on this target, when it has one (borrowed).
     PlaybookTracker* playbooks = nullptr;
+    /// A container whose writes the target answers 500 (once the client's retries are
+    /// spent) in this many passes in a row, while it answers other requests, is
+    /// dead-lettered instead of stopping every pass at the same place.
+    int poison_passes = 3;
 };
 
 class TargetSync {
@@ -147,6 +152,10 @@ private:
 
     mutable std::mutex live_mutex_;
     LiveStatus live_;
+    /// Source container id -> passes in a row whose replay of it ended in a 500. Lives as
+    /// long as the object (the daemon's lifetime): a restart gives each record new chances.
+    std::mutex strikes_mutex_;
+    std::map<std::int64_t, int> strikes_;
 };
 
 }  // namespace soar::sync
