@@ -123,6 +123,10 @@ class TargetSync::Pass {
 public:
     Pass(TargetSync& owner, bool force, const std::atomic<bool>* stop)
         : owner_(owner), force_(force), stop_(stop), started_(std::chrono::steady_clock::now()) {
+        {
+            std::lock_guard<std::mutex> lock(owner_.strikes_mutex_);
+            number_ = ++owner_.passes_started_;
+        }
         for (const auto& letter : owner_.store_.deadLetters(owner_.key_)) {
             dead_letters_.insert({letter.kind, letter.source_id});
         }
@@ -515,15 +519,25 @@ private:
     Replayed replayOrStrike(const Object& source, std::int64_t source_id) {
         try {
             Replayed out = replay(source, source_id);
+            const auto& c = out.counts;
+            const bool wrote = c.containers_created + c.containers_updated + c.artifacts_created +
+                                   c.artifacts_updated + c.notes_created + c.notes_updated +
+                                   c.comments_created >
+                               0;
             std::lock_guard<std::mutex> lock(owner_.strikes_mutex_);
             owner_.strikes_.erase(source_id);
+            if (wrote) owner_.last_write_pass_ = std::max(owner_.last_write_pass_, number_);
             return out;
         } catch (const TransientError& e) {
             if (e.httpStatus() != 500) throw;
             int strikes = 0;
             {
                 std::lock_guard<std::mutex> lock(owner_.strikes_mutex_);
-                strikes = ++owner_.strikes_[source_id];
+                auto& record = owner_.strikes_[source_id];
+                if (record.passes == 0) record.first_pass = number_;
+                strikes = ++record.passes;
+                // No write accepted since the first 500: the target may refuse every write.
+                if (owner_.last_write_pass_ < record.first_pass) throw;
             }
             if (strikes < owner_.options_.poison_passes) throw;
             const auto original = std::current_exception();
@@ -1042,6 +1056,8 @@ private:
     }
 
     TargetSync& owner_;
+    /// This pass's number in the object's life (for the strikes of replayOrStrike).
+    std::uint64_t number_ = 0;
     const bool force_;
     const std::atomic<bool>* stop_;
     const std::chrono::steady_clock::time_point started_;

@@ -105,8 +105,9 @@ struct TargetSyncOptions {
     /// The route's playbook on this target, when it has one (borrowed).
     PlaybookTracker* playbooks = nullptr;
     /// A container whose writes the target answers 500 (once the client's retries are
-    /// spent) in this many passes in a row, while it answers other requests, is
-    /// dead-lettered instead of stopping every pass at the same place.
+    /// spent) in this many passes in a row is dead-lettered instead of stopping every pass
+    /// at the same place, if the target accepted other writes since the first of them and
+    /// answers a plain request now (a target that fails every write holds the pass).
     int poison_passes = 3;
 };
 
@@ -152,10 +153,18 @@ private:
 
     mutable std::mutex live_mutex_;
     LiveStatus live_;
-    /// Source container id -> passes in a row whose replay of it ended in a 500. Lives as
-    /// long as the object (the daemon's lifetime): a restart gives each record new chances.
+    /// Source container id -> the passes in a row whose replay of it ended in a 500, and
+    /// the first of them. Lives as long as the object (the daemon's lifetime): a restart
+    /// gives each record new chances.
+    struct Strikes {
+        int passes = 0;
+        std::uint64_t first_pass = 0;
+    };
     std::mutex strikes_mutex_;
-    std::map<std::int64_t, int> strikes_;
+    std::map<std::int64_t, Strikes> strikes_;
+    std::uint64_t passes_started_ = 0;
+    /// The last pass in which the target accepted a write.
+    std::uint64_t last_write_pass_ = 0;
 };
 
 }  // namespace soar::sync
