@@ -501,25 +501,22 @@ Response Model::list(const Collection& collection, const QueryParams& params,
                                    : sortKey(valueAt(*row->second, query.sort_path, resolve)),
                                row);
         }
-        // Ties keep id order in the direction asked (stable sort over id-ordered input).
+        // Ties are ordered by id in the direction asked. Only the rows up to the end of the
+        // page asked for are sorted (a walk asks for page 0 of a long remainder).
         const bool desc = query.descending;
-        std::stable_sort(keyed.begin(), keyed.end(), [desc](const auto& a, const auto& b) {
+        const auto before = [desc](const auto& a, const auto& b) {
             const int c = compareKeys(a.first, b.first);
-            return desc ? c > 0 : c < 0;
-        });
-        if (desc) {
-            // Equal keys are still ascending by id; make them descending like the rest.
-            for (std::size_t i = 0; i < keyed.size();) {
-                std::size_t j = i + 1;
-                while (j < keyed.size() && compareKeys(keyed[i].first, keyed[j].first) == 0) {
-                    ++j;
-                }
-                std::reverse(keyed.begin() + static_cast<std::ptrdiff_t>(i),
-                             keyed.begin() + static_cast<std::ptrdiff_t>(j));
-                i = j;
+            if (c != 0) {
+                return desc ? c > 0 : c < 0;
             }
-        }
-        for (std::size_t i = 0; i < keyed.size(); ++i) {
+            return desc ? a.second->first > b.second->first : a.second->first < b.second->first;
+        };
+        const std::size_t wanted = query.page_size == 0
+                                       ? keyed.size()
+                                       : std::min(keyed.size(), (query.page + 1) * query.page_size);
+        std::partial_sort(keyed.begin(), keyed.begin() + static_cast<std::ptrdiff_t>(wanted),
+                          keyed.end(), before);
+        for (std::size_t i = 0; i < wanted; ++i) {
             hits[i] = keyed[i].second;
         }
     } else if (query.descending) {
