@@ -1,20 +1,26 @@
-/// The crash suite (design §5 "Nothing duplicated", style §14): soar-sync-route-runner syncs a
-/// large source and is killed with SIGKILL at random moments, SOAR_CRASH_KILLS times, while the
-/// source keeps changing between kills (new containers, edited ones, artifacts added to
-/// containers already copied). A last run then finishes the sync, and the target must hold
-/// exactly one copy of every source container and artifact, with the mapped fields, and no
-/// cursor may have moved back between two kills.
+/// The crash suite (design §5 "Nothing duplicated", style §14): the real daemon, `soar-sync
+/// run` with an INI config in a temp folder, syncs a large source between two in-process
+/// emulators and is killed with SIGKILL at random moments while it writes, SOAR_CRASH_KILLS
+/// times, while the source keeps changing between kills (new containers, edited ones,
+/// artifacts added to containers already copied). A last `soar-sync sync-once` then finishes
+/// the sync, and the target must hold exactly one copy of every source container and artifact,
+/// with the mapped fields; no cursor may have moved back between two kills, a further
+/// `sync-once` must copy nothing, and neither token may reach the log or the outputs.
 
 #include "SuiteEnv.h"
 #include "SyncHarness.h"
+#include "support/ChildProcess.h"
 
-#include <Poco/Process.h>
 #include <catch2/catch.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -25,15 +31,53 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using soar::emulator::Emulator;
 using soar::emulator::EmulatorOptions;
+using soar::test::ChildProcess;
 
-/// Waits until the target holds more than `copied` containers or artifacts (the runner is
-/// writing), the runner exits, or `limit` passes. Returns whether the runner is writing.
-bool waitForWrites(const Emulator& target, const Poco::ProcessHandle& runner, std::size_t copied,
+// What the config names, and what the suite reads back (mirrorProblems() takes testRoute()'s
+// source "src"; committedCursors() the route and its target).
+const std::string kRoute = "src-to-dst";
+const std::string kSource = "src";
+const std::string kTarget = "dst";
+
+// The daemon gets the tokens through the environment, as token_env says; they must never
+// show up in its log or outputs.
+const std::string kSourceTokenEnv = "SOAR_CRASH_SUITE_SOURCE_TOKEN";
+const std::string kTargetTokenEnv = "SOAR_CRASH_SUITE_TARGET_TOKEN";
+const std::string kSourceToken = "crash-src-tok-3f9a1c7e-never-print";
+const std::string kTargetToken = "crash-dst-tok-8b2d6e40-never-print";
+
+/// Writes the daemon's config: one route from the source emulator to the target emulator,
+/// passes 100 ms apart, the status server on a free port, the log in `dir`.
+std::string writeConfig(const std::filesystem::path& dir, const Emulator& source,
+                        const Emulator& target) {
+    const auto config = dir / "soar-sync.ini";
+    const auto instance = [](const std::string& name, const Emulator& emulator,
+                             const std::string& token_env) {
+        return "[instance." + name + "]\nurl = " + emulator.baseUrl() +
+               "\nallow_insecure_http = true\ntoken_env = " + token_env +
+               "\ntimeout = 10s\nconnections = 4\n";
+    };
+    const auto route = soar::test::testRoute();
+    std::ofstream(config) << "[state]\npath = " << (dir / "state.db").string() << "\n"
+                          << "[http]\nlisten = 127.0.0.1:0\n"
+                          << "[log]\nlevel = information\nfile = "
+                          << (dir / "soar-sync.log").string() << "\n"
+                          << instance(kSource, source, kSourceTokenEnv)
+                          << instance(kTarget, target, kTargetTokenEnv) << "[route." << kRoute
+                          << "]\nsource = " << kSource << "\ntargets = " << kTarget
+                          << "\npoll_interval = 100ms\npage_size = 50\nlookback = "
+                          << route.lookback.count() << "ms\n";
+    return config.string();
+}
+
+/// Waits until the target holds more than `copied` containers or artifacts (the daemon is
+/// writing), the daemon exits, or `limit` passes. Returns whether the daemon is writing.
+bool waitForWrites(const Emulator& target, ChildProcess& daemon, std::size_t copied,
                    std::chrono::seconds limit) {
     const auto deadline = Clock::now() + limit;
     while (Clock::now() < deadline) {
         if (target.containerCount() + target.artifactCount() > copied) return true;
-        if (!Poco::Process::isRunning(runner)) return false;
+        if (!daemon.running()) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     return false;
@@ -69,51 +113,75 @@ void changeSource(Emulator& source, std::mt19937_64& random, int round,
     }
 }
 
-/// The cursors the runner committed, by stream (the runner is dead: the file is ours).
+/// The cursors the daemon committed, by stream (the daemon is dead: the file is ours).
 std::map<soar::state::Stream, std::string> committedCursors(const std::string& state) {
     const auto store = soar::state::SqliteStore::open({state});
     std::map<soar::state::Stream, std::string> out;
-    for (const auto& cursor : store->cursors({"src-to-dst", "dst"})) {
+    for (const auto& cursor : store->cursors({kRoute, kTarget})) {
         out[cursor.stream] = cursor.timestamp;
     }
     return out;
 }
 
+double secondsSince(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
 }  // namespace
 
-TEST_CASE("Random SIGKILLs during a large sync leave exactly one copy of everything",
+TEST_CASE("Random SIGKILLs of soar-sync run during a large sync leave exactly one copy",
           "[integration][crash]") {
     const long kills = soar::test::envLong("SOAR_CRASH_KILLS", 5);
     const long containers = soar::test::envLong("SOAR_CRASH_CONTAINERS", 1500);
     std::mt19937_64 random(soar::test::envSeed("SOAR_CRASH_SEED"));
+    const auto started = Clock::now();
 
     EmulatorOptions source_options;
+    source_options.token = kSourceToken;
     source_options.seed = random();
     source_options.containers = static_cast<int>(containers);
     source_options.artifacts = 5;
     EmulatorOptions target_options;
-    target_options.latency_ms = 2;  // a pass long enough to be killed in the middle
+    target_options.token = kTargetToken;
+    target_options.latency_ms = 2;  // a sync long enough to be killed in the middle
     Emulator source(source_options);
     Emulator target(target_options);
     std::vector<std::int64_t> ids;
     for (std::int64_t id = 1; id <= containers; ++id) ids.push_back(id);
 
     soar::test::TempDir dir;
+    const auto config = writeConfig(dir.path(), source, target);
     const auto state = (dir.path() / "state.db").string();
-    const std::vector<std::string> args{source.baseUrl(), target.baseUrl(), state, "3"};
+    const std::vector<std::string> env{kSourceTokenEnv + "=" + kSourceToken,
+                                       kTargetTokenEnv + "=" + kTargetToken};
+    std::vector<std::string> outputs;  // every stdout and stderr, searched for the tokens
+    const auto start = [&](const std::string& command, const std::string& name) {
+        const auto out = dir.path() / (name + ".out");
+        const auto err = dir.path() / (name + ".err");
+        return std::make_unique<ChildProcess>(
+            SOAR_SYNC_EXE, std::vector<std::string>{"--config", config, command}, out, err, env);
+    };
 
     std::uniform_int_distribution<int> delay_ms(0, 300);
     long mid_sync = 0;
     std::map<soar::state::Stream, std::string> cursors;
     for (long round = 0; round < kills; ++round) {
         const auto copied = target.containerCount() + target.artifactCount();
-        auto runner = Poco::Process::launch(SOAR_ROUTE_RUNNER, args);
-        const bool writing = waitForWrites(target, runner, copied, std::chrono::seconds(120));
+        auto daemon = start("run", "run-" + std::to_string(round + 1));
+        const bool writing = waitForWrites(target, *daemon, copied, std::chrono::seconds(120));
         std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
-        const bool running = Poco::Process::isRunning(runner);
-        Poco::Process::kill(runner);  // SIGKILL
-        static_cast<void>(runner.wait());
-        if (writing && running) ++mid_sync;
+        const bool running = daemon->running();
+        daemon->kill();  // SIGKILL
+        outputs.push_back(daemon->out() + daemon->err());
+        // `run` never exits by itself; if it did, its stderr says why.
+        INFO("soar-sync run stderr: " << daemon->err());
+        REQUIRE(running);
+        REQUIRE(writing);
+        // Counts only grow and the source stood still during the round: a target still
+        // behind it after the kill was behind when the kill landed.
+        const bool behind = target.containerCount() < source.containerCount() ||
+                            target.artifactCount() < source.artifactCount();
+        if (behind) ++mid_sync;
         // A cursor never moves back (timestamps in one format order as text).
         const auto committed = committedCursors(state);
         for (const auto& [stream, timestamp] : cursors) {
@@ -122,16 +190,26 @@ TEST_CASE("Random SIGKILLs during a large sync leave exactly one copy of everyth
             CHECK(now->second >= timestamp);
         }
         cursors = committed;
-        std::cout << "kill " << round + 1 << "/" << kills << ": target holds "
-                  << target.containerCount() << " of " << source.containerCount() << " containers"
-                  << (writing && running ? "" : " (not mid-sync)") << std::endl;
+        std::cout << "kill " << round + 1 << "/" << kills << " at " << secondsSince(started)
+                  << " s: target holds " << target.containerCount() << " of "
+                  << source.containerCount() << " containers, " << target.artifactCount() << " of "
+                  << source.artifactCount() << " artifacts" << (behind ? "" : " (not mid-sync)")
+                  << std::endl;
         changeSource(source, random, static_cast<int>(round), ids);
     }
-    // Most kills must land while the runner writes; the first always does (a large source).
+    // Most kills must land while the daemon is still behind; the first always does (a large
+    // source).
+    std::cout << mid_sync << " of " << kills << " kills mid-sync" << std::endl;
     CHECK(mid_sync >= (kills + 1) / 2);
 
-    auto finish = Poco::Process::launch(SOAR_ROUTE_RUNNER, args);
-    REQUIRE(finish.wait() == 0);
+    {
+        auto finish = start("sync-once", "finish");
+        const auto code = finish->wait(std::chrono::minutes(10));
+        outputs.push_back(finish->out() + finish->err());
+        INFO("soar-sync sync-once stderr: " << finish->err());
+        REQUIRE(code == std::optional<int>(0));
+    }
+    std::cout << "finished at " << secondsSince(started) << " s" << std::endl;
 
     const auto problems = soar::test::mirrorProblems(
         soar::test::snapshot(source), soar::test::snapshot(target), soar::test::testRoute());
@@ -139,4 +217,21 @@ TEST_CASE("Random SIGKILLs during a large sync leave exactly one copy of everyth
     CHECK(problems.empty());
     CHECK(target.containerCount() == source.containerCount());
     CHECK(target.artifactCount() == source.artifactCount());
+
+    // Once in step, a further pass writes no copy of anything.
+    {
+        auto again = start("sync-once", "again");
+        const auto code = again->wait(std::chrono::minutes(2));
+        outputs.push_back(again->out() + again->err());
+        INFO("soar-sync sync-once stderr: " << again->err());
+        CHECK(code == std::optional<int>(0));
+        CHECK(target.containerCount() == source.containerCount());
+        CHECK(target.artifactCount() == source.artifactCount());
+    }
+
+    outputs.push_back(soar::test::readWholeFile(dir.path() / "soar-sync.log"));
+    for (const auto& text : outputs) {
+        CHECK(text.find(kSourceToken) == std::string::npos);
+        CHECK(text.find(kTargetToken) == std::string::npos);
+    }
 }
