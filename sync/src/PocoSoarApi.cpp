@@ -8,6 +8,7 @@
 #include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
 #include <Poco/Logger.h>
 #include <Poco/Net/AcceptCertificateHandler.h>
 #include <Poco/Net/Context.h>
@@ -82,8 +83,9 @@ struct CallOptions {
     RetryMode retry = RetryMode::Always;
     /// Return a body with existing_container_id / existing_artifact_id instead of failing.
     bool accept_duplicate = false;
-    /// Return the "That page contains no results" failure instead of throwing.
-    bool accept_past_end = false;
+    /// A list answer, read by parsePage(): a 2xx body comes back unparsed in Reply::body (so a
+    /// page is parsed once), and so does the past-the-end failure whatever its status.
+    bool list_answer = false;
     /// Return an empty Var on 404 instead of throwing.
     bool accept_not_found = false;
     /// A JSON array body is per-item results (batch create): return it whatever the status.
@@ -93,6 +95,8 @@ struct CallOptions {
 struct Reply {
     int status = 0;
     Poco::Dynamic::Var json;
+    /// The body as received, for list answers only (CallOptions::list_answer).
+    std::string body;
 };
 
 bool isTransientStatus(int status) {
@@ -156,6 +160,73 @@ std::string toJson(const Poco::JSON::Array& array) {
     return out.str();
 }
 
+/// `text` with every occurrence of `secret` masked as `***`.
+std::string scrubbed(std::string text, const std::string& secret) {
+    if (secret.empty()) return text;
+    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3)) {
+        text.replace(pos, secret.size(), "***");
+    }
+    return text;
+}
+
+/// The first bytes of a body, safe for a log line: no secret, no control bytes.
+std::string snippetOf(const std::string& body, const std::string& secret) {
+    std::string text = scrubbed(body.substr(0, kSnippetBytes + secret.size()), secret);
+    const bool cut = text.size() > kSnippetBytes;
+    text.resize(std::min(text.size(), kSnippetBytes));
+    for (char& c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte >= 0x7f)
+            c = byte == '\n' || byte == '\r' || byte == '\t' ? ' ' : '?';
+    }
+    return cut || body.size() > kSnippetBytes ? text + "..." : text;
+}
+
+/// The ProtocolError for an answer of the wrong shape: "<what>: expected <expected>, got
+/// '<the JSON, cut short>'".
+[[noreturn]] void throwShape(const std::string& what, const Poco::Dynamic::Var& json, int status,
+                             const std::string& expected, const std::string& secret) {
+    std::ostringstream out;
+    try {
+        json.isEmpty() ? void(out << "null") : Poco::JSON::Stringifier::stringify(json, out);
+    } catch (const Poco::Exception&) {
+        out << "?";
+    }
+    throw ProtocolError(
+        what + ": expected " + expected + ", got '" + snippetOf(out.str(), secret) + "'", status);
+}
+
+/// Whether a list answer is SOAR's for a page past the end: a failure, or at least no list,
+/// whose message is Django's EmptyPage text.
+bool isPastEnd(const Poco::JSON::Object::Ptr& object) {
+    if (!object || (!isFailed(object) && object->has("data"))) return false;
+    return stringField(object, "message").find(kPastEndMessage) != std::string::npos;
+}
+
+/// `count` or `num_pages` of a list answer: 0 when absent or null (not sent). A whole number
+/// (JSON integer, numeric string, or a float without a fraction) of 0 or more passes.
+std::int64_t pageNumber(const Poco::JSON::Object& object, const std::string& key,
+                        const PageSource& source) {
+    if (!object.has(key)) return 0;
+    const auto value = object.get(key);
+    if (value.isEmpty()) return 0;
+    std::optional<std::int64_t> number;
+    if (value.isBoolean()) {
+        // Poco calls a boolean an integer: no count.
+    } else if (value.isString() || value.isInteger()) {
+        number = parseId(value);
+    } else if (value.isNumeric()) {
+        // parseId casts a float to int64 before it compares: bound it first (2^63).
+        const auto real = value.convert<double>();
+        if (real >= 0 && real < 9223372036854775808.0) number = parseId(value);
+    }
+    if (!number || *number < 0) {
+        throwShape(source.what, value, source.http_status,
+                   "a whole number of 0 or more in \"" + key + "\"", source.secret.reveal());
+    }
+    return *number;
+}
+
 bool allDigits(const std::string& text) {
     return !text.empty() &&
            std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -198,9 +269,8 @@ public:
         bool stale_retried = false;
         for (int attempt = 0;; ++attempt) {
             try {
-                const Answer answer =
-                    exchange(method, target, body, what, attempt > 0 || stale_retried);
-                return classify(answer, what, options);
+                Answer answer = exchange(method, target, body, what, attempt > 0 || stale_retried);
+                return classify(std::move(answer), what, options);
             } catch (const TransientError& e) {
                 const bool unsent = dynamic_cast<const UnsentError*>(&e) != nullptr;
                 const bool may_retry = options.retry == RetryMode::Always || unsent;
@@ -257,40 +327,31 @@ public:
 
     [[noreturn]] void failShape(const std::string& what, const Reply& reply,
                                 const std::string& expected) const {
-        std::ostringstream out;
+        throwShape(config_.section() + " " + what, reply.json, reply.status, expected,
+                   credentials_.secret.reveal());
+    }
+
+    /// One page of a list: the call, then parsePage() on its body. Errors of either are
+    /// counted alike in stats().
+    Page listPage(const std::string& path, const std::string& query) {
+        CallOptions options;
+        options.list_answer = true;
+        const Reply reply = call("GET", path, query, "", options);
         try {
-            reply.json.isEmpty() ? void(out << "null")
-                                 : Poco::JSON::Stringifier::stringify(reply.json, out);
-        } catch (const Poco::Exception&) {
-            out << "?";
+            return parsePage(reply.body, PageSource{config_.section() + " GET /rest/" + path,
+                                                    reply.status, credentials_.secret});
+        } catch (const SoarError& e) {
+            countError(e);
+            throw;
         }
-        throw ProtocolError(config_.section() + " " + what + ": expected " + expected + ", got '" +
-                                snippet(out.str()) + "'",
-                            reply.status);
     }
 
     std::string scrub(std::string text) const {
-        const std::string& secret = credentials_.secret.reveal();
-        if (secret.empty()) return text;
-        for (auto pos = text.find(secret); pos != std::string::npos;
-             pos = text.find(secret, pos + 3)) {
-            text.replace(pos, secret.size(), "***");
-        }
-        return text;
+        return scrubbed(std::move(text), credentials_.secret.reveal());
     }
 
-    /// The first bytes of a body, safe for a log line: no secret, no control bytes.
     std::string snippet(const std::string& body) const {
-        std::string text =
-            scrub(body.substr(0, kSnippetBytes + credentials_.secret.reveal().size()));
-        const bool cut = text.size() > kSnippetBytes;
-        text.resize(std::min(text.size(), kSnippetBytes));
-        for (char& c : text) {
-            const auto byte = static_cast<unsigned char>(c);
-            if (byte < 0x20 || byte >= 0x7f)
-                c = byte == '\n' || byte == '\r' || byte == '\t' ? ' ' : '?';
-        }
-        return cut || body.size() > kSnippetBytes ? text + "..." : text;
+        return snippetOf(body, credentials_.secret.reveal());
     }
 
 private:
@@ -593,11 +654,13 @@ private:
         return answer;
     }
 
-    Reply classify(const Answer& answer, const std::string& what,
-                   const CallOptions& options) const {
+    Reply classify(Answer answer, const std::string& what, const CallOptions& options) const {
         const std::string head = config_.section() + " " + what + ": ";
         const int status = answer.status;
-        Reply reply{status, {}};
+        if (options.list_answer && status >= 200 && status <= 299) {
+            return Reply{status, {}, std::move(answer.body)};
+        }
+        Reply reply{status, {}, {}};
         bool parsed = false;
         if (!answer.body.empty()) {
             try {
@@ -643,10 +706,10 @@ private:
             (object->has("existing_container_id") || object->has("existing_artifact_id"))) {
             return reply;
         }
-        if (options.accept_past_end && message.find(kPastEndMessage) != std::string::npos) {
-            return reply;
+        if (options.list_answer && isPastEnd(object)) {
+            return Reply{status, {}, std::move(answer.body)};
         }
-        if (options.accept_not_found && status == 404) return Reply{404, {}};
+        if (options.accept_not_found && status == 404) return Reply{404, {}, {}};
         if (status >= 400 && status <= 499) {
             throw RecordError(
                 head + "HTTP " + std::to_string(status) + (detail.empty() ? "" : ": " + detail),
@@ -733,28 +796,7 @@ std::string PocoSoarApi::version() {
 }
 
 Page PocoSoarApi::listPage(const std::string& path, const Query& query, std::size_t page) {
-    CallOptions options;
-    options.accept_past_end = true;
-    const Reply reply = impl_->call("GET", path, query.toQueryString(page), "", options);
-    const std::string what = "GET /rest/" + path;
-    const auto object = asObject(reply.json);
-    Page result;
-    if (!object) impl_->failShape(what, reply, "a list object");
-    if (isFailed(object)) {
-        result.past_end = true;  // "That page contains no results"
-        return result;
-    }
-    const auto data = object->getArray("data");
-    if (!data) impl_->failShape(what, reply, "a list with \"data\"");
-    result.count = parseId(object->get("count")).value_or(0);
-    result.num_pages = parseId(object->get("num_pages")).value_or(0);
-    result.records.reserve(data->size());
-    for (std::size_t i = 0; i < data->size(); ++i) {
-        auto record = data->getObject(static_cast<unsigned>(i));
-        if (!record) impl_->failShape(what, reply, "objects in \"data\"");
-        result.records.push_back(std::move(record));
-    }
-    return result;
+    return impl_->listPage(path, query.toQueryString(page));
 }
 
 Record PocoSoarApi::getObject(const std::string& path) {
@@ -958,6 +1000,46 @@ void PocoSoarApi::cancelPlaybookRun(std::int64_t run_id) {
     Poco::JSON::Object body;
     body.set("cancel", true);
     (void)impl_->call("POST", idPath("playbook_run", run_id), "", toJson(body), {});
+}
+
+Page parsePage(const std::string& body, const PageSource& source) {
+    const std::string& secret = source.secret.reveal();
+    const int status = source.http_status;
+    Poco::Dynamic::Var json;
+    try {
+        json = Poco::JSON::Parser().parse(body);
+    } catch (const Poco::Exception&) {
+        throw ProtocolError(source.what + ": the answer (HTTP " + std::to_string(status) +
+                                ") is not JSON: '" + snippetOf(body, secret) + "'",
+                            status);
+    }
+    const auto object = asObject(json);
+    if (!object) throwShape(source.what, json, status, "a list object", secret);
+    Page page;
+    if (isPastEnd(object)) {
+        page.past_end = true;
+        return page;
+    }
+    if (isFailed(object)) {
+        const std::string message = scrubbed(stringField(object, "message"), secret);
+        throw RecordError(source.what + ": failed (HTTP " + std::to_string(status) + ")" +
+                              (message.empty() ? "" : ": " + message),
+                          status, message);
+    }
+    const auto data = object->getArray("data");
+    if (!data) throwShape(source.what, json, status, "a list with \"data\"", secret);
+    page.count = pageNumber(*object, "count", source);
+    page.num_pages = pageNumber(*object, "num_pages", source);
+    page.records.reserve(data->size());
+    for (std::size_t i = 0; i < data->size(); ++i) {
+        auto record = data->getObject(static_cast<unsigned>(i));
+        if (!record) {
+            throwShape(source.what, data->get(static_cast<unsigned>(i)), status,
+                       "objects in \"data\" (item " + std::to_string(i) + ")", secret);
+        }
+        page.records.push_back(std::move(record));
+    }
+    return page;
 }
 
 }  // namespace soar::sync

@@ -1,71 +1,105 @@
-/// Fuzzes list answers on their way into the sync: the pages a server sends, parsed and checked
-/// as PocoSoarApi::listPage does, then walked by keysetWalk() and forEachPage() (sync/Paging.h).
+/// Fuzzes list answers on their way into the sync, through the product's own code: every answer
+/// is read by sync::parsePage() (PocoSoarApi.h), the function PocoSoarApi::listPage runs on a
+/// list body, and the pages are then walked by keysetWalk() and forEachPage() (sync/Paging.h).
 ///
-/// listPage's parsing is private to sync/src/PocoSoarApi.cpp, so FuzzPageApi repeats its
-/// envelope checks over the same Poco JSON parser (`{"count", "num_pages", "data": [objects]}`,
-/// `"failed": true` = a page past the end). The input is the server's answers, one per request,
-/// separated by lines holding `---`; the walk may only end normally or with a sync::SoarError
-/// (a ProtocolError for a server that ignores filters or sorts, or a broken answer). Any other
-/// exception escaping, a hang or a memory error is a finding.
+/// The input is the server's answers, one per request, separated by lines holding `---`.
+/// - Each answer alone: parsePage may return a page or throw ProtocolError or RecordError, and
+///   nothing else. A returned page must be whole (no null record; past_end only empty, counts
+///   never below 0), and an error must name where the answer came from, carry its HTTP status
+///   and never quote the instance's secret.
+/// - The answers in turn, as the pages of a walk: the walk may only end normally or with
+///   ProtocolError (a broken answer, or a server that ignores filters or sorts) or RecordError
+///   (a failure answer). The walk does not know the secret, and its errors may quote record
+///   fields, so only parsePage's errors are checked for it.
+/// Any other exception escaping, a broken check (abort), a hang, a memory error or undefined
+/// behaviour is a finding.
 
 #include "soar/sync/Errors.h"
 #include "soar/sync/Paging.h"
+#include "soar/sync/PocoSoarApi.h"
 #include "soar/sync/SoarApi.h"
-
-#include <Poco/Exception.h>
-#include <Poco/JSON/Parser.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace {
 
 using soar::sync::Page;
+using soar::sync::PageSource;
+using soar::sync::parsePage;
 using soar::sync::ProtocolError;
 using soar::sync::Query;
 using soar::sync::Record;
+using soar::sync::RecordError;
 
-/// Answers list requests with the fuzzer's pages in order, then with past-the-end pages. The
-/// other calls are never made by a walk. No `override` on purpose: SoarApi gains members while
-/// the fuzzer stays the same, and a missing one must fail to compile here rather than warn.
+constexpr int kStatus = 200;
+/// The seeds hold it in several places: a message that quotes it is a finding.
+constexpr const char* kSecret = "fuzz-Secret-7/+=";
+constexpr const char* kWhat = "[instance.fuzz] GET /rest/container";
+
+const PageSource& source() {
+    static const PageSource kSource{kWhat, kStatus, soar::sync::Secret(kSecret)};
+    return kSource;
+}
+
+void check(bool ok, const char* what, const std::string& detail) {
+    if (ok) return;
+    std::fprintf(stderr, "PageFuzz: %s: %s\n", what, detail.c_str());
+    std::abort();
+}
+
+void checkError(const soar::sync::SoarError& e) {
+    const std::string text = e.what();
+    check(text.rfind(std::string(kWhat) + ": ", 0) == 0, "message does not name the source", text);
+    check(text.find(kSecret) == std::string::npos, "message quotes the secret", text);
+    check(e.httpStatus() == kStatus, "error without the answer's status", text);
+}
+
+/// One answer through parsePage, with the checks of its contract.
+void parseOne(const std::string& body) {
+    try {
+        const Page page = parsePage(body, source());
+        check(page.count >= 0 && page.num_pages >= 0, "negative count or num_pages", body);
+        if (page.past_end) {
+            check(page.records.empty() && page.count == 0 && page.num_pages == 0,
+                  "past_end page with content", body);
+        }
+        for (const auto& record : page.records) {
+            check(!record.isNull(), "null record", body);
+            static_cast<void>(record->size());
+        }
+    } catch (const ProtocolError& e) {
+        checkError(e);
+    } catch (const RecordError& e) {
+        checkError(e);
+        check(e.serverMessage().find(kSecret) == std::string::npos,
+              "server message keeps the secret", e.serverMessage());
+    }
+}
+
+/// Answers list requests with the fuzzer's pages, read by parsePage, in order, then with
+/// past-the-end pages. The other calls are never made by a walk. No `override` on purpose:
+/// SoarApi gains members while the fuzzer stays the same, and a missing one must fail to
+/// compile here rather than warn.
 class FuzzPageApi final : public soar::sync::SoarApi {
 public:
-    explicit FuzzPageApi(std::vector<std::string> answers) : answers_(std::move(answers)) {}
+    explicit FuzzPageApi(const std::vector<std::string>& answers) : answers_(answers) {}
 
     std::string version() { return "6.4.0"; }
 
     Page listPage(const std::string& /*path*/, const Query& query, std::size_t /*page*/) {
         static_cast<void>(query.toQueryString(0));
-        Page result;
         if (next_ >= answers_.size()) {
-            result.past_end = true;
-            return result;
+            Page past_end;
+            past_end.past_end = true;
+            return past_end;
         }
-        const std::string& body = answers_[next_++];
-        Poco::JSON::Object::Ptr object;
-        try {
-            object = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
-        } catch (const Poco::Exception& e) {
-            throw ProtocolError("not JSON: " + e.displayText());
-        }
-        if (!object) throw ProtocolError("expected a list object");
-        if (object->has("failed") && object->get("failed").isBoolean() &&
-            object->getValue<bool>("failed")) {
-            result.past_end = true;
-            return result;
-        }
-        const auto data = object->getArray("data");
-        if (!data) throw ProtocolError("expected a list with \"data\"");
-        result.count = soar::sync::parseId(object->get("count")).value_or(0);
-        result.num_pages = soar::sync::parseId(object->get("num_pages")).value_or(0);
-        for (std::size_t i = 0; i < data->size(); ++i) {
-            auto record = data->getObject(static_cast<unsigned>(i));
-            if (!record) throw ProtocolError("expected objects in \"data\"");
-            result.records.push_back(std::move(record));
-        }
-        return result;
+        return parsePage(answers_[next_++], source());
     }
 
     Record getObject(const std::string& /*path*/) { return new Poco::JSON::Object; }
@@ -90,7 +124,7 @@ public:
     void cancelPlaybookRun(std::int64_t /*run_id*/) {}
 
 private:
-    std::vector<std::string> answers_;
+    const std::vector<std::string>& answers_;
     std::size_t next_ = 0;
 };
 
@@ -112,6 +146,8 @@ std::vector<std::string> splitAnswers(const std::string& input) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string input(reinterpret_cast<const char*>(data), size);
     const auto answers = splitAnswers(input);
+    for (const auto& answer : answers) parseOne(answer);
+
     // Small limits: the fuzzer's pages run out long before; a walk that keeps asking is a
     // ProtocolError, which must come out as one.
     soar::sync::PagingLimits limits;
@@ -130,8 +166,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 },
                 limits);
             static_cast<void>(result.end.timestamp.size());
-        } catch (const soar::sync::SoarError&) {
-            // Refused as a broken answer: the documented outcome.
+        } catch (const ProtocolError&) {
+            // A broken answer, or a server that ignores the filter or the sort.
+        } catch (const RecordError&) {
+            // A failure answer.
         }
     }
     FuzzPageApi api(answers);
@@ -139,7 +177,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         static_cast<void>(soar::sync::forEachPage(
             api, "container", base, [](const Page& page) { return page.records.size() < 1000; },
             limits));
-    } catch (const soar::sync::SoarError&) {
+    } catch (const ProtocolError&) {
+    } catch (const RecordError&) {
     }
     return 0;
 }

@@ -20,6 +20,8 @@
 ///   only when the request cannot have reached the server (connection refused, 429).
 /// - 2xx answers must be JSON of the expected shape; `"failed": true` is a RecordError
 ///   whatever the status; a duplicate answer (`existing_*_id`) is a CreateResult.
+/// - A list answer is read by parsePage() below, a pure function, so that unit tests and the
+///   fuzz-page target run the very code listPage() runs.
 ///
 /// Thread safety: all members may be called concurrently. Ownership: create() returns the
 /// only owner; destroying it closes the sessions (no call may be running).
@@ -33,6 +35,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <string>
 
 namespace soar::sync {
 
@@ -102,5 +105,34 @@ private:
 
     std::unique_ptr<Impl> impl_;
 };
+
+/// Where a list answer came from, for the errors parsePage() throws.
+struct PageSource {
+    /// Starts every message, e.g. "[instance.hq] GET /rest/container".
+    std::string what = "list answer";
+    /// The HTTP status the body came with; the errors carry it.
+    int http_status = 200;
+    /// Masked as `***` wherever a message quotes the body (the instance's secret; may be empty).
+    Secret secret;
+};
+
+/// Reads the body of one list answer, as listPage() does for every status other than 401/403
+/// and the transient ones (PocoSoarApi sorts those out before the body is read):
+///
+/// - `{"count": N, "num_pages": N, "data": [objects]}` is a Page. `count` and `num_pages` are
+///   whole numbers of 0 or more (JSON numbers or numeric strings); missing or null they are 0,
+///   which Paging reads as "not sent". Present with another value (other text, a fraction, a
+///   boolean, below 0, beyond int64) they are a ProtocolError, as is `data` missing or not an
+///   array, or an item of `data` that is not an object.
+/// - A failure (`"failed": true`), or an object without `data`, whose `message` contains
+///   "That page contains no results" is the answer to a page past the end: an empty Page with
+///   `past_end` set.
+/// - Any other `"failed": true` is a RecordError carrying the server's message.
+/// - A body that is not JSON (Poco's parser takes only an object or an array at the top), or
+///   an array, is a ProtocolError quoting its first bytes.
+///
+/// Throws only ProtocolError and RecordError. Pure: no I/O, no logging, no shared state; safe
+/// to call from any thread.
+[[nodiscard]] Page parsePage(const std::string& body, const PageSource& source = {});
 
 }  // namespace soar::sync
