@@ -210,16 +210,7 @@ std::int64_t pageNumber(const Poco::JSON::Object& object, const std::string& key
     if (!object.has(key)) return 0;
     const auto value = object.get(key);
     if (value.isEmpty()) return 0;
-    std::optional<std::int64_t> number;
-    if (value.isBoolean()) {
-        // Poco calls a boolean an integer: no count.
-    } else if (value.isString() || value.isInteger()) {
-        number = parseId(value);
-    } else if (value.isNumeric()) {
-        // parseId casts a float to int64 before it compares: bound it first (2^63).
-        const auto real = value.convert<double>();
-        if (real >= 0 && real < 9223372036854775808.0) number = parseId(value);
-    }
+    const auto number = parseId(value);
     if (!number || *number < 0) {
         throwShape(source.what, value, source.http_status,
                    "a whole number of 0 or more in \"" + key + "\"", source.secret.reveal());

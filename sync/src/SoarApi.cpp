@@ -6,7 +6,7 @@ namespace soar::sync {
 
 std::optional<std::int64_t> parseId(const Poco::Dynamic::Var& value) {
     try {
-        if (value.isEmpty()) return std::nullopt;
+        if (value.isEmpty() || value.isBoolean()) return std::nullopt;  // Poco: bool is integer
         if (value.isInteger()) return value.convert<std::int64_t>();
         if (value.isString()) {
             const auto text = value.extract<std::string>();
@@ -18,6 +18,10 @@ std::optional<std::int64_t> parseId(const Poco::Dynamic::Var& value) {
         }
         if (value.isNumeric()) {
             const auto number = value.convert<double>();
+            // In range before the cast (2^63): casting 1e30 or NaN would be undefined.
+            if (!(number >= -9223372036854775808.0 && number < 9223372036854775808.0)) {
+                return std::nullopt;
+            }
             const auto id = static_cast<std::int64_t>(number);
             if (static_cast<double>(id) == number) return id;
         }

@@ -207,3 +207,21 @@ TEST_CASE("parsePage never quotes the secret", "[client][page]") {
     CHECK(text(R"({"failed": true, "message": "bad token )" + secret + R"("})") ==
           kWhat + ": failed (HTTP 200): bad token ***");
 }
+
+TEST_CASE("parseId takes whole numbers and numeric strings, nothing else", "[client][page]") {
+    using Poco::Dynamic::Var;
+    using soar::sync::parseId;
+    CHECK(parseId(Var(42)) == 42);
+    CHECK(parseId(Var(std::string("42"))) == 42);
+    CHECK(parseId(Var(42.0)) == 42);
+    CHECK(parseId(Var(-3)) == -3);
+    CHECK_FALSE(parseId(Var()));
+    CHECK_FALSE(parseId(Var(true)));
+    CHECK_FALSE(parseId(Var(4.5)));
+    CHECK_FALSE(parseId(Var(1e30)));  // beyond int64: no cast (undefined behaviour)
+    CHECK_FALSE(parseId(Var(-1e30)));
+    CHECK_FALSE(parseId(Var(9223372036854775808.0)));
+    CHECK_FALSE(parseId(Var(std::string("42x"))));
+    CHECK_FALSE(parseId(Var(std::string(""))));
+    CHECK_FALSE(parseId(Var(std::string("99999999999999999999"))));
+}
