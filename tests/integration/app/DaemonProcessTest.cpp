@@ -4,6 +4,7 @@
 /// sync-once and check exit codes, and a known token that must never leak.
 
 #include "soar/emulator/Emulator.h"
+#include "support/ChildProcess.h"
 #include "support/TempDir.h"
 
 #include <Poco/JSON/Object.h>
@@ -21,14 +22,9 @@
 #include <optional>
 #include <regex>
 #include <set>
-#include <spawn.h>
-#include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
 #include <vector>
-
-extern char** environ;
 
 namespace {
 
@@ -39,75 +35,13 @@ using soar::emulator::EmulatorOptions;
 const std::string kToken = "soar-tok-7c1e4b9a-never-print";
 const std::string kStatusToken = "status-tok-0d5f3e2a-never-print";
 
-std::string readFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-/// soar-sync in a child process, stdout and stderr to files.
-class Child {
+/// soar-sync in a child process, stdout and stderr to files in `dir`.
+class Child : public soar::test::ChildProcess {
 public:
     Child(const std::vector<std::string>& args, const std::string& dir,
           const std::vector<std::string>& env = {})
-        : out_(dir + "/stdout.txt"), err_(dir + "/stderr.txt") {
-        std::vector<std::string> argv_s{SOAR_SYNC_EXE};
-        argv_s.insert(argv_s.end(), args.begin(), args.end());
-        std::vector<char*> argv;
-        for (auto& a : argv_s) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        std::vector<std::string> env_s;
-        for (char** e = environ; *e; ++e) env_s.emplace_back(*e);
-        env_s.insert(env_s.end(), env.begin(), env.end());
-        std::vector<char*> envp;
-        for (auto& e : env_s) envp.push_back(e.data());
-        envp.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                         0644);
-        posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                         0644);
-        const int rc =
-            posix_spawn(&pid_, SOAR_SYNC_EXE, &actions, nullptr, argv.data(), envp.data());
-        posix_spawn_file_actions_destroy(&actions);
-        if (rc != 0) throw std::runtime_error("posix_spawn failed");
-    }
-    ~Child() {
-        if (!exit_) {
-            ::kill(pid_, SIGKILL);
-            int status = 0;
-            ::waitpid(pid_, &status, 0);
-        }
-    }
-    Child(const Child&) = delete;
-    Child& operator=(const Child&) = delete;
-
-    void signal(int sig) const { ::kill(pid_, sig); }
-    /// The exit code, or nullopt if still running after `timeout`.
-    std::optional<int> wait(std::chrono::milliseconds timeout) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (!exit_) {
-            int status = 0;
-            const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-            if (r == pid_) {
-                exit_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-                break;
-            }
-            if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
-            std::this_thread::sleep_for(20ms);
-        }
-        return exit_;
-    }
-    [[nodiscard]] std::string out() const { return readFile(out_); }
-    [[nodiscard]] std::string err() const { return readFile(err_); }
-
-private:
-    pid_t pid_ = 0;
-    std::string out_;
-    std::string err_;
-    std::optional<int> exit_;
+        : ChildProcess(SOAR_SYNC_EXE, args, std::filesystem::path(dir) / "stdout.txt",
+                       std::filesystem::path(dir) / "stderr.txt", env) {}
 };
 
 struct HttpAnswer {
@@ -170,7 +104,7 @@ struct Setup {
     /// The status port the daemon logged.
     [[nodiscard]] std::optional<unsigned short> statusPort() const {
         std::smatch m;
-        const auto text = readFile(log);
+        const auto text = soar::test::readWholeFile(log);
         static const std::regex pattern("listening on http://127\\.0\\.0\\.1:([0-9]+)/");
         if (!std::regex_search(text, m, pattern)) return std::nullopt;
         return static_cast<unsigned short>(std::stoi(m[1]));
@@ -276,7 +210,7 @@ TEST_CASE("run: syncs, serves every endpoint, stops on SIGTERM with nothing lost
     CHECK(distinctCopies(target) == 41);
 
     // Neither the SOAR token nor the status token reaches the log or the outputs.
-    const auto log = readFile(setup.log);
+    const auto log = soar::test::readWholeFile(setup.log);
     CHECK_THAT(log, Catch::Contains("stopping on SIGTERM"));
     for (const auto& secret : {kToken, kStatusToken}) {
         CHECK(log.find(secret) == std::string::npos);
@@ -359,7 +293,8 @@ TEST_CASE("sync-once: exit 0, 69 when a target refuses the token, and the token 
     Child status({"--config", setup.config, "status", "--json"}, setup.path(), kEnv);
     REQUIRE(status.wait(10s) == std::optional<int>(0));
     CHECK_THAT(status.out(), Catch::Contains("\"failing\": true"));
-    for (const auto& text : {readFile(setup.log), child.err(), child.out(), status.out()}) {
+    for (const auto& text :
+         {soar::test::readWholeFile(setup.log), child.err(), child.out(), status.out()}) {
         CHECK(text.find(kToken) == std::string::npos);
     }
 
