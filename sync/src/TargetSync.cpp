@@ -1141,6 +1141,20 @@ Query TargetSync::routeQuery() const {
 
 namespace {
 
+/// Sets a stream's cursor to the newest value of its field the source holds now (among the
+/// containers `route_query` filters; notes and comments unfiltered), so that a walk from it
+/// reads only what changes later.
+void startAtNewest(SoarApi& source, state::Store& store, const state::RouteTarget& key,
+                   const Query& route_query, const StreamSpec& spec) {
+    Query query = spec.kind == RecordKind::Container ? route_query : Query();
+    query.isNull(spec.field, false).sort(spec.field, SortOrder::Desc).pageSize(1);
+    const auto page = source.listPage(spec.path, query, 0);
+    if (page.records.empty()) return;
+    if (const auto newest = optString(*page.records.front(), spec.field)) {
+        store.setCursor(key, toCursor(spec.stream, KeysetCursor::after(*newest)));
+    }
+}
+
 /// Logs a finished pass (one line per pass and target) and records it in the store.
 PassResult finishPass(const char* what, const state::RouteTarget& key, state::Store& store,
                       Poco::Logger& logger, const std::string& started_at, PassResult result) {
@@ -1209,6 +1223,22 @@ PassResult TargetSync::runPass(const std::atomic<bool>* stop) {
         streams.push_back(kNotes);
         streams.push_back(kComments);
     }
+    // A first walk of new containers from the beginning reads every container as it is now,
+    // with its artifacts, notes and comments: the other streams need only what changes from
+    // here on. Their cursors start at the newest value the source holds before that walk
+    // (less the lookback, as every walk), instead of re-reading the whole source.
+    try {
+        if (route_.start_from == "beginning" && !pass.stopped() &&
+            !store_.cursor(key_, Stream::ContainersCreated)) {
+            for (const auto& spec : streams) {
+                if (spec.stream != Stream::ContainersCreated && !store_.cursor(key_, spec.stream)) {
+                    startAtNewest(source_, store_, key_, routeQuery(), spec);
+                }
+            }
+        }
+    } catch (...) {
+        pass.fail(std::current_exception());
+    }
     for (const auto& spec : streams) {
         if (pass.stopped()) break;
         try {
@@ -1227,16 +1257,7 @@ PassResult TargetSync::runPass(const std::atomic<bool>* stop) {
                             .toString());
                 }
             } else if (route_.start_from == "now") {
-                // Start at the newest value the source holds now: nothing older is copied.
-                auto query = routeQuery();
-                query.isNull(spec.field, false).sort(spec.field, SortOrder::Desc).pageSize(1);
-                const auto page = source_.listPage("container", query, 0);
-                if (!page.records.empty()) {
-                    const auto newest = optString(*page.records.front(), spec.field);
-                    if (newest) {
-                        store_.setCursor(key_, toCursor(spec.stream, KeysetCursor::after(*newest)));
-                    }
-                }
+                startAtNewest(source_, store_, key_, routeQuery(), spec);  // nothing older
                 continue;
             } else if (route_.start_from != "beginning") {
                 start = KeysetCursor::after(route_.start_from);

@@ -137,6 +137,9 @@ TEST_CASE("Containers changed while a pass pages are all caught by the next pass
         while (!done.load() && i < 60) {
             if (i % 2 == 0) {
                 h.source.editContainer(it->first, R"({"status": "closed"})");
+                h.source.addArtifact(R"({"container_id": )" + std::to_string(it->first) +
+                                     R"(, "name": "added while paging", "cef": {"n": ")" +
+                                     std::to_string(i) + R"("}})");
                 ++it;
             } else {
                 h.source.createContainer(R"({"name": "while paging )" + std::to_string(i) +
