@@ -7,20 +7,26 @@
 /// - Three streams, each a keyset walk (Paging.h) from its cursor minus `lookback`: new
 ///   containers by `create_time`, edited ones by `container_update_time` (null on a
 ///   never-edited container: the first stream covers those) and containers whose artifacts
-///   changed by `artifact_update_time`. A container met in several streams in one pass is
-///   replayed once.
+///   changed by `artifact_update_time` (plus notes and comments when the route asks). A
+///   container met again with the change timestamps its stored mapping already has is not
+///   replayed again, so one met in several streams of a pass is replayed once. The first
+///   walk of new containers from the beginning starts the other streams at the newest
+///   values the source holds before it, rather than re-reading the source for each.
 /// - A container is mapped (RecordMapper) and diffed by content hash against the store:
 ///   created (a duplicate answer is adopted), updated, re-created when the target lost it
 ///   (404), or left alone. Its artifacts are read when it is new to the target, when its
-///   `artifact_update_time` moved, or on resync; a copy is found by its sdi on the target
-///   before one is posted, unless soar-sync just created the container.
-/// - Up to `in_flight` containers are replayed at once; a stream's cursor is committed, in
-///   the same transaction as a container's mappings, only up to the oldest container not yet
-///   finished, so a crash never skips one.
+///   `artifact_update_time` moved, or on resync, for a page of containers at a time
+///   (`_filter_container__in`); a copy is found by its sdi on the target before one is
+///   posted, unless soar-sync just created the container.
+/// - Up to `in_flight` containers are replayed at once, with up to a page queued behind
+///   them; finished containers are committed in groups (one transaction for what finished
+///   while the previous one was written), and a stream's cursor, in the same transaction,
+///   only up to the oldest container not yet finished, so a crash never skips one.
 /// - Errors are sorted: a record the target refuses (400, unknown label, ...) is
 ///   dead-lettered and the pass goes on; a transient failure that outlived the client's
-///   retries stops this target's pass with its cursors where they are; refused credentials
-///   mark the target failing with a message naming the instance and key to fix.
+///   retries stops this target's pass with its cursors where they are, except a 500 that
+///   persists for one container over `poison_passes` passes (dead-lettered); refused
+///   credentials mark the target failing with a message naming the instance and key to fix.
 ///
 /// Thread safety: one pass at a time per object (the daemon never overlaps passes of a
 /// route); a pass uses `in_flight` worker threads internally. The SoarApi and Store objects
