@@ -84,7 +84,7 @@ bool wroteNothing(const PassResult& r) {
 
 TEST_CASE("Heavy faults and latency on both sides: converges with nothing lost or duplicated",
           "[integration][fault]") {
-    const long seconds = soar::test::envLong("SOAR_FAULT_SECONDS", 30);
+    const long seconds = soar::test::envLong("SOAR_FAULT_SECONDS", 120);
     const long containers = soar::test::envLong("SOAR_FAULT_CONTAINERS", 200);
     const std::uint64_t seed = soar::test::envSeed("SOAR_FAULT_SEED");
 
