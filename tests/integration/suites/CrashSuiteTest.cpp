@@ -162,14 +162,18 @@ TEST_CASE("Random SIGKILLs of soar-sync run during a large sync leave exactly on
             SOAR_SYNC_EXE, std::vector<std::string>{"--config", config, command}, out, err, env);
     };
 
+    // Most kills land soon after the daemon starts writing; every third one later, when it
+    // may have caught up and sit between passes or in a nearly idle one.
     std::uniform_int_distribution<int> delay_ms(0, 300);
+    std::uniform_int_distribution<int> late_delay_ms(300, 2500);
     long mid_sync = 0;
     std::map<soar::state::Stream, std::string> cursors;
     for (long round = 0; round < kills; ++round) {
         const auto copied = target.containerCount() + target.artifactCount();
         auto daemon = start("run", "run-" + std::to_string(round + 1));
         const bool writing = waitForWrites(target, *daemon, copied, std::chrono::seconds(120));
-        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
+        const int delay = round % 3 == 2 ? late_delay_ms(random) : delay_ms(random);
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay));
         const bool running = daemon->running();
         daemon->kill();  // SIGKILL
         outputs.push_back(daemon->out() + daemon->err());
