@@ -4,13 +4,14 @@
 # as errors, runs every test with ctest and prints ctest's summary, runs the demo until the
 # target matches the source; then builds again with
 # AddressSanitizer + UndefinedBehaviorSanitizer and runs every test again; then gives each
-# libFuzzer target a short run (clang).
+# libFuzzer target a short run (clang); then builds with ThreadSanitizer and runs the unit
+# and integration tests (the route engine's workers, group commits, the daemon's threads).
 #
 #   packaging/test.sh                 # everything
-#   SOAR_TEST_QUICK=1 packaging/test.sh          # skip the sanitizer build and the fuzz run
+#   SOAR_TEST_QUICK=1 packaging/test.sh          # skip the sanitizer builds and the fuzz run
 #   SOAR_TEST_ARGS="-L unit" packaging/test.sh   # extra ctest arguments (both ctest runs)
 #   BUILD_DIR=build/mine ASAN_BUILD_DIR=build/mine-asan FUZZ_BUILD_DIR=build/mine-fuzz \
-#       packaging/test.sh
+#       TSAN_BUILD_DIR=build/mine-tsan packaging/test.sh
 #   SOAR_FUZZ_SECONDS=60 packaging/test.sh       # total fuzzing time, split over the targets
 set -euo pipefail
 # The whole script is one block, read before it runs: editing this file during a run (a
@@ -37,6 +38,7 @@ step "layering check"
 build=${BUILD_DIR:-build/ci}
 asan_build=${ASAN_BUILD_DIR:-build/asan}
 fuzz_build=${FUZZ_BUILD_DIR:-build/fuzz}
+tsan_build=${TSAN_BUILD_DIR:-build/tsan}
 jobs=${JOBS:-$(nproc)}
 
 # ctest prints its summary ("100% tests passed, ..." and the list of failures) last; it is
@@ -63,7 +65,7 @@ case "$build" in /*) demo_build=$build ;; *) demo_build=$root/$build ;; esac
 BUILD_DIR="$demo_build" "$root/packaging/demo.sh" --exit-when-synced | tr '\r' '\n' | tail -8
 
 if [ "${SOAR_TEST_QUICK:-0}" = "1" ]; then
-    step "done (SOAR_TEST_QUICK=1: sanitizer build and fuzzing skipped)"
+    step "done (SOAR_TEST_QUICK=1: sanitizer builds and fuzzing skipped)"
     exit 0
 fi
 
@@ -87,6 +89,18 @@ step "build fuzz targets (-j$jobs)"
 cmake --build "$fuzz_build" -j "$jobs"
 step "fuzz (${SOAR_FUZZ_SECONDS:-60} s in all)"
 FUZZ_BUILD_DIR="$fuzz_build" "$root/packaging/fuzz.sh" "${SOAR_FUZZ_SECONDS:-60}"
+
+step "configure tsan ($tsan_build)"
+# shellcheck disable=SC2086
+cmake -S . -B "$tsan_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSOAR_SYNC_WERROR=ON \
+    -DSOAR_SYNC_SANITIZE=thread ${SOAR_CMAKE_ARGS:-}
+step "build tsan (-j$jobs)"
+cmake --build "$tsan_build" -j "$jobs"
+step "test tsan (unit and integration)"
+# A data race or lock-order inversion fails the test that shows it. The crash and fault
+# suites are left to the other two builds: they add minutes, not threads.
+TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
+    run_ctest "$tsan_build" -L "unit|integration"
 
 step "done"
 exit 0
