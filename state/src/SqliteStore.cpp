@@ -288,20 +288,26 @@ PlaybookRun readRun(Connection& conn, SQLite::Statement& row, const RouteTarget&
     return run;
 }
 
+/// A container mapping from a row whose target_id, content_hash and three times start at
+/// column `at`.
+ContainerMapping containerFrom(const SQLite::Statement& row, int at, std::int64_t source_id) {
+    ContainerMapping m;
+    m.source_id = source_id;
+    m.target_id = row.getColumn(at).getInt64();
+    m.content_hash = row.getColumn(at + 1).getString();
+    m.create_time = optionalText(row.getColumn(at + 2));
+    m.container_update_time = optionalText(row.getColumn(at + 3));
+    m.artifact_update_time = optionalText(row.getColumn(at + 4));
+    return m;
+}
+
 std::optional<ContainerMapping> readContainer(Connection& conn, std::int64_t ref,
                                               std::int64_t source_id) {
     Query q(conn, kSelectContainer);
     q->bind(1, ref);
     q->bind(2, source_id);
     if (!q->executeStep()) return std::nullopt;
-    ContainerMapping m;
-    m.source_id = source_id;
-    m.target_id = q->getColumn(0).getInt64();
-    m.content_hash = q->getColumn(1).getString();
-    m.create_time = optionalText(q->getColumn(2));
-    m.container_update_time = optionalText(q->getColumn(3));
-    m.artifact_update_time = optionalText(q->getColumn(4));
-    return m;
+    return containerFrom(*q, 0, source_id);
 }
 
 std::optional<ArtifactMapping> readArtifact(Connection& conn, std::int64_t ref,
@@ -714,14 +720,7 @@ std::vector<ContainerMapping> SqliteStore::containerMappings(const RouteTarget& 
                     q->bind(2, after_source_id);
                     q->bind(3, limitOf(limit));
                     while (q->executeStep()) {
-                        ContainerMapping m;
-                        m.source_id = q->getColumn(0).getInt64();
-                        m.target_id = q->getColumn(1).getInt64();
-                        m.content_hash = q->getColumn(2).getString();
-                        m.create_time = optionalText(q->getColumn(3));
-                        m.container_update_time = optionalText(q->getColumn(4));
-                        m.artifact_update_time = optionalText(q->getColumn(5));
-                        out.push_back(std::move(m));
+                        out.push_back(containerFrom(*q, 1, q->getColumn(0).getInt64()));
                     }
                     return out;
                 });

@@ -200,23 +200,23 @@ Object::Ptr RecordMapper::note(const Object& source, std::int64_t target_contain
     out->set("note_type", type.empty() ? std::string("general") : type);
     const auto format = textOf(source, "note_format");
     out->set("note_format", format.empty() ? std::string("markdown") : format);
-    const auto id = idOf(source);
-    out->set("content", textOf(source, "content") + "\n\n" + noteMarker(false, id) +
-                            " copied from " + rules_.source_instance + " note " +
-                            std::to_string(id) + " by " + authorOf(source, "author") + " at " +
-                            textOf(source, "create_time"));
+    out->set("content", textOf(source, "content") + copiedLine(false, source));
     return out;
 }
 
 Object::Ptr RecordMapper::comment(const Object& source, std::int64_t target_container_id) const {
     Object::Ptr out = new Object;
     out->set("container_id", target_container_id);
-    const auto id = idOf(source);
-    out->set("comment", textOf(source, "comment") + "\n\n" + noteMarker(true, id) +
-                            " copied from " + rules_.source_instance + " comment " +
-                            std::to_string(id) + " by " + authorOf(source, "user") + " at " +
-                            textOf(source, "time"));
+    out->set("comment", textOf(source, "comment") + copiedLine(true, source));
     return out;
+}
+
+std::string RecordMapper::copiedLine(bool comment, const Object& source) const {
+    const auto id = idOf(source);
+    return "\n\n" + noteMarker(comment, id) + " copied from " + rules_.source_instance +
+           (comment ? " comment " : " note ") + std::to_string(id) + " by " +
+           authorOf(source, comment ? "user" : "author") + " at " +
+           textOf(source, comment ? "time" : "create_time");
 }
 
 std::string RecordMapper::contentHash(const Object& mapped) {

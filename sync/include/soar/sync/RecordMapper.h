@@ -65,6 +65,10 @@ public:
     [[nodiscard]] static std::string contentHash(const Poco::JSON::Object& mapped);
 
 private:
+    /// The last line of a copied note or comment: its marker, then where, by whom and when
+    /// it was written on the source.
+    [[nodiscard]] std::string copiedLine(bool comment, const Poco::JSON::Object& source) const;
+
     MappingRules rules_;
 };
 
