@@ -1,5 +1,7 @@
 #include "soar/app/Check.h"
 
+#include "TextTable.h"
+
 #include "soar/sync/Errors.h"
 #include "soar/sync/PocoSoarApi.h"
 #include "soar/sync/Secret.h"
@@ -131,22 +133,9 @@ std::vector<CheckRow> runChecks(const AppConfig& config) {
 }
 
 std::string renderChecks(const std::vector<CheckRow>& rows) {
-    std::size_t subject_width = 7;
-    std::size_t check_width = 5;
-    for (const auto& r : rows) {
-        subject_width = std::max(subject_width, r.subject.size());
-        check_width = std::max(check_width, r.check.size());
-    }
-    std::ostringstream out;
-    out << std::left << std::setw(static_cast<int>(subject_width + 2)) << "SUBJECT"
-        << std::setw(static_cast<int>(check_width + 2)) << "CHECK" << std::setw(8) << "RESULT"
-        << "DETAIL\n";
-    for (const auto& r : rows) {
-        out << std::setw(static_cast<int>(subject_width + 2)) << r.subject
-            << std::setw(static_cast<int>(check_width + 2)) << r.check << std::setw(8)
-            << (r.ok ? "ok" : "FAIL") << r.detail << "\n";
-    }
-    return out.str();
+    TextTable table({"SUBJECT", "CHECK", "RESULT", "DETAIL"});
+    for (const auto& r : rows) table.add({r.subject, r.check, toString(r.result), r.detail});
+    return table.render();
 }
 
 }  // namespace soar::app

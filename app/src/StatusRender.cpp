@@ -1,9 +1,12 @@
 #include "soar/app/StatusRender.h"
 
+#include "TextTable.h"
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
 #include <iomanip>
+#include <limits>
 #include <sstream>
 
 namespace soar::app {
@@ -79,7 +82,10 @@ Object::Ptr targetJson(const TargetView& t, bool live) {
     for (const auto& c : t.stored.cursors) {
         Object::Ptr cursor = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
         cursor->set("timestamp", c.timestamp);
-        cursor->set("last_id", c.last_id);
+        // Past a whole timestamp group the stored id is a sentinel, not an id: show null.
+        cursor->set("last_id", c.last_id == std::numeric_limits<std::int64_t>::max()
+                                   ? Poco::Dynamic::Var()
+                                   : Poco::Dynamic::Var(c.last_id));
         cursors->set(str(state::toString(c.stream)), cursor);
     }
     out->set("cursors", cursors);
@@ -219,12 +225,8 @@ std::string htmlEscape(const std::string& text) {
 }
 
 std::string renderTable(const StatusSnapshot& s) {
-    std::ostringstream out;
-    out << "soar-sync " << s.version << " status at " << s.now << "\n";
-    out << std::left << std::setw(20) << "ROUTE" << std::setw(12) << "TARGET" << std::setw(10)
-        << "STATE" << std::setw(30) << "CURSOR (create_time)" << std::setw(8) << "LAG"
-        << std::setw(14) << "CONTAINERS" << std::setw(6) << "DEAD" << std::setw(26) << "LAST PASS"
-        << "PLAYBOOK RUNS\n";
+    TextTable table({"ROUTE", "TARGET", "STATE", "CURSOR (create_time)", "LAG", "CONTAINERS",
+                     "DEAD", "LAST PASS", "PLAYBOOK RUNS"});
     for (const auto& r : s.routes) {
         for (const auto& t : r.targets) {
             std::string state = failing(t) ? "failing" : (t.stored.last_pass ? "ok" : "new");
@@ -233,17 +235,65 @@ std::string renderTable(const StatusSnapshot& s) {
                 last = t.stored.last_pass->outcome + " " +
                        t.stored.last_pass->finished_at.substr(0, 19);
             }
-            out << std::setw(20) << r.name << std::setw(12) << t.target << std::setw(10) << state
-                << std::setw(30) << cursorText(t, state::Stream::ContainersCreated) << std::setw(8)
-                << lagText(t) << std::setw(14) << t.stored.mappings.containers << std::setw(6)
-                << t.stored.dead_letters << std::setw(26) << last << runsText(t) << "\n";
+            table.add({r.name, t.target, state, cursorText(t, state::Stream::ContainersCreated),
+                       lagText(t), std::to_string(t.stored.mappings.containers),
+                       std::to_string(t.stored.dead_letters), last, runsText(t)});
             if (t.stored.health.last_error) {
-                out << "    last error (" << t.stored.health.last_error_at.value_or("")
-                    << "): " << *t.stored.health.last_error << "\n";
+                table.note("last error (" + t.stored.health.last_error_at.value_or("") +
+                           "): " + *t.stored.health.last_error);
+            }
+            if (t.stored.dead_letters > 0) {
+                table.note(std::to_string(t.stored.dead_letters) +
+                           " dead letter(s): soar-sync dead-letters --route " + r.name);
             }
         }
     }
+    return "soar-sync " + s.version + " status at " + s.now + "\n" + table.render();
+}
+
+std::string renderDeadLettersJson(const StatusSnapshot& s) {
+    Object root(Poco::JSON_PRESERVE_KEY_ORDER);
+    std::int64_t total = 0;
+    Array::Ptr list = new Array;
+    for (const auto& r : s.routes) {
+        for (const auto& t : r.targets) {
+            total += t.stored.dead_letters;
+            for (const auto& d : t.dead_letters) {
+                Object::Ptr item = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+                item->set("route", r.name);
+                item->set("target", t.target);
+                item->set("kind", str(state::toString(d.kind)));
+                item->set("source_id", d.source_id);
+                item->set("attempts", d.attempts);
+                item->set("first_seen", d.first_seen);
+                item->set("last_seen", d.last_seen);
+                item->set("message", d.message);
+                list->add(item);
+            }
+        }
+    }
+    root.set("total", total);
+    root.set("dead_letters", list);
+    std::ostringstream out;
+    root.stringify(out, 2);
+    out << "\n";
     return out.str();
+}
+
+std::string renderDeadLettersTable(const StatusSnapshot& s) {
+    TextTable table({"ROUTE", "TARGET", "KIND", "SOURCE ID", "ATTEMPTS", "FIRST SEEN",
+                     "LAST SEEN", "MESSAGE"});
+    for (const auto& r : s.routes) {
+        for (const auto& t : r.targets) {
+            for (const auto& d : t.dead_letters) {
+                table.add({r.name, t.target, str(state::toString(d.kind)),
+                           std::to_string(d.source_id), std::to_string(d.attempts),
+                           d.first_seen.substr(0, 19), d.last_seen.substr(0, 19), d.message});
+            }
+        }
+    }
+    if (table.empty()) return "no dead letters\n";
+    return table.render();
 }
 
 std::string renderJson(const StatusSnapshot& s) {

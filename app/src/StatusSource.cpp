@@ -14,7 +14,8 @@ const char* versionString() {
 
 std::string nowText() { return sync::Timestamp::now().toString(); }
 
-StatusSnapshot readStoredStatus(const AppConfig& config, const state::Store& store) {
+StatusSnapshot readStoredStatus(const AppConfig& config, const state::Store& store,
+                                std::size_t dead_letter_limit) {
     StatusSnapshot snap;
     snap.version = versionString();
     snap.now = nowText();
@@ -23,12 +24,22 @@ StatusSnapshot readStoredStatus(const AppConfig& config, const state::Store& sto
         RouteView route;
         route.name = spec.config.name;
         route.source = spec.config.source;
+        if (const auto* source = config.instance(spec.config.source)) route.source_url = source->url;
         for (const auto& target : spec.config.targets) {
             TargetView view;
             view.target = target;
             const state::RouteTarget key{spec.config.name, target};
             view.stored = store.status(key);
             view.stored.key = key;
+            if (const auto* instance = config.instance(target)) view.url = instance->url;
+            if (view.stored.dead_letters > 0) {
+                auto letters = store.deadLetters(key);
+                if (letters.size() > dead_letter_limit) {
+                    letters.erase(letters.begin(),
+                                  letters.end() - static_cast<std::ptrdiff_t>(dead_letter_limit));
+                }
+                view.dead_letters = std::move(letters);
+            }
             for (const auto& pass : store.recentPasses(key, 20)) {
                 if (pass.outcome != "ok" && pass.outcome != "errors") continue;
                 view.last_good_pass = pass.started_at;

@@ -30,7 +30,8 @@ public:
           limits_(limits),
           page_size_(base.pageSize()) {}
 
-    KeysetWalkResult run(const KeysetCursor& start) {
+    KeysetWalkResult run(const KeysetCursor& start,
+                         const std::function<void(std::int64_t)>& on_count) {
         result_.end = start;
         KeysetCursor position = start;
         if (!start.timestamp.empty()) {
@@ -50,6 +51,7 @@ public:
             }
             query.sort(field_, SortOrder::Asc);
             const Page page = request(query);
+            if (on_count && result_.requests == 1) on_count(std::max<std::int64_t>(page.count, 0));
             if (page.records.empty()) break;
 
             std::optional<Timestamp> group;
@@ -196,12 +198,13 @@ std::size_t forEachPage(SoarApi& api, const std::string& path, const Query& quer
 
 KeysetWalkResult keysetWalk(SoarApi& api, const std::string& path, const std::string& field,
                             const Query& base, const KeysetCursor& start,
-                            const KeysetCallback& callback, const PagingLimits& limits) {
+                            const KeysetCallback& callback, const PagingLimits& limits,
+                            const std::function<void(std::int64_t)>& on_count) {
     if (base.pageSize() == 0) {
         throw std::invalid_argument("keyset walk over " + path + ": page size must not be 0");
     }
     Walk walk(api, path, field, base, callback, limits);
-    return walk.run(start);
+    return walk.run(start, on_count);
 }
 
 }  // namespace soar::sync

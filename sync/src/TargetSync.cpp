@@ -198,7 +198,8 @@ public:
                                     logProgress();
                                     page.emplace_back(record, position);
                                     return page.size() < owner_.route_.page_size || flush();
-                                });
+                                },
+                                {}, [&](std::int64_t count) { total_ = seen_ + count; });
             if (!result.stopped && !flush()) result.stopped = true;
         } catch (...) {
             fail(std::current_exception());
@@ -412,6 +413,7 @@ private:
                 LiveStatus live = owner_.live();
                 live.counts = counts_;
                 live.seen = seen_;
+                live.total = std::max<std::int64_t>(total_, seen_);
                 owner_.publish(live);
                 commitStaged(lock);
             } catch (...) {
@@ -1093,6 +1095,8 @@ private:
     state::PassCounts counts_;
     std::int64_t dead_lettered_ = 0;
     std::atomic<std::int64_t> seen_{0};
+    /// seen_ plus what the current stream's first page counted.
+    std::atomic<std::int64_t> total_{0};
     std::exception_ptr error_;
 };
 

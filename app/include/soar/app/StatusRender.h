@@ -18,6 +18,12 @@ namespace soar::app {
 /// Prometheus text format 0.0.4 (checked with `promtool check metrics` in the tests).
 [[nodiscard]] std::string renderMetrics(const StatusSnapshot& snapshot);
 [[nodiscard]] std::string htmlEscape(const std::string& text);
+/// The dead letters the snapshot carries, as `/dead-letters` and `dead-letters --json` print
+/// them: `{"total": N, "dead_letters": [{route, target, kind, source_id, attempts, first_seen,
+/// last_seen, message}, ...]}` (total counts every dead letter, listed or not).
+[[nodiscard]] std::string renderDeadLettersJson(const StatusSnapshot& snapshot);
+/// The same as a table for people (`soar-sync dead-letters`).
+[[nodiscard]] std::string renderDeadLettersTable(const StatusSnapshot& snapshot);
 
 struct Readiness {
     bool ready = false;

@@ -21,6 +21,10 @@
 
 namespace soar::app {
 
+/// How many dead letters per (route, target) a snapshot carries (the page and /dead-letters
+/// show these; `soar-sync dead-letters` reads the store for all of them).
+inline constexpr std::size_t kDeadLetterListLimit = 200;
+
 /// Upper bounds (seconds) of the pass duration histogram.
 inline const std::vector<double> kPassDurationBuckets = {0.1, 0.5, 1, 5, 15, 60, 300, 1800};
 
@@ -43,7 +47,12 @@ struct TargetRuntime {
 
 struct TargetView {
     std::string target;
+    /// The target instance's base URL (no secrets: tokens never sit in URLs).
+    std::string url;
     state::TargetStatus stored;
+    /// The newest dead letters (up to kDeadLetterListLimit), oldest first; the full count is
+    /// `stored.dead_letters`.
+    std::vector<state::DeadLetter> dead_letters;
     TargetRuntime runtime;
     /// Seconds since the start of the last pass that finished its walk (ok or record
     /// errors): everything the source held before then is on the target. Unset before one.
@@ -55,6 +64,8 @@ struct TargetView {
 struct RouteView {
     std::string name;
     std::string source;
+    /// The source instance's base URL.
+    std::string source_url;
     std::vector<TargetView> targets;
 };
 
@@ -78,8 +89,10 @@ public:
 };
 
 /// Fills the stored part of the snapshot (cursors, last pass, health, dead letters, runs and
-/// lag) for every route and target of `config`.
-[[nodiscard]] StatusSnapshot readStoredStatus(const AppConfig& config, const state::Store& store);
+/// lag) for every route and target of `config`, with up to `dead_letter_limit` dead letters
+/// per (route, target), the newest.
+[[nodiscard]] StatusSnapshot readStoredStatus(const AppConfig& config, const state::Store& store,
+                                              std::size_t dead_letter_limit = kDeadLetterListLimit);
 
 /// The version string of this build.
 [[nodiscard]] const char* versionString();

@@ -84,8 +84,11 @@ struct KeysetWalkResult {
 /// Positions handed to the callback: {T, id} while draining by id; {T, 0} for records met
 /// in timestamp order (resuming there re-reads T's group, which the content hash makes
 /// free). The result's `end` is after() the last group when the walk ran to the end.
+/// `on_count`, when set, is told the `count` of the walk's first page: how many records the
+/// walk expects to read (for progress; the source may change while the walk goes on).
 KeysetWalkResult keysetWalk(SoarApi& api, const std::string& path, const std::string& field,
                             const Query& base, const KeysetCursor& start,
-                            const KeysetCallback& callback, const PagingLimits& limits = {});
+                            const KeysetCallback& callback, const PagingLimits& limits = {},
+                            const std::function<void(std::int64_t)>& on_count = {});
 
 }  // namespace soar::sync

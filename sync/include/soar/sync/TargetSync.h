@@ -97,6 +97,9 @@ struct LiveStatus {
     state::PassCounts counts;
     /// Containers read from the source so far.
     std::int64_t seen = 0;
+    /// Records this pass expects to read in all, from the `count` of each stream's first
+    /// page (0 while unknown): with `seen`, the pass's progress.
+    std::int64_t total = 0;
 };
 
 struct TargetSyncOptions {
