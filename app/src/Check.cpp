@@ -1,10 +1,10 @@
 #include "soar/app/Check.h"
 
 #include "TextTable.h"
-
 #include "soar/sync/Errors.h"
 #include "soar/sync/PocoSoarApi.h"
 #include "soar/sync/Secret.h"
+#include "soar/sync/TargetSync.h"
 
 #include <Poco/JSON/Parser.h>
 
@@ -49,13 +49,67 @@ std::vector<std::string> labelsWritten(const RouteSpec& spec) {
     return {labels.begin(), labels.end()};
 }
 
+namespace {
+
+constexpr const char* kCredentials = "credentials";
+constexpr const char* kReachable = "reachable, token valid";
+constexpr std::size_t kLabelSample = 200;
+
+/// The labels of the route's newest source containers (up to kLabelSample of them).
+std::set<std::string> sampleSourceLabels(sync::SoarApi& source, const RouteSpec& spec) {
+    auto query = sync::routeFilterQuery(spec.config);
+    query.sort("id", sync::SortOrder::Desc).pageSize(kLabelSample);
+    const auto page = source.listPage("container", query, 0);
+    std::set<std::string> labels;
+    for (const auto& record : page.records) {
+        if (record && record->has("label") && record->get("label").isString()) {
+            labels.insert(record->getValue<std::string>("label"));
+        }
+    }
+    return labels;
+}
+
+}  // namespace
+
+const char* toString(CheckResult result) {
+    switch (result) {
+        case CheckResult::Ok:
+            return "ok";
+        case CheckResult::Warn:
+            return "WARN";
+        case CheckResult::Fail:
+            return "FAIL";
+        case CheckResult::Skip:
+            return "SKIP";
+    }
+    return "FAIL";
+}
+
+int checkExitCode(const std::vector<CheckRow>& rows) {
+    bool config = false;
+    bool unreachable = false;
+    bool failed = false;
+    for (const auto& row : rows) {
+        if (row.result != CheckResult::Fail) continue;
+        failed = true;
+        if (row.check == kCredentials) config = true;
+        if (row.check == kReachable) unreachable = true;
+    }
+    if (config) return 78;
+    if (unreachable) return 69;
+    return failed ? 1 : 0;
+}
+
 std::vector<CheckRow> runChecks(const AppConfig& config) {
+    using R = CheckResult;
     std::vector<CheckRow> rows;
-    rows.push_back({"config", "parse", true, config.path});
+    rows.push_back({"config", "parse", R::Ok, config.path});
     struct Instance {
         std::unique_ptr<sync::PocoSoarApi> api;
         sync::Credentials credentials;
         bool reachable = false;
+        /// Why checks against this instance were not run; empty when it answered.
+        std::string skip_reason;
     };
     std::map<std::string, Instance> instances;
     for (const auto& instance : config.instances) {
@@ -65,47 +119,91 @@ std::vector<CheckRow> runChecks(const AppConfig& config) {
             entry.credentials = sync::loadCredentials(instance);
             entry.api = sync::PocoSoarApi::create(instance, entry.credentials);
         } catch (const std::exception& e) {
-            rows.push_back({subject, "credentials", false, e.what()});
+            rows.push_back({subject, kCredentials, R::Fail, e.what()});
+            rows.push_back({subject, kReachable, R::Skip, "no credentials (see above)"});
+            entry.skip_reason = "instance " + instance.name + " has no credentials";
             instances[instance.name] = std::move(entry);
             continue;
         }
         try {
             const auto version = entry.api->version();
-            rows.push_back({subject, "reachable, token valid", true, "SOAR " + version});
+            rows.push_back({subject, kReachable, R::Ok, "SOAR " + version});
             entry.reachable = true;
-        } catch (const sync::AuthError& e) {
-            rows.push_back({subject, "reachable, token valid", false, e.what()});
         } catch (const std::exception& e) {
-            rows.push_back({subject, "reachable, token valid", false, e.what()});
+            rows.push_back({subject, kReachable, R::Fail, e.what()});
+            entry.skip_reason = "instance " + instance.name + " did not answer";
         }
         instances[instance.name] = std::move(entry);
     }
     for (const auto& spec : config.routes) {
         const auto labels = labelsWritten(spec);
+        auto& source = instances[spec.config.source];
+        // The labels the route will write, as sampled from the source's recent containers.
+        std::set<std::string> sampled;
+        std::string sample_problem;
+        if (!source.reachable) {
+            sample_problem = source.skip_reason;
+        } else {
+            try {
+                for (const auto& l : sampleSourceLabels(*source.api, spec)) {
+                    const auto mapped = spec.config.label_map.find(l);
+                    sampled.insert(mapped == spec.config.label_map.end() ? l : mapped->second);
+                }
+            } catch (const std::exception& e) {
+                sample_problem = std::string("sampling the source failed: ") + e.what();
+            }
+        }
         for (const auto& target : spec.config.targets) {
             const std::string subject = "route " + spec.config.name + " -> " + target;
             auto& entry = instances[target];
             if (!entry.reachable) {
-                rows.push_back({subject, "labels and playbook", false,
-                                "not checked: instance " + target + " unreachable"});
+                rows.push_back(
+                    {subject, "labels and playbook", R::Skip, "not checked: " + entry.skip_reason});
                 continue;
             }
-            if (!labels.empty()) {
+            std::set<std::string> present;
+            bool have_labels = false;
+            if (!labels.empty() || !sampled.empty()) {
                 try {
-                    const auto present = fetchLabels(*entry.api);
-                    std::vector<std::string> missing;
-                    for (const auto& l : labels) {
-                        if (present.count(l) == 0) missing.push_back(l);
-                    }
-                    if (missing.empty()) {
-                        rows.push_back({subject, "labels exist", true, joined(labels)});
-                    } else {
-                        rows.push_back({subject, "labels exist", false,
-                                        "missing on " + target + ": " + joined(missing) +
-                                            " (add them, or fix label_map / filter.label)"});
-                    }
+                    present = fetchLabels(*entry.api);
+                    have_labels = true;
                 } catch (const std::exception& e) {
-                    rows.push_back({subject, "labels exist", false, e.what()});
+                    rows.push_back({subject, "labels exist", R::Fail, e.what()});
+                }
+            }
+            if (have_labels && !labels.empty()) {
+                std::vector<std::string> missing;
+                for (const auto& l : labels) {
+                    if (present.count(l) == 0) missing.push_back(l);
+                }
+                if (missing.empty()) {
+                    rows.push_back({subject, "labels exist", R::Ok, joined(labels)});
+                } else {
+                    rows.push_back({subject, "labels exist", R::Fail,
+                                    "missing on " + target + ": " + joined(missing) +
+                                        " (add them, or fix label_map / filter.label)"});
+                }
+            }
+            if (!sample_problem.empty()) {
+                rows.push_back({subject, "labels of recent containers", R::Skip,
+                                "not checked: " + sample_problem});
+            } else if (have_labels) {
+                std::vector<std::string> missing;
+                for (const auto& l : sampled) {
+                    if (present.count(l) == 0) missing.push_back(l);
+                }
+                if (sampled.empty()) {
+                    rows.push_back({subject, "labels of recent containers", R::Ok,
+                                    "the source has no matching containers yet"});
+                } else if (missing.empty()) {
+                    rows.push_back({subject, "labels of recent containers", R::Ok,
+                                    joined({sampled.begin(), sampled.end()})});
+                } else {
+                    rows.push_back({subject, "labels of recent containers", R::Warn,
+                                    "recent source containers would be written with " +
+                                        joined(missing) + ", which " + target +
+                                        " lacks: they will be dead-lettered (add the labels, "
+                                        "or map them with label_map)"});
                 }
             }
             if (spec.playbook) {
@@ -113,18 +211,18 @@ std::vector<CheckRow> runChecks(const AppConfig& config) {
                     const auto found = entry.api->findPlaybook(spec.playbook->playbook);
                     if (!found) {
                         rows.push_back(
-                            {subject, "playbook exists", false,
+                            {subject, "playbook exists", R::Fail,
                              "no playbook '" + spec.playbook->playbook + "' on " + target});
                     } else if (!found->active) {
-                        rows.push_back({subject, "playbook exists", false,
+                        rows.push_back({subject, "playbook exists", R::Fail,
                                         "playbook '" + spec.playbook->playbook + "' is inactive"});
                     } else {
                         rows.push_back(
-                            {subject, "playbook exists", true,
+                            {subject, "playbook exists", R::Ok,
                              spec.playbook->playbook + " (id " + std::to_string(found->id) + ")"});
                     }
                 } catch (const std::exception& e) {
-                    rows.push_back({subject, "playbook exists", false, e.what()});
+                    rows.push_back({subject, "playbook exists", R::Fail, e.what()});
                 }
             }
         }

@@ -1,5 +1,7 @@
 #include "soar/app/CommandLine.h"
 
+#include "soar/app/Config.h"
+
 #include <Poco/NumberParser.h>
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
@@ -20,17 +22,23 @@ void defineCliOptions(Poco::Util::OptionSet& options, bool with_server_options) 
                              "/etc/soar-sync/soar-sync.ini).")
                           .argument("FILE"));
     options.addOption(
-        Option("route", "r", "sync-once, resync, retry-dead: only this route.").argument("R"));
+        Option("route", "r", "sync-once, resync, retry-dead, dead-letters: only this route.")
+            .argument("R"));
     options.addOption(Option("target", "t", "resync: only this target.").argument("T"));
     options.addOption(Option("container", "",
                              "resync: these source container ids (repeatable; "
                              "also a comma list).")
                           .argument("ID")
                           .repeatable(true));
+    options.addOption(Option("id", "",
+                             "retry-dead: only the dead letters of these source ids "
+                             "(repeatable; also a comma list).")
+                          .argument("N")
+                          .repeatable(true));
     options.addOption(Option("since", "", "resync: containers created or edited since then.")
                           .argument("ISO8601"));
     options.addOption(Option("all", "", "resync: every matching container."));
-    options.addOption(Option("json", "", "status: print JSON instead of a table."));
+    options.addOption(Option("json", "", "status, dead-letters: print JSON instead of a table."));
     if (with_server_options) {
         options.addOption(Option("daemon", "", "run: detach and run in the background."));
         options.addOption(Option("umask", "", "run --daemon: the process umask.").argument("MASK"));
@@ -40,28 +48,49 @@ void defineCliOptions(Poco::Util::OptionSet& options, bool with_server_options) 
 
 namespace {
 
-void addContainers(CommandLine& cli, const std::string& text) {
+/// Adds the ids of a comma list to `ids`; `option` names the option in errors.
+void addIds(std::vector<std::int64_t>& ids, const std::string& text, const char* option,
+            const char* what) {
     std::istringstream in(text);
     std::string item;
     while (std::getline(in, item, ',')) {
         if (item.empty()) continue;
         Poco::Int64 id = 0;
         if (!Poco::NumberParser::tryParse64(item, id) || id <= 0) {
-            throw UsageError("--container: expected a source container id, got '" + item + "'");
+            throw UsageError(std::string(option) + ": expected " + what + ", got '" + item + "'");
         }
-        cli.containers.push_back(id);
+        ids.push_back(id);
     }
 }
 
+const std::vector<std::pair<std::string, Command>> kCommands = {
+    {"run", Command::Run},
+    {"sync-once", Command::SyncOnce},
+    {"resync", Command::Resync},
+    {"retry-dead", Command::RetryDead},
+    {"dead-letters", Command::DeadLetters},
+    {"status", Command::Status},
+    {"check", Command::Check}};
+
+std::string commandList() {
+    std::string out;
+    for (std::size_t i = 0; i < kCommands.size(); ++i) {
+        out += i == 0 ? "" : (i + 1 == kCommands.size() ? " or " : ", ");
+        out += kCommands[i].first;
+    }
+    return out;
+}
+
 Command commandOf(const std::string& word) {
-    if (word == "run") return Command::Run;
-    if (word == "sync-once") return Command::SyncOnce;
-    if (word == "resync") return Command::Resync;
-    if (word == "retry-dead") return Command::RetryDead;
-    if (word == "status") return Command::Status;
-    if (word == "check") return Command::Check;
-    throw UsageError("unknown command '" + word +
-                     "'; expected run, sync-once, resync, retry-dead, status or check");
+    std::vector<std::string> names;
+    for (const auto& [name, command] : kCommands) {
+        if (name == word) return command;
+        names.push_back(name);
+    }
+    const auto guess = nearest(word, names);
+    throw UsageError(
+        "unknown command '" + word + "'" +
+        (guess.empty() ? "; expected " + commandList() : "; did you mean '" + guess + "'?"));
 }
 
 }  // namespace
@@ -89,7 +118,10 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
             if (name == "config") cli.config = value;
             if (name == "route") cli.route = value;
             if (name == "target") cli.target = value;
-            if (name == "container") addContainers(cli, value);
+            if (name == "container") {
+                addIds(cli.containers, value, "--container", "a source container id");
+            }
+            if (name == "id") addIds(cli.ids, value, "--id", "a source record id");
             if (name == "since") cli.since = value;
             if (name == "all") cli.all = true;
             if (name == "json") cli.json = true;
@@ -102,7 +134,7 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
         if (!args.empty()) {
             const auto& last = args.back();
             for (const char* name : {"--config", "-c", "--route", "-r", "--target", "-t",
-                                     "--container", "--since", "--pidfile", "--umask"}) {
+                                     "--container", "--id", "--since", "--pidfile", "--umask"}) {
                 if (last == name) throw UsageError(last + " needs a value");
             }
         }
@@ -111,17 +143,19 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
     }
     if (cli.help || cli.version) return cli;
     if (positional.empty()) {
-        throw UsageError(
-            "missing command; expected run, sync-once, resync, retry-dead, status or "
-            "check");
+        throw UsageError("missing command; expected " + commandList());
     }
     cli.command = commandOf(positional.front());
-    // `--container 1 2 3`: ids after the first may follow as plain arguments.
+    // `--container 1 2 3` and `--id 1 2 3`: ids after the first may follow as plain
+    // arguments.
     for (std::size_t i = 1; i < positional.size(); ++i) {
-        if (cli.command != Command::Resync || cli.containers.empty()) {
+        if (cli.command == Command::Resync && !cli.containers.empty()) {
+            addIds(cli.containers, positional[i], "--container", "a source container id");
+        } else if (cli.command == Command::RetryDead && !cli.ids.empty()) {
+            addIds(cli.ids, positional[i], "--id", "a source record id");
+        } else {
             throw UsageError("unexpected argument '" + positional[i] + "'");
         }
-        addContainers(cli, positional[i]);
     }
     const auto allowed = [&](std::initializer_list<const char*> names) {
         for (const auto& name : given) {
@@ -138,8 +172,13 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
             allowed({"daemon", "pidfile"});
             break;
         case Command::SyncOnce:
-        case Command::RetryDead:
             allowed({"route"});
+            break;
+        case Command::RetryDead:
+            allowed({"route", "id"});
+            break;
+        case Command::DeadLetters:
+            allowed({"route", "json"});
             break;
         case Command::Resync: {
             allowed({"route", "target", "container", "since", "all"});
@@ -182,8 +221,12 @@ std::string usageText() {
         "  sync-once [--route R]             one pass of each route, then exit\n"
         "  resync --route R [--target T] (--container ID... | --since ISO8601 | --all)\n"
         "                                    replay records even when unchanged\n"
-        "  retry-dead [--route R]            re-drive dead-lettered records\n"
-        "  status [--json]                   what the state store knows; no network\n"
+        "  retry-dead [--route R] [--id N...]  re-drive dead-lettered records\n"
+        "  dead-letters [--route R] [--json] list them: route, target, kind, source id,\n"
+        "                                    attempts, first and last seen, the message\n"
+        "  status [--json]                   what the state store knows; no network; exit\n"
+        "                                    0 healthy, 1 dead letters or a failing target,\n"
+        "                                    3 no pass yet\n"
         "  check                             config, instances, tokens, labels, playbooks\n\n"
         "Options:");
     help.setFooter(

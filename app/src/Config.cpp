@@ -42,35 +42,6 @@ const std::vector<std::string> kRouteKeys = {
 const std::vector<std::string> kLevels = {"none",   "fatal",       "critical", "error", "warning",
                                           "notice", "information", "debug",    "trace"};
 
-std::size_t editDistance(const std::string& a, const std::string& b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t up = row[j];
-            row[j] =
-                std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0U : 1U)});
-            diagonal = up;
-        }
-    }
-    return row[b.size()];
-}
-
-std::string nearest(const std::string& key, const std::vector<std::string>& valid) {
-    std::string best;
-    std::size_t best_distance = 4;
-    for (const auto& candidate : valid) {
-        const auto d = editDistance(key, candidate);
-        if (d < best_distance) {
-            best_distance = d;
-            best = candidate;
-        }
-    }
-    return best;
-}
-
 std::string joined(const std::vector<std::string>& items) {
     std::string out;
     for (const auto& item : items) {
@@ -358,6 +329,39 @@ RouteSpec parseRoute(const AbstractConfiguration& ini, const std::string& name,
 
 }  // namespace
 
+namespace {
+
+std::size_t editDistance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] =
+                std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0U : 1U)});
+            diagonal = up;
+        }
+    }
+    return row[b.size()];
+}
+
+}  // namespace
+
+std::string nearest(const std::string& key, const std::vector<std::string>& valid) {
+    std::string best;
+    std::size_t best_distance = 4;
+    for (const auto& candidate : valid) {
+        const auto d = editDistance(key, candidate);
+        if (d < best_distance) {
+            best_distance = d;
+            best = candidate;
+        }
+    }
+    return best;
+}
+
 const sync::InstanceConfig* AppConfig::instance(const std::string& name) const {
     for (const auto& i : instances) {
         if (i.name == name) return &i;
@@ -539,6 +543,16 @@ std::string configPath(const std::string& from_option) {
     if (!from_option.empty()) return from_option;
     if (const char* env = std::getenv("SOAR_SYNC_CONFIG"); env && *env) return env;
     return kDefaultConfigPath;
+}
+
+std::string unknownRouteMessage(const AppConfig& config, const std::string& route) {
+    std::vector<std::string> names;
+    for (const auto& r : config.routes) names.push_back(r.config.name);
+    std::string out = "no route '" + route + "' in " + config.path;
+    const auto guess = nearest(route, names);
+    if (!guess.empty()) out += "; did you mean '" + guess + "'?";
+    out += names.empty() ? " (it has no routes)" : "; its routes: " + joined(names);
+    return out;
 }
 
 }  // namespace soar::app

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <set>
 #include <thread>
 
 namespace soar::app {
@@ -50,8 +51,11 @@ private:
     std::function<void()> pass_;
 };
 
-std::string errorKind(sync::PassOutcome outcome) {
-    switch (outcome) {
+std::string errorKind(const sync::PassResult& result) {
+    if (result.outcome == sync::PassOutcome::Interrupted && result.unreachable) {
+        return "unreachable";
+    }
+    switch (result.outcome) {
         case sync::PassOutcome::Ok:
             return "";
         case sync::PassOutcome::RecordErrors:
@@ -143,7 +147,7 @@ void Daemon::record(Unit& unit, const sync::PassResult& result, RunSummary* summ
         rt.totals.notes_created += result.counts.notes_created;
         rt.totals.notes_updated += result.counts.notes_updated;
         rt.totals.comments_created += result.counts.comments_created;
-        const auto kind = errorKind(result.outcome);
+        const auto kind = errorKind(result);
         if (!kind.empty()) ++rt.errors[kind];
         const double seconds = static_cast<double>(result.duration.count()) / 1000.0;
         for (std::size_t i = 0; i < kPassDurationBuckets.size(); ++i) {
@@ -171,6 +175,13 @@ void Daemon::record(Unit& unit, const sync::PassResult& result, RunSummary* summ
             ++summary->unavailable;
             summary->problems.push_back(where + result.error);
             break;
+    }
+    if (!result.not_found.empty()) {
+        std::string ids;
+        for (const auto id : result.not_found)
+            ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+        ++summary->record_errors;
+        summary->problems.push_back(where + "not found: " + ids);
     }
 }
 
@@ -263,9 +274,15 @@ RunSummary Daemon::forTargets(const std::string& route, const std::string& targe
         }
     }
     if (!found) {
-        throw UsageError("no route '" + route + "'" +
-                         (target.empty() ? "" : " with target '" + target + "'") +
-                         " in the config");
+        if (!config_.route(route)) throw UsageError(unknownRouteMessage(config_, route));
+        throw UsageError("route '" + route + "' has no target '" + target +
+                         "'; its targets: " + [&] {
+                             std::string out;
+                             for (const auto& t : config_.route(route)->config.targets) {
+                                 out += (out.empty() ? "" : ", ") + t;
+                             }
+                             return out;
+                         }());
     }
     return summary;
 }
@@ -278,7 +295,7 @@ RunSummary Daemon::syncOnce(const std::string& route, std::chrono::milliseconds 
         found = true;
         routePass(*r, &summary);
     }
-    if (!found) throw UsageError("no route '" + route + "' in the config");
+    if (!found) throw UsageError(unknownRouteMessage(config_, route));
     // The runs the passes triggered are followed for a bounded time; what is still pending
     // then stays in the store for the next run (pending runs survive restarts).
     const auto deadline = std::chrono::steady_clock::now() + playbook_wait;
@@ -319,8 +336,29 @@ RunSummary Daemon::resyncAll(const std::string& route, const std::string& target
     return forTargets(route, target, [&](Unit& u) { return u.sync->resyncAll(&stop_); });
 }
 
-RunSummary Daemon::retryDead(const std::string& route) {
-    return forTargets(route, "", [&](Unit& u) { return u.sync->retryDead(); });
+RunSummary Daemon::retryDead(const std::string& route, const std::vector<std::int64_t>& ids) {
+    if (!ids.empty()) {
+        // Every id asked for must be dead-lettered on some target of the routes in scope.
+        std::set<std::int64_t> known;
+        for (const auto& r : routes_) {
+            if (!route.empty() && r->spec->config.name != route) continue;
+            for (const auto& unit : r->targets) {
+                for (const auto& letter : store_->deadLetters(unit->key)) {
+                    known.insert(letter.source_id);
+                }
+            }
+        }
+        std::string unknown;
+        for (const auto id : ids) {
+            if (known.count(id) == 0) unknown += (unknown.empty() ? "" : ", ") + std::to_string(id);
+        }
+        if (!unknown.empty()) {
+            throw UsageError("no dead letter for source id(s) " + unknown +
+                             (route.empty() ? std::string() : " on route " + route) +
+                             "; `soar-sync dead-letters` lists them");
+        }
+    }
+    return forTargets(route, "", [&](Unit& u) { return u.sync->retryDead(ids); });
 }
 
 StatusSnapshot Daemon::snapshot() const {

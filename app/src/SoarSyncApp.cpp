@@ -2,6 +2,7 @@
 
 #include "soar/app/Check.h"
 #include "soar/app/Daemon.h"
+#include "soar/app/DaemonLock.h"
 #include "soar/app/Logging.h"
 #include "soar/app/StatusRender.h"
 #include "soar/app/StatusServer.h"
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <csignal>
 #include <iostream>
+#include <limits>
 #include <pthread.h>
 
 namespace soar::app {
@@ -25,6 +27,9 @@ constexpr int kExitUsage = Poco::Util::Application::EXIT_USAGE;
 constexpr int kExitUnavailable = Poco::Util::Application::EXIT_UNAVAILABLE;
 constexpr int kExitSoftware = Poco::Util::Application::EXIT_SOFTWARE;
 constexpr int kExitConfig = Poco::Util::Application::EXIT_CONFIG;
+constexpr int kExitTempFail = Poco::Util::Application::EXIT_TEMPFAIL;
+/// `status`: no pass has finished yet (like `systemctl is-active`'s 3, "not running").
+constexpr int kExitNoPassYet = 3;
 
 /// Upper bound of sync-once's wait for playbook runs it triggered.
 constexpr std::chrono::minutes kMaxPlaybookWait{10};
@@ -51,6 +56,8 @@ int guarded(const AppConfig& config, Fn&& fn) {
         return fn();
     } catch (const UsageError& e) {
         return fail(kExitUsage, e.what());
+    } catch (const DaemonRunning& e) {
+        return fail(kExitTempFail, e.what());
     } catch (const ConfigError& e) {
         return fail(kExitConfig, e.what());
     } catch (const sync::ConfigError& e) {
@@ -92,6 +99,11 @@ int SoarSyncApp::main(const std::vector<std::string>&) {
         std::cerr << "soar-sync: " << config_error_ << "\n";
         return kExitConfig;
     }
+    // A route the config lacks is a usage error, found before any secret is read.
+    if (!cli_.route.empty() && !config_->route(cli_.route)) {
+        std::cerr << "soar-sync: " << unknownRouteMessage(*config_, cli_.route) << "\n";
+        return kExitUsage;
+    }
     switch (cli_.command) {
         case Command::Run:
             return guarded(*config_, [&] { return runDaemon(); });
@@ -101,6 +113,8 @@ int SoarSyncApp::main(const std::vector<std::string>&) {
             return guarded(*config_, [&] { return runResync(); });
         case Command::RetryDead:
             return guarded(*config_, [&] { return runRetryDead(); });
+        case Command::DeadLetters:
+            return guarded(*config_, [&] { return runDeadLetters(); });
         case Command::Status:
             return guarded(*config_, [&] { return runStatus(); });
         case Command::Check:
@@ -121,6 +135,7 @@ int SoarSyncApp::runDaemon() {
     for (const int s : {SIGINT, SIGTERM, SIGQUIT, SIGHUP}) sigaddset(&signals, s);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+    const DaemonLock lock(config_->state.path);
     auto daemon = Daemon::create(*config_);
     for (const auto& secret : daemon->secrets()) Logging::redactor().addSecret(secret);
     std::unique_ptr<StatusServer> server;
@@ -170,8 +185,6 @@ int SoarSyncApp::runSyncOnce() {
 }
 
 int SoarSyncApp::runResync() {
-    if (!config_->route(cli_.route))
-        throw UsageError("no route '" + cli_.route + "' in the config");
     auto daemon = Daemon::create(*config_);
     for (const auto& secret : daemon->secrets()) Logging::redactor().addSecret(secret);
     RunSummary summary;
@@ -193,41 +206,58 @@ int SoarSyncApp::runResync() {
 int SoarSyncApp::runRetryDead() {
     auto daemon = Daemon::create(*config_);
     for (const auto& secret : daemon->secrets()) Logging::redactor().addSecret(secret);
-    const auto summary = daemon->retryDead(cli_.route);
+    const auto summary = daemon->retryDead(cli_.route, cli_.ids);
     printSummary(summary);
     return summary.exitCode();
 }
 
-int SoarSyncApp::runStatus() {
+std::unique_ptr<state::SqliteStore> SoarSyncApp::openStoreReadOnly() const {
     state::StateOptions options = config_->state;
     options.read_only = true;
     options.quick_check = false;
-    std::unique_ptr<state::SqliteStore> store;
     try {
-        store = state::SqliteStore::open(options);
+        return state::SqliteStore::open(options);
     } catch (const state::StateError& e) {
         if (e.kind() != state::StateError::Kind::Missing) throw;
-        std::cout << "no state file yet at " << options.path << ": no pass has run\n";
-        return kExitOk;
+        return nullptr;
+    }
+}
+
+int SoarSyncApp::runStatus() {
+    const auto store = openStoreReadOnly();
+    if (!store) {
+        std::cout << "no state file yet at " << config_->state.path << ": no pass has run\n";
+        return kExitNoPassYet;
     }
     const auto snapshot = readStoredStatus(*config_, *store);
     std::cout << Logging::redactor().apply(cli_.json ? renderJson(snapshot)
                                                      : renderTable(snapshot));
+    return statusExitCode(snapshot);
+}
+
+int SoarSyncApp::runDeadLetters() {
+    const auto store = openStoreReadOnly();
+    if (!store) {
+        std::cout << (cli_.json ? "{\n  \"total\": 0,\n  \"dead_letters\": []\n}\n"
+                                : "no dead letters (no state file yet)\n");
+        return kExitOk;
+    }
+    auto snapshot = readStoredStatus(*config_, *store, std::numeric_limits<std::size_t>::max());
+    if (!cli_.route.empty()) {
+        snapshot.routes.erase(
+            std::remove_if(snapshot.routes.begin(), snapshot.routes.end(),
+                           [&](const RouteView& r) { return r.name != cli_.route; }),
+            snapshot.routes.end());
+    }
+    std::cout << Logging::redactor().apply(cli_.json ? renderDeadLettersJson(snapshot)
+                                                     : renderDeadLettersTable(snapshot));
     return kExitOk;
 }
 
 int SoarSyncApp::runCheck() {
     const auto rows = runChecks(*config_);
-    std::cout << renderChecks(rows);
-    bool unreachable = false;
-    bool failed = false;
-    for (const auto& row : rows) {
-        if (row.ok) continue;
-        failed = true;
-        if (row.check == "reachable, token valid") unreachable = true;
-    }
-    if (unreachable) return kExitUnavailable;
-    return failed ? 1 : kExitOk;
+    std::cout << Logging::redactor().apply(renderChecks(rows));
+    return checkExitCode(rows);
 }
 
 int runMain(int argc, char** argv) {
@@ -236,7 +266,7 @@ int runMain(int argc, char** argv) {
     try {
         cli = parseCommandLine(args);
     } catch (const UsageError& e) {
-        std::cerr << "soar-sync: " << e.what() << "\n\n" << usageText();
+        std::cerr << "soar-sync: " << e.what() << "\nsee 'soar-sync --help'\n";
         return kExitUsage;
     }
     if (cli.help) {

@@ -1,5 +1,6 @@
 #include "soar/app/StatusRender.h"
 
+#include "StatusText.h"
 #include "TextTable.h"
 
 #include <Poco/JSON/Array.h>
@@ -22,29 +23,11 @@ const std::vector<state::RunStatus> kRunStatuses = {
 
 std::string str(std::string_view v) { return std::string(v); }
 
-bool failing(const TargetView& t) { return t.stored.health.failing_since.has_value(); }
-
-std::string lagText(const TargetView& t) {
-    if (!t.lag_seconds) return "-";
-    std::ostringstream out;
-    out << std::fixed << std::setprecision(0) << *t.lag_seconds << "s";
-    return out.str();
-}
-
 std::string cursorText(const TargetView& t, state::Stream stream) {
     for (const auto& c : t.stored.cursors) {
         if (c.stream == stream) return c.timestamp;
     }
     return "-";
-}
-
-std::string runsText(const TargetView& t) {
-    std::string out;
-    for (const auto& [status, n] : t.stored.playbook_runs) {
-        if (!out.empty()) out += " ";
-        out += str(state::toString(status)) + "=" + std::to_string(n);
-    }
-    return out.empty() ? "-" : out;
 }
 
 Object::Ptr countsJson(const state::PassCounts& c) {
@@ -281,8 +264,8 @@ std::string renderDeadLettersJson(const StatusSnapshot& s) {
 }
 
 std::string renderDeadLettersTable(const StatusSnapshot& s) {
-    TextTable table({"ROUTE", "TARGET", "KIND", "SOURCE ID", "ATTEMPTS", "FIRST SEEN",
-                     "LAST SEEN", "MESSAGE"});
+    TextTable table(
+        {"ROUTE", "TARGET", "KIND", "SOURCE ID", "ATTEMPTS", "FIRST SEEN", "LAST SEEN", "MESSAGE"});
     for (const auto& r : s.routes) {
         for (const auto& t : r.targets) {
             for (const auto& d : t.dead_letters) {
@@ -316,55 +299,6 @@ std::string renderJson(const StatusSnapshot& s) {
     std::ostringstream out;
     root.stringify(out, 2);
     out << "\n";
-    return out.str();
-}
-
-std::string renderHtml(const StatusSnapshot& s, int refresh_seconds) {
-    std::ostringstream out;
-    out << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-        << "<meta http-equiv=\"refresh\" content=\"" << refresh_seconds << "\">"
-        << "<title>soar-sync</title><style>"
-        << "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-        << "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
-        << ".failing{background:#fdd}.ok{background:#dfd}</style></head><body>\n"
-        << "<h1>soar-sync " << htmlEscape(s.version) << "</h1>\n<p>started "
-        << htmlEscape(s.started_at) << ", now " << htmlEscape(s.now) << "</p>\n";
-    for (const auto& r : s.routes) {
-        out << "<h2>route " << htmlEscape(r.name) << " (from " << htmlEscape(r.source)
-            << ")</h2>\n<table><tr><th>target</th><th>state</th><th>cursors</th><th>lag</th>"
-            << "<th>last pass</th><th>running</th><th>dead letters</th><th>playbook runs</th>"
-            << "<th>last error</th></tr>\n";
-        for (const auto& t : r.targets) {
-            const bool bad = failing(t);
-            out << "<tr class=\"" << (bad ? "failing" : "ok") << "\"><td>" << htmlEscape(t.target)
-                << "</td><td>" << (bad ? "failing" : (t.stored.last_pass ? "ok" : "new"))
-                << "</td><td>";
-            for (const auto& c : t.stored.cursors) {
-                out << htmlEscape(str(state::toString(c.stream))) << ": " << htmlEscape(c.timestamp)
-                    << "<br>";
-            }
-            out << "</td><td>" << htmlEscape(lagText(t)) << "</td><td>";
-            if (t.stored.last_pass) {
-                const auto& p = *t.stored.last_pass;
-                out << htmlEscape(p.outcome) << " " << htmlEscape(p.started_at) << " &rarr; "
-                    << htmlEscape(p.finished_at) << "<br>containers +"
-                    << p.counts.containers_created << " ~" << p.counts.containers_updated
-                    << ", artifacts +" << p.counts.artifacts_created << " ~"
-                    << p.counts.artifacts_updated << ", errors " << p.counts.errors;
-            }
-            out << "</td><td>";
-            if (t.runtime.live) {
-                out << htmlEscape(t.runtime.live->activity) << ", "
-                    << t.runtime.live->counts.containers_created << " created so far";
-            }
-            out << "</td><td>" << t.stored.dead_letters << "</td><td>" << htmlEscape(runsText(t))
-                << "</td><td>" << htmlEscape(t.stored.health.last_error.value_or(""))
-                << "</td></tr>\n";
-        }
-        out << "</table>\n";
-    }
-    out << "<p><a href=\"/status\">/status</a> &middot; <a href=\"/metrics\">/metrics</a>"
-        << "</p></body></html>\n";
     return out.str();
 }
 
@@ -408,10 +342,13 @@ std::string renderMetrics(const StatusSnapshot& s) {
         e.sample("soar_sync_passes_total", l, std::to_string(t.runtime.passes));
     });
     e.family("soar_sync_errors_total", "counter",
-             "Passes that ended in error since start, by kind (record: dead letters; transient: "
-             "interrupted; failing: credentials or TLS).");
+             "Passes that ended in error since start, by kind. record: the pass went on but "
+             "some records were dead-lettered; transient: the pass stopped on a timeout, 429 "
+             "or 5xx after retries and the next pass resumes; unreachable: an instance refused "
+             "the connection or its name did not resolve; failing: credentials or TLS refused, "
+             "the target is failing until fixed.");
     eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
-        for (const char* kind : {"record", "transient", "failing"}) {
+        for (const char* kind : {"record", "transient", "unreachable", "failing"}) {
             const auto it = t.runtime.errors.find(kind);
             e.sample("soar_sync_errors_total", with(l, "kind", kind),
                      std::to_string(it == t.runtime.errors.end() ? 0 : it->second));
@@ -520,6 +457,17 @@ std::string renderReadiness(const Readiness& readiness) {
     root.stringify(out);
     out << "\n";
     return out.str();
+}
+
+int statusExitCode(const StatusSnapshot& s) {
+    bool no_pass = s.routes.empty();
+    for (const auto& route : s.routes) {
+        for (const auto& t : route.targets) {
+            if (failing(t) || t.stored.dead_letters > 0) return 1;
+            if (!t.stored.last_pass) no_pass = true;
+        }
+    }
+    return no_pass ? 3 : 0;
 }
 
 }  // namespace soar::app

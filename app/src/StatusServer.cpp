@@ -86,12 +86,16 @@ public:
             } else if (path == "/metrics") {
                 send(response, HTTPResponse::HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
                      renderMetrics(source_.snapshot()), head);
+            } else if (path == "/dead-letters") {
+                send(response, HTTPResponse::HTTP_OK, "application/json",
+                     renderDeadLettersJson(source_.snapshot()), head);
             } else if (path == "/") {
                 send(response, HTTPResponse::HTTP_OK, "text/html; charset=utf-8",
                      renderHtml(source_.snapshot()), head);
             } else {
                 send(response, HTTPResponse::HTTP_NOT_FOUND, "text/plain",
-                     "not found; try /, /status, /metrics, /healthz or /readyz\n", head);
+                     "not found; try /, /status, /dead-letters, /metrics, /healthz or /readyz\n",
+                     head);
             }
         } catch (const std::exception& e) {
             poco_error(Poco::Logger::get("app.http"), path + ": " + e.what());
@@ -158,7 +162,10 @@ StatusServer::StatusServer(const HttpConfig& config, StatusSource& source) {
     if (!config.token_file.empty()) token_ = readToken(config.token_file);
     Poco::Net::ServerSocket socket;
     try {
-        socket.bind(Poco::Net::SocketAddress(config.host, config.port), true);
+        // Reuse the address (a restart need not wait out TIME_WAIT) but not the port: with
+        // SO_REUSEPORT, which bind(address, true) also sets in Poco 1.11, a second daemon
+        // would bind the same port silently and the kernel would share the requests.
+        socket.bind(Poco::Net::SocketAddress(config.host, config.port), true, false);
         socket.listen(64);
     } catch (const Poco::Exception& e) {
         throw ConfigError("[http] listen: cannot listen on " + config.host + ":" +

@@ -24,7 +24,8 @@ StatusSnapshot readStoredStatus(const AppConfig& config, const state::Store& sto
         RouteView route;
         route.name = spec.config.name;
         route.source = spec.config.source;
-        if (const auto* source = config.instance(spec.config.source)) route.source_url = source->url;
+        if (const auto* source = config.instance(spec.config.source))
+            route.source_url = source->url;
         for (const auto& target : spec.config.targets) {
             TargetView view;
             view.target = target;

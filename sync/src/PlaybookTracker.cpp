@@ -120,7 +120,9 @@ void PlaybookTracker::requestRun(const state::PlaybookRun& intent) {
     }
     crashPoint(CrashPoint::AfterRequest);
     store_.updatePlaybookRun(intent.id, RunStatus::Running, run_id, "", now());
+    poco_debug(logger_, describe(intent) + ": run " + std::to_string(run_id) + " started");
     std::lock_guard<std::mutex> lock(mutex_);
+    ++started_;
     polls_[intent.id] = {std::chrono::steady_clock::now() + config_.poll_min, config_.poll_min};
 }
 
@@ -151,8 +153,8 @@ void PlaybookTracker::recover() {
         if (run.run_id) continue;
         const auto adopted = findRun(run.target_container_id, run.created_at);
         if (adopted) {
-            poco_information(logger_, describe(run) + ": found run " + std::to_string(*adopted) +
-                                          " on the target; adopted it");
+            poco_debug(logger_, describe(run) + ": found run " + std::to_string(*adopted) +
+                                    " on the target; adopted it");
             store_.updatePlaybookRun(run.id, RunStatus::Running, *adopted,
                                      "adopted after a restart", now());
             std::lock_guard<std::mutex> lock(mutex_);
@@ -184,9 +186,10 @@ std::size_t PlaybookTracker::poll() {
         const auto status = target_.playbookRun(*run.run_id);
         if (const auto final_status = terminalStatus(status.status)) {
             store_.updatePlaybookRun(run.id, *final_status, run.run_id, status.message, now());
-            poco_information(logger_, describe(run) + ": run " + std::to_string(*run.run_id) +
-                                          " ended " + status.status);
+            poco_debug(logger_, describe(run) + ": run " + std::to_string(*run.run_id) + " ended " +
+                                    status.status);
             std::lock_guard<std::mutex> lock(mutex_);
+            ++ended_[std::string(state::toString(*final_status))];
             polls_.erase(run.id);
             continue;
         }
@@ -200,6 +203,7 @@ std::size_t PlaybookTracker::poll() {
             poco_warning(logger_, describe(run) + ": run " + std::to_string(*run.run_id) +
                                       " timed out and was cancelled");
             std::lock_guard<std::mutex> lock(mutex_);
+            ++ended_[std::string(state::toString(RunStatus::TimedOut))];
             polls_.erase(run.id);
             continue;
         }
@@ -208,7 +212,26 @@ std::size_t PlaybookTracker::poll() {
         std::lock_guard<std::mutex> lock(mutex_);
         polls_[run.id] = {steady_now + state.interval, interval};
     }
+    std::lock_guard<std::mutex> lock(mutex_);
+    pending_ = pending;
     return pending;
+}
+
+std::string PlaybookTracker::takeActivity() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (started_ == 0 && ended_.empty()) return "";
+    std::int64_t ended = 0;
+    std::string outcomes;
+    for (const auto& [status, n] : ended_) {
+        ended += n;
+        outcomes += (outcomes.empty() ? "" : ", ") + std::to_string(n) + " " + status;
+    }
+    std::string out = std::to_string(started_) + " started, " + std::to_string(ended) + " ended";
+    if (!outcomes.empty()) out += " (" + outcomes + ")";
+    out += ", " + std::to_string(pending_) + " running";
+    started_ = 0;
+    ended_.clear();
+    return out;
 }
 
 std::size_t PlaybookTracker::waitAll(std::chrono::milliseconds budget) {

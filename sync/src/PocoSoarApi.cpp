@@ -61,6 +61,13 @@ public:
     using TransientError::TransientError;
 };
 
+/// Nothing was sent because the instance could not be reached (also an UnsentError in
+/// spirit: retrying is always safe).
+class UnsentUnreachable : public UnreachableError {
+public:
+    using UnreachableError::UnreachableError;
+};
+
 /// A kept-alive connection that the server had closed while idle: the usual cause is the
 /// server's idle timeout racing ours, so one immediate retry on a new connection is due.
 class StaleConnectionError : public TransientError {
@@ -263,7 +270,8 @@ public:
                 Answer answer = exchange(method, target, body, what, attempt > 0 || stale_retried);
                 return classify(std::move(answer), what, options);
             } catch (const TransientError& e) {
-                const bool unsent = dynamic_cast<const UnsentError*>(&e) != nullptr;
+                const bool unsent = dynamic_cast<const UnsentError*>(&e) != nullptr ||
+                                    dynamic_cast<const UnsentUnreachable*>(&e) != nullptr;
                 const bool may_retry = options.retry == RetryMode::Always || unsent;
                 if (may_retry && !stale_retried &&
                     dynamic_cast<const StaleConnectionError*>(&e) != nullptr) {
@@ -511,7 +519,8 @@ private:
 
     void countError(const SoarError& e) {
         std::lock_guard lock(stats_mutex_);
-        ++stats_.errors[toString(e.kind())];
+        ++stats_.errors[dynamic_cast<const UnreachableError*>(&e) != nullptr ? "unreachable"
+                                                                             : toString(e.kind())];
     }
 
     std::string endpoint() const { return host_ + ":" + std::to_string(port_); }
@@ -601,11 +610,11 @@ private:
         } catch (const Poco::Net::ConnectionRefusedException& e) {
             session.reset();
             countAttempt(0, retry);
-            throw UnsentError(prefix + "connection refused", 0);
+            throw UnsentUnreachable(prefix + "connection refused (is " + endpoint() + " up?)", 0);
         } catch (const Poco::Net::DNSException& e) {
             session.reset();
             countAttempt(0, retry);
-            throw UnsentError(prefix + "cannot resolve " + host_ + ": " + e.displayText(), 0);
+            throw UnsentUnreachable(prefix + "cannot resolve " + host_ + ": " + e.displayText(), 0);
         } catch (const Poco::TimeoutException&) {
             session.reset();
             countAttempt(0, retry);

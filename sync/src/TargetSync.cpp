@@ -192,14 +192,15 @@ public:
             return go_on;
         };
         try {
-            result = keysetWalk(owner_.source_, spec.path, spec.field, query, start,
-                                [&](const Record& record, const KeysetCursor& position) {
-                                    ++seen_;
-                                    logProgress();
-                                    page.emplace_back(record, position);
-                                    return page.size() < owner_.route_.page_size || flush();
-                                },
-                                {}, [&](std::int64_t count) { total_ = seen_ + count; });
+            result = keysetWalk(
+                owner_.source_, spec.path, spec.field, query, start,
+                [&](const Record& record, const KeysetCursor& position) {
+                    ++seen_;
+                    logProgress();
+                    page.emplace_back(record, position);
+                    return page.size() < owner_.route_.page_size || flush();
+                },
+                {}, [&](std::int64_t count) { total_ = seen_ + count; });
             if (!result.stopped && !flush()) result.stopped = true;
         } catch (...) {
             fail(std::current_exception());
@@ -264,6 +265,7 @@ public:
             } catch (const SoarError& e) {
                 r.error = e.what();
                 if (isRefusal(e.kind())) r.outcome = PassOutcome::Failing;
+                r.unreachable = dynamic_cast<const UnreachableError*>(&e) != nullptr;
             } catch (const std::exception& e) {
                 r.error = e.what();
             }
@@ -496,7 +498,12 @@ private:
 
     void deadLetter(RecordKind kind, std::int64_t source_id, const std::string& message,
                     state::PassCounts& counts) {
-        owner_.store_.recordDeadLetter(owner_.key_, {kind, source_id}, message, nowText());
+        const auto attempts =
+            owner_.store_.recordDeadLetter(owner_.key_, {kind, source_id}, message, nowText());
+        poco_warning(owner_.logger_, "route " + owner_.route_.name + " -> " + owner_.key_.target +
+                                         ": source " + std::string(toString(kind)) + " " +
+                                         std::to_string(source_id) + " dead-lettered (attempt " +
+                                         std::to_string(attempts) + "): " + message);
         ++counts.errors;
         std::lock_guard<std::mutex> lock(mutex_);
         ++dead_lettered_;
@@ -1126,7 +1133,7 @@ void TargetSync::publishActivity(const std::string& activity) {
     live_.activity = activity;
 }
 
-Query TargetSync::routeQuery() const {
+Query routeFilterQuery(const RouteConfig& route_) {
     Query query;
     query.pageSize(route_.page_size);
     const auto list = [](const std::vector<std::string>& values) {
@@ -1159,9 +1166,15 @@ void startAtNewest(SoarApi& source, state::Store& store, const state::RouteTarge
     }
 }
 
-/// Logs a finished pass (one line per pass and target) and records it in the store.
+/// How often an idle route says so at Information; other idle passes log at debug.
+constexpr std::chrono::minutes kIdleInfoInterval{5};
+
+/// Logs a finished pass (one line per pass and target) and records it in the store. An idle
+/// pass (nothing written, nothing refused) of a daemon (`idle_logged` set) logs at debug,
+/// and at Information at most every kIdleInfoInterval, saying where the cursor is.
 PassResult finishPass(const char* what, const state::RouteTarget& key, state::Store& store,
-                      Poco::Logger& logger, const std::string& started_at, PassResult result) {
+                      Poco::Logger& logger, const std::string& started_at, PassResult result,
+                      std::chrono::steady_clock::time_point* idle_logged = nullptr) {
     std::ostringstream line;
     line.precision(2);
     const auto& c = result.counts;
@@ -1171,13 +1184,16 @@ PassResult finishPass(const char* what, const state::RouteTarget& key, state::St
          << c.containers_created << " created, " << c.containers_updated << " updated, "
          << c.containers_unchanged << " unchanged; artifacts " << c.artifacts_created
          << " created, " << c.artifacts_updated << " updated, " << c.artifacts_unchanged
-         << " unchanged; ";
-    if (c.notes_created + c.notes_updated + c.comments_created > 0) {
-        line << "notes " << c.notes_created << " created, " << c.notes_updated
-             << " updated; comments " << c.comments_created << " created; ";
-    }
-    line << result.dead_lettered << " dead-lettered";
+         << " unchanged; notes " << c.notes_created << " created, " << c.notes_updated
+         << " updated; comments " << c.comments_created << " created; " << result.dead_lettered
+         << " dead-lettered";
+    if (!result.playbooks.empty()) line << "; playbook runs " << result.playbooks;
     if (!result.error.empty()) line << "; " << result.error;
+    const bool idle = result.outcome == PassOutcome::Ok && c.containers_created == 0 &&
+                      c.containers_updated == 0 && c.artifacts_created == 0 &&
+                      c.artifacts_updated == 0 && c.notes_created == 0 && c.notes_updated == 0 &&
+                      c.comments_created == 0 && c.errors == 0 && result.dead_lettered == 0 &&
+                      result.playbooks.empty();
     try {
         store.recordPass(key, {started_at, nowText(), toString(result.outcome), c});
         if (result.outcome == PassOutcome::Failing) {
@@ -1192,6 +1208,29 @@ PassResult finishPass(const char* what, const state::RouteTarget& key, state::St
         line << "; the pass could not be recorded: " << e.what();
         if (result.outcome == PassOutcome::Ok) result.outcome = PassOutcome::Interrupted;
     }
+    if (idle && idle_logged) {
+        const auto now = std::chrono::steady_clock::now();
+        if (*idle_logged == std::chrono::steady_clock::time_point{} ||
+            now - *idle_logged >= kIdleInfoInterval) {
+            *idle_logged = now;
+            std::string cursor = "none yet";
+            try {
+                if (const auto at = store.cursor(key, Stream::ContainersCreated)) {
+                    cursor = at->timestamp;
+                }
+            } catch (const state::StateError&) {
+                cursor = "unreadable";
+            }
+            poco_information(logger, "route " + key.route + " -> " + key.target +
+                                         ": idle, nothing changed on the source; create_time "
+                                         "cursor at " +
+                                         cursor + " (idle passes log at debug)");
+        } else {
+            poco_debug(logger, line.str());
+        }
+        return result;
+    }
+    if (idle_logged) *idle_logged = {};
     switch (result.outcome) {
         case PassOutcome::Ok:
         case PassOutcome::Cancelled:
@@ -1278,16 +1317,20 @@ PassResult TargetSync::runPass(const std::atomic<bool>* stop) {
             pass.fail(std::current_exception());
         }
     }
-    return finishPass("pass", key_, store_, logger_, started_at, pass.result());
+    auto result = pass.result();
+    if (options_.playbooks) result.playbooks = options_.playbooks->takeActivity();
+    return finishPass("pass", key_, store_, logger_, started_at, std::move(result), &idle_logged_);
 }
 
 PassResult TargetSync::resyncContainers(const std::vector<std::int64_t>& source_ids) {
     const auto started_at = nowText();
     Pass pass(*this, true, nullptr);
+    std::vector<std::int64_t> missing;
     for (const auto id : source_ids) {
         if (pass.stopped()) break;
         try {
             if (!pass.replayId(id)) {
+                missing.push_back(id);
                 poco_warning(logger_, "resync " + route_.name + " -> " + key_.target +
                                           ": source container " + std::to_string(id) +
                                           " does not exist on " + route_.source);
@@ -1296,7 +1339,9 @@ PassResult TargetSync::resyncContainers(const std::vector<std::int64_t>& source_
             pass.fail(std::current_exception());
         }
     }
-    return finishPass("resync", key_, store_, logger_, started_at, pass.result());
+    auto result = pass.result();
+    result.not_found = std::move(missing);
+    return finishPass("resync", key_, store_, logger_, started_at, std::move(result));
 }
 
 PassResult TargetSync::resyncSince(Timestamp since, const std::atomic<bool>* stop) {
@@ -1318,12 +1363,14 @@ PassResult TargetSync::resyncAll(const std::atomic<bool>* stop) {
     return finishPass("resync", key_, store_, logger_, started_at, pass.result());
 }
 
-PassResult TargetSync::retryDead() {
+PassResult TargetSync::retryDead(const std::vector<std::int64_t>& only) {
     const auto started_at = nowText();
     Pass pass(*this, true, nullptr);
     std::set<std::int64_t> containers;
+    const std::set<std::int64_t> wanted(only.begin(), only.end());
     for (const auto& letter : store_.deadLetters(key_)) {
         if (pass.stopped()) break;
+        if (!wanted.empty() && wanted.count(letter.source_id) == 0) continue;
         try {
             std::optional<std::int64_t> container;
             if (letter.kind == RecordKind::Container) {

@@ -291,7 +291,8 @@ TEST_CASE("sync-once: exit 0, 69 when a target refuses the token, and the token 
     CHECK(*code == 69);
     CHECK_THAT(child.err(), Catch::Contains("[instance.dst]"));
     Child status({"--config", setup.config, "status", "--json"}, setup.path(), kEnv);
-    REQUIRE(status.wait(10s) == std::optional<int>(0));
+    // A failing target: status exits 1.
+    REQUIRE(status.wait(10s) == std::optional<int>(1));
     CHECK_THAT(status.out(), Catch::Contains("\"failing\": true"));
     for (const auto& text :
          {soar::test::readWholeFile(setup.log), child.err(), child.out(), status.out()}) {
@@ -334,7 +335,9 @@ TEST_CASE("config and usage errors exit 78 and 64 with a message", "[app][integr
 
     Setup env_config(source, target);
     Child by_env({"status"}, env_config.path(), {"SOAR_SYNC_CONFIG=" + env_config.config});
-    CHECK(by_env.wait(10s) == std::optional<int>(0));
+    // Read through SOAR_SYNC_CONFIG; no pass has run yet: exit 3.
+    CHECK(by_env.wait(10s) == std::optional<int>(3));
+    CHECK_THAT(by_env.out(), Catch::Contains("no pass has run"));
 
     Child unset({"--config", env_config.config, "sync-once"}, env_config.path());
     REQUIRE(unset.wait(10s) == std::optional<int>(78));
@@ -343,4 +346,231 @@ TEST_CASE("config and usage errors exit 78 and 64 with a message", "[app][integr
     Child usage({"resync", "--all"}, setup.path());
     CHECK(usage.wait(10s) == std::optional<int>(64));
     CHECK_THAT(usage.err(), Catch::Contains("resync needs --route R"));
+}
+
+TEST_CASE("dead letters end to end: listed, served, logged, re-driven by id once fixed",
+          "[app][integration]") {
+    Emulator source(seeded(3, 1));
+    source.addLabel("phishing");
+    const auto phishing = source.createContainer(R"({"name": "bad", "label": "phishing"})");
+    Emulator target(empty());  // knows events and incident only
+    Setup setup(source, target);
+
+    // Before any pass: status says so with exit 3.
+    Child before({"--config", setup.config, "status"}, setup.path(), kEnv);
+    CHECK(before.wait(10s) == std::optional<int>(3));
+
+    Child once({"--config", setup.config, "sync-once"}, setup.path(), kEnv);
+    REQUIRE(once.wait(30s) == std::optional<int>(1));
+    CHECK_THAT(once.err(), Catch::Contains("1 record(s) dead-lettered"));
+    CHECK(target.containerCount() == 3);
+
+    Child table({"--config", setup.config, "dead-letters"}, setup.path());
+    REQUIRE(table.wait(10s) == std::optional<int>(0));
+    for (const char* column : {"ROUTE", "TARGET", "KIND", "SOURCE ID", "ATTEMPTS", "FIRST SEEN",
+                               "LAST SEEN", "MESSAGE"}) {
+        CHECK_THAT(table.out(), Catch::Contains(column));
+    }
+    CHECK_THAT(table.out(), Catch::Contains(std::to_string(phishing)));
+    CHECK_THAT(table.out(), Catch::Contains("phishing"));
+
+    Child json({"--config", setup.config, "dead-letters", "--json", "--route", "main"},
+               setup.path());
+    REQUIRE(json.wait(10s) == std::optional<int>(0));
+    const auto root = Poco::JSON::Parser().parse(json.out()).extract<Poco::JSON::Object::Ptr>();
+    CHECK(root->getValue<int>("total") == 1);
+    const auto letter = root->getArray("dead_letters")->getObject(0);
+    CHECK(letter->getValue<std::string>("route") == "main");
+    CHECK(letter->getValue<std::string>("target") == "dst");
+    CHECK(letter->getValue<std::string>("kind") == "container");
+    CHECK(letter->getValue<std::int64_t>("source_id") == phishing);
+    CHECK(letter->getValue<int>("attempts") == 1);
+    CHECK_FALSE(letter->getValue<std::string>("first_seen").empty());
+    CHECK_THAT(letter->getValue<std::string>("message"), Catch::Contains("phishing"));
+
+    // One Warning line for the record, with the target's message.
+    const auto log = soar::test::readWholeFile(setup.log);
+    CHECK_THAT(log, Catch::Contains("Warning"));
+    CHECK_THAT(log, Catch::Contains("source container " + std::to_string(phishing) +
+                                    " dead-lettered (attempt 1)"));
+
+    Child dead_status({"--config", setup.config, "status"}, setup.path());
+    CHECK(dead_status.wait(10s) == std::optional<int>(1));
+    CHECK_THAT(dead_status.out(), Catch::Contains("dead-letters --route main"));
+
+    // The daemon serves them too.
+    {
+        Child daemon({"--config", setup.config, "run"}, setup.path(), kEnv);
+        REQUIRE(eventually([&] { return setup.statusPort().has_value(); }, 10s));
+        const auto answer = httpGet(*setup.statusPort(), "/dead-letters");
+        CHECK(answer.status == 200);
+        CHECK(answer.content_type == "application/json");
+        CHECK_THAT(answer.body, Catch::Contains("\"source_id\": " + std::to_string(phishing)));
+        daemon.signal(SIGTERM);
+        CHECK(daemon.wait(10s) == std::optional<int>(0));
+    }
+
+    // An id that is not dead-lettered is a usage error; the fixed record goes through.
+    Child wrong({"--config", setup.config, "retry-dead", "--id", "999999"}, setup.path(), kEnv);
+    CHECK(wrong.wait(20s) == std::optional<int>(64));
+    CHECK_THAT(wrong.err(), Catch::Contains("no dead letter for source id(s) 999999"));
+    target.addLabel("phishing");
+    Child retry({"--config", setup.config, "retry-dead", "--id", std::to_string(phishing)},
+                setup.path(), kEnv);
+    REQUIRE(retry.wait(30s) == std::optional<int>(0));
+    CHECK(target.containerCount() == 4);
+    Child after({"--config", setup.config, "dead-letters"}, setup.path());
+    REQUIRE(after.wait(10s) == std::optional<int>(0));
+    CHECK_THAT(after.out(), Catch::Contains("no dead letters"));
+    Child healthy({"--config", setup.config, "status"}, setup.path());
+    CHECK(healthy.wait(10s) == std::optional<int>(0));
+}
+
+TEST_CASE("usage errors: one line and a pointer to --help, nearest command, routes listed",
+          "[app][integration]") {
+    Emulator source(seeded(2, 0));
+    Emulator target(empty());
+    Setup setup(source, target);
+
+    Child typo({"--config", setup.config, "stauts"}, setup.path());
+    CHECK(typo.wait(10s) == std::optional<int>(64));
+    CHECK_THAT(typo.err(), Catch::Contains("unknown command 'stauts'; did you mean 'status'?"));
+    CHECK_THAT(typo.err(), Catch::Contains("see 'soar-sync --help'"));
+    CHECK(typo.err().find("Options:") == std::string::npos);
+    const auto err = typo.err();
+    CHECK(std::count(err.begin(), err.end(), '\n') == 2);
+
+    for (const char* command : {"sync-once", "retry-dead", "dead-letters"}) {
+        INFO(command);
+        Child route({"--config", setup.config, command, "--route", "mian"}, setup.path(), kEnv);
+        CHECK(route.wait(10s) == std::optional<int>(64));
+        CHECK_THAT(route.err(), Catch::Contains("no route 'mian'"));
+        CHECK_THAT(route.err(), Catch::Contains("did you mean 'main'?"));
+        CHECK_THAT(route.err(), Catch::Contains("its routes: main"));
+    }
+
+    // A container the source does not have: reported, and a non-zero exit.
+    Child resync({"--config", setup.config, "resync", "--route", "main", "--container", "424242"},
+                 setup.path(), kEnv);
+    const auto code = resync.wait(20s);
+    REQUIRE(code.has_value());
+    CHECK(*code != 0);
+    CHECK_THAT(resync.err(), Catch::Contains("not found: 424242"));
+}
+
+TEST_CASE("a missing token is a config error naming the instance and key, in every command",
+          "[app][integration]") {
+    Emulator source(seeded(2, 0));
+    Emulator target(empty());
+    Setup setup(source, target);
+    for (const std::vector<std::string>& command : {std::vector<std::string>{"sync-once"},
+                                                    {"retry-dead"},
+                                                    {"resync", "--route", "main", "--all"},
+                                                    {"run"}}) {
+        INFO(command.front());
+        auto args = command;
+        args.insert(args.begin(), {"--config", setup.config});
+        Child child(args, setup.path());  // no TEST_SOAR_TOKEN in the environment
+        REQUIRE(child.wait(10s) == std::optional<int>(78));
+        CHECK_THAT(child.err(), Catch::Matches(".*\\[instance\\.(src|dst)\\] token_env.*\n?",
+                                               Catch::CaseSensitive::Yes));
+        CHECK_THAT(child.err(), Catch::Contains("TEST_SOAR_TOKEN"));
+    }
+    // check: the credentials row fails, the rest says SKIP with the reason, exit 78.
+    Child check({"--config", setup.config, "check"}, setup.path());
+    REQUIRE(check.wait(20s) == std::optional<int>(78));
+    CHECK_THAT(check.out(), Catch::Contains("SKIP"));
+    CHECK_THAT(check.out(), Catch::Contains("no credentials"));
+    CHECK(check.out().find("unreachable") == std::string::npos);
+}
+
+TEST_CASE("check warns about labels of recent source containers the target lacks",
+          "[app][integration]") {
+    Emulator source(seeded(5, 0));
+    source.addLabel("phishing");
+    (void)source.createContainer(R"({"name": "p", "label": "phishing"})");
+    Emulator target(empty());
+    Setup setup(source, target);
+    Child check({"--config", setup.config, "check"}, setup.path(), kEnv);
+    REQUIRE(check.wait(20s) == std::optional<int>(0));  // a warning, not a failure
+    CHECK_THAT(check.out(), Catch::Contains("labels of recent containers"));
+    CHECK_THAT(check.out(), Catch::Contains("WARN"));
+    CHECK_THAT(check.out(), Catch::Contains("phishing"));
+
+    // Mapped away by label_map, the warning goes.
+    Setup mapped(source, target, "label_map = phishing:events\n");
+    Child ok({"--config", mapped.config, "check"}, mapped.path(), kEnv);
+    REQUIRE(ok.wait(20s) == std::optional<int>(0));
+    CHECK(ok.out().find("WARN") == std::string::npos);
+}
+
+TEST_CASE("one daemon per state file: a second run is refused, naming the first",
+          "[app][integration]") {
+    Emulator source(seeded(5, 0));
+    Emulator target(empty());
+    Setup setup(source, target);
+    Child first({"--config", setup.config, "run"}, setup.path(), kEnv);
+    REQUIRE(eventually([&] { return setup.statusPort().has_value(); }, 10s));
+    REQUIRE(eventually([&] { return target.containerCount() == 5; }, 20s));
+
+    const std::string other = setup.path() + "/other";
+    std::filesystem::create_directories(other);
+    Child second({"--config", setup.config, "run"}, other, kEnv);
+    REQUIRE(second.wait(10s) == std::optional<int>(75));
+    CHECK_THAT(second.err(), Catch::Contains("another soar-sync daemon runs on the state file"));
+    CHECK_THAT(second.err(), Catch::Contains("pid " + std::to_string(first.pid())));
+
+    // resync and retry-dead still work beside it.
+    Child resync({"--config", setup.config, "resync", "--route", "main", "--all"}, other, kEnv);
+    CHECK(resync.wait(30s) == std::optional<int>(0));
+    Child retry({"--config", setup.config, "retry-dead"}, other, kEnv);
+    CHECK(retry.wait(30s) == std::optional<int>(0));
+    CHECK(distinctCopies(target) == 5);
+    CHECK(target.containerCount() == 5);
+
+    first.signal(SIGTERM);
+    REQUIRE(first.wait(10s) == std::optional<int>(0));
+    // Once the first one stopped, a new daemon starts.
+    Child third({"--config", setup.config, "run"}, other, kEnv);
+    CHECK_FALSE(third.wait(2s).has_value());
+    third.signal(SIGTERM);
+    CHECK(third.wait(10s) == std::optional<int>(0));
+}
+
+TEST_CASE("a refused connection counts as unreachable, with no token in sight",
+          "[app][integration]") {
+    Emulator source(seeded(2, 0));
+    unsigned short closed_port = 0;
+    {
+        Emulator gone(empty());
+        closed_port = gone.port();
+    }
+    Emulator target(empty());
+    Setup setup(source, target);
+    // Point the target at the closed port.
+    auto text = soar::test::readWholeFile(setup.config);
+    const auto at = text.find(target.baseUrl());
+    REQUIRE(at != std::string::npos);
+    text.replace(at, target.baseUrl().size(), "http://127.0.0.1:" + std::to_string(closed_port));
+    std::ofstream(setup.config) << text;
+
+    Child daemon({"--config", setup.config, "run"}, setup.path(), kEnv);
+    REQUIRE(eventually([&] { return setup.statusPort().has_value(); }, 10s));
+    const auto port = *setup.statusPort();
+    CHECK(eventually(
+        [&] {
+            const auto metrics = httpGet(port, "/metrics").body;
+            return metrics.find(
+                       "soar_sync_errors_total{route=\"main\",target=\"dst\","
+                       "kind=\"unreachable\"} 0") == std::string::npos &&
+                   metrics.find("kind=\"unreachable\"}") != std::string::npos;
+        },
+        20s));
+    const auto metrics = httpGet(port, "/metrics").body;
+    CHECK_THAT(metrics, Catch::Contains("soar_sync_client_errors_total{instance=\"dst\","
+                                        "kind=\"unreachable\"}"));
+    CHECK_THAT(metrics, Catch::Contains("unreachable: an instance refused the connection"));
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait(10s) == std::optional<int>(0));
+    CHECK_THAT(soar::test::readWholeFile(setup.log), Catch::Contains("connection refused"));
 }

@@ -23,7 +23,7 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-enum class Command { None, Run, SyncOnce, Resync, RetryDead, Status, Check };
+enum class Command { None, Run, SyncOnce, Resync, RetryDead, DeadLetters, Status, Check };
 
 struct CommandLine {
     Command command = Command::None;
@@ -34,6 +34,8 @@ struct CommandLine {
     std::string route;
     std::string target;
     std::vector<std::int64_t> containers;
+    /// `retry-dead --id`: source ids of dead-lettered records.
+    std::vector<std::int64_t> ids;
     std::string since;
     bool all = false;
     bool json = false;

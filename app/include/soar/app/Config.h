@@ -103,4 +103,12 @@ struct AppConfig {
 
 inline constexpr const char* kDefaultConfigPath = "/etc/soar-sync/soar-sync.ini";
 
+/// The entry of `valid` nearest to `word` (edit distance below 4), or empty: for "did you
+/// mean" hints on unknown keys, commands and routes.
+[[nodiscard]] std::string nearest(const std::string& word, const std::vector<std::string>& valid);
+
+/// "no route 'X' in FILE; its routes: a, b" (with a "did you mean" when one is near): the
+/// message of a command line naming a route the config lacks.
+[[nodiscard]] std::string unknownRouteMessage(const AppConfig& config, const std::string& route);
+
 }  // namespace soar::app

@@ -70,7 +70,7 @@ public:
     RunSummary resyncSince(const std::string& route, const std::string& target,
                            sync::Timestamp since);
     RunSummary resyncAll(const std::string& route, const std::string& target);
-    RunSummary retryDead(const std::string& route);
+    RunSummary retryDead(const std::string& route, const std::vector<std::int64_t>& ids = {});
 
     [[nodiscard]] StatusSnapshot snapshot() const override;
     [[nodiscard]] bool storeOpens() const override;

@@ -13,6 +13,7 @@
 
 #include "soar/app/CommandLine.h"
 #include "soar/app/Config.h"
+#include "soar/state/SqliteStore.h"
 
 #include <Poco/Util/ServerApplication.h>
 
@@ -37,7 +38,10 @@ private:
     int runResync();
     int runRetryDead();
     int runStatus();
+    int runDeadLetters();
     int runCheck();
+    /// The state store opened read-only, or null when there is no state file yet.
+    [[nodiscard]] std::unique_ptr<state::SqliteStore> openStoreReadOnly() const;
 
     CommandLine cli_;
     std::optional<AppConfig> config_;

@@ -33,4 +33,8 @@ struct Readiness {
 [[nodiscard]] Readiness readiness(const StatusSnapshot& snapshot);
 [[nodiscard]] std::string renderReadiness(const Readiness& readiness);
 
+/// `soar-sync status`'s exit code for a snapshot: 1 when a target is failing or holds dead
+/// letters, else 3 when some (route, target) has not finished a pass yet, else 0.
+[[nodiscard]] int statusExitCode(const StatusSnapshot& snapshot);
+
 }  // namespace soar::app

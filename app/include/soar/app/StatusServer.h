@@ -2,11 +2,12 @@
 
 /// StatusServer: the status HTTP endpoint of design.md §6 on Poco's HTTPServer.
 ///
-///   /healthz  200 `ok` while the process runs and the store answers (never needs a token)
-///   /readyz   200 when every route finished a pass and no target is failing, else 503 JSON
-///   /status   JSON of the StatusSnapshot
-///   /metrics  Prometheus text exposition
-///   /         a small self-refreshing HTML page
+///   /healthz       200 `ok` while the process runs and the store answers (never needs a token)
+///   /readyz        200 when every route finished a pass and no target is failing, else 503 JSON
+///   /status        JSON of the StatusSnapshot
+///   /metrics       Prometheus text exposition
+///   /dead-letters  JSON of the dead letters the snapshot carries (renderDeadLettersJson)
+///   /              a self-refreshing HTML page for people (renderHtml)
 ///   anything else: 404; methods other than GET/HEAD: 405.
 ///
 /// With a token (from `[http] token_file`), every path but /healthz needs
@@ -35,7 +36,7 @@ class StatusServer {
 public:
     /// Binds `config.host:config.port` (port 0: any free port) and reads the token file.
     /// Throws ConfigError when the token file is unreadable or empty, or the address cannot
-    /// be bound.
+    /// be bound (the port is not shared: a second server on a port in use throws).
     StatusServer(const HttpConfig& config, StatusSource& source);
     ~StatusServer();
     StatusServer(const StatusServer&) = delete;

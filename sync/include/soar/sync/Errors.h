@@ -59,6 +59,13 @@ private:
     std::optional<std::chrono::milliseconds> retry_after_;
 };
 
+/// The instance could not be reached at all (connection refused, host name not resolved):
+/// nothing was sent. Transient, and counted apart as "unreachable".
+class UnreachableError : public TransientError {
+public:
+    using TransientError::TransientError;
+};
+
 class RecordError : public SoarError {
 public:
     /// `server_message` is the `message` of the failed body (or a snippet of a non-JSON body).

@@ -85,6 +85,10 @@ public:
     std::size_t poll();
     /// Polls until no run is pending or `budget` is spent; returns how many remain.
     std::size_t waitAll(std::chrono::milliseconds budget);
+    /// What happened since the last call, for the pass's log line: "3 started, 2 ended (1
+    /// success, 1 failed), 4 running"; empty when no run started or ended. (Single runs log
+    /// at debug.)
+    [[nodiscard]] std::string takeActivity();
 
     /// For crash tests: called at each CrashPoint.
     void setCrashHook(std::function<void(CrashPoint)> hook) { crash_hook_ = std::move(hook); }
@@ -115,6 +119,11 @@ private:
         std::chrono::milliseconds interval;
     };
     std::map<std::int64_t, PollState> polls_;
+    /// Since the last takeActivity(): runs started, runs ended by status, and the pending
+    /// count of the last poll().
+    std::int64_t started_ = 0;
+    std::map<std::string, std::int64_t> ended_;
+    std::size_t pending_ = 0;
 };
 
 }  // namespace soar::sync

@@ -85,6 +85,14 @@ struct PassResult {
     std::chrono::milliseconds duration{0};
     /// The error that stopped the pass (Interrupted, Failing).
     std::string error;
+    /// An Interrupted pass stopped because an instance could not be reached at all
+    /// (connection refused, name not resolved).
+    bool unreachable = false;
+    /// Source container ids a resync was asked for that the source does not have.
+    std::vector<std::int64_t> not_found;
+    /// What the playbook tracker did in the pass ("3 started, 2 ended (2 success), 1
+    /// running"); empty when nothing.
+    std::string playbooks;
 };
 
 /// What a pass has done so far, readable while it runs (for `/status` during a long pass).
@@ -120,6 +128,10 @@ struct TargetSyncOptions {
     int poison_passes = 3;
 };
 
+/// The source query of a route's containers: its filters (label, severity, status, tags,
+/// raw) and its page size; no sort or cursor.
+[[nodiscard]] Query routeFilterQuery(const RouteConfig& route);
+
 class TargetSync {
 public:
     TargetSync(RouteConfig route, TargetSyncOptions options, SoarApi& source, SoarApi& target,
@@ -135,14 +147,15 @@ public:
     PassResult resyncSince(Timestamp since, const std::atomic<bool>* stop = nullptr);
     /// Replays every matching container.
     PassResult resyncAll(const std::atomic<bool>* stop = nullptr);
-    /// Re-drives the dead letters of this (route, target).
-    PassResult retryDead();
+    /// Re-drives the dead letters of this (route, target); only those of the source ids
+    /// `only` when it is not empty.
+    PassResult retryDead(const std::vector<std::int64_t>& only = {});
 
     [[nodiscard]] const state::RouteTarget& key() const { return key_; }
     /// A snapshot of the running pass (or of the last one); safe from any thread.
     [[nodiscard]] LiveStatus live() const;
     /// The source filters as a query (for tests and `check`).
-    [[nodiscard]] Query routeQuery() const;
+    [[nodiscard]] Query routeQuery() const { return routeFilterQuery(route_); }
 
 private:
     class Pass;
@@ -172,6 +185,8 @@ private:
     std::mutex strikes_mutex_;
     std::map<std::int64_t, Strikes> strikes_;
     std::uint64_t passes_started_ = 0;
+    /// When the last idle pass was logged at Information (others go to debug).
+    std::chrono::steady_clock::time_point idle_logged_{};
     /// The last pass in which the target accepted a write.
     std::uint64_t last_write_pass_ = 0;
 };
