@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packs the already-built tree in BUILD_DIR with cpack and inspects the .deb: its files,
-# conffiles, maintainer scripts, and the systemd unit (systemd-analyze verify where it is
-# installed). Run by ctest as `package-deb`.
+# conffiles, maintainer scripts (postinst runs in a sandbox), and the systemd unit
+# (systemd-analyze verify where it is installed). Run by ctest as `package-deb`.
 #   packaging/check-deb.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -26,6 +26,59 @@ for s in postinst prerm postrm; do
     [ -x "$work/control/$s" ] || fail "maintainer script $s missing or not executable"
 done
 grep -q 'adduser --system' "$work/control/postinst" || fail "postinst does not create the user"
+# /etc/soar-sync/env is made by postinst, never shipped: as a conffile, the administrator's
+# tokens would meet the packaged version at every upgrade.
+! grep -qx ./etc/soar-sync/env <<<"$files" || fail "the package ships /etc/soar-sync/env"
+! grep -qx /etc/soar-sync/env "$work/control/conffiles" || fail "/etc/soar-sync/env is a conffile"
+grep -q 'rm -f /etc/soar-sync/env' "$work/control/postrm" || fail "postrm purge keeps /etc/soar-sync/env"
+
+# The packaged postinst, run for real in a sandbox: the commands that would change this
+# system (adduser, install, chgrp, chmod outside the sandbox, systemctl, deb-systemd-invoke)
+# are stand-ins that log their arguments; DPKG_ROOT puts the env file in the sandbox; and a
+# sandbox folder stands for /run/systemd/system (systemd running).
+sandbox=$work/postinst
+mkdir -p "$sandbox/bin" "$sandbox/root/etc/soar-sync" "$sandbox/systemd"
+for tool in cat sh; do ln -s "$(command -v "$tool")" "$sandbox/bin/$tool"; done
+for tool in adduser install chgrp systemctl deb-systemd-invoke; do
+    printf '#!/bin/sh\necho "%s $*" >>"%s"\n' "$tool" "$sandbox/calls" >"$sandbox/bin/$tool"
+done
+printf '#!/bin/sh\nexit 0\n' >"$sandbox/bin/getent"   # the soar-sync user exists
+# shellcheck disable=SC2016  # $2, $@ and $* are the stand-in's own arguments
+printf '#!/bin/sh\ncase "$2" in "%s"/*) exec %s "$@" ;; esac\necho "chmod $*" >>"%s"\n' \
+    "$sandbox" "$(command -v chmod)" "$sandbox/calls" >"$sandbox/bin/chmod"
+chmod +x "$sandbox"/bin/*
+sed "s|/run/systemd/system|$sandbox/systemd|g" "$work/control/postinst" >"$sandbox/postinst"
+env_file=$sandbox/root/etc/soar-sync/env
+postinst() {  # postinst ARGS...: the sandboxed postinst; what it called is in $sandbox/calls
+    : >"$sandbox/calls"
+    PATH=$sandbox/bin DPKG_ROOT=$sandbox/root "$sandbox/bin/sh" "$sandbox/postinst" "$@" ||
+        fail "postinst $* failed"
+}
+calls() { tr '\n' ';' <"$sandbox/calls"; }
+
+postinst configure ""
+[ -f "$env_file" ] || fail "postinst configure did not create /etc/soar-sync/env"
+mode=$(stat -c %a "$env_file")
+[ "$mode" = 600 ] || fail "/etc/soar-sync/env has mode $mode, not 0600"
+[ "$(stat -c %u "$env_file")" = "$(id -u)" ] || fail "/etc/soar-sync/env is not owned by postinst's user"
+! grep -qv '^#' "$env_file" || fail "/etc/soar-sync/env holds more than comments: $(grep -v '^#' "$env_file")"
+grep -q '^# SOAR_HQ_TOKEN=' "$env_file" || fail "/etc/soar-sync/env shows no commented example"
+! grep -q '^adduser' "$sandbox/calls" || fail "adduser ran for an existing user: $(calls)"
+! grep -q 'try-restart' "$sandbox/calls" || fail "a first install restarted the service: $(calls)"
+
+echo 'SOAR_HQ_TOKEN=kept' >>"$env_file"
+postinst configure 0.0.1
+grep -qx 'SOAR_HQ_TOKEN=kept' "$env_file" || fail "an upgrade rewrote /etc/soar-sync/env"
+grep -qx 'deb-systemd-invoke try-restart soar-sync.service' "$sandbox/calls" ||
+    fail "an upgrade did not try-restart the service: $(calls)"
+rm "$sandbox/bin/deb-systemd-invoke"
+postinst configure 0.0.1
+grep -qx 'systemctl try-restart soar-sync.service' "$sandbox/calls" ||
+    fail "without deb-systemd-invoke, an upgrade did not systemctl try-restart: $(calls)"
+rmdir "$sandbox/systemd"
+postinst configure 0.0.1
+! grep -q 'systemctl\|deb-systemd-invoke' "$sandbox/calls" || fail "without systemd, postinst ran: $(calls)"
+echo "check-deb: postinst: env file made once (0600, comments only); try-restart on upgrade only"
 dpkg-deb -f "$deb" Depends | grep -q libpoconet || fail "Depends lacks the Poco libraries: $(dpkg-deb -f "$deb" Depends)"
 
 mkdir -p "$work/root"
@@ -33,7 +86,8 @@ dpkg-deb -x "$deb" "$work/root"
 unit="$work/root/lib/systemd/system/soar-sync.service"
 for key in 'User=soar-sync' 'StateDirectory=soar-sync' 'EnvironmentFile=-/etc/soar-sync/env' \
            'NoNewPrivileges=true' 'ProtectSystem=strict' 'ProtectHome=true' 'PrivateTmp=true' \
-           'ExecStart=/usr/bin/soar-sync --config /etc/soar-sync/soar-sync.ini run'; do
+           'ExecStart=/usr/bin/soar-sync --config /etc/soar-sync/soar-sync.ini run' \
+           'Restart=on-failure' 'RestartPreventExitStatus=64 78'; do
     grep -qx "$key" "$unit" || fail "unit lacks $key"
 done
 "$work/root/usr/bin/soar-sync" --version >/dev/null || fail "the packaged soar-sync does not run"
