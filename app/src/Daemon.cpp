@@ -94,14 +94,9 @@ std::unique_ptr<Daemon> Daemon::create(const AppConfig& config) {
     }
     for (const auto& instance : cfg.instances) {
         if (std::find(used.begin(), used.end(), instance.name) == used.end()) continue;
-        try {
-            auto credentials = sync::loadCredentials(instance);
-            d->secrets_.push_back(credentials.secret.reveal());
-            d->clients_[instance.name] =
-                sync::PocoSoarApi::create(instance, std::move(credentials));
-        } catch (const sync::ConfigError& e) {
-            throw ConfigError(e.what());
-        }
+        auto credentials = sync::loadCredentials(instance);
+        d->secrets_.push_back(credentials.secret.reveal());
+        d->clients_[instance.name] = sync::PocoSoarApi::create(instance, std::move(credentials));
     }
     d->store_ = state::SqliteStore::open(cfg.state);
     for (const auto& spec : cfg.routes) {
@@ -137,16 +132,7 @@ void Daemon::record(Unit& unit, const sync::PassResult& result, RunSummary* summ
         const std::lock_guard<std::mutex> lock(runtime_mutex_);
         auto& rt = unit.runtime;
         ++rt.passes;
-        rt.totals.containers_created += result.counts.containers_created;
-        rt.totals.containers_updated += result.counts.containers_updated;
-        rt.totals.containers_unchanged += result.counts.containers_unchanged;
-        rt.totals.artifacts_created += result.counts.artifacts_created;
-        rt.totals.artifacts_updated += result.counts.artifacts_updated;
-        rt.totals.artifacts_unchanged += result.counts.artifacts_unchanged;
-        rt.totals.errors += result.counts.errors;
-        rt.totals.notes_created += result.counts.notes_created;
-        rt.totals.notes_updated += result.counts.notes_updated;
-        rt.totals.comments_created += result.counts.comments_created;
+        rt.totals += result.counts;
         const auto kind = errorKind(result);
         if (!kind.empty()) ++rt.errors[kind];
         const double seconds = static_cast<double>(result.duration.count()) / 1000.0;

@@ -60,8 +60,6 @@ int guarded(const AppConfig& config, Fn&& fn) {
         return fail(kExitTempFail, e.what());
     } catch (const ConfigError& e) {
         return fail(kExitConfig, e.what());
-    } catch (const sync::ConfigError& e) {
-        return fail(kExitConfig, e.what());
     } catch (const sync::SoarError& e) {
         return fail(kExitUnavailable, e.what());
     } catch (const state::StateError& e) {

@@ -13,10 +13,16 @@ namespace {
 
 using state::RunStatus;
 
-std::optional<RunStatus> terminalStatus(const std::string& status) {
-    if (status == "success") return RunStatus::Success;
-    if (status == "failed") return RunStatus::Failed;
-    if (status == "cancelled" || status == "canceled") return RunStatus::Cancelled;
+std::optional<RunStatus> terminalStatus(const PlaybookRunStatus& run) {
+    if (!run.outcome) return std::nullopt;
+    switch (*run.outcome) {
+        case PlaybookOutcome::Success:
+            return RunStatus::Success;
+        case PlaybookOutcome::Failed:
+            return RunStatus::Failed;
+        case PlaybookOutcome::Cancelled:
+            return RunStatus::Cancelled;
+    }
     return std::nullopt;
 }
 
@@ -184,7 +190,7 @@ std::size_t PlaybookTracker::poll() {
             continue;
         }
         const auto status = target_.playbookRun(*run.run_id);
-        if (const auto final_status = terminalStatus(status.status)) {
+        if (const auto final_status = terminalStatus(status)) {
             store_.updatePlaybookRun(run.id, *final_status, run.run_id, status.message, now());
             poco_debug(logger_, describe(run) + ": run " + std::to_string(*run.run_id) + " ended " +
                                     status.status);

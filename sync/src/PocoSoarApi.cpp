@@ -983,8 +983,7 @@ PlaybookRunStatus PocoSoarApi::playbookRun(std::int64_t run_id) {
     status.id = parseId(object->get("id")).value_or(run_id);
     status.status = stringField(object, "status");
     if (status.status.empty()) impl_->failShape(what, reply, "a run with a status");
-    status.terminal =
-        status.status == "success" || status.status == "failed" || status.status == "cancelled";
+    status.outcome = playbookOutcome(status.status);
     status.message = impl_->scrub(stringField(object, "message"));
     return status;
 }

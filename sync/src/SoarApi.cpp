@@ -31,4 +31,11 @@ std::optional<std::int64_t> parseId(const Poco::Dynamic::Var& value) {
     return std::nullopt;
 }
 
+std::optional<PlaybookOutcome> playbookOutcome(const std::string& status) {
+    if (status == "success") return PlaybookOutcome::Success;
+    if (status == "failed") return PlaybookOutcome::Failed;
+    if (status == "cancelled" || status == "canceled") return PlaybookOutcome::Cancelled;
+    return std::nullopt;
+}
+
 }  // namespace soar::sync

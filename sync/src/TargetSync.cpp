@@ -82,19 +82,6 @@ std::string messageOf(const RecordError& e) {
     return e.serverMessage().empty() ? std::string(e.what()) : e.serverMessage();
 }
 
-void add(state::PassCounts& into, const state::PassCounts& from) {
-    into.containers_created += from.containers_created;
-    into.containers_updated += from.containers_updated;
-    into.containers_unchanged += from.containers_unchanged;
-    into.artifacts_created += from.artifacts_created;
-    into.artifacts_updated += from.artifacts_updated;
-    into.artifacts_unchanged += from.artifacts_unchanged;
-    into.errors += from.errors;
-    into.notes_created += from.notes_created;
-    into.notes_updated += from.notes_updated;
-    into.comments_created += from.comments_created;
-}
-
 bool isRefusal(ErrorKind kind) {
     return kind == ErrorKind::Auth || kind == ErrorKind::Tls || kind == ErrorKind::Config;
 }
@@ -409,7 +396,7 @@ private:
                 if (job.kind == RecordKind::Container && replayed.counts.errors == 0) {
                     replayed_.erase(job.id);
                 }
-                add(counts_, replayed.counts);
+                counts_ += replayed.counts;
                 stage(frontier_.finish(job.sequence), std::move(replayed.unit),
                       std::move(replayed.intent));
                 LiveStatus live = owner_.live();

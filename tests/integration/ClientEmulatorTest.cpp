@@ -504,7 +504,7 @@ TEST_CASE("Emulator: typed calls for containers, artifacts, notes and playbooks"
     const auto run_id = api->runPlaybook(run);
     auto status = api->playbookRun(run_id);
     CHECK(status.id == run_id);
-    for (int i = 0; i < 50 && !status.terminal; ++i) {
+    for (int i = 0; i < 50 && !status.outcome; ++i) {
         std::this_thread::sleep_for(100ms);
         status = api->playbookRun(run_id);
     }
@@ -517,7 +517,7 @@ TEST_CASE("Emulator: typed calls for containers, artifacts, notes and playbooks"
     api->cancelPlaybookRun(slow);
     const auto cancelled = api->playbookRun(slow);
     CHECK(cancelled.status == "cancelled");
-    CHECK(cancelled.terminal);
+    CHECK(cancelled.outcome == soar::sync::PlaybookOutcome::Cancelled);
 
     run.playbook_name = "local/missing";
     CHECK_THROWS_AS(api->runPlaybook(run), soar::sync::RecordError);

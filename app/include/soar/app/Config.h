@@ -12,6 +12,7 @@
 /// Plain value types; no locking. loadConfig() reads one file and touches nothing else.
 
 #include "soar/state/SqliteStore.h"
+#include "soar/sync/Errors.h"
 #include "soar/sync/InstanceConfig.h"
 #include "soar/sync/PlaybookTracker.h"
 #include "soar/sync/RouteConfig.h"
@@ -29,10 +30,9 @@ class AbstractConfiguration;
 namespace soar::app {
 
 /// A config file that cannot be used: exit code 78.
-class ConfigError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
+/// The one config error of soar-sync (exit 78): the client raises it for credentials and
+/// instance settings, the loader for everything else.
+using ConfigError = sync::ConfigError;
 
 struct HttpConfig {
     /// Address and port the status server binds; port 0 = any free port (tests).

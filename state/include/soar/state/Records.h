@@ -124,6 +124,21 @@ struct PassCounts {
     std::int64_t notes_created = 0;
     std::int64_t notes_updated = 0;
     std::int64_t comments_created = 0;
+
+    /// Adds every count of `other`: the one way pass counts are summed.
+    PassCounts& operator+=(const PassCounts& other) {
+        containers_created += other.containers_created;
+        containers_updated += other.containers_updated;
+        containers_unchanged += other.containers_unchanged;
+        artifacts_created += other.artifacts_created;
+        artifacts_updated += other.artifacts_updated;
+        artifacts_unchanged += other.artifacts_unchanged;
+        errors += other.errors;
+        notes_created += other.notes_created;
+        notes_updated += other.notes_updated;
+        comments_created += other.comments_created;
+        return *this;
+    }
 };
 
 /// One finished pass.

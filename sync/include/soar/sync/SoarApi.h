@@ -90,12 +90,20 @@ struct PlaybookRunRequest {
     std::string scope = "new";
 };
 
+/// How a playbook run ended, as SOAR reports it.
+enum class PlaybookOutcome { Success, Failed, Cancelled };
+
+/// The outcome a run status names ("success", "failed", "cancelled" or "canceled"; SOAR has
+/// written both spellings), or nothing while the run is not over ("running", "pending").
+/// The one reader of run statuses.
+[[nodiscard]] std::optional<PlaybookOutcome> playbookOutcome(const std::string& status);
+
 struct PlaybookRunStatus {
     std::int64_t id = 0;
     /// As SOAR reports it: running, success, failed, cancelled, pending, ...
     std::string status;
-    /// success, failed or cancelled: polling can stop.
-    bool terminal = false;
+    /// Set once the run is over (playbookOutcome of `status`): polling can stop.
+    std::optional<PlaybookOutcome> outcome;
     std::string message;
 };
 
