@@ -53,8 +53,12 @@ th,td{padding:9px 14px;text-align:left;vertical-align:top}
 thead th{font-size:11.5px;text-transform:uppercase;letter-spacing:.04em;color:#616e7c;
 font-weight:600;background:#f8fafc;border-bottom:1px solid #e4e7eb;white-space:nowrap}
 tbody tr+tr td{border-top:1px solid #eef1f4}
-td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.nowrap,th.fit,td.fit{white-space:nowrap}
+th.fit,td.fit{width:1%}
 .name{font-weight:600}
+.url a,.url{color:#52606d;text-decoration:none;white-space:nowrap}
+.url a:hover{text-decoration:underline}
 .sub{color:#616e7c;font-size:12.5px}
 .pill{display:inline-block;padding:1px 9px;border-radius:999px;font-size:12px;font-weight:600;
 white-space:nowrap}
@@ -70,7 +74,7 @@ progress::-webkit-progress-bar{background:#e4e7eb;border-radius:4px}
 progress::-webkit-progress-value{background:#2f80d1;border-radius:4px}
 progress::-moz-progress-bar{background:#2f80d1;border-radius:4px}
 .mapped td{padding:0 8px 0 0;border:0}
-details summary{cursor:pointer;color:#52606d;font-size:12.5px}
+details summary{cursor:pointer;color:#52606d;font-size:12.5px;white-space:nowrap}
 details ul{margin:4px 0 0;padding-left:16px;font-size:12.5px}
 .dead{border-top:1px solid #e4e7eb;padding:12px 16px 14px}
 .dead h3{margin:0 0 8px;font-size:14px}
@@ -138,23 +142,37 @@ std::string agoText(double seconds) {
     return std::to_string(s / 86400) + " d ago";
 }
 
+/// `2024-05-01 10:00:00 UTC`, or the text as it is when it is not a timestamp.
+std::string absoluteText(const std::string& iso) {
+    const auto at = sync::Timestamp::parse(iso);
+    if (!at) return iso;
+    const std::string text = at->toString();  // YYYY-MM-DDTHH:MM:SS.ffffffZ
+    return text.substr(0, 10) + " " + text.substr(11, 8) + " UTC";
+}
+
 /// A <time> element showing `iso` relative to `now`, the absolute UTC time in its tooltip.
 std::string timeHtml(const std::string& iso, const std::string& now) {
     const auto at = sync::Timestamp::parse(iso);
     const auto ago = secondsBetween(iso, now);
     if (!at || !ago) return htmlEscape(iso.empty() ? "-" : iso);
-    std::string absolute = at->toString();  // YYYY-MM-DDTHH:MM:SS.ffffffZ
-    absolute = absolute.substr(0, 10) + " " + absolute.substr(11, 8) + " UTC";
-    return "<time datetime=\"" + htmlEscape(at->toString()) + "\" title=\"" + htmlEscape(absolute) +
-           "\">" + htmlEscape(agoText(*ago)) + "</time>";
+    return "<time datetime=\"" + htmlEscape(at->toString()) + "\" title=\"" +
+           htmlEscape(absoluteText(iso)) + "\">" + htmlEscape(agoText(*ago)) + "</time>";
 }
 
-/// An instance's base URL, as a link when it is an http(s) URL.
+/// An instance's base URL, shown without its scheme; a link when it is an http(s) URL.
 std::string urlHtml(const std::string& url) {
     if (url.empty()) return "";
-    const std::string text = "<span class=\"mono\">" + htmlEscape(url) + "</span>";
-    if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) return text;
-    return "<a href=\"" + htmlEscape(url) + "\">" + text + "</a>";
+    std::string shown = url;
+    for (const std::string scheme : {"https://", "http://"}) {
+        if (shown.rfind(scheme, 0) == 0) shown = shown.substr(scheme.size());
+    }
+    while (shown.size() > 1 && shown.back() == '/') shown.pop_back();
+    const std::string text = "<span class=\"mono\">" + htmlEscape(shown) + "</span>";
+    if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
+        return "<span class=\"url\">" + text + "</span>";
+    }
+    return "<span class=\"url\"><a href=\"" + htmlEscape(url) + "\" title=\"" + htmlEscape(url) +
+           "\">" + text + "</a></span>";
 }
 
 std::string pill(const std::string& kind, const std::string& text) {
@@ -212,11 +230,10 @@ Verdict verdictOf(const StatusSnapshot& s) {
         const auto routes = static_cast<std::int64_t>(s.routes.size());
         const auto all = static_cast<std::int64_t>(targets);
         v.summary = routes == 0 ? "No routes are configured."
-                                : "Every target of " + thousands(routes) +
-                                      plural(routes, " route", " routes") + " (" + thousands(all) +
-                                      plural(all, " target", " targets") +
-                                      ") finished a pass; none is failing and no record was "
-                                      "refused.";
+                                : thousands(routes) + plural(routes, " route, ", " routes, ") +
+                                      thousands(all) + plural(all, " target", " targets") +
+                                      ": every target finished a pass, none is failing, no "
+                                      "record was refused.";
     }
     return v;
 }
@@ -235,11 +252,9 @@ void banner(std::ostringstream& out, const Verdict& v) {
 void meta(std::ostringstream& out, const StatusSnapshot& s, int refresh_seconds) {
     out << "<p class=\"meta\">";
     if (!s.started_at.empty()) {
-        const auto up = secondsBetween(s.started_at, s.now);
-        out << "Up " << htmlEscape(up ? durationText(*up) : std::string("?")) << " (started "
-            << timeHtml(s.started_at, s.now) << ") &middot; ";
+        out << "Started " << timeHtml(s.started_at, s.now) << " &middot; ";
     }
-    out << "updated " << timeHtml(s.now, s.now) << " &middot; this page refreshes every "
+    out << "status as of " << htmlEscape(absoluteText(s.now)) << " &middot; refreshes every "
         << refresh_seconds << " s</p>\n";
 }
 
@@ -247,8 +262,8 @@ std::string stateCell(const StatusSnapshot& s, const TargetView& t) {
     if (failing(t)) {
         std::string out = pill("bad", "failing");
         if (t.stored.health.failing_since) {
-            out += "<div class=\"sub\">since " + timeHtml(*t.stored.health.failing_since, s.now) +
-                   "</div>";
+            out += "<div class=\"sub nowrap\">since " +
+                   timeHtml(*t.stored.health.failing_since, s.now) + "</div>";
         }
         return out;
     }
@@ -269,17 +284,20 @@ std::string lastPassCell(const StatusSnapshot& s, const TargetView& t) {
     if (const auto took = secondsBetween(p.started_at, p.finished_at)) {
         detail = "took " + durationText(*took) + " &middot; ";
     }
-    detail += "containers +" + thousands(c.containers_created) + " ~" +
-              thousands(c.containers_updated) + ", artifacts +" + thousands(c.artifacts_created) +
-              " ~" + thousands(c.artifacts_updated);
-    if (c.notes_created + c.notes_updated + c.comments_created > 0) {
-        detail += ", notes +" + thousands(c.notes_created + c.comments_created) + " ~" +
-                  thousands(c.notes_updated);
-    }
-    if (c.errors > 0) {
-        detail += ", " + thousands(c.errors) + plural(c.errors, " error", " errors");
-    }
-    return out + "<div class=\"sub\" title=\"+ created, ~ updated\">" + detail + "</div>";
+    std::vector<std::string> parts;
+    auto add = [&parts](std::int64_t n, const std::string& what) {
+        if (n > 0) parts.push_back(thousands(n) + " " + what);
+    };
+    add(c.containers_created, plural(c.containers_created, "container", "containers") + " new");
+    add(c.containers_updated, plural(c.containers_updated, "container", "containers") + " updated");
+    add(c.artifacts_created, plural(c.artifacts_created, "artifact", "artifacts") + " new");
+    add(c.artifacts_updated, plural(c.artifacts_updated, "artifact", "artifacts") + " updated");
+    const std::int64_t notes = c.notes_created + c.notes_updated + c.comments_created;
+    add(notes, plural(notes, "note or comment", "notes and comments") + " written");
+    add(c.errors, plural(c.errors, "error", "errors"));
+    if (parts.empty()) parts.emplace_back("nothing changed");
+    for (std::size_t i = 0; i < parts.size(); ++i) detail += (i > 0 ? ", " : "") + parts[i];
+    return out + "<div class=\"sub\">" + detail + "</div>";
 }
 
 std::string lagCell(const StatusSnapshot& s, const TargetView& t) {
@@ -314,8 +332,8 @@ std::string progressCell(const StatusSnapshot& s, const TargetView& t) {
         const std::int64_t percent = done * 100 / l.total;
         out += "<progress value=\"" + std::to_string(done) + "\" max=\"" + std::to_string(l.total) +
                "\">" + std::to_string(percent) + "%</progress></div>";
-        out += "<div class=\"sub\">" + thousands(l.seen) + " / " + thousands(l.total) + " (" +
-               std::to_string(percent) + "%)";
+        out += "<div class=\"sub nowrap\">" + thousands(l.seen) + " / " + thousands(l.total) +
+               " (" + std::to_string(percent) + "%)";
         const auto elapsed = secondsBetween(l.started_at, s.now);
         if (elapsed && *elapsed > 0 && l.seen > 0 && l.seen < l.total) {
             const double eta =
@@ -360,22 +378,24 @@ void deadLetters(std::ostringstream& out, const StatusSnapshot& s, const RouteVi
     out << "<div class=\"dead\" id=\"" << anchor << "\"><h3>Dead letters on "
         << htmlEscape(t.target) << " (" << thousands(t.stored.dead_letters) << ")</h3>\n";
     if (!t.dead_letters.empty()) {
-        out << "<table><thead><tr><th>Kind</th><th>Source id</th><th>Attempts</th>"
-            << "<th>First seen</th><th>Last seen</th><th>Message</th></tr></thead><tbody>\n";
+        out << "<table><thead><tr><th class=\"fit\">Kind</th><th class=\"fit num\">Source id</th>"
+            << "<th class=\"fit num\">Attempts</th><th class=\"fit\">First seen</th>"
+            << "<th class=\"fit\">Last seen</th><th>Message</th></tr></thead><tbody>\n";
         // Newest first: the snapshot holds them oldest first.
         for (auto it = t.dead_letters.rbegin(); it != t.dead_letters.rend(); ++it) {
             const auto& d = *it;
-            out << "<tr><td>" << htmlEscape(str(state::toString(d.kind)))
+            out << "<tr><td class=\"fit\">" << htmlEscape(str(state::toString(d.kind)))
                 << "</td><td class=\"num\">" << d.source_id << "</td><td class=\"num\">"
-                << thousands(d.attempts) << "</td><td>" << timeHtml(d.first_seen, s.now)
-                << "</td><td>" << timeHtml(d.last_seen, s.now) << "</td><td class=\"msg\">"
+                << thousands(d.attempts) << "</td><td class=\"fit\">"
+                << timeHtml(d.first_seen, s.now) << "</td><td class=\"fit\">"
+                << timeHtml(d.last_seen, s.now) << "</td><td class=\"msg\">"
                 << htmlEscape(d.message) << "</td></tr>\n";
         }
         out << "</tbody></table>\n";
     }
     const auto listed = static_cast<std::int64_t>(t.dead_letters.size());
     out << "<p class=\"hint\">";
-    if (listed < t.stored.dead_letters) {
+    if (listed > 0 && listed < t.stored.dead_letters) {
         out << "Showing the newest " << thousands(listed) << " of "
             << thousands(t.stored.dead_letters) << ". ";
     }
@@ -424,10 +444,10 @@ std::string renderHtml(const StatusSnapshot& s, int refresh_seconds) {
     banner(out, verdict);
     meta(out, s, refresh_seconds);
     for (std::size_t i = 0; i < s.routes.size(); ++i) route(out, s, s.routes[i], i);
-    out << "</main>\n<footer>Status at " << htmlEscape(s.now)
-        << " &middot; JSON: <a href=\"/status\">/status</a>, <a href=\"/dead-letters\">"
-        << "/dead-letters</a>, <a href=\"/readyz\">/readyz</a> &middot; Prometheus: "
-        << "<a href=\"/metrics\">/metrics</a></footer>\n</body></html>\n";
+    out << "</main>\n<footer>soar-sync " << htmlEscape(s.version)
+        << " &middot; the same status as JSON: <a href=\"/status\">/status</a>, "
+        << "<a href=\"/dead-letters\">/dead-letters</a>, <a href=\"/readyz\">/readyz</a> "
+        << "&middot; for Prometheus: <a href=\"/metrics\">/metrics</a></footer>\n</body></html>\n";
     return out.str();
 }
 

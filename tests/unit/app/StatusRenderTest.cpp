@@ -88,12 +88,174 @@ TEST_CASE("/readyz is ready only when every target passed and none fails", "[app
 }
 
 TEST_CASE("the HTML page escapes every text and refreshes itself", "[app][status]") {
-    const auto html = soar::app::renderHtml(sample(), 7);
+    auto s = sample();
+    soar::state::DeadLetter hostile;
+    hostile.kind = soar::state::RecordKind::Container;
+    hostile.source_id = 41;
+    hostile.attempts = 2;
+    hostile.first_seen = "2024-01-01T00:00:20.000000Z";
+    hostile.last_seen = "2024-01-01T00:00:50.000000Z";
+    hostile.message = "label <script>alert('x')</script> & \"more\"";
+    s.routes[0].targets[0].dead_letters = {hostile};
+    s.routes[0].source_url = "https://hq.example/?a=<b>";
+    const auto html = soar::app::renderHtml(s, 7);
     CHECK_THAT(html, Catch::Contains("http-equiv=\"refresh\" content=\"7\""));
     CHECK_THAT(html, Catch::Contains("lab&lt;script&gt;"));
     CHECK_THAT(html, Catch::Contains("&lt;b&gt;&quot;x&quot;&lt;/b&gt;"));
-    CHECK(html.find("<script>") == std::string::npos);
+    CHECK_THAT(html,
+               Catch::Contains(
+                   "label &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;more&quot;"));
+    CHECK_THAT(html, Catch::Contains("https://hq.example/?a=&lt;b&gt;"));
+    CHECK(html.find("<script") == std::string::npos);
     CHECK(soar::app::htmlEscape("a&b'") == "a&amp;b&#39;");
+}
+
+TEST_CASE("the HTML page needs nothing from the network", "[app][status]") {
+    const auto html = soar::app::renderHtml(sample());
+    CHECK(html.find("<script") == std::string::npos);
+    CHECK(html.find("<link") == std::string::npos);
+    CHECK(html.find("src=") == std::string::npos);
+    CHECK(html.find("@import") == std::string::npos);
+    CHECK(html.find("url(") == std::string::npos);
+    for (const char* path : {"/readyz", "/dead-letters", "/status", "/metrics"}) {
+        CHECK_THAT(html, Catch::Contains("href=\"" + std::string(path) + "\""));
+    }
+}
+
+TEST_CASE("the HTML banner says healthy, degraded or failing and why", "[app][status]") {
+    auto s = sample();
+    SECTION("a failing target fails the page, with its error") {
+        const auto html = soar::app::renderHtml(s);
+        CHECK_THAT(html, Catch::Contains("<div class=\"banner failing\""));
+        CHECK_THAT(html, Catch::Contains("hq-to-dr -&gt; lab&lt;script&gt;: failing: "));
+    }
+    s.routes[0].targets.pop_back();
+    SECTION("dead letters degrade it") {
+        const auto html = soar::app::renderHtml(s);
+        CHECK_THAT(html, Catch::Contains("<div class=\"banner degraded\""));
+        CHECK_THAT(html, Catch::Contains("hq-to-dr -&gt; dr: 2 dead letters"));
+    }
+    s.routes[0].targets[0].stored.dead_letters = 0;
+    SECTION("so does a target without a finished pass") {
+        s.routes[0].targets[0].runtime.passes = 0;
+        const auto html = soar::app::renderHtml(s);
+        CHECK_THAT(html, Catch::Contains("<div class=\"banner degraded\""));
+        CHECK_THAT(html, Catch::Contains("no pass finished yet"));
+    }
+    SECTION("and an interrupted last pass") {
+        s.routes[0].targets[0].runtime.last_outcome = "interrupted";
+        s.routes[0].targets[0].stored.health.last_error = "[instance.dr] timed out";
+        const auto html = soar::app::renderHtml(s);
+        CHECK_THAT(html, Catch::Contains("<div class=\"banner degraded\""));
+        CHECK_THAT(html, Catch::Contains("last pass interrupted: [instance.dr] timed out"));
+    }
+    SECTION("otherwise it is healthy") {
+        const auto html = soar::app::renderHtml(s);
+        CHECK_THAT(html, Catch::Contains("<div class=\"banner healthy\""));
+        CHECK_THAT(html, Catch::Contains("<title>Healthy - soar-sync</title>"));
+    }
+}
+
+TEST_CASE("the HTML page shows times relative to now, the absolute time in a tooltip",
+          "[app][status]") {
+    const auto html = soar::app::renderHtml(sample());
+    // The last pass finished 29 s before `now`; the process started a minute before.
+    CHECK_THAT(html, Catch::Contains("title=\"2024-01-01 00:00:31 UTC\">29 s ago</time>"));
+    CHECK_THAT(html, Catch::Contains("Started <time datetime=\"2024-01-01T00:00:00.000000Z\" "
+                                     "title=\"2024-01-01 00:00:00 UTC\">1 min ago</time>"));
+    // A target failing for 50 s.
+    CHECK_THAT(html, Catch::Contains("since <time datetime=\"2024-01-01T00:00:10.000000Z\""));
+}
+
+TEST_CASE("the HTML page shows mapped totals and instance URLs", "[app][status]") {
+    auto s = sample();
+    s.routes[0].source_url = "https://hq.example";
+    s.routes[0].targets[0].url = "https://dr.example:8443";
+    s.routes[0].targets[0].stored.mappings = {1234567, 3702, 12};
+    const auto html = soar::app::renderHtml(s);
+    CHECK_THAT(html, Catch::Contains("1,234,567</td><td class=\"sub\">containers"));
+    CHECK_THAT(html, Catch::Contains("3,702</td><td class=\"sub\">artifacts"));
+    CHECK_THAT(html, Catch::Contains("12</td><td class=\"sub\">notes"));
+    CHECK_THAT(html, Catch::Contains("href=\"https://hq.example\""));
+    CHECK_THAT(html, Catch::Contains("href=\"https://dr.example:8443\""));
+}
+
+TEST_CASE("the HTML page shows a running pass's progress and ETA", "[app][status]") {
+    auto s = sample();
+    soar::sync::LiveStatus live;
+    live.running = true;
+    live.activity = "walking create_time";
+    live.started_at = "2024-01-01T00:00:50.000000Z";  // 10 s before now
+    live.seen = 1250;
+    live.total = 5000;
+    s.routes[0].targets[0].runtime.live = live;
+    SECTION("with a known total: count, percentage, a bar and the time left") {
+        const auto html = soar::app::renderHtml(s);
+        CHECK_THAT(html, Catch::Contains("1,250 / 5,000 (25%), ETA 30 s"));
+        CHECK_THAT(html, Catch::Contains("<progress value=\"1250\" max=\"5000\">"));
+        CHECK_THAT(html, Catch::Contains("walking create_time"));
+    }
+    SECTION("without a total yet: no percentage") {
+        s.routes[0].targets[0].runtime.live->total = 0;
+        const auto html = soar::app::renderHtml(s);
+        CHECK_THAT(html, Catch::Contains("1,250 read so far"));
+        CHECK(html.find("%)") == std::string::npos);
+        CHECK(html.find("ETA") == std::string::npos);
+    }
+}
+
+TEST_CASE("the HTML page lists dead letters with their messages and what to do", "[app][status]") {
+    auto s = sample();
+    soar::state::DeadLetter d;
+    d.kind = soar::state::RecordKind::Container;
+    d.source_id = 17;
+    d.attempts = 3;
+    d.first_seen = "2024-01-01T00:00:00.000000Z";
+    d.last_seen = "2024-01-01T00:00:40.000000Z";
+    d.message = "unknown label 'phishing'";
+    s.routes[0].targets[0].dead_letters = {d};
+    const auto html = soar::app::renderHtml(s);
+    CHECK_THAT(html, Catch::Contains("Dead letters on dr (2)"));
+    CHECK_THAT(html, Catch::Contains("unknown label &#39;phishing&#39;"));
+    CHECK_THAT(html, Catch::Contains("Showing the newest 1 of 2."));
+    CHECK_THAT(html, Catch::Contains("<code>soar-sync dead-letters</code>"));
+    CHECK_THAT(html, Catch::Contains("<code>soar-sync retry-dead --route hq-to-dr</code>"));
+}
+
+TEST_CASE("/dead-letters JSON lists the carried dead letters and counts them all",
+          "[app][status]") {
+    auto s = sample();
+    soar::state::DeadLetter d;
+    d.source_id = 17;
+    d.message = "unknown label 'phishing'";
+    s.routes[0].targets[0].dead_letters = {d};
+    const auto root = Poco::JSON::Parser()
+                          .parse(soar::app::renderDeadLettersJson(s))
+                          .extract<Poco::JSON::Object::Ptr>();
+    CHECK(root->getValue<int>("total") == 2);
+    const auto first = root->getArray("dead_letters")->getObject(0);
+    CHECK(first->getValue<std::string>("route") == "hq-to-dr");
+    CHECK(first->getValue<std::string>("message") == "unknown label 'phishing'");
+}
+
+TEST_CASE("a second status server on a port in use fails to start", "[app][status]") {
+    struct EmptySource : soar::app::StatusSource {
+        soar::app::StatusSnapshot snapshot() const override { return {}; }
+        bool storeOpens() const override { return true; }
+    } source;
+    soar::app::HttpConfig config;
+    config.host = "127.0.0.1";
+    config.port = 0;
+    soar::app::StatusServer first(config, source);
+    first.start();
+    config.port = first.port();
+    CHECK_THROWS_MATCHES(soar::app::StatusServer(config, source), soar::app::ConfigError,
+                         Catch::Matchers::Predicate<soar::app::ConfigError>(
+                             [](const soar::app::ConfigError& e) {
+                                 return std::string(e.what()).find(
+                                            "[http] listen: cannot listen on 127.0.0.1:") == 0;
+                             },
+                             "names [http] listen and the address"));
 }
 
 TEST_CASE("/metrics passes promtool check metrics", "[app][status]") {

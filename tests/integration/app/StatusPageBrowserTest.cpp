@@ -1,0 +1,231 @@
+/// The status page as a person sees it: a real StatusServer on 127.0.0.1:0 over a fixed
+/// StatusSource, loaded by Debian's headless Chromium as a child process (`--dump-dom` for the
+/// document after the browser parsed it, `--screenshot` for the pixels); and `/dead-letters`
+/// over HTTP with and without the bearer token.
+
+#include "soar/app/StatusServer.h"
+#include "support/ChildProcess.h"
+#include "support/TempDir.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kChromium = "/usr/bin/chromium";
+
+/// A StatusSource that answers one fixed snapshot.
+class FixedStatusSource : public soar::app::StatusSource {
+public:
+    explicit FixedStatusSource(soar::app::StatusSnapshot snapshot)
+        : snapshot_(std::move(snapshot)) {}
+    [[nodiscard]] soar::app::StatusSnapshot snapshot() const override { return snapshot_; }
+    [[nodiscard]] bool storeOpens() const override { return true; }
+
+private:
+    soar::app::StatusSnapshot snapshot_;
+};
+
+/// A route with two targets: `dr` in step but with a dead letter the target refused, `lab`
+/// failing on its credentials while a pass is under way.
+soar::app::StatusSnapshot troubledSnapshot() {
+    using namespace soar;
+    app::StatusSnapshot s;
+    s.version = "0.1.0";
+    s.started_at = "2024-05-01T09:00:00.000000Z";
+    s.now = "2024-05-01T10:00:00.000000Z";
+    s.live = true;
+    app::RouteView route;
+    route.name = "hq-to-dr";
+    route.source = "hq";
+    route.source_url = "https://soar-hq.example.com";
+
+    app::TargetView dr;
+    dr.target = "dr";
+    dr.url = "https://soar-dr.example.com";
+    dr.stored.last_pass = state::PassRecord{
+        "2024-05-01T09:59:40.000000Z", "2024-05-01T09:59:48.000000Z", "errors", {}};
+    dr.stored.last_pass->counts.containers_created = 12;
+    dr.stored.last_pass->counts.artifacts_created = 36;
+    dr.stored.last_pass->counts.errors = 1;
+    dr.stored.cursors.push_back(
+        {state::Stream::ContainersCreated, "2024-05-01T09:59:30.000000Z", 310});
+    dr.stored.mappings = {299, 897, 40};
+    dr.stored.dead_letters = 1;
+    state::DeadLetter letter;
+    letter.kind = state::RecordKind::Container;
+    letter.source_id = 4711;
+    letter.attempts = 3;
+    letter.first_seen = "2024-05-01T09:20:00.000000Z";
+    letter.last_seen = "2024-05-01T09:59:45.000000Z";
+    letter.message = "unknown label 'phishing'";
+    dr.dead_letters = {letter};
+    dr.stored.playbook_runs[state::RunStatus::Success] = 12;
+    dr.runtime.passes = 7;
+    dr.runtime.last_outcome = "errors";
+    dr.lag_seconds = 20.0;
+    dr.last_good_pass = "2024-05-01T09:59:40.000000Z";
+
+    app::TargetView lab;
+    lab.target = "lab";
+    lab.url = "https://soar-lab.example.com";
+    lab.stored.health.failing_since = "2024-05-01T09:45:00.000000Z";
+    lab.stored.health.last_error_at = "2024-05-01T09:59:58.000000Z";
+    lab.stored.health.last_error =
+        "[instance.lab] the target refused the token (401): check token_env";
+    lab.runtime.errors["failing"] = 4;
+    sync::LiveStatus live;
+    live.running = true;
+    live.activity = "walking create_time";
+    live.started_at = "2024-05-01T09:59:50.000000Z";
+    live.seen = 1234;
+    live.total = 5000;
+    lab.runtime.live = live;
+
+    route.targets = {dr, lab};
+    s.routes.push_back(route);
+    return s;
+}
+
+/// Runs headless Chromium with `args` and the given URL; returns what it wrote on stdout.
+/// FAILs the test when Chromium is missing, does not finish in time, or exits non-zero.
+std::string runChromium(const soar::test::TempDir& dir, std::vector<std::string> args,
+                        const std::string& url) {
+    if (!std::filesystem::exists(kChromium)) {
+        FAIL("headless Chromium is not installed (" + kChromium +
+             "); packaging/install-deps.sh installs it (Debian package chromium)");
+    }
+    std::vector<std::string> all = {"--headless=new",
+                                    "--no-sandbox",
+                                    "--disable-gpu",
+                                    "--disable-dev-shm-usage",
+                                    "--no-first-run",
+                                    "--disable-background-networking",
+                                    "--disable-component-update",
+                                    "--user-data-dir=" + (dir.path() / "profile").string()};
+    all.insert(all.end(), args.begin(), args.end());
+    all.push_back(url);
+    const auto out = dir.path() / "chromium.out";
+    const auto err = dir.path() / "chromium.err";
+    soar::test::ChildProcess chromium(kChromium, all, out, err, {"HOME=" + dir.path().string()});
+    const auto rc = chromium.wait(90s);
+    if (!rc) {
+        chromium.kill();
+        FAIL("chromium did not finish within 90 s; its stderr:\n" + chromium.err());
+    }
+    INFO("chromium stderr:\n" << chromium.err());
+    REQUIRE(*rc == 0);
+    return chromium.out();
+}
+
+struct HttpAnswer {
+    int status = 0;
+    std::string body;
+};
+
+HttpAnswer httpGet(unsigned short port, const std::string& path, const std::string& token = "") {
+    Poco::Net::HTTPClientSession session("127.0.0.1", port);
+    session.setTimeout(Poco::Timespan(10, 0));
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path,
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    if (!token.empty()) request.set("Authorization", "Bearer " + token);
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    auto& in = session.receiveResponse(response);
+    HttpAnswer answer;
+    answer.status = static_cast<int>(response.getStatus());
+    Poco::StreamCopier::copyToString(in, answer.body);
+    return answer;
+}
+
+}  // namespace
+
+TEST_CASE("a browser shows the banner, the route and the dead letter with its message",
+          "[integration][browser]") {
+    FixedStatusSource source(troubledSnapshot());
+    soar::app::HttpConfig config;
+    config.host = "127.0.0.1";
+    config.port = 0;
+    soar::app::StatusServer server(config, source);
+    server.start();
+    const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+    soar::test::TempDir dir;
+
+    SECTION("the rendered document") {
+        const auto dom = runChromium(dir, {"--dump-dom"}, url);
+        INFO("DOM:\n" << dom);
+        // The banner: failing, and which target and why.
+        CHECK_THAT(dom, Catch::Contains("<div class=\"banner failing\""));
+        CHECK_THAT(dom, Catch::Contains("Failing</h2>"));
+        CHECK_THAT(
+            dom, Catch::Contains("hq-to-dr -&gt; lab: failing: [instance.lab] the target refused"));
+        // The route, its source and each target's row with its state.
+        CHECK_THAT(dom, Catch::Contains("<h2>hq-to-dr</h2>"));
+        CHECK_THAT(dom, Catch::Contains("https://soar-hq.example.com"));
+        CHECK_THAT(dom, Catch::Contains("<div class=\"name\">dr</div>"));
+        CHECK_THAT(dom, Catch::Contains("<div class=\"name\">lab</div>"));
+        CHECK_THAT(dom, Catch::Contains(">failing</span>"));
+        // The running pass's progress.
+        CHECK_THAT(dom, Catch::Contains("1,234 / 5,000 (24%), ETA 31 s"));
+        // The dead letter, its message and what to do about it.
+        CHECK_THAT(dom, Catch::Contains("Dead letters on dr (1)"));
+        CHECK_THAT(dom, Catch::Contains("unknown label 'phishing'"));
+        CHECK_THAT(dom, Catch::Contains("soar-sync retry-dead --route hq-to-dr"));
+        // Times relative to the snapshot's now, absolute in the tooltip.
+        CHECK_THAT(dom, Catch::Contains("title=\"2024-05-01 09:59:48 UTC\">12 s ago</time>"));
+    }
+
+    SECTION("a screenshot") {
+        const auto png = dir.path() / "status-page.png";
+        (void)runChromium(
+            dir, {"--hide-scrollbars", "--window-size=1280,900", "--screenshot=" + png.string()},
+            url);
+        REQUIRE(std::filesystem::exists(png));
+        // A blank 1280x900 page compresses to a few KB; the rendered page is far larger.
+        CHECK(std::filesystem::file_size(png) > 20'000);
+        std::ifstream in(png, std::ios::binary);
+        std::string magic(8, '\0');
+        in.read(magic.data(), 8);
+        CHECK(magic == "\x89PNG\r\n\x1a\n");
+    }
+}
+
+TEST_CASE("/dead-letters answers the dead letters as JSON, behind the token like /status",
+          "[integration][status]") {
+    FixedStatusSource source(troubledSnapshot());
+    soar::test::TempDir dir;
+    const auto token_file = dir.path() / "token";
+    std::ofstream(token_file) << "page-tok-3f9a\n";
+    soar::app::HttpConfig config;
+    config.host = "127.0.0.1";
+    config.port = 0;
+    config.token_file = token_file.string();
+    soar::app::StatusServer server(config, source);
+    server.start();
+
+    CHECK(httpGet(server.port(), "/dead-letters").status == 401);
+    const auto answer = httpGet(server.port(), "/dead-letters", "page-tok-3f9a");
+    REQUIRE(answer.status == 200);
+    const auto root = Poco::JSON::Parser().parse(answer.body).extract<Poco::JSON::Object::Ptr>();
+    CHECK(root->getValue<int>("total") == 1);
+    const auto letter = root->getArray("dead_letters")->getObject(0);
+    CHECK(letter->getValue<std::string>("route") == "hq-to-dr");
+    CHECK(letter->getValue<std::string>("target") == "dr");
+    CHECK(letter->getValue<int>("source_id") == 4711);
+    CHECK(letter->getValue<std::string>("message") == "unknown label 'phishing'");
+    CHECK_THAT(httpGet(server.port(), "/nope", "page-tok-3f9a").body,
+               Catch::Contains("/dead-letters"));
+}
