@@ -1,9 +1,9 @@
 #include "soar/app/Check.h"
 
 #include "TextTable.h"
-#include "soar/sync/Errors.h"
-#include "soar/sync/PocoSoarApi.h"
-#include "soar/sync/Secret.h"
+#include "soar/client/Errors.h"
+#include "soar/client/PocoSoarApi.h"
+#include "soar/client/Secret.h"
 #include "soar/sync/TargetSync.h"
 
 #include <Poco/JSON/Parser.h>

@@ -1,7 +1,7 @@
 #include "soar/app/Config.h"
 
-#include "soar/sync/Query.h"
-#include "soar/sync/Timestamp.h"
+#include "soar/client/Query.h"
+#include "soar/client/Timestamp.h"
 
 #include <Poco/Exception.h>
 #include <Poco/FileChannel.h>

@@ -1,8 +1,8 @@
 #include "soar/app/Daemon.h"
 
 #include "soar/app/CommandLine.h"
-#include "soar/sync/Errors.h"
-#include "soar/sync/Secret.h"
+#include "soar/client/Errors.h"
+#include "soar/client/Secret.h"
 
 #include <Poco/Logger.h>
 #include <Poco/Task.h>

@@ -1,6 +1,6 @@
 #include "soar/app/DaemonLock.h"
 
-#include "soar/sync/Timestamp.h"
+#include "soar/client/Timestamp.h"
 
 #include <Poco/Environment.h>
 

@@ -6,8 +6,8 @@
 #include "soar/app/Logging.h"
 #include "soar/app/StatusRender.h"
 #include "soar/app/StatusServer.h"
+#include "soar/client/Errors.h"
 #include "soar/state/StateError.h"
-#include "soar/sync/Errors.h"
 
 #include <Poco/Logger.h>
 #include <Poco/Path.h>

@@ -5,7 +5,7 @@
 
 #include "StatusText.h"
 #include "soar/app/StatusRender.h"
-#include "soar/sync/Timestamp.h"
+#include "soar/client/Timestamp.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,6 @@
 #include "soar/app/StatusSource.h"
 
-#include "soar/sync/Timestamp.h"
+#include "soar/client/Timestamp.h"
 
 namespace soar::app {
 

@@ -1,7 +1,7 @@
 #include "soar/sync/PlaybookTracker.h"
 
-#include "soar/sync/Errors.h"
-#include "soar/sync/Timestamp.h"
+#include "soar/client/Errors.h"
+#include "soar/client/Timestamp.h"
 
 #include <Poco/Logger.h>
 

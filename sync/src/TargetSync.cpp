@@ -1,9 +1,9 @@
 #include "soar/sync/TargetSync.h"
 
+#include "soar/client/Errors.h"
+#include "soar/client/Paging.h"
 #include "soar/state/StateError.h"
-#include "soar/sync/Errors.h"
 #include "soar/sync/Frontier.h"
-#include "soar/sync/Paging.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/Logger.h>

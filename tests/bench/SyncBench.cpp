@@ -13,9 +13,9 @@
 //    requests. Children keep the emulators' CPU and memory out of the figures.
 
 #include "Benchmarks.h"
+#include "soar/client/PocoSoarApi.h"
 #include "soar/emulator/Emulator.h"
 #include "soar/state/SqliteStore.h"
-#include "soar/sync/PocoSoarApi.h"
 #include "soar/sync/RecordMapper.h"
 #include "soar/sync/TargetSync.h"
 #include "support/TempDir.h"

@@ -14,10 +14,10 @@
 /// Any other exception escaping, a broken check (abort), a hang, a memory error or undefined
 /// behaviour is a finding.
 
-#include "soar/sync/Errors.h"
-#include "soar/sync/Paging.h"
-#include "soar/sync/PocoSoarApi.h"
-#include "soar/sync/SoarApi.h"
+#include "soar/client/Errors.h"
+#include "soar/client/Paging.h"
+#include "soar/client/PocoSoarApi.h"
+#include "soar/client/SoarApi.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -6,7 +6,7 @@
 /// - a Query's string is `name=value` pairs of that alphabet joined by `&`, and each filter's
 ///   value decodes to its Python literal.
 
-#include "soar/sync/Query.h"
+#include "soar/client/Query.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,9 +1,9 @@
 // PocoSoarApi against soar-emulator over real HTTP and HTTPS on loopback.
 
+#include "soar/client/Errors.h"
+#include "soar/client/Paging.h"
+#include "soar/client/PocoSoarApi.h"
 #include "soar/emulator/Emulator.h"
-#include "soar/sync/Errors.h"
-#include "soar/sync/Paging.h"
-#include "soar/sync/PocoSoarApi.h"
 #include "support/CapturingChannel.h"
 #include "support/TestCertificate.h"
 

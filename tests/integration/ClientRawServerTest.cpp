@@ -2,10 +2,10 @@
 // might send when things go wrong. Tagged [integration]: real sockets on loopback.
 
 #include "RawHttpServer.h"
-#include "soar/sync/Errors.h"
-#include "soar/sync/Paging.h"
-#include "soar/sync/PocoSoarApi.h"
-#include "soar/sync/Retry.h"
+#include "soar/client/Errors.h"
+#include "soar/client/Paging.h"
+#include "soar/client/PocoSoarApi.h"
+#include "soar/client/Retry.h"
 #include "support/CapturingChannel.h"
 
 #include <Poco/AutoPtr.h>

@@ -1,4 +1,4 @@
-#include "soar/sync/Clock.h"
+#include "soar/client/Clock.h"
 
 #include <thread>
 

@@ -1,4 +1,4 @@
-#include "soar/sync/Errors.h"
+#include "soar/client/Errors.h"
 
 namespace soar::sync {
 

@@ -1,4 +1,4 @@
-#include "soar/sync/InstanceConfig.h"
+#include "soar/client/InstanceConfig.h"
 
 #include <algorithm>
 #include <cctype>

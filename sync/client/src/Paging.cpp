@@ -1,7 +1,7 @@
-#include "soar/sync/Paging.h"
+#include "soar/client/Paging.h"
 
-#include "soar/sync/Errors.h"
-#include "soar/sync/Timestamp.h"
+#include "soar/client/Errors.h"
+#include "soar/client/Timestamp.h"
 
 #include <algorithm>
 #include <stdexcept>

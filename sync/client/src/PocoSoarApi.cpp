@@ -1,9 +1,9 @@
-#include "soar/sync/PocoSoarApi.h"
+#include "soar/client/PocoSoarApi.h"
 
 #include "RateLimiter.h"
-#include "soar/sync/Errors.h"
-#include "soar/sync/Paging.h"
-#include "soar/sync/Retry.h"
+#include "soar/client/Errors.h"
+#include "soar/client/Paging.h"
+#include "soar/client/Retry.h"
 
 #include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>

@@ -1,4 +1,4 @@
-#include "soar/sync/Query.h"
+#include "soar/client/Query.h"
 
 #include <stdexcept>
 

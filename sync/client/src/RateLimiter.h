@@ -5,7 +5,7 @@
 /// when the bucket is in debt; concurrent callers queue up in debt so the rate holds.
 /// Thread-safe. A rate of 0 or less disables it.
 
-#include "soar/sync/Clock.h"
+#include "soar/client/Clock.h"
 
 #include <chrono>
 #include <mutex>

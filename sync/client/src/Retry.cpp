@@ -1,6 +1,6 @@
-#include "soar/sync/Retry.h"
+#include "soar/client/Retry.h"
 
-#include "soar/sync/Timestamp.h"
+#include "soar/client/Timestamp.h"
 
 #include <algorithm>
 #include <array>

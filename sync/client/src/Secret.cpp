@@ -1,6 +1,6 @@
-#include "soar/sync/Secret.h"
+#include "soar/client/Secret.h"
 
-#include "soar/sync/Errors.h"
+#include "soar/client/Errors.h"
 
 #include <cerrno>
 #include <cstdlib>

@@ -1,4 +1,4 @@
-#include "soar/sync/SoarApi.h"
+#include "soar/client/SoarApi.h"
 
 #include <charconv>
 

@@ -12,8 +12,8 @@
 /// the passes. Prints one line per pass: `pass <outcome> created=<n> artifacts=<n>`. Exits 0
 /// when the last pass was ok.
 
+#include "soar/client/PocoSoarApi.h"
 #include "soar/state/SqliteStore.h"
-#include "soar/sync/PocoSoarApi.h"
 #include "soar/sync/TargetSync.h"
 
 #include <csignal>

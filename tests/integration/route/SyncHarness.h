@@ -4,10 +4,10 @@
 /// state file in a temp folder: what the route engine's integration tests drive. Also reads
 /// both sides back (bypassing HTTP) to check that the target mirrors the source.
 
+#include "soar/client/PocoSoarApi.h"
 #include "soar/emulator/Emulator.h"
 #include "soar/state/SqliteStore.h"
 #include "soar/sync/PlaybookTracker.h"
-#include "soar/sync/PocoSoarApi.h"
 #include "soar/sync/RouteConfig.h"
 #include "soar/sync/TargetSync.h"
 #include "support/TempDir.h"

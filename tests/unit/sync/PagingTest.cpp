@@ -1,5 +1,5 @@
-#include "soar/sync/Errors.h"
-#include "soar/sync/Paging.h"
+#include "soar/client/Errors.h"
+#include "soar/client/Paging.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
-#include "soar/sync/Errors.h"
-#include "soar/sync/PocoSoarApi.h"
+#include "soar/client/Errors.h"
+#include "soar/client/PocoSoarApi.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "soar/sync/Retry.h"
+#include "soar/client/Retry.h"
 
 #include <catch2/catch.hpp>
 

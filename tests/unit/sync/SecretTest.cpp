@@ -1,5 +1,5 @@
-#include "soar/sync/Errors.h"
-#include "soar/sync/Secret.h"
+#include "soar/client/Errors.h"
+#include "soar/client/Secret.h"
 #include "support/TempDir.h"
 
 #include <catch2/catch.hpp>

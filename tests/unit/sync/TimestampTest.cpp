@@ -1,4 +1,4 @@
-#include "soar/sync/Timestamp.h"
+#include "soar/client/Timestamp.h"
 
 #include <catch2/catch.hpp>
 

@@ -11,9 +11,9 @@
 ///
 /// Plain value types; no locking. loadConfig() reads one file and touches nothing else.
 
+#include "soar/client/Errors.h"
+#include "soar/client/InstanceConfig.h"
 #include "soar/state/SqliteStore.h"
-#include "soar/sync/Errors.h"
-#include "soar/sync/InstanceConfig.h"
 #include "soar/sync/PlaybookTracker.h"
 #include "soar/sync/RouteConfig.h"
 

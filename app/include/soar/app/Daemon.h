@@ -16,9 +16,9 @@
 
 #include "soar/app/Config.h"
 #include "soar/app/StatusSource.h"
+#include "soar/client/PocoSoarApi.h"
 #include "soar/state/SqliteStore.h"
 #include "soar/sync/PlaybookTracker.h"
-#include "soar/sync/PocoSoarApi.h"
 #include "soar/sync/TargetSync.h"
 
 #include <Poco/TaskManager.h>

@@ -8,9 +8,9 @@
 /// Thread safety: implementations' snapshot() and storeOpens() may be called from any thread.
 
 #include "soar/app/Config.h"
+#include "soar/client/PocoSoarApi.h"
 #include "soar/state/Records.h"
 #include "soar/state/Store.h"
-#include "soar/sync/PocoSoarApi.h"
 #include "soar/sync/TargetSync.h"
 
 #include <cstdint>

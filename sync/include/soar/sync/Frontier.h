@@ -10,7 +10,7 @@
 ///
 /// Thread safety: none; the route engine calls it under its own mutex.
 
-#include "soar/sync/Paging.h"
+#include "soar/client/Paging.h"
 
 #include <cstdint>
 #include <deque>

@@ -18,9 +18,9 @@
 /// Thread safety: intend() and start() may be called from the engine's worker threads;
 /// recover() and poll() from one thread at a time. Ownership: borrows the API and the store.
 
+#include "soar/client/SoarApi.h"
 #include "soar/state/Records.h"
 #include "soar/state/Store.h"
-#include "soar/sync/SoarApi.h"
 
 #include <chrono>
 #include <cstdint>

@@ -33,13 +33,13 @@
 /// must be safe for concurrent use (PocoSoarApi and SqliteStore are). Ownership: borrows the
 /// APIs and the store, which must outlive it.
 
+#include "soar/client/SoarApi.h"
+#include "soar/client/Timestamp.h"
 #include "soar/state/Records.h"
 #include "soar/state/Store.h"
 #include "soar/sync/PlaybookTracker.h"
 #include "soar/sync/RecordMapper.h"
 #include "soar/sync/RouteConfig.h"
-#include "soar/sync/SoarApi.h"
-#include "soar/sync/Timestamp.h"
 
 #include <atomic>
 #include <chrono>

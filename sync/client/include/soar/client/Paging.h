@@ -7,7 +7,7 @@
 /// Memory: at most one page of records is alive at a time (plus, in a walk, the ids of the
 /// tail group of one page). Thread safety: as the SoarApi they are given; one walk per thread.
 
-#include "soar/sync/SoarApi.h"
+#include "soar/client/SoarApi.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -26,10 +26,10 @@
 /// Thread safety: all members may be called concurrently. Ownership: create() returns the
 /// only owner; destroying it closes the sessions (no call may be running).
 
-#include "soar/sync/Clock.h"
-#include "soar/sync/InstanceConfig.h"
-#include "soar/sync/Secret.h"
-#include "soar/sync/SoarApi.h"
+#include "soar/client/Clock.h"
+#include "soar/client/InstanceConfig.h"
+#include "soar/client/Secret.h"
+#include "soar/client/SoarApi.h"
 
 #include <chrono>
 #include <cstdint>

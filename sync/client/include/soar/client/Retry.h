@@ -6,7 +6,7 @@
 /// (RFC 9110 §10.2.3: delta-seconds or an HTTP-date). Pure functions; thread-safe as long as
 /// each thread passes its own random engine.
 
-#include "soar/sync/InstanceConfig.h"
+#include "soar/client/InstanceConfig.h"
 
 #include <chrono>
 #include <optional>

@@ -10,7 +10,7 @@
 ///
 /// Secret is a value type (copyable, movable); it is not locked, share const copies freely.
 
-#include "soar/sync/InstanceConfig.h"
+#include "soar/client/InstanceConfig.h"
 
 #include <iosfwd>
 #include <string>

@@ -14,7 +14,7 @@
 /// requests run at once). Records are Poco::JSON::Object::Ptr owned by the caller once
 /// returned; Poco::JSON objects are not thread-safe, so do not share one between threads.
 
-#include "soar/sync/Query.h"
+#include "soar/client/Query.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
