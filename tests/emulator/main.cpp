@@ -51,6 +51,12 @@ protected:
             "generates 100 containers of 3 artifacts each.");
         add("containers", "C", "Number of seeded containers (default 0, or 100 with --seed).");
         add("artifacts", "M", "Artifacts per seeded container (default 3 when seeding).");
+        add("notes", "N",
+            "Notes, and as many comments, per seeded container (default 0). They come from "
+            "their own seeded sequence: the containers and artifacts stay the same.");
+        add("extra-label", "NAME:COUNT",
+            "COUNT more seeded containers, after the others, with the label NAME (added to "
+            "the labels if missing): records a target without NAME refuses.");
         add("coarse-time", "",
             "Whole-second timestamps: writes in one second tie, and seeded containers come 512 "
             "to a second.");
@@ -207,6 +213,17 @@ private:
             o.artifacts = has("seed") ? o.artifacts : kDefaultSeedArtifacts;
         }
         if (has("artifacts")) o.artifacts = toInt("artifacts", get("artifacts"), 0, 10000);
+        if (has("notes")) o.notes = toInt("notes", get("notes"), 0, 1000);
+        if (has("extra-label")) {
+            const std::string& value = get("extra-label");
+            const auto colon = value.rfind(':');
+            if (colon == std::string::npos || colon == 0) {
+                throw std::invalid_argument("--extra-label expects NAME:COUNT, not '" + value +
+                                            "'");
+            }
+            o.extra_label = value.substr(0, colon);
+            o.extra_label_containers = toInt("extra-label", value.substr(colon + 1), 0, 10000000);
+        }
         o.coarse_time = has("coarse-time");
         o.null_update_time = has("null-update-time");
         for (const auto& p : playbooks_) {

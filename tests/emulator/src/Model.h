@@ -26,6 +26,8 @@
 
 namespace soar::emulator {
 
+class Dice;
+
 struct Request {
     std::string method;
     std::string path;
@@ -111,6 +113,10 @@ private:
 
     // Seeded data (ModelSeed.cpp)
     void seed(const EmulatorOptions& options);
+    /// Seeds container number `i` (0-based) with its artifacts, notes and comments, labelled
+    /// `*label` or a label picked by `dice`; returns the latest timestamp it used.
+    Micros seedContainer(Dice& dice, Dice& note_dice, const EmulatorOptions& options,
+                         std::int64_t i, const std::string* label);
 
     // Validation helpers
     std::string vocabularyName(const Collection& collection, const Poco::Dynamic::Var& value,

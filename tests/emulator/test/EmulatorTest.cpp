@@ -619,6 +619,103 @@ TEST_CASE("emulator: seeded data is deterministic and varied", "[emulator]") {
     CHECK(countOf(c1, "/rest/container?_filter_label__in=" + enc("[\"events\"]")) > 0);
 }
 
+TEST_CASE("emulator: seeded notes and comments are deterministic and keep the containers",
+          "[emulator]") {
+    auto withNotes = [](std::uint64_t seed, int notes) {
+        EmulatorOptions o = seeded(20, 2, seed);
+        o.notes = notes;
+        return o;
+    };
+    Emulator one(withNotes(42, 2));
+    Emulator two(withNotes(42, 2));
+    Emulator other(withNotes(43, 2));
+    Emulator without(withNotes(42, 0));
+    Client c1(one), c2(two), c3(other), c0(without);
+    CHECK(one.noteCount() == 40);
+    CHECK(one.commentCount() == 40);
+    CHECK(without.noteCount() == 0);
+    CHECK(without.commentCount() == 0);
+    for (const char* target : {"/rest/note?page_size=0", "/rest/container_comment?page_size=0"}) {
+        const std::string a = c1.get(target).body;
+        CHECK(a == c2.get(target).body);
+        CHECK(a != c3.get(target).body);
+    }
+    // Notes draw from their own sequence: the containers and artifacts are those of the seed.
+    for (const char* target : {"/rest/container?page_size=0", "/rest/artifact?page_size=0"}) {
+        CHECK(c1.get(target).body == c0.get(target).body);
+    }
+    std::set<std::string> contents;
+    const auto containers = c1.get("/rest/container?page_size=0").data();
+    for (unsigned int i = 0; i < containers->size(); ++i) {
+        const auto container = containers->getObject(i);
+        const std::string cs = std::to_string(container->getValue<Poco::Int64>("id"));
+        const std::string created = container->getValue<std::string>("create_time");
+        const auto notes = c1.get("/rest/container/" + cs + "/notes?page_size=0").data();
+        const auto comments = c1.get("/rest/container/" + cs + "/comments?page_size=0").data();
+        REQUIRE(notes->size() == 2);
+        REQUIRE(comments->size() == 2);
+        for (unsigned int k = 0; k < 2; ++k) {
+            const auto note = notes->getObject(k);
+            CHECK(!note->getValue<std::string>("title").empty());
+            contents.insert(note->getValue<std::string>("content"));
+            CHECK(note->getValue<std::string>("note_type") == "general");
+            CHECK(note->getValue<std::string>("note_format") == "markdown");
+            CHECK(std::regex_match(note->getValue<std::string>("modified_time"), kTimestamp));
+            CHECK(note->getValue<std::string>("create_time") > created);
+            const auto comment = comments->getObject(k);
+            CHECK(!comment->getValue<std::string>("comment").empty());
+            CHECK(comment->getValue<std::string>("time") > created);
+        }
+    }
+    CHECK(contents.size() >= 5);
+    // Writes after seeding are dated after every seeded record.
+    const auto last = c1.get("/rest/container_comment?sort=time&order=desc&page_size=1")
+                          .data()
+                          ->getObject(0)
+                          ->getValue<std::string>("time");
+    const HttpResult r =
+        c1.post("/rest/container_comment", R"({"container_id": 1, "comment": "x"})");
+    REQUIRE(r.status == 200);
+    CHECK(
+        c1.get("/rest/container_comment/" + std::to_string(r.object()->getValue<Poco::Int64>("id")))
+            .object()
+            ->getValue<std::string>("time") > last);
+}
+
+TEST_CASE("emulator: containers seeded with an extra label come after the others", "[emulator]") {
+    EmulatorOptions o = seeded(10, 1, 5);
+    o.extra_label = "phishing";
+    o.extra_label_containers = 3;
+    Emulator emu(o);
+    Emulator plain(seeded(10, 1, 5));
+    Client c(emu), p(plain);
+    CHECK(emu.containerCount() == 13);
+    CHECK(emu.artifactCount() == 13);
+    const std::string first_ten = "/rest/container?page_size=0&_filter_id__lte=10";
+    CHECK(c.get(first_ten).body == p.get(first_ten).body);
+    const auto labelled =
+        c.get("/rest/container?page_size=0&_filter_label=" + enc("\"phishing\"")).data();
+    CHECK(ids(labelled) == std::vector<std::int64_t>{11, 12, 13});
+    const auto labels = c.get("/rest/container_options").object()->getArray("label");
+    REQUIRE(labels->size() == 3);
+    CHECK(labels->getElement<std::string>(2) == "phishing");
+    CHECK(c.get("/rest/container/12").object()->getValue<std::string>("source_data_identifier") ==
+          "seed-5-12");
+    Emulator again(o);
+    Client a(again);
+    CHECK(a.get("/rest/container?page_size=0").body == c.get("/rest/container?page_size=0").body);
+
+    // A target without the label refuses such a container until the label is added.
+    Emulator target({});
+    Client t(target);
+    const std::string copy = R"({"name": "copy", "label": "phishing"})";
+    CHECK(t.post("/rest/container", copy).status == 400);
+    REQUIRE(
+        t.post("/rest/system_settings/events", R"({"add_label": true, "label_name": "phishing"})")
+            .status == 200);
+    CHECK(t.post("/rest/container", copy).status == 200);
+}
+
 TEST_CASE("emulator: coarse time makes records tie on whole seconds", "[emulator]") {
     EmulatorOptions o = seeded(1100, 0);
     o.coarse_time = true;

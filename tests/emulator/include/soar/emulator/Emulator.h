@@ -35,9 +35,15 @@ struct EmulatorOptions {
     std::string password = "password";
     std::string tls_cert, tls_key;  ///< both set = HTTPS (PEM files)
     std::vector<std::string> labels = {"events", "incident"};
-    std::uint64_t seed = 0;         ///< seeds the generated data and the fault pattern
-    int containers = 0;             ///< seeded containers (0 = none)
-    int artifacts = 0;              ///< seeded artifacts per seeded container
+    std::uint64_t seed = 0;  ///< seeds the generated data and the fault pattern
+    int containers = 0;      ///< seeded containers (0 = none)
+    int artifacts = 0;       ///< seeded artifacts per seeded container
+    int notes = 0;           ///< seeded notes, and as many comments, per seeded container
+    /// After the `containers`, this many more seeded containers carry the label
+    /// `extra_label` (added to `labels` if missing): records a target without that label
+    /// refuses. Their data comes from the same seed, so the first `containers` are unchanged.
+    std::string extra_label;
+    int extra_label_containers = 0;
     bool coarse_time = false;       ///< whole-second timestamps (many records tie)
     bool null_update_time = false;  ///< never-edited containers report null update times
     std::vector<PlaybookSpec> playbooks;
