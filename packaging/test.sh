@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one test entry point (CI runs exactly this through .ci/run):
 # installs missing dependencies, checks formatting and layering, builds with warnings
-# as errors, runs every test with ctest and prints ctest's summary, runs the demo until the
-# target matches the source; then builds again with
+# as errors, runs every test with ctest and prints ctest's summary, runs the demo from a
+# fresh clone of the last commit (as a new user would) until the target is synced and the
+# dead-letter workflow it prints works; then builds again with
 # AddressSanitizer + UndefinedBehaviorSanitizer and runs every test again; then gives each
 # libFuzzer target a short run (clang); then builds with ThreadSanitizer and runs the unit
 # and integration tests (the route engine's workers, group commits, the daemon's threads).
@@ -61,9 +62,24 @@ cmake --build "$build" -j "$jobs"
 step "test"
 run_ctest "$build"
 
-step "demo (packaging/demo.sh --exit-when-synced)"
-case "$build" in /*) demo_build=$build ;; *) demo_build=$root/$build ;; esac
-BUILD_DIR="$demo_build" "$root/packaging/demo.sh" --exit-when-synced | tr '\r' '\n' | tail -8
+step "demo from a fresh clone (packaging/demo.sh --exit-when-synced)"
+# The README's first command as a new user runs it: a clone of the commit under test, built
+# in the clone's own build/demo, so it cannot lean on this tree's build directories.
+head=$(git -C "$root" rev-parse HEAD)
+if [ -n "$(git -C "$root" status --porcelain)" ]; then
+    echo "demo: this tree has uncommitted changes; the demo tests the last commit, ${head:0:12}"
+fi
+demo_tmp=$(mktemp -d)
+trap 'rm -rf "$demo_tmp"' EXIT
+git clone --quiet --no-local "$root" "$demo_tmp/soar-sync"
+git -C "$demo_tmp/soar-sync" checkout --quiet "$head"
+demo_status=0
+"$demo_tmp/soar-sync/packaging/demo.sh" --exit-when-synced >"$demo_tmp/demo.log" 2>&1 ||
+    demo_status=$?
+# The demo's last lines: its next steps and the dead-letter check, or why it failed.
+if [ "$demo_status" -eq 0 ]; then tail -n 12 "$demo_tmp/demo.log"; else tail -n 60 "$demo_tmp/demo.log"; fi
+rm -rf "$demo_tmp"
+[ "$demo_status" -eq 0 ] || { echo "== demo failed (exit $demo_status)"; exit "$demo_status"; }
 
 if [ "${SOAR_TEST_QUICK:-0}" = "1" ]; then
     step "done (SOAR_TEST_QUICK=1: sanitizer builds and fuzzing skipped)"
