@@ -188,16 +188,17 @@ next_steps() {
 }
 
 # Records (containers/artifacts/notes/comments) the target holds, and the dead letters.
-# A count that cannot be read keeps its last value.
+# A count that cannot be read keeps its last value. The containers are counted last, so that
+# while the daemon writes, a line never shows more of a container's records than containers.
 t_containers=0 t_artifacts=0 t_notes=0 t_comments=0 t_runs=0 dead=0
 read_target() {
     local n
-    n=$(count 8442 container) && t_containers=$n
-    n=$(count 8442 artifact) && t_artifacts=$n
-    n=$(count 8442 note) && t_notes=$n
-    n=$(count 8442 container_comment) && t_comments=$n
-    n=$(count 8442 playbook_run) && t_runs=$n
     n=$(dead_letters) && dead=$n
+    n=$(count 8442 playbook_run) && t_runs=$n
+    n=$(count 8442 container_comment) && t_comments=$n
+    n=$(count 8442 note) && t_notes=$n
+    n=$(count 8442 artifact) && t_artifacts=$n
+    n=$(count 8442 container) && t_containers=$n
     return 0
 }
 report() {
