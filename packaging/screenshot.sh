@@ -92,13 +92,23 @@ sleep "$settle_s"
 mkdir -p "$(dirname "$out")"
 rm -f "$out"
 say "shooting $base/ at 1280x1000"
-timeout 120 "$chromium" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage \
-    --no-first-run --disable-background-networking --disable-component-update \
-    --hide-scrollbars --user-data-dir="$work/profile" --window-size=1280,1000 \
-    --screenshot="$out" "$base/" >"$work/chromium.log" 2>&1 || {
-    echo "screenshot: chromium failed; its output:" >&2
+# Under load Chromium now and then exits 0 without writing the file: try a few times.
+for attempt in 1 2 3; do
+    timeout 120 "$chromium" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage \
+        --no-first-run --disable-background-networking --disable-component-update \
+        --hide-scrollbars --user-data-dir="$work/profile" --window-size=1280,1000 \
+        --screenshot="$out" "$base/" >"$work/chromium.log" 2>&1 || {
+        echo "screenshot: chromium failed; its output:" >&2
+        tail -20 "$work/chromium.log" >&2
+        exit 1
+    }
+    [ -s "$out" ] && break
+    echo "screenshot: attempt $attempt: chromium wrote no $out; trying again" >&2
+    sleep 2
+done
+[ -s "$out" ] || {
+    echo "screenshot: chromium wrote no $out; its output:" >&2
     tail -20 "$work/chromium.log" >&2
     exit 1
 }
-[ -s "$out" ] || { echo "screenshot: chromium wrote no $out" >&2; exit 1; }
 say "wrote $out ($(stat -c %s "$out") bytes)"
