@@ -25,6 +25,10 @@
 ///
 /// Thread safety: all members may be called concurrently. Ownership: create() returns the
 /// only owner; destroying it closes the sessions (no call may be running).
+///
+/// Inside (sync/client/src): Transport (settings check, auth header, TLS context, one
+/// exchange) over SessionPool (the keep-alive sessions), Caller (retry loop, classification
+/// of answers, stats), and the endpoints in PocoSoarApi.cpp.
 
 #include "soar/client/Clock.h"
 #include "soar/client/InstanceConfig.h"
@@ -38,6 +42,8 @@
 #include <string>
 
 namespace soar::sync {
+
+class Caller;
 
 /// Counters of one client since it was made, for the daemon's /metrics.
 struct ClientStats {
@@ -98,12 +104,10 @@ public:
     [[nodiscard]] ClientStats stats() const;
     [[nodiscard]] const InstanceConfig& config() const;
 
-    class Impl;
-
 private:
-    explicit PocoSoarApi(std::unique_ptr<Impl> impl);
+    explicit PocoSoarApi(std::unique_ptr<Caller> caller);
 
-    std::unique_ptr<Impl> impl_;
+    std::unique_ptr<Caller> caller_;
 };
 
 /// Where a list answer came from, for the errors parsePage() throws.

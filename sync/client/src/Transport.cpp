@@ -1,0 +1,303 @@
+#include "Transport.h"
+
+#include "AnswerBody.h"
+
+#include <Poco/Base64Encoder.h>
+#include <Poco/Exception.h>
+#include <Poco/Logger.h>
+#include <Poco/Net/AcceptCertificateHandler.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/NetSSL.h>
+#include <Poco/Net/RejectCertificateHandler.h>
+#include <Poco/Net/SSLException.h>
+#include <Poco/URI.h>
+
+#include <filesystem>
+#include <mutex>
+#include <sstream>
+
+namespace soar::sync {
+namespace {
+
+constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
+/// Larger answers are refused: a page of 500 containers is a few MB at most.
+constexpr std::size_t kMaxBodyBytes = 256U * 1024U * 1024U;
+
+Poco::Logger& logger() { return Poco::Logger::get("sync.client"); }
+
+void initializeSslOnce() {
+    static std::once_flag once;
+    // Never uninitialized: clients live until exit, and OpenSSL cleans up at exit itself.
+    std::call_once(once, [] { Poco::Net::initializeSSL(); });
+}
+
+std::string basicAuthValue(const std::string& user, const std::string& password) {
+    std::ostringstream out;
+    Poco::Base64Encoder encoder(out);
+    encoder.rdbuf()->setLineLength(0);
+    encoder << user << ':' << password;
+    encoder.close();
+    return "Basic " + out.str();
+}
+
+}  // namespace
+
+std::string formatSeconds(std::chrono::milliseconds d) {
+    std::ostringstream out;
+    out << static_cast<double>(d.count()) / 1000.0 << "s";
+    return out.str();
+}
+
+Transport::Transport(const InstanceConfig& config, Credentials credentials, Clock& clock,
+                     CallStats& stats)
+    : config_(config),
+      credentials_(std::move(credentials)),
+      stats_(stats),
+      limiter_(config.rate_limit, clock) {
+    validate();
+    buildAuthHeader();
+    if (https_) buildTlsContext();
+    pool_ = std::make_unique<SessionPool>(SessionSettings{
+        host_, port_, context_, config_.connections, config_.connect_timeout, config_.timeout});
+}
+
+Transport::~Transport() = default;
+
+std::string Transport::target(const std::string& path, const std::string& query) const {
+    return prefix_ + "/rest/" + path + (query.empty() ? "" : "?" + query);
+}
+
+void Transport::validate() {
+    const std::string& section = config_.section();
+    if (config_.name.empty()) throw ConfigError("[instance.] name: empty instance name");
+    Poco::URI uri;
+    try {
+        uri = Poco::URI(config_.url);
+    } catch (const Poco::Exception& e) {
+        throw ConfigError(section + " url: not a URL: " + e.message());
+    }
+    if (uri.getScheme() == "https") {
+        https_ = true;
+    } else if (uri.getScheme() == "http") {
+        if (!config_.allow_insecure_http) {
+            throw ConfigError(section + " url: " + config_.url +
+                              " is plain http; use https, or set allow_insecure_http = true");
+        }
+    } else {
+        throw ConfigError(section + " url: expected https://host[:port], got '" + config_.url +
+                          "'");
+    }
+    if (uri.getHost().empty()) throw ConfigError(section + " url: no host in " + config_.url);
+    if (!uri.getUserInfo().empty()) {
+        throw ConfigError(section +
+                          " url: credentials in the url are not allowed; use user and "
+                          "password_env");
+    }
+    if (!uri.getRawQuery().empty() || !uri.getFragment().empty()) {
+        throw ConfigError(section + " url: no query or fragment expected in " + config_.url);
+    }
+    host_ = uri.getHost();
+    port_ = uri.getPort();
+    prefix_ = uri.getPath();
+    while (!prefix_.empty() && prefix_.back() == '/') prefix_.pop_back();
+    if (config_.connections == 0 || config_.connections > 256) {
+        throw ConfigError(section + " connections: expected 1 to 256, got " +
+                          std::to_string(config_.connections));
+    }
+    if (config_.timeout.count() <= 0) {
+        throw ConfigError(section + " timeout: expected a positive duration");
+    }
+    if (config_.connect_timeout.count() <= 0) {
+        throw ConfigError(section + " connect_timeout: expected a positive duration");
+    }
+    if (!(config_.rate_limit >= 0)) {
+        throw ConfigError(section + " rate_limit: expected 0 (unlimited) or more");
+    }
+    if (credentials_.secret.empty()) {
+        throw ConfigError(
+            section + " " +
+            (credentials_.source_key.empty() ? std::string("token_env") : credentials_.source_key) +
+            ": the secret is empty");
+    }
+    if (!config_.ca_file.empty() && !std::filesystem::is_regular_file(config_.ca_file)) {
+        throw ConfigError(section + " ca_file: " + config_.ca_file + " is not a readable file");
+    }
+}
+
+void Transport::buildAuthHeader() {
+    const std::string& secret = credentials_.secret.reveal();
+    switch (config_.auth) {
+        case AuthScheme::PhAuthToken:
+            auth_name_ = "ph-auth-token";
+            auth_value_ = secret;
+            break;
+        case AuthScheme::Bearer:
+            auth_name_ = "Authorization";
+            auth_value_ = "Bearer " + secret;
+            break;
+        case AuthScheme::Basic:
+            auth_name_ = "Authorization";
+            auth_value_ = basicAuthValue(credentials_.user, secret);
+            break;
+    }
+}
+
+void Transport::buildTlsContext() {
+    initializeSslOnce();
+    Poco::Net::Context::Params params;
+    params.verificationMode =
+        config_.verify_tls ? Poco::Net::Context::VERIFY_RELAXED : Poco::Net::Context::VERIFY_NONE;
+    if (!config_.ca_file.empty()) {
+        params.caLocation = config_.ca_file;
+    } else if (std::filesystem::exists(kSystemCaBundle)) {
+        params.caLocation = kSystemCaBundle;
+    } else {
+        params.loadDefaultCAs = true;
+    }
+    try {
+        context_ = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+        context_->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+    } catch (const Poco::Exception& e) {
+        throw ConfigError(config_.section() + " ca_file: cannot load " +
+                          (params.caLocation.empty() ? "the default CAs" : params.caLocation) +
+                          ": " + e.displayText());
+    }
+    // Per-context handlers: Poco's process-wide default may prompt on the console.
+    if (config_.verify_tls) {
+        context_->setInvalidCertificateHandler(new Poco::Net::RejectCertificateHandler(false));
+    } else {
+        context_->setInvalidCertificateHandler(new Poco::Net::AcceptCertificateHandler(false));
+        poco_warning(logger(), config_.section() +
+                                   " verify_tls = false: the server certificate of " + host_ +
+                                   " is NOT verified; anyone on the path can read the token");
+    }
+}
+
+std::string Transport::endpoint() const { return host_ + ":" + std::to_string(port_); }
+
+Answer Transport::exchange(const std::string& method, const std::string& target,
+                           const std::string& body, const std::string& what, bool retry) {
+    const auto waited = limiter_.acquire();
+    if (waited.count() > 0) stats_.addRateLimitWait(waited);
+    const std::string& secret = credentials_.secret.reveal();
+    SessionPool::Lease lease(*pool_);
+    Poco::Net::HTTPClientSession& session = *lease;
+    const bool fresh = !session.connected();
+    const std::string prefix = config_.section() + " " + what + " (" + endpoint() + "): ";
+    Poco::Net::HTTPRequest request(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
+    request.setKeepAlive(true);
+    request.set("Accept", "application/json");
+    request.set("User-Agent", "soar-sync");
+    request.set(auth_name_, auth_value_);
+    if (method != Poco::Net::HTTPRequest::HTTP_GET) {
+        request.setContentType("application/json");
+        request.setContentLength(static_cast<std::streamsize>(body.size()));
+    }
+    Answer answer;
+    try {
+        std::ostream& out = session.sendRequest(request);
+        out.write(body.data(), static_cast<std::streamsize>(body.size()));
+        out.flush();
+        Poco::Net::HTTPResponse response;
+        std::istream& in = session.receiveResponse(response);
+        answer.status = static_cast<int>(response.getStatus());
+        answer.retry_after = response.get("Retry-After", "");
+        answer.location = response.get("Location", "");
+        char buffer[64 * 1024];
+        while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+            answer.body.append(buffer, static_cast<std::size_t>(in.gcount()));
+            if (answer.body.size() > kMaxBodyBytes) {
+                session.reset();
+                stats_.countAttempt(answer.status, retry);
+                throw ProtocolError(prefix + "the answer is larger than " +
+                                        std::to_string(kMaxBodyBytes / (1024 * 1024)) + " MiB",
+                                    answer.status);
+            }
+        }
+        if (in.bad()) {
+            session.reset();
+            stats_.countAttempt(0, retry);
+            throw TransientError(prefix + "the connection broke while reading the answer", 0);
+        }
+        if (response.hasContentLength() &&
+            static_cast<std::int64_t>(answer.body.size()) != response.getContentLength64()) {
+            session.reset();
+            stats_.countAttempt(answer.status, retry);
+            throw ProtocolError(
+                prefix + "truncated answer: got " + std::to_string(answer.body.size()) + " of " +
+                    std::to_string(response.getContentLength64()) + " bytes (HTTP " +
+                    std::to_string(answer.status) + "): '" + snippetOf(answer.body, secret) + "'",
+                answer.status);
+        }
+        if (!response.getKeepAlive()) session.reset();
+    } catch (const SoarError&) {
+        throw;
+    } catch (const Poco::Net::CertificateValidationException& e) {
+        session.reset();
+        stats_.countAttempt(0, retry);
+        throw TlsError(prefix + "TLS handshake with " + host_ + " failed: " + e.displayText());
+    } catch (const Poco::Net::SSLConnectionUnexpectedlyClosedException& e) {
+        session.reset();
+        stats_.countAttempt(0, retry);
+        if (fresh) {
+            throw TlsError(prefix + "TLS handshake with " + host_ + " failed: " + e.displayText());
+        }
+        throw TransientError(prefix + "connection closed: " + e.displayText(), 0);
+    } catch (const Poco::Net::SSLException& e) {
+        session.reset();
+        stats_.countAttempt(0, retry);
+        // On a reused connection the handshake is long done: a reset, not a TLS problem.
+        if (fresh) {
+            throw TlsError(prefix + "TLS handshake with " + host_ + " failed: " + e.displayText());
+        }
+        throw TransientError(prefix + "TLS connection failed: " + e.displayText(), 0);
+    } catch (const Poco::Net::ConnectionRefusedException& e) {
+        session.reset();
+        stats_.countAttempt(0, retry);
+        throw UnsentUnreachable(prefix + "connection refused (is " + endpoint() + " up?)", 0);
+    } catch (const Poco::Net::DNSException& e) {
+        session.reset();
+        stats_.countAttempt(0, retry);
+        throw UnsentUnreachable(prefix + "cannot resolve " + host_ + ": " + e.displayText(), 0);
+    } catch (const Poco::TimeoutException&) {
+        session.reset();
+        stats_.countAttempt(0, retry);
+        throw TransientError(
+            prefix + "no answer within " + formatSeconds(config_.timeout) +
+                (fresh ? " (connect timeout " + formatSeconds(config_.connect_timeout) + ")"
+                       : std::string()),
+            0);
+    } catch (const Poco::Net::NoMessageException&) {
+        session.reset();
+        stats_.countAttempt(0, retry);
+        if (!fresh) {
+            throw StaleConnectionError(prefix + "the kept-alive connection was closed", 0);
+        }
+        throw TransientError(prefix + "the connection closed without an answer", 0);
+    } catch (const Poco::Net::ConnectionResetException& e) {
+        session.reset();
+        stats_.countAttempt(0, retry);
+        if (!fresh) {
+            throw StaleConnectionError(prefix + "the kept-alive connection was reset", 0);
+        }
+        throw TransientError(prefix + e.displayText(), 0);
+    } catch (const Poco::Net::MessageException& e) {
+        session.reset();
+        stats_.countAttempt(0, retry);
+        throw ProtocolError(prefix + "malformed HTTP answer: " + scrubbed(e.displayText(), secret));
+    } catch (const Poco::IOException& e) {
+        session.reset();
+        stats_.countAttempt(0, retry);
+        throw TransientError(prefix + e.displayText(), 0);
+    } catch (const Poco::Exception& e) {
+        session.reset();
+        stats_.countAttempt(0, retry);
+        throw ProtocolError(prefix + "unexpected failure: " + scrubbed(e.displayText(), secret));
+    }
+    stats_.countAttempt(answer.status, retry);
+    return answer;
+}
+
+}  // namespace soar::sync

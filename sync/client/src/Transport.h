@@ -1,0 +1,108 @@
+#pragma once
+
+/// Transport: the HTTP(S) side of one instance's client. It checks the instance settings
+/// (URL, timeouts, connections, rate, secret, CA file), builds the auth header and the TLS
+/// context once, keeps a pool of `connections` keep-alive sessions, and runs one exchange at
+/// a time per session: rate limit, request with auth, answer read whole (bounded). It maps
+/// every Poco::Net failure to a SoarError (TlsError, TransientError and the kinds below) and
+/// counts each attempt; it does not retry and does not judge statuses (that is the Caller's).
+///
+/// Thread safety: exchange() may be called concurrently; callers beyond `connections` wait
+/// for a free session (SessionPool). Ownership: owns its config, credentials and session pool
+/// (closed when it is destroyed, with no exchange running); refers to a Clock and a CallStats
+/// that outlive it.
+
+#include "CallStats.h"
+#include "RateLimiter.h"
+#include "SessionPool.h"
+#include "soar/client/Clock.h"
+#include "soar/client/Errors.h"
+#include "soar/client/InstanceConfig.h"
+#include "soar/client/Secret.h"
+
+#include <Poco/Net/Context.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace soar::sync {
+
+/// A transient failure where the request surely did not reach the server (connection
+/// refused, name not resolved), or was refused before being applied (429): safe to retry
+/// even for a call that must not run twice.
+class UnsentError : public TransientError {
+public:
+    using TransientError::TransientError;
+};
+
+/// Nothing was sent because the instance could not be reached (also an UnsentError in
+/// spirit: retrying is always safe).
+class UnsentUnreachable : public UnreachableError {
+public:
+    using UnreachableError::UnreachableError;
+};
+
+/// A kept-alive connection that the server had closed while idle: the usual cause is the
+/// server's idle timeout racing ours, so one immediate retry on a new connection is due.
+class StaleConnectionError : public TransientError {
+public:
+    using TransientError::TransientError;
+};
+
+/// What one HTTP exchange brought back.
+struct Answer {
+    int status = 0;
+    std::string body;
+    std::string retry_after;
+    std::string location;
+};
+
+/// "1.5s": a duration for messages.
+[[nodiscard]] std::string formatSeconds(std::chrono::milliseconds d);
+
+class Transport {
+public:
+    /// Validates the settings and builds the auth header and, for https, the TLS context; no
+    /// connection is opened. Throws ConfigError naming the section and key.
+    Transport(const InstanceConfig& config, Credentials credentials, Clock& clock,
+              CallStats& stats);
+    ~Transport();
+    Transport(const Transport&) = delete;
+    Transport& operator=(const Transport&) = delete;
+
+    [[nodiscard]] const InstanceConfig& config() const { return config_; }
+    [[nodiscard]] const Credentials& credentials() const { return credentials_; }
+    [[nodiscard]] const std::string& host() const { return host_; }
+
+    /// The request target of `/rest/<path>?<query>` under the URL's path prefix.
+    [[nodiscard]] std::string target(const std::string& path, const std::string& query) const;
+
+    /// One HTTP exchange on a pooled session, counted in the stats (`retry`: it repeats an
+    /// earlier attempt). Transport failures become TransientError (UnsentUnreachable when
+    /// nothing reached the server, StaleConnectionError for a kept-alive connection the
+    /// server closed), TlsError or ProtocolError; any HTTP status comes back as an Answer.
+    [[nodiscard]] Answer exchange(const std::string& method, const std::string& target,
+                                  const std::string& body, const std::string& what, bool retry);
+
+private:
+    void validate();
+    void buildAuthHeader();
+    void buildTlsContext();
+    [[nodiscard]] std::string endpoint() const;
+
+    InstanceConfig config_;
+    Credentials credentials_;
+    CallStats& stats_;
+    bool https_ = false;
+    std::string host_;
+    unsigned short port_ = 0;
+    std::string prefix_;
+    std::string auth_name_;
+    std::string auth_value_;
+    Poco::Net::Context::Ptr context_;
+    RateLimiter limiter_;
+    std::unique_ptr<SessionPool> pool_;
+};
+
+}  // namespace soar::sync
