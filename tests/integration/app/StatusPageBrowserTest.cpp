@@ -120,7 +120,7 @@ std::string runChromium(const soar::test::TempDir& dir, std::vector<std::string>
     all.push_back(url);
     const auto out = dir.path() / "chromium.out";
     const auto err = dir.path() / "chromium.err";
-    soar::test::ChildProcess chromium(kChromium, all, out, err, {"HOME=" + dir.path().string()});
+    soar::test::ChildProcess chromium(kChromium, all, out, err);
     const auto rc = chromium.wait(90s);
     if (!rc) {
         chromium.kill();
