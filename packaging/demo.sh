@@ -110,7 +110,9 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# After the terminal's ^C echo, the next line starts on a line of its own.
+trap 'if $tty; then progress_open=true; fi; exit 130' INT
+trap 'exit 143' TERM
 
 "$emulator" --port 8441 --token "$token" --seed 7 --containers "$containers" --artifacts 3 \
     --notes 1 --extra-label "$refused_label:$refused" >"$work/source.log" 2>&1 &

@@ -65,14 +65,20 @@ run_ctest "$build"
 step "demo from a fresh clone (packaging/demo.sh --exit-when-synced)"
 # The README's first command as a new user runs it: a clone of the commit under test, built
 # in the clone's own build/demo, so it cannot lean on this tree's build directories.
-head=$(git -C "$root" rev-parse HEAD)
-if [ -n "$(git -C "$root" status --porcelain)" ]; then
-    echo "demo: this tree has uncommitted changes; the demo tests the last commit, ${head:0:12}"
-fi
 demo_tmp=$(mktemp -d)
 trap 'rm -rf "$demo_tmp"' EXIT
-git clone --quiet --no-local "$root" "$demo_tmp/soar-sync"
-git -C "$demo_tmp/soar-sync" checkout --quiet "$head"
+if head=$(git -C "$root" rev-parse --verify --quiet HEAD 2>/dev/null); then
+    if [ -n "$(git -C "$root" status --porcelain)" ]; then
+        echo "demo: this tree has uncommitted changes; the demo tests the last commit, ${head:0:12}"
+    fi
+    git clone --quiet --no-local "$root" "$demo_tmp/soar-sync"
+    git -C "$demo_tmp/soar-sync" checkout --quiet "$head"
+else
+    # Not a git checkout (a source archive): a copy of the tree without its build folders.
+    echo "demo: $root is not a git checkout; the demo runs on a copy of it without build/"
+    mkdir "$demo_tmp/soar-sync"
+    tar -C "$root" --exclude=./build --exclude='./build-*' -cf - . | tar -C "$demo_tmp/soar-sync" -xf -
+fi
 demo_status=0
 "$demo_tmp/soar-sync/packaging/demo.sh" --exit-when-synced >"$demo_tmp/demo.log" 2>&1 ||
     demo_status=$?
