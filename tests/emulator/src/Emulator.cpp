@@ -79,10 +79,15 @@ public:
             params.verificationMode = Poco::Net::Context::VERIFY_NONE;
             params.loadDefaultCAs = false;
             context_ = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params);
-            socket_ = std::make_unique<Poco::Net::SecureServerSocket>(address, 256, context_);
+            socket_ = std::make_unique<Poco::Net::SecureServerSocket>(context_);
         } else {
-            socket_ = std::make_unique<Poco::Net::ServerSocket>(address, 256);
+            socket_ = std::make_unique<Poco::Net::ServerSocket>();
         }
+        // Without SO_REUSEPORT (which Poco's ServerSocket(address) turns on): a second
+        // emulator on a port in use fails to start instead of silently taking half of the
+        // connections.
+        socket_->bind(address, true, false);
+        socket_->listen(256);
         port_ = socket_->address().port();
         model_.setBaseUrl(baseUrl());
 

@@ -832,6 +832,13 @@ TEST_CASE("emulator: serves HTTPS with a test certificate", "[emulator]") {
     CHECK(c.get("/rest/version").status == 401);
 }
 
+TEST_CASE("emulator: a port in use is refused, not shared", "[emulator]") {
+    Emulator first({});
+    EmulatorOptions o;
+    o.port = first.port();
+    CHECK_THROWS(Emulator(o));
+}
+
 TEST_CASE("emulator: concurrent clients get unique ids", "[emulator]") {
     Emulator emu({});
     constexpr int kThreads = 8;
