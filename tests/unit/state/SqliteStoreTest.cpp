@@ -7,6 +7,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 using namespace soar::state;
 using namespace soar::state::test;
@@ -55,6 +57,14 @@ PlaybookRun intent(const std::string& trigger_key, std::int64_t container_id = 1
     run.trigger = TriggerKind::Create;
     run.created_at = "2024-05-01T10:00:00Z";
     return run;
+}
+
+/// A unit of work that only upserts note and comment mappings.
+UnitOfWork notesOnly(const RouteTarget& key, std::vector<NoteMapping> notes) {
+    UnitOfWork unit;
+    unit.key = key;
+    unit.notes = std::move(notes);
+    return unit;
 }
 
 }  // namespace
@@ -414,12 +424,12 @@ TEST_CASE("Note and comment mappings commit with their container and go with it"
     // An edited note: the upsert replaces its hash and time.
     note.content_hash = "n21-v2";
     note.update_time = "2024-05-01T11:00:00Z";
-    store.commit(UnitOfWork{key, {}, {}, {note}, {}, {}});
+    store.commit(notesOnly(key, {note}));
     CHECK(store.noteMapping(key, RecordKind::Note, 21) == note);
 
     // A note of an unmapped container is refused, and nothing of its unit lands.
     NoteMapping orphan{RecordKind::Note, 30, 930, 999, "x", std::nullopt};
-    CHECK_THROWS_AS(store.commit(UnitOfWork{key, {}, {}, {orphan}, {}, {}}), StateError);
+    CHECK_THROWS_AS(store.commit(notesOnly(key, {orphan})), StateError);
     CHECK_FALSE(store.noteMapping(key, RecordKind::Note, 30));
 
     CHECK(store.deleteContainerMapping(key, 1));

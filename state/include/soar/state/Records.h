@@ -154,7 +154,7 @@ struct PassRecord {
 struct TargetHealth {
     std::optional<std::string> last_error;
     std::optional<std::string> last_error_at;
-    /// Set by the first failure after a healthy spell, cleared by `Store::markHealthy`.
+    /// Set by the first failure after a healthy spell, cleared by `PassLog::markHealthy`.
     std::optional<std::string> failing_since;
 };
 
@@ -190,7 +190,7 @@ struct PlaybookRun {
     std::string updated_at;
 };
 
-/// The answer to `Store::recordPlaybookIntent`.
+/// The answer to `PlaybookRunStore::recordPlaybookIntent`.
 struct RecordedIntent {
     /// The stored run: the new intent, or the one recorded earlier for the same trigger.
     PlaybookRun run;
@@ -227,6 +227,15 @@ struct DeadLetterRef {
     std::int64_t source_id = 0;
 };
 
+/// A record the target refused, as a unit of work records it (`UnitOfWork::dead_letters`).
+struct RefusedRecord {
+    DeadLetterRef ref;
+    /// The target's own message.
+    std::string message;
+    /// When it was refused (`first_seen` of a new dead letter, `last_seen` of any).
+    std::string at;
+};
+
 /// A source record the target refused; `retry-dead` re-drives it.
 struct DeadLetter {
     RouteTarget key;
@@ -256,6 +265,24 @@ struct UnitOfWork {
     std::vector<Cursor> cursors;
     /// Dead letters resolved by this unit's writes.
     std::vector<DeadLetterRef> resolved_dead_letters;
+    /// Records the target refused while this container was replayed (e.g. one artifact of it):
+    /// each inserted with one attempt, or one more attempt with the newest message, like
+    /// `DeadLetterStore::recordDeadLetter`. Written after `resolved_dead_letters`, so a record
+    /// in both lists stays dead-lettered.
+    std::vector<RefusedRecord> dead_letters;
+    /// Playbook runs this container's replay triggers, stored with its mapping so that a crash
+    /// cannot separate the copy from the intent: each recorded unless its trigger already is,
+    /// like `PlaybookRunStore::recordPlaybookIntent`. Each one's `key` must be the unit's.
+    std::vector<PlaybookRun> playbook_intents;
+};
+
+/// What `UnitOfWorkStore::commit` did with a unit's dead letters and intents.
+struct CommitResult {
+    /// The attempts so far of each of `UnitOfWork::dead_letters`, in order.
+    std::vector<std::int64_t> dead_letter_attempts;
+    /// The stored run of each of `UnitOfWork::playbook_intents`, in order; `created == false`
+    /// for a trigger recorded earlier (do not trigger it again blindly).
+    std::vector<RecordedIntent> intents;
 };
 
 /// All the store knows about one (route, target), read in one snapshot (for `status`).

@@ -1,6 +1,8 @@
 #pragma once
 
-/// `Store` on one SQLite file (design §4 `[state] path`).
+/// `Store` on one SQLite file (design §4 `[state] path`). The code is split by concern:
+/// SqliteStore.cpp (opening, cursors, commit, status), SqliteMappings.cpp,
+/// SqlitePlaybookRuns.cpp, SqliteDeadLetters.cpp and SqlitePassLog.cpp.
 ///
 /// The file runs in WAL mode with `synchronous = NORMAL`: a committed transaction survives the
 /// process being killed at any moment (SIGKILL), and at worst the last transaction before an
@@ -78,8 +80,9 @@ public:
     /// Runs `PRAGMA integrity_check`: "ok", or SQLite's list of problems (for `check`).
     [[nodiscard]] std::string integrityCheck() const;
 
-    // The Store interface; each call is documented in Store.h. Reads run on a pooled read
-    // connection, writes in their own BEGIN IMMEDIATE transaction on the write connection.
+    // The Store interfaces, one block per concern, each documented in its own header
+    // (CursorStore.h, MappingStore.h, ...). Reads run on a pooled read connection, writes in
+    // their own BEGIN IMMEDIATE transaction on the write connection.
 
     [[nodiscard]] std::optional<Cursor> cursor(const RouteTarget& key,
                                                Stream stream) const override;
@@ -111,7 +114,7 @@ public:
     bool deleteArtifactMapping(const RouteTarget& key, std::int64_t source_artifact_id) override;
     std::int64_t deleteMappings(const RouteTarget& key) override;
 
-    void commit(const UnitOfWork& unit) override;
+    CommitResult commit(const UnitOfWork& unit) override;
 
     void recordPass(const RouteTarget& key, const PassRecord& pass) override;
     [[nodiscard]] std::optional<PassRecord> lastPass(const RouteTarget& key) const override;
