@@ -1,6 +1,7 @@
 #include "soar/app/Daemon.h"
 
 #include "soar/app/CommandLine.h"
+#include "soar/app/StoredStatus.h"
 #include "soar/client/Errors.h"
 #include "soar/client/Secret.h"
 

@@ -6,6 +6,7 @@
 #include "soar/app/Logging.h"
 #include "soar/app/StatusRender.h"
 #include "soar/app/StatusServer.h"
+#include "soar/app/StoredStatus.h"
 #include "soar/client/Errors.h"
 #include "soar/state/StateError.h"
 

@@ -1,5 +1,6 @@
 #include "soar/app/StatusSource.h"
 
+#include "soar/app/StoredStatus.h"
 #include "soar/client/Timestamp.h"
 
 namespace soar::app {

@@ -3,15 +3,14 @@
 /// StatusSource: what the status pages and the `status` command show, as one snapshot of
 /// plain values (style §2.1, the seam the HTTP handlers use). The daemon implements it with
 /// the store plus its in-process counters and live passes; `status` builds the same snapshot
-/// from the store alone (readStoredStatus), so both print the same thing.
+/// from the store alone (readStoredStatus in StoredStatus.h), so both print the same thing.
+/// The seam carries values only: no client, engine, store or config type.
 ///
 /// Thread safety: implementations' snapshot() and storeOpens() may be called from any thread.
 
-#include "soar/app/Config.h"
-#include "soar/client/PocoSoarApi.h"
+#include "soar/client/ClientStats.h"
 #include "soar/state/Records.h"
-#include "soar/state/Store.h"
-#include "soar/sync/TargetSync.h"
+#include "soar/sync/LiveStatus.h"
 
 #include <cstdint>
 #include <map>
@@ -87,12 +86,6 @@ public:
     /// The store still answers a read.
     [[nodiscard]] virtual bool storeOpens() const = 0;
 };
-
-/// Fills the stored part of the snapshot (cursors, last pass, health, dead letters, runs and
-/// lag) for every route and target of `config`, with up to `dead_letter_limit` dead letters
-/// per (route, target), the newest.
-[[nodiscard]] StatusSnapshot readStoredStatus(const AppConfig& config, const state::Store& store,
-                                              std::size_t dead_letter_limit = kDeadLetterListLimit);
 
 /// The version string of this build.
 [[nodiscard]] const char* versionString();

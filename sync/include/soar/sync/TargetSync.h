@@ -37,6 +37,7 @@
 #include "soar/client/Timestamp.h"
 #include "soar/state/Records.h"
 #include "soar/state/Store.h"
+#include "soar/sync/LiveStatus.h"
 #include "soar/sync/PlaybookTracker.h"
 #include "soar/sync/RecordMapper.h"
 #include "soar/sync/RouteConfig.h"
@@ -93,21 +94,6 @@ struct PassResult {
     /// What the playbook tracker did in the pass ("3 started, 2 ended (2 success), 1
     /// running"); empty when nothing.
     std::string playbooks;
-};
-
-/// What a pass has done so far, readable while it runs (for `/status` during a long pass).
-struct LiveStatus {
-    bool running = false;
-    /// When the running (or last) pass started.
-    std::string started_at;
-    /// What the pass is doing: `walking create_time`, `resync`, ...; empty when idle.
-    std::string activity;
-    state::PassCounts counts;
-    /// Containers read from the source so far.
-    std::int64_t seen = 0;
-    /// Records this pass expects to read in all, from the `count` of each stream's first
-    /// page (0 while unknown): with `seen`, the pass's progress.
-    std::int64_t total = 0;
 };
 
 struct TargetSyncOptions {

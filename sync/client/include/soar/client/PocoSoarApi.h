@@ -30,6 +30,7 @@
 /// exchange) over SessionPool (the keep-alive sessions), Caller (retry loop, classification
 /// of answers, stats), and the endpoints in PocoSoarApi.cpp.
 
+#include "soar/client/ClientStats.h"
 #include "soar/client/Clock.h"
 #include "soar/client/InstanceConfig.h"
 #include "soar/client/Secret.h"
@@ -44,24 +45,6 @@
 namespace soar::sync {
 
 class Caller;
-
-/// Counters of one client since it was made, for the daemon's /metrics.
-struct ClientStats {
-    /// Calls of the SoarApi members (one call may make several attempts).
-    std::uint64_t calls = 0;
-    /// HTTP attempts sent (or tried: a refused connection counts).
-    std::uint64_t attempts = 0;
-    /// Attempts that were retries of a transient failure.
-    std::uint64_t retries = 0;
-    /// Answers by HTTP status; status 0 counts attempts without an answer (connect failure,
-    /// timeout, reset, TLS failure).
-    std::map<int, std::uint64_t> by_status;
-    /// Calls that failed, by ErrorKind name ("transient", "record", ...).
-    std::map<std::string, std::uint64_t> errors;
-    /// Time spent waiting for the rate limiter and for backoff.
-    std::chrono::microseconds rate_limit_wait{0};
-    std::chrono::microseconds backoff_wait{0};
-};
 
 class PocoSoarApi final : public SoarApi {
 public:
