@@ -26,8 +26,6 @@ std::optional<RunStatus> terminalStatus(const PlaybookRunStatus& run) {
     return std::nullopt;
 }
 
-std::string now() { return Timestamp::now().toString(); }
-
 std::string describe(const state::PlaybookRun& run) {
     return "playbook " + run.playbook + " on target container " +
            std::to_string(run.target_container_id) + " (" + run.trigger_key + ")";
@@ -36,12 +34,15 @@ std::string describe(const state::PlaybookRun& run) {
 }  // namespace
 
 PlaybookTracker::PlaybookTracker(PlaybookConfig config, state::RouteTarget key, SoarApi& target,
-                                 state::Store& store)
+                                 state::Store& store, std::shared_ptr<Clock> clock)
     : config_(std::move(config)),
       key_(std::move(key)),
       target_(target),
       store_(store),
+      clock_(std::move(clock)),
       logger_(Poco::Logger::get("sync.playbook")) {}
+
+std::string PlaybookTracker::now() const { return Timestamp::at(clock_->wallNow()).toString(); }
 
 PlaybookInfo PlaybookTracker::resolve() {
     const auto found = target_.findPlaybook(config_.playbook);
@@ -129,7 +130,7 @@ void PlaybookTracker::requestRun(const state::PlaybookRun& intent) {
     poco_debug(logger_, describe(intent) + ": run " + std::to_string(run_id) + " started");
     std::lock_guard<std::mutex> lock(mutex_);
     ++started_;
-    polls_[intent.id] = {std::chrono::steady_clock::now() + config_.poll_min, config_.poll_min};
+    polls_[intent.id] = {clock_->now() + config_.poll_min, config_.poll_min};
 }
 
 std::optional<std::int64_t> PlaybookTracker::findRun(std::int64_t target_container,
@@ -164,7 +165,7 @@ void PlaybookTracker::recover() {
             store_.updatePlaybookRun(run.id, RunStatus::Running, *adopted,
                                      "adopted after a restart", now());
             std::lock_guard<std::mutex> lock(mutex_);
-            polls_[run.id] = {std::chrono::steady_clock::now(), config_.poll_min};
+            polls_[run.id] = {clock_->now(), config_.poll_min};
             continue;
         }
         requestRun(run);
@@ -173,7 +174,7 @@ void PlaybookTracker::recover() {
 
 std::size_t PlaybookTracker::poll() {
     std::size_t pending = 0;
-    const auto steady_now = std::chrono::steady_clock::now();
+    const auto steady_now = clock_->now();
     for (const auto& run : store_.pendingPlaybookRuns(key_)) {
         if (!run.run_id) {
             ++pending;  // an intent: recover() settles it
@@ -200,7 +201,8 @@ std::size_t PlaybookTracker::poll() {
             continue;
         }
         const auto created = Timestamp::parse(run.created_at);
-        const auto age_us = created ? Timestamp::now().micros() - created->micros() : 0;
+        const auto age_us =
+            created ? Timestamp::at(clock_->wallNow()).micros() - created->micros() : 0;
         if (age_us >
             std::chrono::duration_cast<std::chrono::microseconds>(config_.timeout).count()) {
             target_.cancelPlaybookRun(*run.run_id);
@@ -241,12 +243,12 @@ std::string PlaybookTracker::takeActivity() {
 }
 
 std::size_t PlaybookTracker::waitAll(std::chrono::milliseconds budget) {
-    const auto deadline = std::chrono::steady_clock::now() + budget;
+    const auto deadline = clock_->now() + budget;
     for (;;) {
         recover();
         const auto pending = poll();
-        if (pending == 0 || std::chrono::steady_clock::now() >= deadline) return pending;
-        std::this_thread::sleep_for(
+        if (pending == 0 || clock_->now() >= deadline) return pending;
+        clock_->sleepFor(
             std::min<std::chrono::milliseconds>(config_.poll_min, std::chrono::milliseconds(200)));
     }
 }

@@ -119,9 +119,11 @@ std::optional<Timestamp> Timestamp::parse(std::string_view s) {
     return Timestamp(seconds * kMicrosPerSecond + fraction);
 }
 
-Timestamp Timestamp::now() {
-    const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
-    return Timestamp(std::chrono::duration_cast<std::chrono::microseconds>(since_epoch).count());
+Timestamp Timestamp::now() { return at(std::chrono::system_clock::now()); }
+
+Timestamp Timestamp::at(std::chrono::system_clock::time_point when) {
+    return Timestamp(
+        std::chrono::duration_cast<std::chrono::microseconds>(when.time_since_epoch()).count());
 }
 
 std::string Timestamp::toString() const {

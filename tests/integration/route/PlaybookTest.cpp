@@ -80,10 +80,16 @@ TEST_CASE("A run past playbook_timeout is cancelled and recorded as timed out",
           "[integration][playbook]") {
     SyncHarness h(seeded(43, 3), withPlaybooks({{"local", "slow", "success", 60}}));
     auto config = quickPlaybook("local/slow");
-    config.timeout = std::chrono::milliseconds(300);
-    h.usePlaybook(config);
+    config.timeout = std::chrono::seconds(5);
+    // The tracker's time is a ManualClock: waitAll's sleeps move it, so the timeout passes
+    // without a real wait while the emulator's runs (60 s of real time) are still running.
+    const auto clock = std::make_shared<soar::sync::ManualClock>();
+    h.usePlaybook(config, clock);
     REQUIRE(h.pass().outcome == PassOutcome::Ok);
-    CHECK(h.playbooks->waitAll(std::chrono::seconds(10)) == 0);
+    const auto real_start = std::chrono::steady_clock::now();
+    CHECK(h.playbooks->waitAll(std::chrono::minutes(1)) == 0);
+    CHECK(std::chrono::steady_clock::now() - real_start < std::chrono::seconds(20));
+    CHECK(clock->totalSlept() >= std::chrono::seconds(5));
     CHECK(h.store->playbookRunCounts(h.sync_->key()).at(RunStatus::TimedOut) == 3);
     const auto response = h.target.direct("GET", "/rest/playbook_run?page_size=0");
     CHECK(response.body.find("\"cancelled\"") != std::string::npos);

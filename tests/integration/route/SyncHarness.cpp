@@ -113,8 +113,9 @@ SyncHarness::SyncHarness(emulator::EmulatorOptions source_options,
     makeSync();
 }
 
-void SyncHarness::usePlaybook(sync::PlaybookConfig config) {
+void SyncHarness::usePlaybook(sync::PlaybookConfig config, std::shared_ptr<sync::Clock> clock) {
     playbook_config_ = std::move(config);
+    playbook_clock_ = std::move(clock);
     makeSync();
 }
 
@@ -126,7 +127,8 @@ void SyncHarness::makeSync() {
     playbooks.reset();
     if (playbook_config_) {
         playbooks = std::make_unique<sync::PlaybookTracker>(
-            *playbook_config_, state::RouteTarget{route.name, options.target}, *target_api, *store);
+            *playbook_config_, state::RouteTarget{route.name, options.target}, *target_api, *store,
+            playbook_clock_ ? playbook_clock_ : sync::SystemClock::instance());
         options.playbooks = playbooks.get();
     }
     sync_ = std::make_unique<sync::TargetSync>(route, options, *source_api, *target_api, *store);

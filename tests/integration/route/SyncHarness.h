@@ -51,7 +51,9 @@ public:
 
     sync::PassResult pass() { return sync_->runPass(); }
     /// Gives the route a playbook on the target (rebuilds the engine).
-    void usePlaybook(sync::PlaybookConfig config);
+    /// Follows runs with a PlaybookTracker reading time from `clock`.
+    void usePlaybook(sync::PlaybookConfig config,
+                     std::shared_ptr<sync::Clock> clock = sync::SystemClock::instance());
     /// Closes the state file, optionally deletes it, and opens it again.
     void reopenStore(bool delete_file);
 
@@ -68,6 +70,7 @@ public:
 
 private:
     std::optional<sync::PlaybookConfig> playbook_config_;
+    std::shared_ptr<sync::Clock> playbook_clock_;
     unsigned in_flight_;
     void makeSync();
 };

@@ -18,6 +18,7 @@
 /// Thread safety: intend() and start() may be called from the engine's worker threads;
 /// recover() and poll() from one thread at a time. Ownership: borrows the API and the store.
 
+#include "soar/client/Clock.h"
 #include "soar/client/SoarApi.h"
 #include "soar/state/Records.h"
 #include "soar/state/Store.h"
@@ -26,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -57,8 +59,10 @@ enum class CrashPoint { AfterIntent, AfterRequest };
 
 class PlaybookTracker {
 public:
+    /// `clock` is where time is read and waited on (poll intervals, the timeout, the
+    /// stored times, waitAll's sleeps): a ManualClock in tests.
     PlaybookTracker(PlaybookConfig config, state::RouteTarget key, SoarApi& target,
-                    state::Store& store);
+                    state::Store& store, std::shared_ptr<Clock> clock = SystemClock::instance());
 
     /// Looks the playbook up on the target. Throws RecordError when the target has no such
     /// playbook (or it is inactive): a configuration error that `check` reports.
@@ -101,6 +105,8 @@ private:
     /// clock skew), oldest first.
     std::optional<std::int64_t> findRun(std::int64_t target_container, const std::string& since);
     void requestRun(const state::PlaybookRun& intent);
+    /// Now on the clock, as stored.
+    [[nodiscard]] std::string now() const;
     void crashPoint(CrashPoint point) {
         if (crash_hook_) crash_hook_(point);
     }
@@ -109,6 +115,7 @@ private:
     state::RouteTarget key_;
     SoarApi& target_;
     state::Store& store_;
+    std::shared_ptr<Clock> clock_;
     Poco::Logger& logger_;
     std::function<void(CrashPoint)> crash_hook_;
 

@@ -8,6 +8,7 @@
 /// of `T`. Formatting always writes six fractional digits and `Z`, which is what SOAR's
 /// filters compare against as strings. Values are plain data: copy them freely, no locking.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,6 +28,8 @@ public:
     [[nodiscard]] static std::optional<Timestamp> parse(std::string_view text);
     /// The system clock now, truncated to microseconds.
     [[nodiscard]] static Timestamp now();
+    /// A wall-clock time point (e.g. Clock::wallNow()), truncated to microseconds.
+    [[nodiscard]] static Timestamp at(std::chrono::system_clock::time_point when);
 
     [[nodiscard]] constexpr std::int64_t micros() const { return micros_; }
     /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
