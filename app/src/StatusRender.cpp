@@ -438,8 +438,12 @@ Readiness readiness(const StatusSnapshot& s) {
             if (failing(t)) {
                 r.reasons.push_back(
                     where + "failing: " + t.stored.health.last_error.value_or("unknown error"));
-            } else if (s.live ? t.runtime.passes == 0 : !t.stored.last_pass) {
-                r.reasons.push_back(where + "no pass finished yet");
+            } else if (t.last_good_pass.empty()) {
+                // An interrupted pass (timeout, 5xx, unreachable) did not finish its walk.
+                r.reasons.push_back(where + "no pass finished yet" +
+                                    (t.stored.health.last_error
+                                         ? " (last error: " + *t.stored.health.last_error + ")"
+                                         : std::string()));
             }
         }
     }
@@ -464,7 +468,7 @@ int statusExitCode(const StatusSnapshot& s) {
     for (const auto& route : s.routes) {
         for (const auto& t : route.targets) {
             if (failing(t) || t.stored.dead_letters > 0) return 1;
-            if (!t.stored.last_pass) no_pass = true;
+            if (t.last_good_pass.empty()) no_pass = true;
         }
     }
     return no_pass ? 3 : 0;

@@ -26,6 +26,8 @@ constexpr const char* kSelectPasses =
 constexpr const char* kMarkFailing =
     "UPDATE targets SET last_error = ?2, last_error_at = ?3, "
     "failing_since = coalesce(failing_since, ?3) WHERE id = ?1";
+constexpr const char* kRecordError =
+    "UPDATE targets SET last_error = ?2, last_error_at = ?3 WHERE id = ?1";
 constexpr const char* kMarkHealthy = "UPDATE targets SET failing_since = NULL WHERE id = ?1";
 constexpr const char* kSelectHealth =
     "SELECT last_error, last_error_at, failing_since FROM targets WHERE id = ?1";
@@ -121,6 +123,17 @@ void SqliteStore::markFailing(const RouteTarget& key, const std::string& message
                               const std::string& at) {
     write("marking the target failing", key, [&](Connection& conn, std::int64_t ref) {
         Query q(conn, kMarkFailing);
+        q->bind(1, ref);
+        q->bind(2, message);
+        q->bind(3, at);
+        q->exec();
+    });
+}
+
+void SqliteStore::recordError(const RouteTarget& key, const std::string& message,
+                              const std::string& at) {
+    write("recording the last error", key, [&](Connection& conn, std::int64_t ref) {
+        Query q(conn, kRecordError);
         q->bind(1, ref);
         q->bind(2, message);
         q->bind(3, at);

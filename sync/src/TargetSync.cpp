@@ -1189,7 +1189,9 @@ PassResult finishPass(const char* what, const state::RouteTarget& key, state::St
                    result.outcome == PassOutcome::RecordErrors) {
             if (store.health(key).failing_since) store.markHealthy(key);
         } else if (result.outcome == PassOutcome::Interrupted) {
-            store.markFailing(key, result.error, nowText());
+            // Transient (design §5): the next pass resumes, so the target is not failing;
+            // the error stays visible as the last one.
+            store.recordError(key, result.error, nowText());
         }
     } catch (const state::StateError& e) {
         line << "; the pass could not be recorded: " << e.what();

@@ -573,4 +573,11 @@ TEST_CASE("a refused connection counts as unreachable, with no token in sight",
     daemon.signal(SIGTERM);
     CHECK(daemon.wait(10s) == std::optional<int>(0));
     CHECK_THAT(soar::test::readWholeFile(setup.log), Catch::Contains("connection refused"));
+
+    // Transient, not failing (design §5: only credentials and TLS make a target failing):
+    // the error is the last one, and status exits 3, since no pass finished.
+    Child status({"--config", setup.config, "status", "--json"}, setup.path());
+    CHECK(status.wait(10s) == std::optional<int>(3));
+    CHECK_THAT(status.out(), Catch::Contains("\"failing\": false"));
+    CHECK_THAT(status.out(), Catch::Contains("connection refused"));
 }

@@ -408,6 +408,14 @@ void InMemoryStore::markFailing(const RouteTarget& key, const std::string& messa
     if (!health.failing_since) health.failing_since = at;
 }
 
+void InMemoryStore::recordError(const RouteTarget& key, const std::string& message,
+                                const std::string& at) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& health = writable(key).health;
+    health.last_error = message;
+    health.last_error_at = at;
+}
+
 void InMemoryStore::markHealthy(const RouteTarget& key) {
     std::lock_guard<std::mutex> lock(mutex_);
     writable(key).health.failing_since = std::nullopt;

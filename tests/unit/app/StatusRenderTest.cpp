@@ -41,6 +41,7 @@ soar::app::StatusSnapshot sample() {
     ok.runtime.duration_count = 5;
     ok.runtime.duration_sum = 2.5;
     ok.lag_seconds = 30.0;
+    ok.last_good_pass = "2024-01-01T00:00:30.000000Z";
     app::TargetView bad;
     bad.target = "lab<script>";
     bad.stored.health.last_error = "[instance.lab] token_env: refused <b>\"x\"</b>";
@@ -83,8 +84,12 @@ TEST_CASE("/readyz is ready only when every target passed and none fails", "[app
     CHECK_THAT(verdict.reasons[0], Catch::Contains("failing"));
     s.routes[0].targets.pop_back();
     CHECK(soar::app::readiness(s).ready);
-    s.routes[0].targets[0].runtime.passes = 0;
+    // Passes that were all interrupted (timeouts, an unreachable target) finished nothing.
+    s.routes[0].targets[0].last_good_pass.clear();
     CHECK_FALSE(soar::app::readiness(s).ready);
+    CHECK(soar::app::statusExitCode(s) == 1);  // its dead letters
+    s.routes[0].targets[0].stored.dead_letters = 0;
+    CHECK(soar::app::statusExitCode(s) == 3);
 }
 
 TEST_CASE("the HTML page escapes every text and refreshes itself", "[app][status]") {
@@ -138,6 +143,7 @@ TEST_CASE("the HTML banner says healthy, degraded or failing and why", "[app][st
     s.routes[0].targets[0].stored.dead_letters = 0;
     SECTION("so does a target without a finished pass") {
         s.routes[0].targets[0].runtime.passes = 0;
+        s.routes[0].targets[0].last_good_pass.clear();
         const auto html = soar::app::renderHtml(s);
         CHECK_THAT(html, Catch::Contains("<div class=\"banner degraded\""));
         CHECK_THAT(html, Catch::Contains("no pass finished yet"));

@@ -480,6 +480,18 @@ STORE_CONTRACT("health: failing since the first failure, healthy keeps the last 
 
     store.markFailing(key, "503", "t3");  // a new failing spell starts now
     CHECK(store.health(key).failing_since == "t3");
+
+    // An error that does not make the target failing keeps the spell as it is.
+    store.recordError(key, "timeout", "t4");
+    health = store.health(key);
+    CHECK(health.failing_since == "t3");
+    CHECK(health.last_error == "timeout");
+    CHECK(health.last_error_at == "t4");
+    store.markHealthy(key);
+    store.recordError(key, "connection refused", "t5");
+    health = store.health(key);
+    CHECK_FALSE(health.failing_since);
+    CHECK(health.last_error == "connection refused");
     CHECK_FALSE(store.health(kOther).last_error);
 }
 

@@ -38,6 +38,11 @@ public:
     /// error and its time, and `failing_since` unless it is already failing.
     virtual void markFailing(const RouteTarget& key, const std::string& message,
                              const std::string& at) = 0;
+    /// Records an error that does not make the target failing (a pass interrupted by a
+    /// timeout, a 5xx or an unreachable instance: the next pass resumes): sets the last error
+    /// and its time, leaves `failing_since` as it is.
+    virtual void recordError(const RouteTarget& key, const std::string& message,
+                             const std::string& at) = 0;
     /// The target works again: clears `failing_since`, keeps the last error for the record.
     virtual void markHealthy(const RouteTarget& key) = 0;
     /// The last error and failing-since of the (route, target); empty for one never marked.

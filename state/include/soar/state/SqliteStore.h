@@ -122,6 +122,8 @@ public:
                                                        std::size_t limit) const override;
     void markFailing(const RouteTarget& key, const std::string& message,
                      const std::string& at) override;
+    void recordError(const RouteTarget& key, const std::string& message,
+                     const std::string& at) override;
     void markHealthy(const RouteTarget& key) override;
     [[nodiscard]] TargetHealth health(const RouteTarget& key) const override;
 

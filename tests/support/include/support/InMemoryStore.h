@@ -95,6 +95,8 @@ public:
                                                               std::size_t limit) const override;
     void markFailing(const state::RouteTarget& key, const std::string& message,
                      const std::string& at) override;
+    void recordError(const state::RouteTarget& key, const std::string& message,
+                     const std::string& at) override;
     void markHealthy(const state::RouteTarget& key) override;
     [[nodiscard]] state::TargetHealth health(const state::RouteTarget& key) const override;
 
