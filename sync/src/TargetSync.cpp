@@ -76,7 +76,8 @@ state::Cursor toCursor(Stream stream, const KeysetCursor& k) {
     return {stream, k.timestamp, k.last_id};
 }
 
-std::string nowText() { return Timestamp::now().toString(); }
+/// `clock`'s wall time as the store keeps it.
+std::string nowText(const Clock& clock) { return Timestamp::at(clock.wallNow()).toString(); }
 
 std::string messageOf(const RecordError& e) {
     return e.serverMessage().empty() ? std::string(e.what()) : e.serverMessage();
@@ -109,7 +110,7 @@ const char* toString(PassOutcome outcome) {
 class TargetSync::Pass {
 public:
     Pass(TargetSync& owner, bool force, const std::atomic<bool>* stop)
-        : owner_(owner), force_(force), stop_(stop), started_(std::chrono::steady_clock::now()) {
+        : owner_(owner), force_(force), stop_(stop), started_(owner.options_.clock->now()) {
         {
             std::lock_guard<std::mutex> lock(owner_.strikes_mutex_);
             number_ = ++owner_.passes_started_;
@@ -119,7 +120,7 @@ public:
         }
         LiveStatus live;
         live.running = true;
-        live.started_at = nowText();
+        live.started_at = nowText(*owner_.options_.clock);
         owner_.publish(live);
         const unsigned workers = owner_.options_.in_flight == 0 ? 1 : owner_.options_.in_flight;
         for (unsigned i = 0; i < workers; ++i) threads_.emplace_back([this] { workerLoop(); });
@@ -244,7 +245,7 @@ public:
         r.dead_lettered = dead_lettered_;
         r.seen = seen_;
         r.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::steady_clock::now() - started_);
+            owner_.options_.clock->now() - started_);
         if (error_) {
             r.outcome = PassOutcome::Interrupted;
             try {
@@ -485,8 +486,8 @@ private:
 
     void deadLetter(RecordKind kind, std::int64_t source_id, const std::string& message,
                     state::PassCounts& counts) {
-        const auto attempts =
-            owner_.store_.recordDeadLetter(owner_.key_, {kind, source_id}, message, nowText());
+        const auto attempts = owner_.store_.recordDeadLetter(
+            owner_.key_, {kind, source_id}, message, nowText(*owner_.options_.clock));
         poco_warning(owner_.logger_, "route " + owner_.route_.name + " -> " + owner_.key_.target +
                                          ": source " + std::string(toString(kind)) + " " +
                                          std::to_string(source_id) + " dead-lettered (attempt " +
@@ -1026,7 +1027,7 @@ private:
     }
 
     void logProgress() {
-        const auto now = std::chrono::steady_clock::now();
+        const auto now = owner_.options_.clock->now();
         if (now - last_progress_ < owner_.options_.progress_interval) return;
         if (last_progress_ == std::chrono::steady_clock::time_point{}) {
             last_progress_ = now;
@@ -1160,7 +1161,8 @@ constexpr std::chrono::minutes kIdleInfoInterval{5};
 /// pass (nothing written, nothing refused) of a daemon (`idle_logged` set) logs at debug,
 /// and at Information at most every kIdleInfoInterval, saying where the cursor is.
 PassResult finishPass(const char* what, const state::RouteTarget& key, state::Store& store,
-                      Poco::Logger& logger, const std::string& started_at, PassResult result,
+                      Poco::Logger& logger, const Clock& clock, const std::string& started_at,
+                      PassResult result,
                       std::chrono::steady_clock::time_point* idle_logged = nullptr) {
     std::ostringstream line;
     line.precision(2);
@@ -1182,23 +1184,23 @@ PassResult finishPass(const char* what, const state::RouteTarget& key, state::St
                       c.comments_created == 0 && c.errors == 0 && result.dead_lettered == 0 &&
                       result.playbooks.empty();
     try {
-        store.recordPass(key, {started_at, nowText(), toString(result.outcome), c});
+        store.recordPass(key, {started_at, nowText(clock), toString(result.outcome), c});
         if (result.outcome == PassOutcome::Failing) {
-            store.markFailing(key, result.error, nowText());
+            store.markFailing(key, result.error, nowText(clock));
         } else if (result.outcome == PassOutcome::Ok ||
                    result.outcome == PassOutcome::RecordErrors) {
             if (store.health(key).failing_since) store.markHealthy(key);
         } else if (result.outcome == PassOutcome::Interrupted) {
             // Transient (design §5): the next pass resumes, so the target is not failing;
             // the error stays visible as the last one.
-            store.recordError(key, result.error, nowText());
+            store.recordError(key, result.error, nowText(clock));
         }
     } catch (const state::StateError& e) {
         line << "; the pass could not be recorded: " << e.what();
         if (result.outcome == PassOutcome::Ok) result.outcome = PassOutcome::Interrupted;
     }
     if (idle && idle_logged) {
-        const auto now = std::chrono::steady_clock::now();
+        const auto now = clock.now();
         if (*idle_logged == std::chrono::steady_clock::time_point{} ||
             now - *idle_logged >= kIdleInfoInterval) {
             *idle_logged = now;
@@ -1239,7 +1241,7 @@ PassResult finishPass(const char* what, const state::RouteTarget& key, state::St
 }  // namespace
 
 PassResult TargetSync::runPass(const std::atomic<bool>* stop) {
-    const auto started_at = nowText();
+    const auto started_at = nowText(*options_.clock);
     Pass pass(*this, false, stop);
     if (options_.playbooks) {
         // Intents a crash left without a run id are settled before anything new is sent.
@@ -1308,11 +1310,12 @@ PassResult TargetSync::runPass(const std::atomic<bool>* stop) {
     }
     auto result = pass.result();
     if (options_.playbooks) result.playbooks = options_.playbooks->takeActivity();
-    return finishPass("pass", key_, store_, logger_, started_at, std::move(result), &idle_logged_);
+    return finishPass("pass", key_, store_, logger_, *options_.clock, started_at, std::move(result),
+                      &idle_logged_);
 }
 
 PassResult TargetSync::resyncContainers(const std::vector<std::int64_t>& source_ids) {
-    const auto started_at = nowText();
+    const auto started_at = nowText(*options_.clock);
     Pass pass(*this, true, nullptr);
     std::vector<std::int64_t> missing;
     for (const auto id : source_ids) {
@@ -1330,11 +1333,12 @@ PassResult TargetSync::resyncContainers(const std::vector<std::int64_t>& source_
     }
     auto result = pass.result();
     result.not_found = std::move(missing);
-    return finishPass("resync", key_, store_, logger_, started_at, std::move(result));
+    return finishPass("resync", key_, store_, logger_, *options_.clock, started_at,
+                      std::move(result));
 }
 
 PassResult TargetSync::resyncSince(Timestamp since, const std::atomic<bool>* stop) {
-    const auto started_at = nowText();
+    const auto started_at = nowText(*options_.clock);
     Pass pass(*this, true, stop);
     // after(since - 1 µs): every record stamped at or after `since`.
     const auto start = KeysetCursor::after(since.plusMicros(-1).toString());
@@ -1342,18 +1346,18 @@ PassResult TargetSync::resyncSince(Timestamp since, const std::atomic<bool>* sto
         if (pass.stopped()) break;
         pass.walk(spec, start, std::nullopt, false);
     }
-    return finishPass("resync", key_, store_, logger_, started_at, pass.result());
+    return finishPass("resync", key_, store_, logger_, *options_.clock, started_at, pass.result());
 }
 
 PassResult TargetSync::resyncAll(const std::atomic<bool>* stop) {
-    const auto started_at = nowText();
+    const auto started_at = nowText(*options_.clock);
     Pass pass(*this, true, stop);
     pass.walk(kCreated, KeysetCursor{}, std::nullopt, false);
-    return finishPass("resync", key_, store_, logger_, started_at, pass.result());
+    return finishPass("resync", key_, store_, logger_, *options_.clock, started_at, pass.result());
 }
 
 PassResult TargetSync::retryDead(const std::vector<std::int64_t>& only) {
-    const auto started_at = nowText();
+    const auto started_at = nowText(*options_.clock);
     Pass pass(*this, true, nullptr);
     std::set<std::int64_t> containers;
     const std::set<std::int64_t> wanted(only.begin(), only.end());
@@ -1392,7 +1396,8 @@ PassResult TargetSync::retryDead(const std::vector<std::int64_t>& only) {
             pass.fail(std::current_exception());
         }
     }
-    return finishPass("retry-dead", key_, store_, logger_, started_at, pass.result());
+    return finishPass("retry-dead", key_, store_, logger_, *options_.clock, started_at,
+                      pass.result());
 }
 
 }  // namespace soar::sync

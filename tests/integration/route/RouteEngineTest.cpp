@@ -1,7 +1,10 @@
 #include "SyncHarness.h"
 #include "soar/sync/Frontier.h"
+#include "support/CapturingChannel.h"
 
+#include <Poco/AutoPtr.h>
 #include <Poco/JSON/Object.h>
+#include <Poco/Logger.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -481,4 +484,48 @@ TEST_CASE("Artifacts are read a page of containers at a time, a miscounted conta
     CHECK(second.outcome == PassOutcome::Ok);
     CHECK(second.counts.artifacts_created == 2);
     requireMirror(h);
+}
+
+TEST_CASE("Idle passes log at debug, with an Information line at most every 5 minutes",
+          "[integration][route]") {
+    SyncHarness h(seeded(61, 3, 1), EmulatorOptions{});
+    const auto clock = std::make_shared<soar::sync::ManualClock>();
+    h.useEngineClock(clock);
+    auto& logger = Poco::Logger::get("sync.route");
+    const auto previous_channel = Poco::AutoPtr<Poco::Channel>(logger.getChannel(), true);
+    const auto previous_level = logger.getLevel();
+    Poco::AutoPtr<soar::test::CapturingChannel> channel(new soar::test::CapturingChannel);
+    logger.setChannel(channel);
+    logger.setLevel(Poco::Message::PRIO_INFORMATION);
+    const auto idleLines = [&] {
+        const auto lines = channel->lines();
+        return std::count_if(lines.begin(), lines.end(), [](const std::string& line) {
+            return line.find(": idle, nothing changed on the source; create_time cursor at") !=
+                   std::string::npos;
+        });
+    };
+
+    REQUIRE(h.pass().outcome == PassOutcome::Ok);  // copies 3 containers: a pass line
+    CHECK_THAT(channel->all(), Catch::Contains("containers 3 created"));
+    REQUIRE(h.pass().outcome == PassOutcome::Ok);  // idle: one Information line
+    CHECK(idleLines() == 1);
+    for (int i = 0; i < 3; ++i) {
+        clock->advance(std::chrono::minutes(1));
+        REQUIRE(h.pass().outcome == PassOutcome::Ok);
+    }
+    CHECK(idleLines() == 1);  // the next idle passes go to debug
+    const auto lines_before = channel->lines().size();
+    clock->advance(std::chrono::minutes(2));
+    REQUIRE(h.pass().outcome == PassOutcome::Ok);
+    CHECK(idleLines() == 2);  // 5 minutes on: said again
+    CHECK(channel->lines().size() == lines_before + 1);
+
+    (void)h.source.createContainer(R"({"name": "new", "label": "events"})");
+    REQUIRE(h.pass().outcome == PassOutcome::Ok);
+    CHECK_THAT(channel->lines().back(), Catch::Contains("containers 1 created"));
+    REQUIRE(h.pass().outcome == PassOutcome::Ok);  // idle again after work: said at once
+    CHECK(idleLines() == 3);
+
+    logger.setChannel(previous_channel);
+    logger.setLevel(previous_level);
 }

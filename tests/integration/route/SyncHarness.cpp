@@ -119,9 +119,15 @@ void SyncHarness::usePlaybook(sync::PlaybookConfig config, std::shared_ptr<sync:
     makeSync();
 }
 
+void SyncHarness::useEngineClock(std::shared_ptr<sync::Clock> clock) {
+    engine_clock_ = std::move(clock);
+    makeSync();
+}
+
 void SyncHarness::makeSync() {
     sync_.reset();
     sync::TargetSyncOptions options;
+    options.clock = engine_clock_;
     options.target = route.targets.front();
     options.in_flight = in_flight_;
     playbooks.reset();

@@ -54,6 +54,8 @@ public:
     /// Follows runs with a PlaybookTracker reading time from `clock`.
     void usePlaybook(sync::PlaybookConfig config,
                      std::shared_ptr<sync::Clock> clock = sync::SystemClock::instance());
+    /// Gives the engine its own clock (rebuilds the engine).
+    void useEngineClock(std::shared_ptr<sync::Clock> clock);
     /// Closes the state file, optionally deletes it, and opens it again.
     void reopenStore(bool delete_file);
 
@@ -71,6 +73,7 @@ public:
 private:
     std::optional<sync::PlaybookConfig> playbook_config_;
     std::shared_ptr<sync::Clock> playbook_clock_;
+    std::shared_ptr<sync::Clock> engine_clock_ = sync::SystemClock::instance();
     unsigned in_flight_;
     void makeSync();
 };

@@ -33,6 +33,7 @@
 /// must be safe for concurrent use (PocoSoarApi and SqliteStore are). Ownership: borrows the
 /// APIs and the store, which must outlive it.
 
+#include "soar/client/Clock.h"
 #include "soar/client/SoarApi.h"
 #include "soar/client/Timestamp.h"
 #include "soar/state/Records.h"
@@ -105,6 +106,9 @@ struct TargetSyncOptions {
     std::size_t artifact_batch = 100;
     /// How often a long pass logs its progress.
     std::chrono::milliseconds progress_interval{5'000};
+    /// Where the engine reads time (pass durations, progress and idle log pacing, the times
+    /// it stores): a ManualClock in tests.
+    std::shared_ptr<Clock> clock = SystemClock::instance();
     /// The route's playbook on this target, when it has one (borrowed).
     PlaybookTracker* playbooks = nullptr;
     /// A container whose writes the target answers 500 (once the client's retries are
