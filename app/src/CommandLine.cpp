@@ -231,7 +231,9 @@ std::string usageText() {
         "Options:");
     help.setFooter(
         "Exit codes: 0 ok, 1 records in error, 64 usage, 69 a SOAR instance unavailable, "
-        "70 internal error, 78 config error.");
+        "70 internal error, 75 another daemon runs on the state file, 78 config error (a "
+        "missing token included). status: 0 healthy, 1 dead letters or a failing target, 3 "
+        "no pass yet.");
     help.format(out);
     return out.str();
 }
