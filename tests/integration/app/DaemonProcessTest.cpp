@@ -5,6 +5,7 @@
 
 #include "soar/emulator/Emulator.h"
 #include "support/ChildProcess.h"
+#include "support/HttpGet.h"
 #include "support/TempDir.h"
 
 #include <Poco/JSON/Object.h>
@@ -28,6 +29,8 @@
 
 namespace {
 
+using soar::test::httpGet;
+
 using namespace std::chrono_literals;
 using soar::emulator::Emulator;
 using soar::emulator::EmulatorOptions;
@@ -43,28 +46,6 @@ public:
         : ChildProcess(SOAR_SYNC_EXE, args, std::filesystem::path(dir) / "stdout.txt",
                        std::filesystem::path(dir) / "stderr.txt", env) {}
 };
-
-struct HttpAnswer {
-    int status = 0;
-    std::string body;
-    std::string content_type;
-};
-
-HttpAnswer httpGet(unsigned short port, const std::string& path, const std::string& token = "") {
-    Poco::Net::HTTPClientSession session("127.0.0.1", port);
-    session.setTimeout(Poco::Timespan(10, 0));
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path,
-                                   Poco::Net::HTTPMessage::HTTP_1_1);
-    if (!token.empty()) request.set("Authorization", "Bearer " + token);
-    session.sendRequest(request);
-    Poco::Net::HTTPResponse response;
-    auto& in = session.receiveResponse(response);
-    HttpAnswer answer;
-    answer.status = static_cast<int>(response.getStatus());
-    answer.content_type = response.getContentType();
-    Poco::StreamCopier::copyToString(in, answer.body);
-    return answer;
-}
 
 template <class Pred>
 bool eventually(Pred&& pred, std::chrono::milliseconds timeout) {

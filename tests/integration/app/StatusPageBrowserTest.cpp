@@ -5,6 +5,7 @@
 
 #include "soar/app/StatusServer.h"
 #include "support/ChildProcess.h"
+#include "support/HttpGet.h"
 #include "support/TempDir.h"
 
 #include <Poco/JSON/Object.h>
@@ -22,6 +23,8 @@
 #include <vector>
 
 namespace {
+
+using soar::test::httpGet;
 
 using namespace std::chrono_literals;
 
@@ -129,26 +132,6 @@ std::string runChromium(const soar::test::TempDir& dir, std::vector<std::string>
     INFO("chromium stderr:\n" << chromium.err());
     REQUIRE(*rc == 0);
     return chromium.out();
-}
-
-struct HttpAnswer {
-    int status = 0;
-    std::string body;
-};
-
-HttpAnswer httpGet(unsigned short port, const std::string& path, const std::string& token = "") {
-    Poco::Net::HTTPClientSession session("127.0.0.1", port);
-    session.setTimeout(Poco::Timespan(10, 0));
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path,
-                                   Poco::Net::HTTPMessage::HTTP_1_1);
-    if (!token.empty()) request.set("Authorization", "Bearer " + token);
-    session.sendRequest(request);
-    Poco::Net::HTTPResponse response;
-    auto& in = session.receiveResponse(response);
-    HttpAnswer answer;
-    answer.status = static_cast<int>(response.getStatus());
-    Poco::StreamCopier::copyToString(in, answer.body);
-    return answer;
 }
 
 }  // namespace
