@@ -1,0 +1,206 @@
+#pragma once
+
+/// FakeSource: an in-memory `sync::Source` for the engine's unit tests (style §2.3, "fakes by
+/// nature"). It keeps containers and their artifacts, notes and comments in plain maps, with
+/// the change times a test gives them (SOAR's text, `2026-01-01T00:00:00.000000Z`), and
+/// answers the seam's questions directly; it never parses a filter.
+///
+/// Walks behave like `keysetWalk` (soar/client/Paging.h) over the real source: ascending by the
+/// stream's time field (compared as timestamps), then by id; strictly after the start position
+/// (`KeysetCursor::kWholeGroup` = past the whole group); a record whose field is null is never
+/// walked; `pageSize()` records per page, each page read afresh (a record added behind the walk
+/// is not met, one added ahead of it is); each entry carries the position `{T, id}` reached
+/// after it; a walk that runs to its end ends `after()` its last timestamp, one stopped by its
+/// callback at the last position it handed out, one that found nothing at its start.
+///
+/// Container streams: ContainersCreated by `create_time`, ContainersUpdated by
+/// `container_update_time`, Artifacts by `artifact_update_time`; item streams: Notes by the
+/// note's `modified_time`, Comments by the comment's `time`. Containers pass through an optional
+/// route filter (`setFilter`); items are walked whatever their container.
+///
+/// For tests: counters of calls per method (and walks per stream), and error injection — the
+/// next call of a method throws a given exception (`failNext`), or a hook runs before every
+/// call and may throw (`setHook`). `Call::WalkPage` is each page a walk reads, so a walk can be
+/// failed half-way.
+///
+/// Thread safety: every method takes one mutex, released while a walk's page callback or an
+/// item callback runs (they may call back into the fake). Records handed out are deep copies,
+/// owned by the caller. Ownership: owns its records.
+
+#include "soar/client/Paging.h"
+#include "soar/state/Records.h"
+#include "soar/sync/Source.h"
+
+#include <Poco/JSON/Object.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace soar::test {
+
+/// `2026-01-01T00:00:00.000000Z` plus `seconds` (and `micros`), as SOAR writes times.
+[[nodiscard]] std::string sourceTime(std::int64_t seconds, std::int64_t micros = 0);
+
+class FakeSource final : public sync::Source {
+public:
+    /// The seam's methods, for counters and error injection. `WalkPage`: one page read by a
+    /// walk (walkContainers or walkItems).
+    enum class Call {
+        WalkContainers,
+        WalkItems,
+        WalkPage,
+        Newest,
+        Container,
+        ContainerOf,
+        ForEachItem,
+        ArtifactsOf,
+    };
+
+    explicit FakeSource(std::string instance = "src", std::size_t page_size = 100);
+    FakeSource(const FakeSource&) = delete;
+    FakeSource& operator=(const FakeSource&) = delete;
+
+    // --- records --------------------------------------------------------------------------
+
+    /// Adds a container created at `create_time`, never edited (`container_update_time`
+    /// null), without artifacts (`artifact_update_time` null, `artifact_count` 0): name
+    /// `container <id>`, label `events`, severity `medium`, status `new`, no tags. `fields`
+    /// (when given) are set over those. `id` 0 = the next free id. Returns the id.
+    std::int64_t addContainer(const std::string& create_time,
+                              const Poco::JSON::Object::Ptr& fields = nullptr, std::int64_t id = 0);
+    /// Edits a container at `update_time` (its `container_update_time`): `edit` changes the
+    /// body (may be empty: a touch). Throws std::out_of_range for an unknown id.
+    void editContainer(std::int64_t id, const std::string& update_time,
+                       const std::function<void(Poco::JSON::Object&)>& edit = {});
+    /// Sets one field of a container without touching its change times.
+    void setContainerField(std::int64_t id, const std::string& key,
+                           const Poco::Dynamic::Var& value);
+    /// Removes a container with its artifacts, notes and comments.
+    void removeContainer(std::int64_t id);
+
+    /// Adds an artifact to a container at `update_time` (also its `create_time`); the
+    /// container's `artifact_update_time` becomes the newest of its artifacts' and its
+    /// `artifact_count` grows. Name `artifact <id>`, label `events`, a cef with
+    /// `sourceAddress`; `fields` set over those. Returns the id.
+    std::int64_t addArtifact(std::int64_t container, const std::string& update_time,
+                             const Poco::JSON::Object::Ptr& fields = nullptr, std::int64_t id = 0);
+    /// Edits an artifact at `update_time` (the container's `artifact_update_time` follows).
+    void editArtifact(std::int64_t id, const std::string& update_time,
+                      const std::function<void(Poco::JSON::Object&)>& edit = {});
+
+    /// Adds a note (`modified_time` and `create_time` = `time`) with that content. Returns
+    /// the id.
+    std::int64_t addNote(std::int64_t container, const std::string& time,
+                         const std::string& content, const std::string& title = "note");
+    /// Edits a note's content at `time` (its `modified_time`).
+    void editNote(std::int64_t id, const std::string& time, const std::string& content);
+    /// Adds a comment (`time`). Returns the id.
+    std::int64_t addComment(std::int64_t container, const std::string& time,
+                            const std::string& text);
+
+    /// A deep copy of a container's body; nullopt when there is none.
+    [[nodiscard]] std::optional<Poco::JSON::Object::Ptr> containerBody(std::int64_t id) const;
+    /// How many containers the source holds.
+    [[nodiscard]] std::size_t containerCount() const;
+
+    /// Which containers are the route's (the route filter of the real source); all when
+    /// unset. Applies to the container walks and to newest(), not to container(id).
+    void setFilter(std::function<bool(const Poco::JSON::Object&)> filter);
+    /// Records per walk page.
+    void setPageSize(std::size_t page_size);
+    [[nodiscard]] std::size_t pageSize() const;
+
+    // --- test controls --------------------------------------------------------------------
+
+    /// How many times a method was called (WalkPage: pages read).
+    [[nodiscard]] std::int64_t calls(Call call) const;
+    /// How many walks of a stream were started.
+    [[nodiscard]] std::int64_t walks(state::Stream stream) const;
+    /// Calls of every method together (pages not counted).
+    [[nodiscard]] std::int64_t totalCalls() const;
+    void resetCounts();
+    /// The next call of `call` throws `error` (queued: several calls fail in order).
+    void failNext(Call call, std::exception_ptr error);
+    /// Runs before every call (after it is counted and before any queued failure), outside
+    /// the mutex; it may throw. The id is the container or item id asked for, the stream's
+    /// index (static_cast of state::Stream) for walks and newest(), 0 otherwise.
+    void setHook(std::function<void(Call, std::int64_t id)> hook);
+
+    // --- sync::Source ---------------------------------------------------------------------
+
+    sync::WalkEnd walkContainers(state::Stream stream, const sync::KeysetCursor& start,
+                                 const std::function<bool(sync::ContainerPage&)>& on_page,
+                                 const sync::CountCallback& on_count) override;
+    sync::WalkEnd walkItems(state::Stream stream, const sync::KeysetCursor& start,
+                            const std::function<bool(sync::ItemPage&)>& on_page,
+                            const sync::CountCallback& on_count) override;
+    [[nodiscard]] std::optional<std::string> newest(state::Stream stream) override;
+    [[nodiscard]] std::optional<sync::SourceContainer> container(std::int64_t id) override;
+    [[nodiscard]] std::optional<std::int64_t> containerOf(state::RecordKind kind,
+                                                          std::int64_t id) override;
+    void forEachItem(state::RecordKind kind, std::int64_t container,
+                     const std::function<void(sync::SourceItem&)>& each) override;
+    [[nodiscard]] std::map<std::int64_t, std::vector<sync::SourceItem>> artifactsOf(
+        const std::map<std::int64_t, std::int64_t>& expected) override;
+
+private:
+    struct Item {
+        state::RecordKind kind = state::RecordKind::Artifact;
+        std::int64_t container = 0;
+        Poco::JSON::Object::Ptr body;
+    };
+
+    /// A record of a walk: its time, id and (for the callback) its copy.
+    struct Hit {
+        std::string time;
+        std::int64_t id = 0;
+    };
+
+    /// Counts a call, then runs the hook and throws a queued failure; takes the mutex.
+    void enter(Call call, std::int64_t id);
+    /// The records of a stream strictly after `after`, in walk order; the caller holds the
+    /// mutex.
+    std::vector<Hit> hitsAfter(state::Stream stream, const sync::KeysetCursor& after) const;
+    [[nodiscard]] sync::SourceContainer toContainer(std::int64_t id) const;
+    [[nodiscard]] sync::SourceItem toItem(state::RecordKind kind, std::int64_t id) const;
+    /// Recomputes a container's `artifact_update_time` and `artifact_count`; the caller
+    /// holds the mutex.
+    void refreshArtifactTimes(std::int64_t container);
+    /// `wanted`, or the next free id of that kind (ids of each kind count on their own, as
+    /// SOAR's tables do); the caller holds the mutex.
+    std::int64_t nextId(state::RecordKind kind, std::int64_t wanted);
+    /// Adds an item to an existing container; the caller holds the mutex.
+    std::int64_t addItem(state::RecordKind kind, std::int64_t container,
+                         Poco::JSON::Object::Ptr body, std::int64_t id);
+    Item& itemAt(state::RecordKind kind, std::int64_t id);
+
+    /// The walk both walkContainers and walkItems are.
+    template <class Entry, class Make>
+    sync::WalkEnd walk(state::Stream stream, const sync::KeysetCursor& start,
+                       const std::function<bool(std::vector<sync::StreamEntry<Entry>>&)>& on_page,
+                       const sync::CountCallback& on_count, const Make& make);
+
+    std::string instance_;
+    mutable std::mutex mutex_;
+    std::size_t page_size_;
+    std::map<std::int64_t, Poco::JSON::Object::Ptr> containers_;
+    /// Artifacts, notes and comments by (kind, id).
+    std::map<std::pair<state::RecordKind, std::int64_t>, Item> items_;
+    std::map<state::RecordKind, std::int64_t> next_ids_;
+    std::function<bool(const Poco::JSON::Object&)> filter_;
+    std::map<Call, std::int64_t> calls_;
+    std::map<state::Stream, std::int64_t> walks_;
+    std::map<Call, std::deque<std::exception_ptr>> failures_;
+    std::function<void(Call, std::int64_t)> hook_;
+};
+
+}  // namespace soar::test

@@ -1,0 +1,253 @@
+#pragma once
+
+/// FakeTarget: an in-memory `sync::Target` for the engine's and the playbook tracker's unit
+/// tests. It keeps containers, artifacts, notes, comments, playbooks and playbook runs in
+/// plain maps and answers as SOAR does where the engine's decisions depend on it:
+///
+/// - createContainer answers `existed = true` with the existing id when a container with the
+///   same `source_data_identifier` is there (SOAR's duplicate answer) and changes nothing;
+/// - artifacts, notes and comments are never deduplicated: a second POST makes a second one;
+/// - an update (container, artifact, note) of an unknown id is a RecordError 404; an artifact,
+///   note or comment for an unknown container a RecordError 400;
+/// - runs of a registered playbook stay `running` until a test sets their status; a cancel is
+///   recorded and ends the run `cancelled`.
+///
+/// Ids are its own (containers from 1001, artifacts from 20001, notes from 30001, comments
+/// from 40001, runs from 100), so a test notices a source id used as a target id.
+///
+/// Test controls: counters of calls per method; refusals (RecordError 400 with the target's
+/// message) by container label or by any predicate; a TransientError 500 for every write to
+/// one container (by its `source_data_identifier`) while others succeed; AuthError on every
+/// call; a queued failure for the next call of a method; a gate that holds the writes to one
+/// container until released (a condition variable, no sleeps); a run request that is recorded
+/// and then answered with an error ("the request reached the server").
+///
+/// Thread safety: every method takes one mutex (a gated write waits without holding it), so
+/// the engine may call it from several workers; callbacks run outside the mutex. Bodies
+/// handed in are copied; bodies handed out are copies. Ownership: owns its records; borrows
+/// the optional clock.
+
+#include "soar/client/Clock.h"
+#include "soar/client/SoarApi.h"
+#include "soar/state/Records.h"
+#include "soar/sync/Target.h"
+
+#include <Poco/JSON/Object.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace soar::test {
+
+class FakeTarget final : public sync::Target {
+public:
+    enum class Call {
+        Ping,
+        CreateContainer,
+        UpdateContainer,
+        ArtifactCopies,
+        CreateArtifacts,
+        CreateArtifact,
+        UpdateArtifact,
+        ForEachNote,
+        CreateNote,
+        CreateComment,
+        UpdateNote,
+        FindPlaybook,
+        RunPlaybook,
+        PlaybookRun,
+        CancelPlaybookRun,
+        PlaybookRuns,
+    };
+
+    /// A playbook run as the target holds it.
+    struct Run {
+        std::int64_t id = 0;
+        std::int64_t playbook = 0;
+        std::int64_t container = 0;
+        /// `running` until set (setRunStatus) or cancelled.
+        std::string status = "running";
+        std::string message;
+        /// When the run was requested, on the clock; nullopt without a clock.
+        std::optional<std::string> start_time;
+    };
+
+    /// `instance` names the target in error messages; `clock`, when given, stamps the runs'
+    /// `start_time` (as SOAR does, so the tracker's "started since the intent" check has
+    /// something to compare).
+    explicit FakeTarget(std::string instance = "dst", std::shared_ptr<sync::Clock> clock = nullptr);
+    FakeTarget(const FakeTarget&) = delete;
+    FakeTarget& operator=(const FakeTarget&) = delete;
+
+    // --- contents -------------------------------------------------------------------------
+
+    /// Puts a container on the target without a call (a copy made before the state was
+    /// lost, say). Returns its id.
+    std::int64_t seedContainer(const Poco::JSON::Object& body);
+    [[nodiscard]] std::size_t containerCount() const;
+    /// Every container id, ascending.
+    [[nodiscard]] std::vector<std::int64_t> containerIds() const;
+    /// The container with that `source_data_identifier`.
+    [[nodiscard]] std::optional<std::int64_t> containerBySdi(const std::string& sdi) const;
+    /// A copy of a container's body (with its `id`).
+    [[nodiscard]] std::optional<Poco::JSON::Object::Ptr> container(std::int64_t id) const;
+    [[nodiscard]] std::size_t artifactCount() const;
+    /// Copies of the artifacts of a container, by id.
+    [[nodiscard]] std::vector<Poco::JSON::Object::Ptr> artifactsIn(std::int64_t container) const;
+    /// How many notes (`kind` Note) or comments (Comment) the target holds.
+    [[nodiscard]] std::size_t noteCount(state::RecordKind kind) const;
+    /// The texts of the notes or comments of a container, by id.
+    [[nodiscard]] std::vector<std::string> notesIn(state::RecordKind kind,
+                                                   std::int64_t container) const;
+
+    // --- refusals and failures ------------------------------------------------------------
+
+    /// Containers written with this label are refused: RecordError 400 with `message` as the
+    /// target's own message (an unknown label, say).
+    void refuseLabel(const std::string& label, const std::string& message);
+    void acceptLabel(const std::string& label);
+    /// Refuses any written record for which `refuse` names a message (RecordError 400; in a
+    /// batch, that item's error). `call` is the write; the body is the record as sent.
+    void refuseIf(
+        std::function<std::optional<std::string>(Call call, const Poco::JSON::Object& body)>
+            refuse);
+    /// Every write to the container with this `source_data_identifier` (its create, update,
+    /// and the artifacts, notes and comments written into it) throws TransientError with
+    /// `status` (500: the client's retries spent); other writes succeed.
+    void failWritesOf(const std::string& container_sdi, int status = 500);
+    void stopFailingWritesOf(const std::string& container_sdi);
+    /// Every call, ping() included, throws AuthError (401), until called with false.
+    void refuseCredentials(bool refuse = true);
+    /// The next call of `call` throws `error` before it does anything (queued).
+    void failNext(Call call, std::exception_ptr error);
+
+    // --- the gate -------------------------------------------------------------------------
+
+    /// Writes to the container with this `source_data_identifier` wait until release().
+    void gate(const std::string& container_sdi);
+    void release(const std::string& container_sdi);
+    /// Waits until a write to the gated container is waiting; false when none came within
+    /// `deadline` (a safety net against a hung test, not a pacing wait).
+    [[nodiscard]] bool waitUntilBlocked(
+        const std::string& container_sdi,
+        std::chrono::milliseconds deadline = std::chrono::seconds(30));
+
+    // --- playbooks ------------------------------------------------------------------------
+
+    /// Registers a playbook by "repo/name". `id` 0 = the next id from 7. Returns the id.
+    std::int64_t addPlaybook(const std::string& repo_name, bool active = true, std::int64_t id = 0);
+    /// The next runPlaybook records its run, then throws `error` (the request reached the
+    /// server, its answer was lost).
+    void failNextRunAfterRecording(std::exception_ptr error);
+    void setRunStatus(std::int64_t run_id, const std::string& status,
+                      const std::string& message = "");
+    /// Every run, by id.
+    [[nodiscard]] std::vector<Run> runs() const;
+    /// Run ids cancelled, in order.
+    [[nodiscard]] std::vector<std::int64_t> cancels() const;
+
+    // --- counters -------------------------------------------------------------------------
+
+    [[nodiscard]] std::int64_t calls(Call call) const;
+    /// Calls that write (creates, updates, run requests, cancels), failed ones included.
+    [[nodiscard]] std::int64_t writes() const;
+    void resetCounts();
+
+    // --- sync::Target ---------------------------------------------------------------------
+
+    void ping() override;
+    [[nodiscard]] sync::CreateResult createContainer(const Poco::JSON::Object& container) override;
+    void updateContainer(std::int64_t id, const Poco::JSON::Object& fields) override;
+    [[nodiscard]] std::map<std::string, std::int64_t> artifactCopies(
+        std::int64_t container, const std::string& sdi_prefix) override;
+    [[nodiscard]] std::vector<sync::BatchItemResult> createArtifacts(
+        const std::vector<sync::Record>& artifacts) override;
+    [[nodiscard]] sync::CreateResult createArtifact(const Poco::JSON::Object& artifact) override;
+    void updateArtifact(std::int64_t id, const Poco::JSON::Object& fields) override;
+    void forEachNote(
+        state::RecordKind kind, std::int64_t container,
+        const std::function<void(std::int64_t id, const std::string& text)>& each) override;
+    [[nodiscard]] sync::CreateResult createNote(const Poco::JSON::Object& note) override;
+    [[nodiscard]] sync::CreateResult createComment(const Poco::JSON::Object& comment) override;
+    void updateNote(std::int64_t id, const Poco::JSON::Object& fields) override;
+    [[nodiscard]] std::optional<sync::PlaybookInfo> findPlaybook(const std::string& spec) override;
+    [[nodiscard]] std::int64_t runPlaybook(const sync::PlaybookRunRequest& request) override;
+    [[nodiscard]] sync::PlaybookRunStatus playbookRun(std::int64_t run_id) override;
+    void cancelPlaybookRun(std::int64_t run_id) override;
+    [[nodiscard]] std::vector<sync::PlaybookRunSeen> playbookRuns(std::int64_t playbook,
+                                                                  std::int64_t container) override;
+
+private:
+    struct Note {
+        state::RecordKind kind = state::RecordKind::Note;
+        std::int64_t container = 0;
+        Poco::JSON::Object::Ptr body;
+    };
+    struct Artifact {
+        std::int64_t container = 0;
+        Poco::JSON::Object::Ptr body;
+    };
+
+    /// Counts a call, then throws AuthError when credentials are refused, or a queued
+    /// failure. Takes the mutex through `lock`.
+    void enter(Call call, std::unique_lock<std::mutex>& lock);
+    /// The gate, then the 500 of a failing container, for a write into `container` (a target
+    /// id, 0 for a container being created) or to the container with `sdi`. The caller holds
+    /// `lock`.
+    void writeInto(std::unique_lock<std::mutex>& lock, std::int64_t container,
+                   std::string sdi = {});
+    /// The message a refusal hook or a refused label gives `body`; the caller holds the mutex.
+    [[nodiscard]] std::optional<std::string> refusal(Call call,
+                                                     const Poco::JSON::Object& body) const;
+    [[noreturn]] void refuse(const std::string& what, const std::string& message) const;
+    /// An artifact stored into `container` (an existing target container); the caller holds
+    /// the mutex.
+    std::int64_t storeArtifact(std::int64_t container, const Poco::JSON::Object& body);
+    sync::CreateResult storeNote(state::RecordKind kind, Call call, const Poco::JSON::Object& body);
+    std::int64_t containerIdOf(const Poco::JSON::Object& body) const;
+
+    std::string instance_;
+    std::shared_ptr<sync::Clock> clock_;
+    mutable std::mutex mutex_;
+    std::condition_variable gate_changed_;
+
+    std::map<std::int64_t, Poco::JSON::Object::Ptr> containers_;
+    std::map<std::string, std::int64_t> by_sdi_;
+    std::map<std::int64_t, Artifact> artifacts_;
+    std::map<std::int64_t, Note> notes_;
+    std::int64_t next_container_ = 1001;
+    std::int64_t next_artifact_ = 20001;
+    std::int64_t next_note_ = 30001;
+    std::int64_t next_comment_ = 40001;
+
+    std::map<std::int64_t, sync::PlaybookInfo> playbooks_;
+    std::int64_t next_playbook_ = 7;
+    std::map<std::int64_t, Run> runs_;
+    std::int64_t next_run_ = 100;
+    std::vector<std::int64_t> cancels_;
+    std::deque<std::exception_ptr> fail_after_run_;
+
+    std::map<std::string, std::string> refused_labels_;
+    std::function<std::optional<std::string>(Call, const Poco::JSON::Object&)> refuse_if_;
+    std::map<std::string, int> failing_;
+    bool refuse_credentials_ = false;
+    std::map<Call, std::deque<std::exception_ptr>> failures_;
+    std::set<std::string> gates_;
+    std::multiset<std::string> blocked_;
+    std::map<Call, std::int64_t> calls_;
+};
+
+}  // namespace soar::test

@@ -1,0 +1,562 @@
+#include "support/FakeSource.h"
+
+#include "soar/client/Timestamp.h"
+
+#include <Poco/JSON/Array.h>
+
+#include <algorithm>
+#include <iterator>
+#include <stdexcept>
+#include <typeinfo>
+#include <utility>
+
+namespace soar::test {
+namespace {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+using state::RecordKind;
+using state::Stream;
+using sync::KeysetCursor;
+
+Poco::Dynamic::Var copyVar(const Poco::Dynamic::Var& value);
+
+Object::Ptr copyObject(const Object& from) {
+    Object::Ptr copy = new Object;
+    for (const auto& [key, value] : from) copy->set(key, copyVar(value));
+    return copy;
+}
+
+Array::Ptr copyArray(const Array& from) {
+    Array::Ptr copy = new Array;
+    for (const auto& value : from) copy->add(copyVar(value));
+    return copy;
+}
+
+/// A copy that shares no object or array with `value`, so that records handed to the
+/// engine's threads are theirs alone.
+Poco::Dynamic::Var copyVar(const Poco::Dynamic::Var& value) {
+    if (value.type() == typeid(Object::Ptr)) {
+        const auto object = value.extract<Object::Ptr>();
+        return object ? Poco::Dynamic::Var(copyObject(*object)) : value;
+    }
+    if (value.type() == typeid(Array::Ptr)) {
+        const auto array = value.extract<Array::Ptr>();
+        return array ? Poco::Dynamic::Var(copyArray(*array)) : value;
+    }
+    if (value.type() == typeid(Object)) return copyObject(value.extract<Object>());
+    if (value.type() == typeid(Array)) return copyArray(value.extract<Array>());
+    return value;
+}
+
+std::optional<std::string> textOf(const Object& record, const std::string& key) {
+    if (!record.has(key) || record.isNull(key)) return std::nullopt;
+    return record.get(key).toString();
+}
+
+/// Orders SOAR times as times (so `Z` and `+00:00` agree), falling back to the text.
+int compareTimes(const std::string& a, const std::string& b) {
+    if (a == b) return 0;
+    const auto ta = sync::Timestamp::parse(a);
+    const auto tb = sync::Timestamp::parse(b);
+    if (ta && tb) {
+        if (*ta == *tb) return 0;
+        return *ta < *tb ? -1 : 1;
+    }
+    return a < b ? -1 : 1;
+}
+
+/// Whether (time, id) lies strictly after a walk position.
+bool isAfter(const std::string& time, std::int64_t id, const KeysetCursor& position) {
+    if (position.timestamp.empty()) return true;
+    const int order = compareTimes(time, position.timestamp);
+    if (order != 0) return order > 0;
+    return position.last_id != KeysetCursor::kWholeGroup && id > position.last_id;
+}
+
+/// The field a stream walks by.
+const char* fieldOf(Stream stream) {
+    switch (stream) {
+        case Stream::ContainersCreated:
+            return "create_time";
+        case Stream::ContainersUpdated:
+            return "container_update_time";
+        case Stream::Artifacts:
+            return "artifact_update_time";
+        case Stream::Notes:
+            return "modified_time";
+        case Stream::Comments:
+            return "time";
+    }
+    return "";
+}
+
+bool isContainerStream(Stream stream) {
+    return stream == Stream::ContainersCreated || stream == Stream::ContainersUpdated ||
+           stream == Stream::Artifacts;
+}
+
+RecordKind itemKindOf(Stream stream) {
+    return stream == Stream::Comments ? RecordKind::Comment : RecordKind::Note;
+}
+
+/// The field an item's `changed` is read from.
+const char* changedField(RecordKind kind) {
+    switch (kind) {
+        case RecordKind::Note:
+            return "modified_time";
+        case RecordKind::Comment:
+            return "time";
+        default:
+            return "update_time";
+    }
+}
+
+void setOver(Object& body, const Object::Ptr& fields) {
+    if (!fields) return;
+    for (const auto& [key, value] : *fields) body.set(key, copyVar(value));
+}
+
+}  // namespace
+
+std::string sourceTime(std::int64_t seconds, std::int64_t micros) {
+    // 2026-01-01T00:00:00Z
+    constexpr std::int64_t kBase = 1'767'225'600LL * 1'000'000LL;
+    return sync::Timestamp::fromMicros(kBase + seconds * 1'000'000LL + micros).toString();
+}
+
+FakeSource::FakeSource(std::string instance, std::size_t page_size)
+    : instance_(std::move(instance)), page_size_(page_size == 0 ? 1 : page_size) {}
+
+std::int64_t FakeSource::nextId(RecordKind kind, std::int64_t wanted) {
+    auto& next = next_ids_[kind];
+    if (next == 0) next = 1;
+    if (wanted > 0) {
+        next = std::max(next, wanted + 1);
+        return wanted;
+    }
+    return next++;
+}
+
+std::int64_t FakeSource::addContainer(const std::string& create_time, const Object::Ptr& fields,
+                                      std::int64_t id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    id = nextId(RecordKind::Container, id);
+    if (containers_.count(id) != 0) {
+        throw std::invalid_argument("FakeSource: container " + std::to_string(id) + " exists");
+    }
+    Object::Ptr body = new Object;
+    body->set("id", id);
+    body->set("name", "container " + std::to_string(id));
+    body->set("label", "events");
+    body->set("severity", "medium");
+    body->set("status", "new");
+    body->set("sensitivity", "amber");
+    body->set("description", "");
+    body->set("tags", Array::Ptr(new Array));
+    body->set("data", Object::Ptr(new Object));
+    body->set("custom_fields", Object::Ptr(new Object));
+    body->set("source_data_identifier", instance_ + "-" + std::to_string(id));
+    body->set("owner_id", Poco::Dynamic::Var());
+    body->set("create_time", create_time);
+    body->set("container_update_time", Poco::Dynamic::Var());
+    body->set("artifact_update_time", Poco::Dynamic::Var());
+    body->set("artifact_count", 0);
+    setOver(*body, fields);
+    body->set("id", id);
+    containers_[id] = body;
+    return id;
+}
+
+void FakeSource::editContainer(std::int64_t id, const std::string& update_time,
+                               const std::function<void(Object&)>& edit) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& body = containers_.at(id);
+    if (edit) edit(*body);
+    body->set("id", id);
+    body->set("container_update_time", update_time);
+}
+
+void FakeSource::setContainerField(std::int64_t id, const std::string& key,
+                                   const Poco::Dynamic::Var& value) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    containers_.at(id)->set(key, copyVar(value));
+}
+
+void FakeSource::removeContainer(std::int64_t id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    containers_.erase(id);
+    for (auto it = items_.begin(); it != items_.end();) {
+        it = it->second.container == id ? items_.erase(it) : std::next(it);
+    }
+}
+
+std::int64_t FakeSource::addItem(RecordKind kind, std::int64_t container, Object::Ptr body,
+                                 std::int64_t id) {
+    if (containers_.count(container) == 0) {
+        throw std::out_of_range("FakeSource: no container " + std::to_string(container));
+    }
+    id = nextId(kind, id);
+    if (items_.count({kind, id}) != 0) {
+        throw std::invalid_argument("FakeSource: " + std::string(state::toString(kind)) + " " +
+                                    std::to_string(id) + " exists");
+    }
+    body->set("id", id);
+    body->set("container", container);
+    items_[{kind, id}] = Item{kind, container, body};
+    return id;
+}
+
+FakeSource::Item& FakeSource::itemAt(RecordKind kind, std::int64_t id) {
+    const auto found = items_.find({kind, id});
+    if (found == items_.end()) {
+        throw std::out_of_range("FakeSource: no " + std::string(state::toString(kind)) + " " +
+                                std::to_string(id));
+    }
+    return found->second;
+}
+
+void FakeSource::refreshArtifactTimes(std::int64_t container) {
+    auto& body = containers_.at(container);
+    std::optional<std::string> newest;
+    std::int64_t count = 0;
+    for (const auto& [key, item] : items_) {
+        if (key.first != RecordKind::Artifact || item.container != container) continue;
+        ++count;
+        const auto at = textOf(*item.body, "update_time");
+        if (at && (!newest || compareTimes(*at, *newest) > 0)) newest = at;
+    }
+    if (newest) body->set("artifact_update_time", *newest);
+    body->set("artifact_count", count);
+}
+
+std::int64_t FakeSource::addArtifact(std::int64_t container, const std::string& update_time,
+                                     const Object::Ptr& fields, std::int64_t id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Object::Ptr body = new Object;
+    body->set("name", "artifact");
+    body->set("label", "events");
+    body->set("severity", "medium");
+    body->set("type", "network");
+    Object::Ptr cef = new Object;
+    cef->set("sourceAddress", "10.0.0.1");
+    body->set("cef", cef);
+    body->set("cef_types", Object::Ptr(new Object));
+    body->set("data", Object::Ptr(new Object));
+    body->set("tags", Array::Ptr(new Array));
+    body->set("create_time", update_time);
+    body->set("update_time", update_time);
+    setOver(*body, fields);
+    id = addItem(RecordKind::Artifact, container, body, id);
+    if (!fields || !fields->has("name")) body->set("name", "artifact " + std::to_string(id));
+    refreshArtifactTimes(container);
+    return id;
+}
+
+void FakeSource::editArtifact(std::int64_t id, const std::string& update_time,
+                              const std::function<void(Object&)>& edit) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& item = itemAt(RecordKind::Artifact, id);
+    if (edit) edit(*item.body);
+    item.body->set("id", id);
+    item.body->set("container", item.container);
+    item.body->set("update_time", update_time);
+    refreshArtifactTimes(item.container);
+}
+
+std::int64_t FakeSource::addNote(std::int64_t container, const std::string& time,
+                                 const std::string& content, const std::string& title) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Object::Ptr body = new Object;
+    body->set("title", title);
+    body->set("content", content);
+    body->set("note_type", "general");
+    body->set("note_format", "markdown");
+    body->set("author", 1);
+    body->set("author_name", "analyst");
+    body->set("create_time", time);
+    body->set("modified_time", time);
+    return addItem(RecordKind::Note, container, body, 0);
+}
+
+void FakeSource::editNote(std::int64_t id, const std::string& time, const std::string& content) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& item = itemAt(RecordKind::Note, id);
+    item.body->set("content", content);
+    item.body->set("modified_time", time);
+}
+
+std::int64_t FakeSource::addComment(std::int64_t container, const std::string& time,
+                                    const std::string& text) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Object::Ptr body = new Object;
+    body->set("comment", text);
+    body->set("user", 1);
+    body->set("user_name", "analyst");
+    body->set("time", time);
+    return addItem(RecordKind::Comment, container, body, 0);
+}
+
+std::optional<Object::Ptr> FakeSource::containerBody(std::int64_t id) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto found = containers_.find(id);
+    if (found == containers_.end()) return std::nullopt;
+    return copyObject(*found->second);
+}
+
+std::size_t FakeSource::containerCount() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return containers_.size();
+}
+
+void FakeSource::setFilter(std::function<bool(const Object&)> filter) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    filter_ = std::move(filter);
+}
+
+void FakeSource::setPageSize(std::size_t page_size) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    page_size_ = page_size == 0 ? 1 : page_size;
+}
+
+std::size_t FakeSource::pageSize() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return page_size_;
+}
+
+std::int64_t FakeSource::calls(Call call) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto found = calls_.find(call);
+    return found == calls_.end() ? 0 : found->second;
+}
+
+std::int64_t FakeSource::walks(Stream stream) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto found = walks_.find(stream);
+    return found == walks_.end() ? 0 : found->second;
+}
+
+std::int64_t FakeSource::totalCalls() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::int64_t total = 0;
+    for (const auto& [call, n] : calls_) {
+        if (call != Call::WalkPage) total += n;
+    }
+    return total;
+}
+
+void FakeSource::resetCounts() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    calls_.clear();
+    walks_.clear();
+}
+
+void FakeSource::failNext(Call call, std::exception_ptr error) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    failures_[call].push_back(std::move(error));
+}
+
+void FakeSource::setHook(std::function<void(Call, std::int64_t)> hook) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    hook_ = std::move(hook);
+}
+
+void FakeSource::enter(Call call, std::int64_t id) {
+    std::function<void(Call, std::int64_t)> hook;
+    std::exception_ptr failure;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++calls_[call];
+        hook = hook_;
+        auto& queued = failures_[call];
+        if (!queued.empty()) {
+            failure = queued.front();
+            queued.pop_front();
+        }
+    }
+    if (hook) hook(call, id);
+    if (failure) std::rethrow_exception(failure);
+}
+
+std::vector<FakeSource::Hit> FakeSource::hitsAfter(Stream stream, const KeysetCursor& after) const {
+    std::vector<Hit> hits;
+    const std::string field = fieldOf(stream);
+    const auto consider = [&](const Object& body, std::int64_t id) {
+        const auto time = textOf(body, field);
+        if (time && isAfter(*time, id, after)) hits.push_back({*time, id});
+    };
+    if (isContainerStream(stream)) {
+        for (const auto& [id, body] : containers_) {
+            if (!filter_ || filter_(*body)) consider(*body, id);
+        }
+    } else {
+        const auto kind = itemKindOf(stream);
+        for (const auto& [key, item] : items_) {
+            if (key.first == kind) consider(*item.body, key.second);
+        }
+    }
+    std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+        const int order = compareTimes(a.time, b.time);
+        return order != 0 ? order < 0 : a.id < b.id;
+    });
+    return hits;
+}
+
+sync::SourceContainer FakeSource::toContainer(std::int64_t id) const {
+    const auto& body = *containers_.at(id);
+    sync::SourceContainer out;
+    out.id = id;
+    out.create_time = textOf(body, "create_time");
+    out.update_time = textOf(body, "container_update_time");
+    out.artifact_update_time = textOf(body, "artifact_update_time");
+    if (body.has("artifact_count") && !body.isNull("artifact_count")) {
+        out.artifact_count = body.getValue<std::int64_t>("artifact_count");
+    }
+    out.body = copyObject(body);
+    return out;
+}
+
+sync::SourceItem FakeSource::toItem(RecordKind kind, std::int64_t id) const {
+    const auto& item = items_.at({kind, id});
+    sync::SourceItem out;
+    out.kind = kind;
+    out.id = id;
+    out.container = item.container;
+    out.changed = textOf(*item.body, changedField(kind));
+    out.body = copyObject(*item.body);
+    return out;
+}
+
+template <class Entry, class Make>
+sync::WalkEnd FakeSource::walk(
+    Stream stream, const KeysetCursor& start,
+    const std::function<bool(std::vector<sync::StreamEntry<Entry>>&)>& on_page,
+    const sync::CountCallback& on_count, const Make& make) {
+    sync::WalkEnd end{start, false};
+    KeysetCursor position = start;
+    std::optional<std::string> last_time;
+    for (bool first = true;; first = false) {
+        enter(Call::WalkPage, static_cast<std::int64_t>(stream));
+        std::vector<sync::StreamEntry<Entry>> page;
+        std::size_t found = 0;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            const auto hits = hitsAfter(stream, position);
+            found = hits.size();
+            for (std::size_t i = 0; i < hits.size() && i < page_size_; ++i) {
+                page.push_back({make(hits[i].id), KeysetCursor{hits[i].time, hits[i].id}});
+            }
+        }
+        if (first && on_count) on_count(static_cast<std::int64_t>(found));
+        if (page.empty()) break;
+        position = page.back().position;
+        last_time = position.timestamp;
+        const bool more = found > page.size();
+        if (!on_page(page)) {
+            end.end = position;
+            end.stopped = true;
+            return end;
+        }
+        if (!more) break;
+    }
+    if (last_time) {
+        end.end = KeysetCursor::after(*last_time);
+    } else if (!start.timestamp.empty() && start.last_id != KeysetCursor::kWholeGroup) {
+        end.end = KeysetCursor::after(start.timestamp);  // the group resumed in is done
+    }
+    return end;
+}
+
+sync::WalkEnd FakeSource::walkContainers(Stream stream, const KeysetCursor& start,
+                                         const std::function<bool(sync::ContainerPage&)>& on_page,
+                                         const sync::CountCallback& on_count) {
+    if (!isContainerStream(stream)) {
+        throw std::invalid_argument("FakeSource: walkContainers of an item stream");
+    }
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++walks_[stream];
+    }
+    enter(Call::WalkContainers, static_cast<std::int64_t>(stream));
+    return walk<sync::SourceContainer>(stream, start, on_page, on_count,
+                                       [this](std::int64_t id) { return toContainer(id); });
+}
+
+sync::WalkEnd FakeSource::walkItems(Stream stream, const KeysetCursor& start,
+                                    const std::function<bool(sync::ItemPage&)>& on_page,
+                                    const sync::CountCallback& on_count) {
+    if (isContainerStream(stream)) {
+        throw std::invalid_argument("FakeSource: walkItems of a container stream");
+    }
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++walks_[stream];
+    }
+    enter(Call::WalkItems, static_cast<std::int64_t>(stream));
+    const auto kind = itemKindOf(stream);
+    return walk<sync::SourceItem>(stream, start, on_page, on_count,
+                                  [this, kind](std::int64_t id) { return toItem(kind, id); });
+}
+
+std::optional<std::string> FakeSource::newest(Stream stream) {
+    enter(Call::Newest, static_cast<std::int64_t>(stream));
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto hits = hitsAfter(stream, KeysetCursor{});
+    if (hits.empty()) return std::nullopt;
+    return hits.back().time;
+}
+
+std::optional<sync::SourceContainer> FakeSource::container(std::int64_t id) {
+    enter(Call::Container, id);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (containers_.count(id) == 0) return std::nullopt;
+    return toContainer(id);
+}
+
+std::optional<std::int64_t> FakeSource::containerOf(RecordKind kind, std::int64_t id) {
+    enter(Call::ContainerOf, id);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (kind == RecordKind::Container) {
+        return containers_.count(id) != 0 ? std::optional<std::int64_t>(id) : std::nullopt;
+    }
+    const auto found = items_.find({kind, id});
+    if (found == items_.end()) return std::nullopt;
+    return found->second.container;
+}
+
+void FakeSource::forEachItem(RecordKind kind, std::int64_t container,
+                             const std::function<void(sync::SourceItem&)>& each) {
+    enter(Call::ForEachItem, container);
+    std::vector<sync::SourceItem> found;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (const auto& [key, item] : items_) {
+            if (key.first == kind && item.container == container) {
+                found.push_back(toItem(kind, key.second));
+            }
+        }
+    }
+    for (auto& item : found) each(item);
+}
+
+std::map<std::int64_t, std::vector<sync::SourceItem>> FakeSource::artifactsOf(
+    const std::map<std::int64_t, std::int64_t>& expected) {
+    enter(Call::ArtifactsOf, 0);
+    std::map<std::int64_t, std::vector<sync::SourceItem>> out;
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [container, count] : expected) {
+        if (containers_.count(container) == 0) continue;
+        std::vector<sync::SourceItem> artifacts;
+        for (const auto& [key, item] : items_) {
+            if (key.first == RecordKind::Artifact && item.container == container) {
+                artifacts.push_back(toItem(RecordKind::Artifact, key.second));
+            }
+        }
+        if (static_cast<std::int64_t>(artifacts.size()) == count) {
+            out.emplace(container, std::move(artifacts));
+        }
+    }
+    return out;
+}
+
+}  // namespace soar::test

@@ -1,0 +1,640 @@
+#include "support/FakeTarget.h"
+
+#include "soar/client/Errors.h"
+#include "soar/client/Timestamp.h"
+
+#include <Poco/JSON/Array.h>
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+#include <typeinfo>
+
+namespace soar::test {
+namespace {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+using state::RecordKind;
+
+Poco::Dynamic::Var copyVar(const Poco::Dynamic::Var& value);
+
+Object::Ptr copyObject(const Object& from) {
+    Object::Ptr copy = new Object;
+    for (const auto& [key, value] : from) copy->set(key, copyVar(value));
+    return copy;
+}
+
+Array::Ptr copyArray(const Array& from) {
+    Array::Ptr copy = new Array;
+    for (const auto& value : from) copy->add(copyVar(value));
+    return copy;
+}
+
+/// A copy that shares no object or array with `value`: the engine keeps its bodies.
+Poco::Dynamic::Var copyVar(const Poco::Dynamic::Var& value) {
+    if (value.type() == typeid(Object::Ptr)) {
+        const auto object = value.extract<Object::Ptr>();
+        return object ? Poco::Dynamic::Var(copyObject(*object)) : value;
+    }
+    if (value.type() == typeid(Array::Ptr)) {
+        const auto array = value.extract<Array::Ptr>();
+        return array ? Poco::Dynamic::Var(copyArray(*array)) : value;
+    }
+    if (value.type() == typeid(Object)) return copyObject(value.extract<Object>());
+    if (value.type() == typeid(Array)) return copyArray(value.extract<Array>());
+    return value;
+}
+
+std::string textOf(const Object& body, const std::string& key) {
+    if (!body.has(key) || body.isNull(key)) return {};
+    return body.get(key).toString();
+}
+
+bool isWrite(FakeTarget::Call call) {
+    switch (call) {
+        case FakeTarget::Call::CreateContainer:
+        case FakeTarget::Call::UpdateContainer:
+        case FakeTarget::Call::CreateArtifacts:
+        case FakeTarget::Call::CreateArtifact:
+        case FakeTarget::Call::UpdateArtifact:
+        case FakeTarget::Call::CreateNote:
+        case FakeTarget::Call::CreateComment:
+        case FakeTarget::Call::UpdateNote:
+        case FakeTarget::Call::RunPlaybook:
+        case FakeTarget::Call::CancelPlaybookRun:
+            return true;
+        default:
+            return false;
+    }
+}
+
+void mergeInto(Object& stored, const Object& fields) {
+    for (const auto& [key, value] : fields) stored.set(key, copyVar(value));
+}
+
+bool isNumber(const std::string& text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(),
+                                        [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+}  // namespace
+
+FakeTarget::FakeTarget(std::string instance, std::shared_ptr<sync::Clock> clock)
+    : instance_(std::move(instance)), clock_(std::move(clock)) {}
+
+// --- contents ---------------------------------------------------------------------------
+
+std::int64_t FakeTarget::seedContainer(const Object& body) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto id = next_container_++;
+    auto copy = copyObject(body);
+    copy->set("id", id);
+    containers_[id] = copy;
+    const auto sdi = textOf(body, "source_data_identifier");
+    if (!sdi.empty()) by_sdi_.emplace(sdi, id);
+    return id;
+}
+
+std::size_t FakeTarget::containerCount() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return containers_.size();
+}
+
+std::vector<std::int64_t> FakeTarget::containerIds() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<std::int64_t> ids;
+    for (const auto& entry : containers_) ids.push_back(entry.first);
+    return ids;
+}
+
+std::optional<std::int64_t> FakeTarget::containerBySdi(const std::string& sdi) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto found = by_sdi_.find(sdi);
+    if (found == by_sdi_.end()) return std::nullopt;
+    return found->second;
+}
+
+std::optional<Object::Ptr> FakeTarget::container(std::int64_t id) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto found = containers_.find(id);
+    if (found == containers_.end()) return std::nullopt;
+    return copyObject(*found->second);
+}
+
+std::size_t FakeTarget::artifactCount() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return artifacts_.size();
+}
+
+std::vector<Object::Ptr> FakeTarget::artifactsIn(std::int64_t container) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<Object::Ptr> out;
+    for (const auto& [id, artifact] : artifacts_) {
+        if (artifact.container == container) out.push_back(copyObject(*artifact.body));
+    }
+    return out;
+}
+
+std::size_t FakeTarget::noteCount(RecordKind kind) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return static_cast<std::size_t>(
+        std::count_if(notes_.begin(), notes_.end(),
+                      [kind](const auto& entry) { return entry.second.kind == kind; }));
+}
+
+std::vector<std::string> FakeTarget::notesIn(RecordKind kind, std::int64_t container) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<std::string> out;
+    for (const auto& [id, note] : notes_) {
+        if (note.kind == kind && note.container == container) {
+            out.push_back(textOf(*note.body, kind == RecordKind::Comment ? "comment" : "content"));
+        }
+    }
+    return out;
+}
+
+// --- refusals and failures --------------------------------------------------------------
+
+void FakeTarget::refuseLabel(const std::string& label, const std::string& message) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    refused_labels_[label] = message;
+}
+
+void FakeTarget::acceptLabel(const std::string& label) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    refused_labels_.erase(label);
+}
+
+void FakeTarget::refuseIf(std::function<std::optional<std::string>(Call, const Object&)> refuse) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    refuse_if_ = std::move(refuse);
+}
+
+void FakeTarget::failWritesOf(const std::string& container_sdi, int status) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    failing_[container_sdi] = status;
+}
+
+void FakeTarget::stopFailingWritesOf(const std::string& container_sdi) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    failing_.erase(container_sdi);
+}
+
+void FakeTarget::refuseCredentials(bool refuse) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    refuse_credentials_ = refuse;
+}
+
+void FakeTarget::failNext(Call call, std::exception_ptr error) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    failures_[call].push_back(std::move(error));
+}
+
+// --- the gate ---------------------------------------------------------------------------
+
+void FakeTarget::gate(const std::string& container_sdi) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    gates_.insert(container_sdi);
+}
+
+void FakeTarget::release(const std::string& container_sdi) {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        gates_.erase(container_sdi);
+    }
+    gate_changed_.notify_all();
+}
+
+bool FakeTarget::waitUntilBlocked(const std::string& container_sdi,
+                                  std::chrono::milliseconds deadline) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return gate_changed_.wait_for(lock, deadline,
+                                  [&] { return blocked_.count(container_sdi) != 0; });
+}
+
+// --- playbooks ----------------------------------------------------------------------------
+
+std::int64_t FakeTarget::addPlaybook(const std::string& repo_name, bool active, std::int64_t id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (id == 0) id = next_playbook_;
+    next_playbook_ = std::max(next_playbook_, id + 1);
+    sync::PlaybookInfo info;
+    info.id = id;
+    info.name = repo_name;
+    info.scm_id = 1;
+    info.active = active;
+    playbooks_[id] = info;
+    return id;
+}
+
+void FakeTarget::failNextRunAfterRecording(std::exception_ptr error) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    fail_after_run_.push_back(std::move(error));
+}
+
+void FakeTarget::setRunStatus(std::int64_t run_id, const std::string& status,
+                              const std::string& message) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& run = runs_.at(run_id);
+    run.status = status;
+    run.message = message;
+}
+
+std::vector<FakeTarget::Run> FakeTarget::runs() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<Run> out;
+    for (const auto& entry : runs_) out.push_back(entry.second);
+    return out;
+}
+
+std::vector<std::int64_t> FakeTarget::cancels() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return cancels_;
+}
+
+// --- counters ---------------------------------------------------------------------------
+
+std::int64_t FakeTarget::calls(Call call) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto found = calls_.find(call);
+    return found == calls_.end() ? 0 : found->second;
+}
+
+std::int64_t FakeTarget::writes() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::int64_t total = 0;
+    for (const auto& [call, n] : calls_) {
+        if (isWrite(call)) total += n;
+    }
+    return total;
+}
+
+void FakeTarget::resetCounts() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    calls_.clear();
+}
+
+// --- helpers ----------------------------------------------------------------------------
+
+void FakeTarget::enter(Call call, std::unique_lock<std::mutex>& lock) {
+    lock = std::unique_lock<std::mutex>(mutex_);
+    ++calls_[call];
+    if (refuse_credentials_) {
+        throw sync::AuthError("[instance." + instance_ +
+                                  "] the target refused the credentials (HTTP 401); check "
+                                  "token_env or token_file",
+                              401);
+    }
+    auto& queued = failures_[call];
+    if (!queued.empty()) {
+        const auto failure = queued.front();
+        queued.pop_front();
+        std::rethrow_exception(failure);
+    }
+}
+
+void FakeTarget::writeInto(std::unique_lock<std::mutex>& lock, std::int64_t container,
+                           std::string sdi) {
+    if (sdi.empty() && container != 0) {
+        const auto found = containers_.find(container);
+        if (found != containers_.end()) sdi = textOf(*found->second, "source_data_identifier");
+    }
+    if (sdi.empty()) return;
+    if (gates_.count(sdi) != 0) {
+        const auto waiting = blocked_.insert(sdi);
+        gate_changed_.notify_all();
+        gate_changed_.wait(lock, [&] { return gates_.count(sdi) == 0; });
+        blocked_.erase(waiting);
+    }
+    const auto failing = failing_.find(sdi);
+    if (failing != failing_.end()) {
+        throw sync::TransientError("[instance." + instance_ +
+                                       "] the target answered an internal server error to a "
+                                       "write into container " +
+                                       sdi,
+                                   failing->second);
+    }
+}
+
+std::optional<std::string> FakeTarget::refusal(Call call, const Object& body) const {
+    if (call == Call::CreateContainer || call == Call::UpdateContainer) {
+        const auto label = textOf(body, "label");
+        const auto refused = refused_labels_.find(label);
+        if (!label.empty() && refused != refused_labels_.end()) return refused->second;
+    }
+    if (refuse_if_) return refuse_if_(call, body);
+    return std::nullopt;
+}
+
+void FakeTarget::refuse(const std::string& what, const std::string& message) const {
+    throw sync::RecordError(
+        "[instance." + instance_ + "] " + what + " was refused (HTTP 400): " + message, 400,
+        message);
+}
+
+std::int64_t FakeTarget::containerIdOf(const Object& body) const {
+    if (!body.has("container_id")) return 0;
+    return sync::parseId(body.get("container_id")).value_or(0);
+}
+
+std::int64_t FakeTarget::storeArtifact(std::int64_t container, const Object& body) {
+    const auto id = next_artifact_++;
+    auto copy = copyObject(body);
+    copy->set("id", id);
+    copy->set("container", container);
+    artifacts_[id] = Artifact{container, copy};
+    return id;
+}
+
+sync::CreateResult FakeTarget::storeNote(RecordKind kind, Call call, const Object& body) {
+    std::unique_lock<std::mutex> lock;
+    enter(call, lock);
+    const auto container = containerIdOf(body);
+    const char* what = kind == RecordKind::Comment ? "a comment" : "a note";
+    if (containers_.count(container) == 0) {
+        refuse(what, "container " + std::to_string(container) + " does not exist");
+    }
+    writeInto(lock, container);
+    if (const auto message = refusal(call, body)) refuse(what, *message);
+    const auto id = kind == RecordKind::Comment ? next_comment_++ : next_note_++;
+    auto copy = copyObject(body);
+    copy->set("id", id);
+    copy->set("container", container);
+    notes_[id] = Note{kind, container, copy};
+    return {id, false};
+}
+
+// --- sync::Target -----------------------------------------------------------------------
+
+void FakeTarget::ping() {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::Ping, lock);
+}
+
+sync::CreateResult FakeTarget::createContainer(const Object& container) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::CreateContainer, lock);
+    const auto sdi = textOf(container, "source_data_identifier");
+    writeInto(lock, 0, sdi);
+    if (const auto message = refusal(Call::CreateContainer, container)) {
+        refuse("a container", *message);
+    }
+    if (!sdi.empty()) {
+        const auto existing = by_sdi_.find(sdi);
+        if (existing != by_sdi_.end()) return {existing->second, true};
+    }
+    const auto id = next_container_++;
+    auto copy = copyObject(container);
+    copy->set("id", id);
+    containers_[id] = copy;
+    if (!sdi.empty()) by_sdi_.emplace(sdi, id);
+    return {id, false};
+}
+
+void FakeTarget::updateContainer(std::int64_t id, const Object& fields) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::UpdateContainer, lock);
+    if (containers_.count(id) == 0) {
+        throw sync::RecordError("[instance." + instance_ + "] container " + std::to_string(id) +
+                                    " not found (HTTP 404)",
+                                404, "container not found");
+    }
+    writeInto(lock, id);
+    if (const auto message = refusal(Call::UpdateContainer, fields)) {
+        refuse("container " + std::to_string(id), *message);
+    }
+    // The gate released the mutex: the container may be gone meanwhile.
+    const auto found = containers_.find(id);
+    if (found == containers_.end()) {
+        throw sync::RecordError("[instance." + instance_ + "] container " + std::to_string(id) +
+                                    " not found (HTTP 404)",
+                                404, "container not found");
+    }
+    const auto old_sdi = textOf(*found->second, "source_data_identifier");
+    mergeInto(*found->second, fields);
+    found->second->set("id", id);
+    const auto new_sdi = textOf(*found->second, "source_data_identifier");
+    if (new_sdi != old_sdi) {
+        by_sdi_.erase(old_sdi);
+        if (!new_sdi.empty()) by_sdi_.emplace(new_sdi, id);
+    }
+}
+
+std::map<std::string, std::int64_t> FakeTarget::artifactCopies(std::int64_t container,
+                                                               const std::string& sdi_prefix) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::ArtifactCopies, lock);
+    std::map<std::string, std::int64_t> copies;
+    for (const auto& [id, artifact] : artifacts_) {  // by id: the lowest wins
+        if (artifact.container != container) continue;
+        const auto sdi = textOf(*artifact.body, "source_data_identifier");
+        if (sdi.compare(0, sdi_prefix.size(), sdi_prefix) == 0) copies.emplace(sdi, id);
+    }
+    return copies;
+}
+
+std::vector<sync::BatchItemResult> FakeTarget::createArtifacts(
+    const std::vector<sync::Record>& artifacts) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::CreateArtifacts, lock);
+    std::set<std::int64_t> into;
+    for (const auto& artifact : artifacts) {
+        if (artifact) into.insert(containerIdOf(*artifact));
+    }
+    for (const auto container : into) writeInto(lock, container);
+    std::vector<sync::BatchItemResult> results;
+    for (const auto& artifact : artifacts) {
+        sync::BatchItemResult result;
+        if (!artifact) {
+            result.error = "not an object";
+        } else if (containers_.count(containerIdOf(*artifact)) == 0) {
+            result.error =
+                "container " + std::to_string(containerIdOf(*artifact)) + " does not exist";
+        } else if (const auto message = refusal(Call::CreateArtifacts, *artifact)) {
+            result.error = *message;
+        } else {
+            result.id = storeArtifact(containerIdOf(*artifact), *artifact);
+        }
+        results.push_back(std::move(result));
+    }
+    return results;
+}
+
+sync::CreateResult FakeTarget::createArtifact(const Object& artifact) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::CreateArtifact, lock);
+    const auto container = containerIdOf(artifact);
+    if (containers_.count(container) == 0) {
+        refuse("an artifact", "container " + std::to_string(container) + " does not exist");
+    }
+    writeInto(lock, container);
+    if (const auto message = refusal(Call::CreateArtifact, artifact)) {
+        refuse("an artifact", *message);
+    }
+    return {storeArtifact(container, artifact), false};
+}
+
+void FakeTarget::updateArtifact(std::int64_t id, const Object& fields) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::UpdateArtifact, lock);
+    const auto known = artifacts_.find(id);
+    if (known == artifacts_.end()) {
+        throw sync::RecordError(
+            "[instance." + instance_ + "] artifact " + std::to_string(id) + " not found (HTTP 404)",
+            404, "artifact not found");
+    }
+    writeInto(lock, known->second.container);
+    if (const auto message = refusal(Call::UpdateArtifact, fields)) {
+        refuse("artifact " + std::to_string(id), *message);
+    }
+    const auto found = artifacts_.find(id);
+    if (found == artifacts_.end()) {
+        throw sync::RecordError(
+            "[instance." + instance_ + "] artifact " + std::to_string(id) + " not found (HTTP 404)",
+            404, "artifact not found");
+    }
+    mergeInto(*found->second.body, fields);
+    found->second.body->set("id", id);
+    found->second.body->set("container", found->second.container);
+}
+
+void FakeTarget::forEachNote(RecordKind kind, std::int64_t container,
+                             const std::function<void(std::int64_t, const std::string&)>& each) {
+    std::vector<std::pair<std::int64_t, std::string>> found;
+    {
+        std::unique_lock<std::mutex> lock;
+        enter(Call::ForEachNote, lock);
+        for (const auto& [id, note] : notes_) {
+            if (note.kind == kind && note.container == container) {
+                found.emplace_back(
+                    id, textOf(*note.body, kind == RecordKind::Comment ? "comment" : "content"));
+            }
+        }
+    }
+    for (const auto& [id, text] : found) each(id, text);
+}
+
+sync::CreateResult FakeTarget::createNote(const Object& note) {
+    return storeNote(RecordKind::Note, Call::CreateNote, note);
+}
+
+sync::CreateResult FakeTarget::createComment(const Object& comment) {
+    return storeNote(RecordKind::Comment, Call::CreateComment, comment);
+}
+
+void FakeTarget::updateNote(std::int64_t id, const Object& fields) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::UpdateNote, lock);
+    const auto known = notes_.find(id);
+    if (known == notes_.end()) {
+        throw sync::RecordError(
+            "[instance." + instance_ + "] note " + std::to_string(id) + " not found (HTTP 404)",
+            404, "note not found");
+    }
+    writeInto(lock, known->second.container);
+    if (const auto message = refusal(Call::UpdateNote, fields)) {
+        refuse("note " + std::to_string(id), *message);
+    }
+    const auto found = notes_.find(id);
+    if (found == notes_.end()) {
+        throw sync::RecordError(
+            "[instance." + instance_ + "] note " + std::to_string(id) + " not found (HTTP 404)",
+            404, "note not found");
+    }
+    mergeInto(*found->second.body, fields);
+    found->second.body->set("id", id);
+    found->second.body->set("container", found->second.container);
+}
+
+std::optional<sync::PlaybookInfo> FakeTarget::findPlaybook(const std::string& spec) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::FindPlaybook, lock);
+    if (isNumber(spec)) {
+        const auto found = playbooks_.find(std::stoll(spec));
+        if (found == playbooks_.end()) return std::nullopt;
+        return found->second;
+    }
+    std::vector<sync::PlaybookInfo> bare;
+    for (const auto& [id, info] : playbooks_) {
+        if (info.name == spec) return info;
+        const auto slash = info.name.find('/');
+        if (slash != std::string::npos && info.name.substr(slash + 1) == spec) bare.push_back(info);
+    }
+    if (bare.size() > 1) {
+        refuse("playbook \"" + spec + "\"", "the name is in several repositories");
+    }
+    if (bare.empty()) return std::nullopt;
+    return bare.front();
+}
+
+std::int64_t FakeTarget::runPlaybook(const sync::PlaybookRunRequest& request) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::RunPlaybook, lock);
+    std::optional<std::int64_t> playbook = request.playbook_id;
+    if (!playbook) {
+        for (const auto& [id, info] : playbooks_) {
+            if (info.name == request.playbook_name) playbook = id;
+        }
+    }
+    if (!playbook || playbooks_.count(*playbook) == 0) {
+        refuse("a playbook run", "no such playbook");
+    }
+    Run run;
+    run.id = next_run_++;
+    run.playbook = *playbook;
+    run.container = request.container_id;
+    if (clock_) run.start_time = sync::Timestamp::at(clock_->wallNow()).toString();
+    runs_[run.id] = run;
+    if (!fail_after_run_.empty()) {
+        const auto failure = fail_after_run_.front();
+        fail_after_run_.pop_front();
+        std::rethrow_exception(failure);
+    }
+    return run.id;
+}
+
+sync::PlaybookRunStatus FakeTarget::playbookRun(std::int64_t run_id) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::PlaybookRun, lock);
+    const auto found = runs_.find(run_id);
+    if (found == runs_.end()) {
+        throw sync::RecordError("[instance." + instance_ + "] playbook run " +
+                                    std::to_string(run_id) + " not found (HTTP 404)",
+                                404, "playbook run not found");
+    }
+    sync::PlaybookRunStatus status;
+    status.id = run_id;
+    status.status = found->second.status;
+    status.outcome = sync::playbookOutcome(status.status);
+    status.message = found->second.message;
+    return status;
+}
+
+void FakeTarget::cancelPlaybookRun(std::int64_t run_id) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::CancelPlaybookRun, lock);
+    const auto found = runs_.find(run_id);
+    if (found == runs_.end()) {
+        throw sync::RecordError("[instance." + instance_ + "] playbook run " +
+                                    std::to_string(run_id) + " not found (HTTP 404)",
+                                404, "playbook run not found");
+    }
+    cancels_.push_back(run_id);
+    found->second.status = "cancelled";
+}
+
+std::vector<sync::PlaybookRunSeen> FakeTarget::playbookRuns(std::int64_t playbook,
+                                                            std::int64_t container) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::PlaybookRuns, lock);
+    std::vector<sync::PlaybookRunSeen> out;
+    for (const auto& [id, run] : runs_) {
+        if (run.playbook != playbook || run.container != container) continue;
+        out.push_back({id, run.start_time});
+        if (out.size() == 50) break;
+    }
+    return out;
+}
+
+}  // namespace soar::test
