@@ -33,7 +33,7 @@ std::string describe(const state::PlaybookRun& run) {
 
 }  // namespace
 
-PlaybookTracker::PlaybookTracker(PlaybookConfig config, state::RouteTarget key, SoarApi& target,
+PlaybookTracker::PlaybookTracker(PlaybookConfig config, state::RouteTarget key, Target& target,
                                  state::Store& store, std::shared_ptr<Clock> clock)
     : config_(std::move(config)),
       key_(std::move(key)),
@@ -68,12 +68,11 @@ std::int64_t PlaybookTracker::playbookId() {
     return resolve().id;
 }
 
-std::optional<state::PlaybookRun> PlaybookTracker::intend(std::int64_t source_container,
-                                                          std::int64_t target_container,
-                                                          state::TriggerKind kind,
-                                                          const std::string& trigger_key,
-                                                          bool adopt_existing) {
-    state::PlaybookRun run;
+PlaybookTrigger PlaybookTracker::intend(std::int64_t source_container,
+                                        std::int64_t target_container, state::TriggerKind kind,
+                                        const std::string& trigger_key, bool adopt_existing) {
+    PlaybookTrigger trigger;
+    auto& run = trigger.intent;
     run.key = key_;
     run.trigger_key = trigger_key;
     run.source_container_id = source_container;
@@ -82,21 +81,20 @@ std::optional<state::PlaybookRun> PlaybookTracker::intend(std::int64_t source_co
     run.trigger = kind;
     run.created_at = now();
     run.updated_at = run.created_at;
-    const auto recorded = store_.recordPlaybookIntent(run);
-    if (!recorded.created) return std::nullopt;
-    if (adopt_existing) {
-        if (const auto existing = findRun(target_container, "")) {
-            store_.updatePlaybookRun(recorded.run.id, RunStatus::Running, *existing,
-                                     "adopted: the container already had a run", now());
-            return std::nullopt;
-        }
-    }
-    return recorded.run;
+    if (adopt_existing) trigger.adopted_run = findRun(target_container, "");
+    return trigger;
 }
 
-void PlaybookTracker::start(const state::PlaybookRun& intent) {
+void PlaybookTracker::committed(const PlaybookTrigger& trigger,
+                                const state::RecordedIntent& recorded) {
+    if (!recorded.created) return;
+    if (trigger.adopted_run) {
+        store_.updatePlaybookRun(recorded.run.id, RunStatus::Running, *trigger.adopted_run,
+                                 "adopted: the container already had a run", now());
+        return;
+    }
     crashPoint(CrashPoint::AfterIntent);
-    requestRun(intent);
+    requestRun(recorded.run);
 }
 
 void PlaybookTracker::requestRun(const state::PlaybookRun& intent) {
@@ -135,22 +133,14 @@ void PlaybookTracker::requestRun(const state::PlaybookRun& intent) {
 
 std::optional<std::int64_t> PlaybookTracker::findRun(std::int64_t target_container,
                                                      const std::string& since) {
-    Query query;
-    query.exact("container", target_container)
-        .exact("playbook", playbookId())
-        .sort("id")
-        .pageSize(50);
-    const auto page = target_.listPage("playbook_run", query, 0);
     const auto intended = Timestamp::parse(since);
     const auto skew = std::chrono::duration_cast<std::chrono::microseconds>(config_.clock_skew);
-    for (const auto& candidate : page.records) {
-        const auto started = candidate->has("start_time") && !candidate->isNull("start_time")
-                                 ? Timestamp::parse(candidate->get("start_time").toString())
-                                 : std::nullopt;
+    for (const auto& candidate : target_.playbookRuns(playbookId(), target_container)) {
+        const auto started =
+            candidate.start_time ? Timestamp::parse(*candidate.start_time) : std::nullopt;
         // Runs that started well before the intent belong to an earlier trigger.
         if (intended && started && *started < intended->plusMicros(-skew.count())) continue;
-        const auto id = candidate->has("id") ? parseId(candidate->get("id")) : std::nullopt;
-        if (id) return id;
+        return candidate.id;
     }
     return std::nullopt;
 }

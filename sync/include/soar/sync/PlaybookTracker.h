@@ -6,22 +6,24 @@
 /// `cancelled`, cancelling runs that outlive `playbook_timeout` (recorded as `timed_out`).
 ///
 /// At most once per trigger, across crashes:
-/// 1. intend(): the intent (container, playbook, trigger key) is stored before anything is
-///    sent; a trigger key already stored is never triggered again blindly.
-/// 2. start(): after the container's own commit, the run is requested and its id stored.
+/// 1. intend(): the intent (container, playbook, trigger key), which the engine commits in
+///    the unit of work of the container's copy, so the copy and the intent are stored
+///    together; a trigger key already stored is never triggered again blindly.
+/// 2. committed(): after that commit, the run is requested and its id stored.
 /// 3. A crash between 1 and 3 leaves an intent without a run id. recover() (each pass, and
 ///    so after every restart) asks the target for runs of that playbook on that container
 ///    started since the intent; one found is adopted, otherwise the run is requested now.
 ///    A request that failed in a way that may have reached the server (a 500, a timeout) is
 ///    settled the same way on the next recover(), never by sending it again at once.
 ///
-/// Thread safety: intend() and start() may be called from the engine's worker threads;
-/// recover() and poll() from one thread at a time. Ownership: borrows the API and the store.
+/// Thread safety: intend() and committed() may be called from the engine's worker threads;
+/// recover() and poll() from one thread at a time. Ownership: borrows the target and the
+/// store.
 
 #include "soar/client/Clock.h"
-#include "soar/client/SoarApi.h"
 #include "soar/state/Records.h"
 #include "soar/state/Store.h"
+#include "soar/sync/Target.h"
 
 #include <chrono>
 #include <cstdint>
@@ -57,30 +59,39 @@ struct PlaybookConfig {
 /// Named points between the steps above; tests kill the process there.
 enum class CrashPoint { AfterIntent, AfterRequest };
 
+/// A playbook run a container's replay asks for: the intent to commit with the container,
+/// and the run already on the target container when one was adopted instead.
+struct PlaybookTrigger {
+    state::PlaybookRun intent;
+    std::optional<std::int64_t> adopted_run;
+};
+
 class PlaybookTracker {
 public:
     /// `clock` is where time is read and waited on (poll intervals, the timeout, the
     /// stored times, waitAll's sleeps): a ManualClock in tests.
-    PlaybookTracker(PlaybookConfig config, state::RouteTarget key, SoarApi& target,
+    PlaybookTracker(PlaybookConfig config, state::RouteTarget key, Target& target,
                     state::Store& store, std::shared_ptr<Clock> clock = SystemClock::instance());
 
     /// Looks the playbook up on the target. Throws RecordError when the target has no such
     /// playbook (or it is inactive): a configuration error that `check` reports.
     PlaybookInfo resolve();
 
-    /// Stores the intent for `trigger_key` (e.g. `create:<source id>`). nullopt when that
-    /// trigger was stored before (it is then recover()'s business).
+    /// The intent for `trigger_key` (e.g. `create:<source id>`), for the engine to commit
+    /// with the container's unit of work (UnitOfWork::playbook_intents); nothing is stored.
     /// With `adopt_existing` (the container was already on the target, e.g. after the state
-    /// file was lost), a run of the playbook found on that container is recorded instead of
-    /// a new intent, and nullopt returned.
-    [[nodiscard]] std::optional<state::PlaybookRun> intend(std::int64_t source_container,
-                                                           std::int64_t target_container,
-                                                           state::TriggerKind kind,
-                                                           const std::string& trigger_key,
-                                                           bool adopt_existing = false);
-    /// Requests the run of an intent and stores its id. A failure leaves the intent for
-    /// recover(); only errors of the target as a whole (credentials, TLS) propagate.
-    void start(const state::PlaybookRun& intent);
+    /// file was lost), a run of the playbook found on that container is adopted rather than
+    /// a new one requested.
+    [[nodiscard]] PlaybookTrigger intend(std::int64_t source_container,
+                                         std::int64_t target_container, state::TriggerKind kind,
+                                         const std::string& trigger_key,
+                                         bool adopt_existing = false);
+    /// After the commit of a trigger's intent (`recorded`, from CommitResult::intents):
+    /// records the adopted run, or requests the run and stores its id. An intent whose
+    /// trigger was recorded before (`recorded.created` false) is recover()'s business. A
+    /// failure leaves the intent for recover(); only errors of the target as a whole
+    /// (credentials, TLS) propagate.
+    void committed(const PlaybookTrigger& trigger, const state::RecordedIntent& recorded);
 
     /// Settles intents without a run id (see above).
     void recover();
@@ -113,7 +124,7 @@ private:
 
     PlaybookConfig config_;
     state::RouteTarget key_;
-    SoarApi& target_;
+    Target& target_;
     state::Store& store_;
     std::shared_ptr<Clock> clock_;
     Poco::Logger& logger_;

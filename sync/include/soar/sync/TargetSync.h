@@ -28,13 +28,19 @@
 ///   persists for one container over `poison_passes` passes (dead-lettered); refused
 ///   credentials mark the target failing with a message naming the instance and key to fix.
 ///
+/// The parts of a pass, each in a file of its own under sync/src: Pass (the stream walks and
+/// their cursors), ReplayQueue (containers replayed on the worker pool, the commit frontier,
+/// group commits), ContainerReplayer with ArtifactReplayer and NoteReplayer (one container
+/// in one unit of work), ArtifactPrefetcher, PoisonTracker (stored strikes) and PassReport
+/// (the pass's log lines and its record in the store).
+///
 /// Thread safety: one pass at a time per object (the daemon never overlaps passes of a
-/// route); a pass uses `in_flight` worker threads internally. The SoarApi and Store objects
-/// must be safe for concurrent use (PocoSoarApi and SqliteStore are). Ownership: borrows the
-/// APIs and the store, which must outlive it.
+/// route); a pass replays up to `in_flight` containers at once on the worker pool. The
+/// Source, Target and Store must be safe for concurrent use (the SOAR adapters and
+/// SqliteStore are). Ownership: borrows the seams, the store and the pool, which must
+/// outlive it.
 
 #include "soar/client/Clock.h"
-#include "soar/client/SoarApi.h"
 #include "soar/client/Timestamp.h"
 #include "soar/state/Records.h"
 #include "soar/state/Store.h"
@@ -42,19 +48,17 @@
 #include "soar/sync/PlaybookTracker.h"
 #include "soar/sync/RecordMapper.h"
 #include "soar/sync/RouteConfig.h"
+#include "soar/sync/Source.h"
+#include "soar/sync/Target.h"
+#include "soar/sync/WorkerPool.h"
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <map>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-namespace Poco {
-class Logger;
-}
 
 namespace soar::sync {
 
@@ -111,6 +115,10 @@ struct TargetSyncOptions {
     std::shared_ptr<Clock> clock = SystemClock::instance();
     /// The route's playbook on this target, when it has one (borrowed).
     PlaybookTracker* playbooks = nullptr;
+    /// Where containers are replayed (borrowed; the daemon's pool of the target instance,
+    /// shared by the routes writing to it). Without one, the object makes a pool of
+    /// `in_flight` threads that lives as long as it does.
+    WorkerPool* workers = nullptr;
     /// A container whose writes the target answers 500 (once the client's retries are
     /// spent) in this many passes in a row is dead-lettered instead of stopping every pass
     /// at the same place, if the target accepted other writes since the first of them and
@@ -118,14 +126,13 @@ struct TargetSyncOptions {
     int poison_passes = 3;
 };
 
-/// The source query of a route's containers: its filters (label, severity, status, tags,
-/// raw) and its page size; no sort or cursor.
-[[nodiscard]] Query routeFilterQuery(const RouteConfig& route);
-
 class TargetSync {
 public:
-    TargetSync(RouteConfig route, TargetSyncOptions options, SoarApi& source, SoarApi& target,
+    TargetSync(RouteConfig route, TargetSyncOptions options, Source& source, Target& target,
                state::Store& store);
+    ~TargetSync();
+    TargetSync(const TargetSync&) = delete;
+    TargetSync& operator=(const TargetSync&) = delete;
 
     /// One pass over the change streams. `stop`, when set, ends the pass early: records in
     /// flight finish and commit first.
@@ -144,41 +151,21 @@ public:
     [[nodiscard]] const state::RouteTarget& key() const { return key_; }
     /// A snapshot of the running pass (or of the last one); safe from any thread.
     [[nodiscard]] LiveStatus live() const;
-    /// The source filters as a query (for tests and `check`).
-    [[nodiscard]] Query routeQuery() const { return routeFilterQuery(route_); }
 
 private:
-    class Pass;
-    friend class Pass;
+    struct Parts;
+
+    /// Runs `body` on a fresh pass and reports it ("pass", "resync", "retry-dead").
+    template <class Body>
+    PassResult run(const char* what, bool force, const std::atomic<bool>* stop, Body&& body);
 
     RouteConfig route_;
     TargetSyncOptions options_;
-    SoarApi& source_;
-    SoarApi& target_;
+    Source& source_;
+    Target& target_;
     state::Store& store_;
     state::RouteTarget key_;
-    RecordMapper mapper_;
-    Poco::Logger& logger_;
-
-    void publish(const LiveStatus& status);
-    void publishActivity(const std::string& activity);
-
-    mutable std::mutex live_mutex_;
-    LiveStatus live_;
-    /// Source container id -> the passes in a row whose replay of it ended in a 500, and
-    /// the first of them. Lives as long as the object (the daemon's lifetime): a restart
-    /// gives each record new chances.
-    struct Strikes {
-        int passes = 0;
-        std::uint64_t first_pass = 0;
-    };
-    std::mutex strikes_mutex_;
-    std::map<std::int64_t, Strikes> strikes_;
-    std::uint64_t passes_started_ = 0;
-    /// When the last idle pass was logged at Information (others go to debug).
-    std::chrono::steady_clock::time_point idle_logged_{};
-    /// The last pass in which the target accepted a write.
-    std::uint64_t last_write_pass_ = 0;
+    std::unique_ptr<Parts> parts_;
 };
 
 }  // namespace soar::sync

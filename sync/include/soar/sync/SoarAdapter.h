@@ -1,0 +1,83 @@
+#pragma once
+
+/// SoarSource and SoarTarget: the engine's seams (Source.h, Target.h) on the REST client
+/// (soar/client/SoarApi.h). The only place in the engine that knows SOAR's paths, its
+/// Django filters, its field names for change times and how ids are written; the engine
+/// above it sees typed records.
+///
+/// Thread safety: as the SoarApi they wrap (PocoSoarApi: any number of threads). Ownership:
+/// borrow the SoarApi, which must outlive them.
+
+#include "soar/client/Query.h"
+#include "soar/client/SoarApi.h"
+#include "soar/sync/RouteConfig.h"
+#include "soar/sync/Source.h"
+#include "soar/sync/Target.h"
+
+#include <cstddef>
+
+namespace soar::sync {
+
+/// The source query of a route's containers: its filters (label, severity, status, tags,
+/// raw) and its page size; no sort or cursor.
+[[nodiscard]] Query routeFilterQuery(const RouteConfig& route);
+
+class SoarSource final : public Source {
+public:
+    /// Reads the containers `route`'s filters select, `route.page_size` records a request.
+    SoarSource(SoarApi& api, const RouteConfig& route);
+
+    WalkEnd walkContainers(state::Stream stream, const KeysetCursor& start,
+                           const std::function<bool(ContainerPage&)>& on_page,
+                           const CountCallback& on_count) override;
+    WalkEnd walkItems(state::Stream stream, const KeysetCursor& start,
+                      const std::function<bool(ItemPage&)>& on_page,
+                      const CountCallback& on_count) override;
+    [[nodiscard]] std::optional<std::string> newest(state::Stream stream) override;
+    [[nodiscard]] std::optional<SourceContainer> container(std::int64_t id) override;
+    [[nodiscard]] std::optional<std::int64_t> containerOf(state::RecordKind kind,
+                                                          std::int64_t id) override;
+    void forEachItem(state::RecordKind kind, std::int64_t container,
+                     const std::function<void(SourceItem&)>& each) override;
+    [[nodiscard]] std::map<std::int64_t, std::vector<SourceItem>> artifactsOf(
+        const std::map<std::int64_t, std::int64_t>& expected) override;
+
+private:
+    SoarApi& api_;
+    Query filters_;
+    std::size_t page_size_;
+};
+
+class SoarTarget final : public Target {
+public:
+    /// `page_size`: records per list request when looking for copies.
+    SoarTarget(SoarApi& api, std::size_t page_size);
+
+    void ping() override;
+    [[nodiscard]] CreateResult createContainer(const Poco::JSON::Object& container) override;
+    void updateContainer(std::int64_t id, const Poco::JSON::Object& fields) override;
+    [[nodiscard]] std::map<std::string, std::int64_t> artifactCopies(
+        std::int64_t container, const std::string& sdi_prefix) override;
+    [[nodiscard]] std::vector<BatchItemResult> createArtifacts(
+        const std::vector<Record>& artifacts) override;
+    [[nodiscard]] CreateResult createArtifact(const Poco::JSON::Object& artifact) override;
+    void updateArtifact(std::int64_t id, const Poco::JSON::Object& fields) override;
+    void forEachNote(
+        state::RecordKind kind, std::int64_t container,
+        const std::function<void(std::int64_t id, const std::string& text)>& each) override;
+    [[nodiscard]] CreateResult createNote(const Poco::JSON::Object& note) override;
+    [[nodiscard]] CreateResult createComment(const Poco::JSON::Object& comment) override;
+    void updateNote(std::int64_t id, const Poco::JSON::Object& fields) override;
+    [[nodiscard]] std::optional<PlaybookInfo> findPlaybook(const std::string& spec) override;
+    [[nodiscard]] std::int64_t runPlaybook(const PlaybookRunRequest& request) override;
+    [[nodiscard]] PlaybookRunStatus playbookRun(std::int64_t run_id) override;
+    void cancelPlaybookRun(std::int64_t run_id) override;
+    [[nodiscard]] std::vector<PlaybookRunSeen> playbookRuns(std::int64_t playbook,
+                                                            std::int64_t container) override;
+
+private:
+    SoarApi& api_;
+    std::size_t page_size_;
+};
+
+}  // namespace soar::sync

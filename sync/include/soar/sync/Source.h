@@ -1,0 +1,112 @@
+#pragma once
+
+/// Source: the engine's seam to the instance a route reads (design.md §5, "Finding what
+/// changed"). The engine asks for change streams, a container by id and the records of a
+/// container, as typed records; it never builds a path, a filter or a page number.
+/// SoarSource (SoarAdapter.h) implements it on the REST client; tests use FakeSource.
+///
+/// Errors: the types of soar/client/Errors.h (a record without a numeric id is a
+/// ProtocolError). Thread safety: implementations may be called from many threads at once.
+/// Records (`body`) are owned by the caller once returned and are not shared between threads.
+
+#include "soar/client/Paging.h"
+#include "soar/client/SoarApi.h"
+#include "soar/state/Records.h"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace soar::sync {
+
+/// A container as the source holds it: its id, its change times (null where SOAR writes
+/// null), its artifact count when the source said, and the whole record.
+struct SourceContainer {
+    std::int64_t id = 0;
+    std::optional<std::string> create_time;
+    /// `container_update_time`: null on a container never edited.
+    std::optional<std::string> update_time;
+    std::optional<std::string> artifact_update_time;
+    std::optional<std::int64_t> artifact_count;
+    Record body;
+};
+
+/// An artifact, note or comment of a container.
+struct SourceItem {
+    state::RecordKind kind = state::RecordKind::Artifact;
+    std::int64_t id = 0;
+    /// The source container it belongs to.
+    std::int64_t container = 0;
+    /// When it last changed: `update_time` (artifact), `modified_time` (note), `time`
+    /// (comment, which never changes).
+    std::optional<std::string> changed;
+    Record body;
+};
+
+/// A record met in a change stream, with the position a commit may checkpoint once it and
+/// everything before it is done.
+template <class T>
+struct StreamEntry {
+    T record;
+    KeysetCursor position;
+};
+
+using ContainerPage = std::vector<StreamEntry<SourceContainer>>;
+using ItemPage = std::vector<StreamEntry<SourceItem>>;
+
+/// How a walk ended: where a later walk resumes (equal to the start when nothing was found),
+/// and whether the page callback stopped it.
+struct WalkEnd {
+    KeysetCursor end;
+    bool stopped = false;
+};
+
+/// What a walk reports besides its pages: how many records its first page counted.
+using CountCallback = std::function<void(std::int64_t count)>;
+
+/// The record kind a stream carries: containers for the three container streams, notes or
+/// comments for theirs.
+[[nodiscard]] state::RecordKind streamKind(state::Stream stream);
+/// The change time a stream follows, as SOAR names it (`create_time`, ...), for logs and the
+/// live status.
+[[nodiscard]] const char* streamField(state::Stream stream);
+
+class Source {
+public:
+    virtual ~Source() = default;
+
+    /// Walks a container stream (ContainersCreated, ContainersUpdated, Artifacts) of the
+    /// route's containers in ascending order of its change time, from `start`, a page at a
+    /// time; `on_page` may move the entries out and returns false to stop.
+    virtual WalkEnd walkContainers(state::Stream stream, const KeysetCursor& start,
+                                   const std::function<bool(ContainerPage&)>& on_page,
+                                   const CountCallback& on_count) = 0;
+    /// The same for the Notes and Comments streams (of every container: the engine keeps
+    /// those of containers it copied).
+    virtual WalkEnd walkItems(state::Stream stream, const KeysetCursor& start,
+                              const std::function<bool(ItemPage&)>& on_page,
+                              const CountCallback& on_count) = 0;
+    /// The newest change time of the stream on the source now (of the route's containers);
+    /// nullopt when no record has one.
+    [[nodiscard]] virtual std::optional<std::string> newest(state::Stream stream) = 0;
+
+    /// A container by id; nullopt when the source has none.
+    [[nodiscard]] virtual std::optional<SourceContainer> container(std::int64_t id) = 0;
+    /// The container an artifact, note or comment belongs to; nullopt when it is gone.
+    [[nodiscard]] virtual std::optional<std::int64_t> containerOf(state::RecordKind kind,
+                                                                  std::int64_t id) = 0;
+    /// Every artifact, note or comment (`kind`) of a container in id order, one at a time.
+    virtual void forEachItem(state::RecordKind kind, std::int64_t container,
+                             const std::function<void(SourceItem&)>& each) = 0;
+    /// The artifacts of several containers read together: `expected` maps each container to
+    /// the artifact count its record gave. A container comes back only when exactly that many
+    /// were read for it (one whose artifacts changed since is left out: read it with
+    /// forEachItem).
+    [[nodiscard]] virtual std::map<std::int64_t, std::vector<SourceItem>> artifactsOf(
+        const std::map<std::int64_t, std::int64_t>& expected) = 0;
+};
+
+}  // namespace soar::sync

@@ -1,0 +1,76 @@
+#pragma once
+
+/// Target: the engine's and the playbook tracker's seam to an instance a route writes
+/// (design.md §5): find the copies soar-sync made, create and update containers, artifacts,
+/// notes and comments, and start, poll and cancel playbook runs. SoarTarget (SoarAdapter.h)
+/// implements it on the REST client; tests use FakeTarget.
+///
+/// Errors: the types of soar/client/Errors.h. A refused record is a RecordError (404 when
+/// the record to update is gone); a duplicate answer on create is not an error but a
+/// CreateResult with `existed`. Thread safety: implementations may be called from many
+/// threads at once.
+
+#include "soar/client/SoarApi.h"
+#include "soar/state/Records.h"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace soar::sync {
+
+/// A playbook run found on a target container.
+struct PlaybookRunSeen {
+    std::int64_t id = 0;
+    /// Its `start_time`, as the target wrote it; nullopt when it has none.
+    std::optional<std::string> start_time;
+};
+
+class Target {
+public:
+    virtual ~Target() = default;
+
+    /// A plain request that succeeds when the target is up and accepts the credentials.
+    virtual void ping() = 0;
+
+    [[nodiscard]] virtual CreateResult createContainer(const Poco::JSON::Object& container) = 0;
+    /// Writes the given fields of a container.
+    virtual void updateContainer(std::int64_t id, const Poco::JSON::Object& fields) = 0;
+
+    /// The artifacts of a target container whose `source_data_identifier` starts with
+    /// `sdi_prefix`: sdi -> artifact id, the lowest id where one is there twice.
+    [[nodiscard]] virtual std::map<std::string, std::int64_t> artifactCopies(
+        std::int64_t container, const std::string& sdi_prefix) = 0;
+    /// Creates several artifacts in one request: one result per item, in order (some may
+    /// fail while others are created). A RecordError means the whole batch was refused.
+    [[nodiscard]] virtual std::vector<BatchItemResult> createArtifacts(
+        const std::vector<Record>& artifacts) = 0;
+    [[nodiscard]] virtual CreateResult createArtifact(const Poco::JSON::Object& artifact) = 0;
+    /// Writes an artifact (SOAR replaces `cef` whole).
+    virtual void updateArtifact(std::int64_t id, const Poco::JSON::Object& fields) = 0;
+
+    /// Each note (`kind` Note) or comment (Comment) of a target container, in id order: its
+    /// id and its text (`content` or `comment`).
+    virtual void forEachNote(
+        state::RecordKind kind, std::int64_t container,
+        const std::function<void(std::int64_t id, const std::string& text)>& each) = 0;
+    /// Notes and comments are never deduplicated by the target: look for a copy first.
+    [[nodiscard]] virtual CreateResult createNote(const Poco::JSON::Object& note) = 0;
+    [[nodiscard]] virtual CreateResult createComment(const Poco::JSON::Object& comment) = 0;
+    virtual void updateNote(std::int64_t id, const Poco::JSON::Object& fields) = 0;
+
+    /// A playbook by numeric id, "repo/name" or a unique bare name; nullopt when none.
+    [[nodiscard]] virtual std::optional<PlaybookInfo> findPlaybook(const std::string& spec) = 0;
+    /// Starts a run: its id. Never repeated after the request may have reached the target.
+    [[nodiscard]] virtual std::int64_t runPlaybook(const PlaybookRunRequest& request) = 0;
+    [[nodiscard]] virtual PlaybookRunStatus playbookRun(std::int64_t run_id) = 0;
+    virtual void cancelPlaybookRun(std::int64_t run_id) = 0;
+    /// The first runs (by id, up to 50) of a playbook on a target container.
+    [[nodiscard]] virtual std::vector<PlaybookRunSeen> playbookRuns(std::int64_t playbook,
+                                                                    std::int64_t container) = 0;
+};
+
+}  // namespace soar::sync

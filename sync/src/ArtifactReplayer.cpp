@@ -1,0 +1,126 @@
+#include "ArtifactReplayer.h"
+
+#include "soar/client/Errors.h"
+#include "soar/sync/RecordMapper.h"
+
+namespace soar::sync {
+
+ArtifactReplayer::ArtifactReplayer(PassScope& pass, std::int64_t source_container,
+                                   std::int64_t target_container, bool fresh, Replayed& out)
+    : pass_(pass),
+      source_container_(source_container),
+      target_container_(target_container),
+      fresh_(fresh),
+      out_(out) {
+    if (!fresh_) {
+        for (auto& m : pass_.store.artifactMappingsOf(pass_.key, source_container_)) {
+            known_.emplace(m.source_id, std::move(m));
+        }
+    }
+}
+
+bool ArtifactReplayer::run(std::optional<std::vector<SourceItem>> prefetched) {
+    if (prefetched) {
+        for (const auto& artifact : *prefetched) replayOne(artifact);
+    } else {
+        pass_.source.forEachItem(state::RecordKind::Artifact, source_container_,
+                                 [this](SourceItem& artifact) { replayOne(artifact); });
+    }
+    flush();
+    return all_ok_;
+}
+
+void ArtifactReplayer::replayOne(const SourceItem& artifact) {
+    Pending a;
+    a.source_id = artifact.id;
+    a.mapped = pass_.mapper.artifact(*artifact.body, target_container_);
+    a.hash = RecordMapper::contentHash(*a.mapped);
+    a.update_time = artifact.changed;
+    const auto mapping = known_.find(a.source_id);
+    if (mapping != known_.end()) {
+        if (!pass_.force && mapping->second.content_hash == a.hash) {
+            ++out_.counts.artifacts_unchanged;
+        } else {
+            update(a, mapping->second.target_id);
+        }
+        return;
+    }
+    if (!fresh_) {
+        if (!copies_by_sdi_) {
+            const auto any = pass_.mapper.artifactSdi(0);
+            copies_by_sdi_ =
+                pass_.target.artifactCopies(target_container_, any.substr(0, any.size() - 1));
+        }
+        const auto copy = copies_by_sdi_->find(pass_.mapper.artifactSdi(a.source_id));
+        if (copy != copies_by_sdi_->end()) {
+            update(a, copy->second);
+            return;
+        }
+    }
+    to_create_.push_back(std::move(a));
+    if (to_create_.size() >= pass_.options.artifact_batch) flush();
+}
+
+void ArtifactReplayer::written(const Pending& a, std::int64_t target_id) {
+    out_.unit.artifacts.push_back(
+        {a.source_id, target_id, source_container_, a.hash, a.update_time});
+    out_.resolve(pass_, state::RecordKind::Artifact, a.source_id);
+}
+
+void ArtifactReplayer::update(const Pending& a, std::int64_t target_id) {
+    try {
+        pass_.target.updateArtifact(target_id, *a.mapped);
+        ++out_.counts.artifacts_updated;
+        written(a, target_id);
+    } catch (const RecordError& e) {
+        if (e.httpStatus() == 404) {
+            to_create_.push_back(a);  // the target lost it
+            return;
+        }
+        out_.refuse(pass_, state::RecordKind::Artifact, a.source_id, refusalMessage(e));
+        all_ok_ = false;
+    }
+}
+
+void ArtifactReplayer::flush() {
+    if (to_create_.empty()) return;
+    const auto batch = std::move(to_create_);
+    to_create_.clear();
+    std::vector<Record> bodies;
+    bodies.reserve(batch.size());
+    for (const auto& a : batch) bodies.push_back(a.mapped);
+    std::vector<BatchItemResult> results;
+    try {
+        results = pass_.target.createArtifacts(bodies);
+    } catch (const RecordError&) {
+        // The whole batch was refused: one at a time, so that only the bad ones are
+        // dead-lettered.
+        for (const auto& a : batch) {
+            try {
+                const auto created = pass_.target.createArtifact(*a.mapped);
+                ++out_.counts.artifacts_created;
+                written(a, created.id);
+            } catch (const RecordError& e) {
+                out_.refuse(pass_, state::RecordKind::Artifact, a.source_id, refusalMessage(e));
+                all_ok_ = false;
+            }
+        }
+        return;
+    }
+    if (results.size() != batch.size()) {
+        throw ProtocolError("the target answered " + std::to_string(results.size()) +
+                            " results to a batch of " + std::to_string(batch.size()) +
+                            " artifacts");
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (results[i].ok()) {
+            ++out_.counts.artifacts_created;
+            written(batch[i], *results[i].id);
+        } else {
+            out_.refuse(pass_, state::RecordKind::Artifact, batch[i].source_id, results[i].error);
+            all_ok_ = false;
+        }
+    }
+}
+
+}  // namespace soar::sync

@@ -1,0 +1,145 @@
+#include "ContainerReplayer.h"
+
+#include "ArtifactReplayer.h"
+#include "NoteReplayer.h"
+#include "soar/client/Errors.h"
+
+#include <Poco/Logger.h>
+
+namespace soar::sync {
+
+using state::RecordKind;
+
+ContainerReplayer::ContainerReplayer(PassScope& pass, ArtifactPrefetcher& prefetched,
+                                     PoisonTracker& poison)
+    : pass_(pass), prefetched_(prefetched), poison_(poison) {}
+
+Replayed ContainerReplayer::replay(const SourceContainer& source) {
+    try {
+        Replayed out = write(source);
+        poison_.succeeded(source.id, out.wrote(), pass_.started_at);
+        return out;
+    } catch (const TransientError& e) {
+        if (e.httpStatus() != 500) throw;
+        const auto original = std::current_exception();
+        const auto strikes = poison_.struck(source.id, pass_.started_at, pass_.target);
+        if (!strikes) std::rethrow_exception(original);
+        Replayed out;
+        out.unit.key = pass_.key;
+        out.refuse(pass_, RecordKind::Container, source.id,
+                   "the target answered 500 to this container in " + std::to_string(*strikes) +
+                       " passes in a row: " + e.what());
+        return out;
+    }
+}
+
+Replayed ContainerReplayer::write(const SourceContainer& source) {
+    const auto source_id = source.id;
+    Replayed out;
+    out.unit.key = pass_.key;
+    const auto mapped = pass_.mapper.container(*source.body);
+    const auto hash = RecordMapper::contentHash(*mapped);
+    const auto mapping = pass_.store.containerMapping(pass_.key, source_id);
+
+    std::int64_t target_id = 0;
+    bool fresh = false;    // soar-sync made this container now: no copies to look for
+    bool adopted = false;  // it was on the target already, unknown to the state file
+    bool written = false;  // the container's mapping must be (re)stored
+    try {
+        if (!mapping) {
+            const auto created = pass_.target.createContainer(*mapped);
+            target_id = created.id;
+            if (created.existed) {
+                // Written before the state file knew (a crash, a lost file): bring the copy up
+                // to date rather than trusting it.
+                pass_.target.updateContainer(target_id, *mapped);
+                ++out.counts.containers_updated;
+                adopted = true;
+            } else {
+                fresh = true;
+                ++out.counts.containers_created;
+            }
+            written = true;
+        } else if (pass_.force || mapping->content_hash != hash) {
+            target_id = mapping->target_id;
+            try {
+                pass_.target.updateContainer(target_id, *mapped);
+                ++out.counts.containers_updated;
+            } catch (const RecordError& e) {
+                if (e.httpStatus() != 404) throw;
+                // The target lost its copy: make a new one (and new artifact copies).
+                const auto created = pass_.target.createContainer(*mapped);
+                target_id = created.id;
+                fresh = !created.existed;
+                ++out.counts.containers_created;
+            }
+            written = true;
+        } else {
+            target_id = mapping->target_id;
+            ++out.counts.containers_unchanged;
+        }
+    } catch (const RecordError& e) {
+        prefetched_.drop(source_id);
+        out.refuse(pass_, RecordKind::Container, source_id, refusalMessage(e));
+        return out;
+    }
+
+    auto artifact_update_time = source.artifact_update_time;
+    const auto stored_artifact_time =
+        mapping ? mapping->artifact_update_time : std::optional<std::string>();
+    const bool artifacts_due =
+        pass_.route.artifacts && (pass_.force || fresh || written || !mapping ||
+                                  stored_artifact_time != artifact_update_time);
+    if (artifacts_due) {
+        ArtifactReplayer artifacts(pass_, source_id, target_id, fresh, out);
+        if (!artifacts.run(prefetched_.take(source_id))) {
+            // Some artifact was refused: keep the old artifact time so the container's
+            // artifacts are read again when it next shows up (and retry-dead re-drives).
+            artifact_update_time = stored_artifact_time;
+        }
+        written =
+            written || !out.unit.artifacts.empty() || artifact_update_time != stored_artifact_time;
+    } else {
+        prefetched_.drop(source_id);
+    }
+    // A container new to the target brings its notes and comments; later ones come through
+    // the notes and comments streams.
+    if (pass_.route.notes && (pass_.force || fresh || adopted || !mapping)) {
+        NoteReplayer(pass_, source_id, target_id, fresh, out).all();
+    }
+    if (auto* playbooks = pass_.options.playbooks) {
+        const auto& config = playbooks->config();
+        if ((fresh || adopted) && config.on_create) {
+            out.trigger = playbooks->intend(source_id, target_id, state::TriggerKind::Create,
+                                            "create:" + std::to_string(source_id), adopted);
+        } else if (mapping && written && !fresh && config.on_update &&
+                   mapping->content_hash != hash) {
+            out.trigger =
+                playbooks->intend(source_id, target_id, state::TriggerKind::Update,
+                                  "update:" + std::to_string(source_id) + ":" + hash.substr(0, 16));
+        }
+        if (out.trigger) out.unit.playbook_intents.push_back(out.trigger->intent);
+    }
+    // An edit that changed nothing soar-sync copies still moves the stored timestamps, so that
+    // the container is not replayed again for it.
+    const bool times_moved = mapping && (mapping->create_time != source.create_time ||
+                                         mapping->container_update_time != source.update_time);
+    if (written || times_moved) {
+        out.unit.containers.push_back({source_id, target_id, hash, source.create_time,
+                                       source.update_time, artifact_update_time});
+        out.resolve(pass_, RecordKind::Container, source_id);
+    }
+    return out;
+}
+
+Replayed ContainerReplayer::replayItem(const SourceItem& item) {
+    Replayed out;
+    out.unit.key = pass_.key;
+    const auto container = pass_.store.containerMapping(pass_.key, item.container);
+    if (!container) return out;
+    NoteReplayer(pass_, item.container, container->target_id, false, out)
+        .one(item, pass_.store.noteMapping(pass_.key, item.kind, item.id));
+    return out;
+}
+
+}  // namespace soar::sync

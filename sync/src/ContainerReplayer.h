@@ -1,0 +1,41 @@
+#pragma once
+
+/// ContainerReplayer: one source container onto the target, in one unit of work.
+///
+/// The container is mapped (RecordMapper) and compared by content hash with its stored
+/// mapping: created (a duplicate answer is adopted and brought up to date), updated,
+/// re-created when the target lost it (404), or left alone. Its artifacts follow
+/// (ArtifactReplayer) when it is new to the target, when its `artifact_update_time` moved, or
+/// on a forced pass; its notes and comments (NoteReplayer) when it is new to the target. The
+/// route's playbook is asked for when the copy was created (or adopted) or its content
+/// changed. A record the target refuses is dead-lettered with the unit; a 500 that persists
+/// over passes for this container is settled by the PoisonTracker; anything else propagates
+/// and stops the pass.
+///
+/// Thread safety: replay() may run on several workers at once (for different containers).
+
+#include "ArtifactPrefetcher.h"
+#include "PassScope.h"
+#include "PoisonTracker.h"
+
+namespace soar::sync {
+
+class ContainerReplayer {
+public:
+    ContainerReplayer(PassScope& pass, ArtifactPrefetcher& prefetched, PoisonTracker& poison);
+
+    /// Replays one container; its outcome is to be committed.
+    [[nodiscard]] Replayed replay(const SourceContainer& source);
+    /// Replays a note or comment met in its own stream, when its container is on the target
+    /// (mapped); otherwise it is not this route's, or comes with its container later.
+    [[nodiscard]] Replayed replayItem(const SourceItem& item);
+
+private:
+    Replayed write(const SourceContainer& source);
+
+    PassScope& pass_;
+    ArtifactPrefetcher& prefetched_;
+    PoisonTracker& poison_;
+};
+
+}  // namespace soar::sync

@@ -1,0 +1,100 @@
+#include "NoteReplayer.h"
+
+#include "soar/client/Errors.h"
+#include "soar/sync/RecordMapper.h"
+
+namespace soar::sync {
+
+using state::RecordKind;
+
+NoteReplayer::NoteReplayer(PassScope& pass, std::int64_t source_container,
+                           std::int64_t target_container, bool fresh, Replayed& out)
+    : pass_(pass),
+      source_container_(source_container),
+      target_container_(target_container),
+      fresh_(fresh),
+      out_(out) {}
+
+void NoteReplayer::all() {
+    std::map<std::pair<RecordKind, std::int64_t>, state::NoteMapping> known;
+    if (!fresh_) {
+        for (auto& m : pass_.store.noteMappingsOf(pass_.key, source_container_)) {
+            known.emplace(std::make_pair(m.kind, m.source_id), std::move(m));
+        }
+    }
+    for (const auto kind : {RecordKind::Note, RecordKind::Comment}) {
+        pass_.source.forEachItem(kind, source_container_, [&](SourceItem& item) {
+            const auto found = known.find({kind, item.id});
+            replay(item, found == known.end() ? std::nullopt
+                                              : std::optional<state::NoteMapping>(found->second));
+        });
+    }
+}
+
+void NoteReplayer::one(const SourceItem& item, const std::optional<state::NoteMapping>& known) {
+    replay(item, known);
+}
+
+const std::map<std::pair<bool, std::int64_t>, std::int64_t>& NoteReplayer::copies() {
+    if (!copies_) {
+        copies_.emplace();
+        for (const bool comment : {false, true}) {
+            pass_.target.forEachNote(
+                comment ? RecordKind::Comment : RecordKind::Note, target_container_,
+                [&](std::int64_t id, const std::string& text) {
+                    const auto source_id = pass_.mapper.markedSourceId(comment, text);
+                    if (source_id >= 0) copies_->emplace(std::make_pair(comment, source_id), id);
+                });
+        }
+    }
+    return *copies_;
+}
+
+void NoteReplayer::replay(const SourceItem& item, const std::optional<state::NoteMapping>& known) {
+    const bool comment = item.kind == RecordKind::Comment;
+    const auto mapped = comment ? pass_.mapper.comment(*item.body, target_container_)
+                                : pass_.mapper.note(*item.body, target_container_);
+    const auto hash = RecordMapper::contentHash(*mapped);
+    const auto record = [&](std::int64_t target_id) {
+        out_.unit.notes.push_back(
+            {item.kind, item.id, target_id, source_container_, hash, item.changed});
+        out_.resolve(pass_, item.kind, item.id);
+    };
+    const auto update = [&](std::int64_t target_id) {
+        Poco::JSON::Object fields(*mapped);
+        fields.remove("container_id");
+        pass_.target.updateNote(target_id, fields);
+        ++out_.counts.notes_updated;
+        record(target_id);
+    };
+    try {
+        if (known) {
+            if (comment || (!pass_.force && known->content_hash == hash)) return;
+            try {
+                update(known->target_id);
+                return;
+            } catch (const RecordError& e) {
+                if (e.httpStatus() != 404) throw;  // else the target lost it: copy again
+            }
+        } else if (!fresh_) {
+            const auto& found = copies();
+            const auto copy = found.find({comment, item.id});
+            if (copy != found.end()) {
+                if (comment) {
+                    record(copy->second);
+                } else {
+                    update(copy->second);
+                }
+                return;
+            }
+        }
+        const auto created =
+            comment ? pass_.target.createComment(*mapped) : pass_.target.createNote(*mapped);
+        ++(comment ? out_.counts.comments_created : out_.counts.notes_created);
+        record(created.id);
+    } catch (const RecordError& e) {
+        out_.refuse(pass_, item.kind, item.id, refusalMessage(e));
+    }
+}
+
+}  // namespace soar::sync

@@ -1,0 +1,386 @@
+#include "soar/sync/SoarAdapter.h"
+
+#include "soar/client/Errors.h"
+
+#include <Poco/JSON/Array.h>
+
+#include <algorithm>
+
+namespace soar::sync {
+namespace {
+
+using Poco::JSON::Object;
+using state::RecordKind;
+using state::Stream;
+
+/// What SOAR calls a stream: the collection walked and the timestamp field it is walked by.
+struct StreamPath {
+    const char* collection;
+    const char* field;
+};
+
+StreamPath pathOf(Stream stream) {
+    switch (stream) {
+        case Stream::ContainersCreated:
+            return {collection::kContainer, "create_time"};
+        case Stream::ContainersUpdated:
+            return {collection::kContainer, "container_update_time"};
+        case Stream::Artifacts:
+            return {collection::kContainer, "artifact_update_time"};
+        case Stream::Notes:
+            return {collection::kNote, "modified_time"};
+        case Stream::Comments:
+            return {collection::kComment, "time"};
+    }
+    throw ProtocolError("unknown change stream");
+}
+
+const char* collectionOf(RecordKind kind) {
+    switch (kind) {
+        case RecordKind::Artifact:
+            return collection::kArtifact;
+        case RecordKind::Note:
+            return collection::kNote;
+        case RecordKind::Comment:
+            return collection::kComment;
+        case RecordKind::Container:
+        case RecordKind::Playbook:
+            break;
+    }
+    return collection::kContainer;
+}
+
+/// The sub-collection of a container that holds its records of `kind`.
+std::string itemsPath(RecordKind kind, std::int64_t container) {
+    const char* tail = kind == RecordKind::Artifact  ? "/artifacts"
+                       : kind == RecordKind::Comment ? "/comments"
+                                                     : "/notes";
+    return std::string(collection::kContainer) + "/" + std::to_string(container) + tail;
+}
+
+std::optional<std::string> optString(const Object& record, const std::string& key) {
+    if (!record.has(key) || record.isNull(key)) return std::nullopt;
+    return record.get(key).toString();
+}
+
+std::optional<std::int64_t> optId(const Object& record, const std::string& key) {
+    return record.has(key) ? parseId(record.get(key)) : std::nullopt;
+}
+
+std::int64_t requireId(const Object& record, const char* what) {
+    const auto id = optId(record, "id");
+    if (!id) throw ProtocolError(std::string("a source ") + what + " has no numeric id");
+    return *id;
+}
+
+SourceContainer containerOfRecord(const Record& record) {
+    SourceContainer c;
+    c.id = requireId(*record, "container");
+    c.create_time = optString(*record, "create_time");
+    c.update_time = optString(*record, "container_update_time");
+    c.artifact_update_time = optString(*record, "artifact_update_time");
+    c.artifact_count = optId(*record, "artifact_count");
+    c.body = record;
+    return c;
+}
+
+SourceItem itemOfRecord(RecordKind kind, const Record& record) {
+    SourceItem item;
+    item.kind = kind;
+    const char* what = kind == RecordKind::Artifact  ? "artifact"
+                       : kind == RecordKind::Comment ? "comment"
+                                                     : "note";
+    item.id = requireId(*record, what);
+    const auto of = optId(*record, "container");
+    if (!of) throw ProtocolError(std::string("a source ") + what + " names no container");
+    item.container = *of;
+    item.changed = optString(*record, kind == RecordKind::Artifact  ? "update_time"
+                                      : kind == RecordKind::Comment ? "time"
+                                                                    : "modified_time");
+    item.body = record;
+    return item;
+}
+
+/// A keyset walk handing `on_page` a page of typed entries at a time.
+template <class Entry, class Convert>
+WalkEnd walkPages(SoarApi& api, Stream stream, const Query& base, std::size_t page_size,
+                  const KeysetCursor& start,
+                  const std::function<bool(std::vector<StreamEntry<Entry>>&)>& on_page,
+                  const CountCallback& on_count, const Convert& convert) {
+    const auto path = pathOf(stream);
+    std::vector<StreamEntry<Entry>> page;
+    page.reserve(page_size);
+    const auto result = keysetWalk(
+        api, path.collection, path.field, base, start,
+        [&](const Record& record, const KeysetCursor& position) {
+            page.push_back({convert(record), position});
+            if (page.size() < page_size) return true;
+            const bool go_on = on_page(page);
+            page.clear();
+            return go_on;
+        },
+        {}, on_count);
+    WalkEnd end{result.end, result.stopped};
+    if (!end.stopped && !page.empty()) end.stopped = !on_page(page);
+    return end;
+}
+
+}  // namespace
+
+RecordKind streamKind(Stream stream) {
+    switch (stream) {
+        case Stream::Notes:
+            return RecordKind::Note;
+        case Stream::Comments:
+            return RecordKind::Comment;
+        case Stream::ContainersCreated:
+        case Stream::ContainersUpdated:
+        case Stream::Artifacts:
+            break;
+    }
+    return RecordKind::Container;
+}
+
+const char* streamField(Stream stream) { return pathOf(stream).field; }
+
+Query routeFilterQuery(const RouteConfig& route) {
+    Query query;
+    query.pageSize(route.page_size);
+    const auto list = [](const std::vector<std::string>& values) {
+        std::vector<PyValue> out;
+        out.reserve(values.size());
+        for (const auto& v : values) out.emplace_back(v);
+        return out;
+    };
+    if (!route.filters.labels.empty()) query.in("label", list(route.filters.labels));
+    if (!route.filters.severities.empty()) query.in("severity", list(route.filters.severities));
+    if (!route.filters.statuses.empty()) query.in("status", list(route.filters.statuses));
+    for (const auto& tag : route.filters.tags) query.filter("tags", "contains", tag);
+    for (const auto& raw : route.filters.raw) query.raw(raw);
+    return query;
+}
+
+// --- SoarSource ---------------------------------------------------------------------------
+
+SoarSource::SoarSource(SoarApi& api, const RouteConfig& route)
+    : api_(api),
+      filters_(routeFilterQuery(route)),
+      page_size_(std::max<std::size_t>(1, route.page_size)) {}
+
+WalkEnd SoarSource::walkContainers(Stream stream, const KeysetCursor& start,
+                                   const std::function<bool(ContainerPage&)>& on_page,
+                                   const CountCallback& on_count) {
+    return walkPages<SourceContainer>(api_, stream, filters_, page_size_, start, on_page, on_count,
+                                      containerOfRecord);
+}
+
+WalkEnd SoarSource::walkItems(Stream stream, const KeysetCursor& start,
+                              const std::function<bool(ItemPage&)>& on_page,
+                              const CountCallback& on_count) {
+    // Notes and comments carry no container fields to filter on: every one is read.
+    Query query;
+    query.pageSize(page_size_);
+    const auto kind = streamKind(stream);
+    return walkPages<SourceItem>(api_, stream, query, page_size_, start, on_page, on_count,
+                                 [kind](const Record& r) { return itemOfRecord(kind, r); });
+}
+
+std::optional<std::string> SoarSource::newest(Stream stream) {
+    const auto path = pathOf(stream);
+    Query query = streamKind(stream) == RecordKind::Container ? filters_ : Query();
+    query.isNull(path.field, false).sort(path.field, SortOrder::Desc).pageSize(1);
+    const auto page = api_.listPage(path.collection, query, 0);
+    if (page.records.empty()) return std::nullopt;
+    return optString(*page.records.front(), path.field);
+}
+
+std::optional<SourceContainer> SoarSource::container(std::int64_t id) {
+    auto record = api_.get(collection::kContainer, id);
+    if (!record) return std::nullopt;
+    return containerOfRecord(*record);
+}
+
+std::optional<std::int64_t> SoarSource::containerOf(RecordKind kind, std::int64_t id) {
+    const auto record = api_.get(collectionOf(kind), id);
+    if (!record) return std::nullopt;
+    return optId(**record, "container");
+}
+
+void SoarSource::forEachItem(RecordKind kind, std::int64_t container,
+                             const std::function<void(SourceItem&)>& each) {
+    Query query;
+    query.sort("id").pageSize(page_size_);
+    forEachPage(api_, itemsPath(kind, container), query, [&](const Page& page) {
+        for (const auto& record : page.records) {
+            auto item = itemOfRecord(kind, record);
+            each(item);
+        }
+        return true;
+    });
+}
+
+/// By id keyset over `artifact?_filter_container__in=[...]`, instead of one
+/// `container/<id>/artifacts` read per container: a group of up to 100 containers whose
+/// counts add up to at most one read's worth costs one request. A container left out (no
+/// usable count, too many artifacts) or whose count disagrees with what was read is not
+/// returned.
+std::map<std::int64_t, std::vector<SourceItem>> SoarSource::artifactsOf(
+    const std::map<std::int64_t, std::int64_t>& expected) {
+    constexpr std::size_t kGroupContainers = 100;  // ids in one URL
+    const std::int64_t budget = static_cast<std::int64_t>(std::max<std::size_t>(1'000, page_size_));
+    std::map<std::int64_t, std::vector<SourceItem>> out;
+    std::map<std::int64_t, std::int64_t> group;
+    std::int64_t group_artifacts = 0;
+    const auto read = [&] {
+        if (group.empty()) return;
+        std::map<std::int64_t, std::vector<SourceItem>> found;
+        std::vector<PyValue> ids;
+        for (const auto& [id, count] : group) {
+            found[id];
+            ids.emplace_back(id);
+        }
+        std::int64_t last = 0;
+        std::int64_t total = 0;
+        bool complete = true;
+        for (;;) {
+            Query query;
+            query.in("container", ids)
+                .gt("id", last)
+                .sort("id")
+                .pageSize(static_cast<std::size_t>(budget));
+            const Page answer = api_.listPage(collection::kArtifact, query, 0);
+            for (const auto& record : answer.records) {
+                auto item = itemOfRecord(RecordKind::Artifact, record);
+                const auto into = found.find(item.container);
+                if (item.id <= last || into == found.end()) {
+                    throw ProtocolError("reading the artifacts of " + std::to_string(group.size()) +
+                                        " containers: the source answered artifact " +
+                                        std::to_string(item.id) +
+                                        " out of id order or of a container not asked for");
+                }
+                last = item.id;
+                into->second.push_back(std::move(item));
+            }
+            total += static_cast<std::int64_t>(answer.records.size());
+            if (answer.records.empty() || answer.num_pages <= 1) break;
+            if (total > 2 * budget) {  // the counts were far off: read one by one
+                complete = false;
+                break;
+            }
+        }
+        for (auto& [id, artifacts] : found) {
+            if (complete && static_cast<std::int64_t>(artifacts.size()) == group[id]) {
+                out[id] = std::move(artifacts);
+            }
+        }
+        group.clear();
+        group_artifacts = 0;
+    };
+    for (const auto& [id, count] : expected) {
+        if (count < 0 || count > budget) continue;
+        if (group.size() >= kGroupContainers || group_artifacts + count > budget) read();
+        group[id] = count;
+        group_artifacts += count;
+    }
+    read();
+    return out;
+}
+
+// --- SoarTarget ---------------------------------------------------------------------------
+
+SoarTarget::SoarTarget(SoarApi& api, std::size_t page_size)
+    : api_(api), page_size_(std::max<std::size_t>(1, page_size)) {}
+
+void SoarTarget::ping() { (void)api_.version(); }
+
+CreateResult SoarTarget::createContainer(const Object& container) {
+    return api_.createContainer(container);
+}
+
+void SoarTarget::updateContainer(std::int64_t id, const Object& fields) {
+    api_.updateContainer(id, fields);
+}
+
+std::map<std::string, std::int64_t> SoarTarget::artifactCopies(std::int64_t container,
+                                                               const std::string& sdi_prefix) {
+    std::map<std::string, std::int64_t> copies;
+    Query query;
+    query.exact("container", container)
+        .filter("source_data_identifier", "startswith", sdi_prefix)
+        .sort("id")
+        .pageSize(page_size_);
+    forEachPage(api_, collection::kArtifact, query, [&](const Page& page) {
+        for (const auto& record : page.records) {
+            const auto sdi = optString(*record, "source_data_identifier");
+            const auto id = optId(*record, "id");
+            // The lowest id wins, should a copy ever exist twice.
+            if (sdi && id) copies.emplace(*sdi, *id);
+        }
+        return true;
+    });
+    return copies;
+}
+
+std::vector<BatchItemResult> SoarTarget::createArtifacts(const std::vector<Record>& artifacts) {
+    Poco::JSON::Array array;
+    for (const auto& a : artifacts) array.add(a);
+    return api_.createArtifacts(array);
+}
+
+CreateResult SoarTarget::createArtifact(const Object& artifact) {
+    return api_.createArtifact(artifact);
+}
+
+void SoarTarget::updateArtifact(std::int64_t id, const Object& fields) {
+    api_.updateArtifact(id, fields);
+}
+
+void SoarTarget::forEachNote(RecordKind kind, std::int64_t container,
+                             const std::function<void(std::int64_t, const std::string&)>& each) {
+    const bool comment = kind == RecordKind::Comment;
+    Query query;
+    query.sort("id").pageSize(page_size_);
+    forEachPage(api_, itemsPath(kind, container), query, [&](const Page& page) {
+        for (const auto& record : page.records) {
+            const auto text = optString(*record, comment ? "comment" : "content");
+            const auto id = optId(*record, "id");
+            if (text && id) each(*id, *text);
+        }
+        return true;
+    });
+}
+
+CreateResult SoarTarget::createNote(const Object& note) { return api_.createNote(note); }
+
+CreateResult SoarTarget::createComment(const Object& comment) {
+    return api_.createComment(comment);
+}
+
+void SoarTarget::updateNote(std::int64_t id, const Object& fields) { api_.updateNote(id, fields); }
+
+std::optional<PlaybookInfo> SoarTarget::findPlaybook(const std::string& spec) {
+    return api_.findPlaybook(spec);
+}
+
+std::int64_t SoarTarget::runPlaybook(const PlaybookRunRequest& request) {
+    return api_.runPlaybook(request);
+}
+
+PlaybookRunStatus SoarTarget::playbookRun(std::int64_t run_id) { return api_.playbookRun(run_id); }
+
+void SoarTarget::cancelPlaybookRun(std::int64_t run_id) { api_.cancelPlaybookRun(run_id); }
+
+std::vector<PlaybookRunSeen> SoarTarget::playbookRuns(std::int64_t playbook,
+                                                      std::int64_t container) {
+    Query query;
+    query.exact("container", container).exact("playbook", playbook).sort("id").pageSize(50);
+    const auto page = api_.listPage(collection::kPlaybookRun, query, 0);
+    std::vector<PlaybookRunSeen> runs;
+    for (const auto& record : page.records) {
+        const auto id = optId(*record, "id");
+        if (id) runs.push_back({*id, optString(*record, "start_time")});
+    }
+    return runs;
+}
+
+}  // namespace soar::sync
