@@ -14,9 +14,11 @@ ContainerReplayer::ContainerReplayer(PassScope& pass, ArtifactPrefetcher& prefet
                                      PoisonTracker& poison)
     : pass_(pass), prefetched_(prefetched), poison_(poison) {}
 
-Replayed ContainerReplayer::replay(const SourceContainer& source) {
+Replayed ContainerReplayer::replay(const SourceContainer& source,
+                                   const std::optional<state::ContainerMapping>* stored) {
     try {
-        Replayed out = write(source);
+        Replayed out =
+            write(source, stored ? *stored : pass_.store.containerMapping(pass_.key, source.id));
         poison_.succeeded(source.id, out.wrote(), pass_.started_at);
         return out;
     } catch (const TransientError& e) {
@@ -33,13 +35,13 @@ Replayed ContainerReplayer::replay(const SourceContainer& source) {
     }
 }
 
-Replayed ContainerReplayer::write(const SourceContainer& source) {
+Replayed ContainerReplayer::write(const SourceContainer& source,
+                                  const std::optional<state::ContainerMapping>& mapping) {
     const auto source_id = source.id;
     Replayed out;
     out.unit.key = pass_.key;
     const auto mapped = pass_.mapper.container(*source.body);
     const auto hash = RecordMapper::contentHash(*mapped);
-    const auto mapping = pass_.store.containerMapping(pass_.key, source_id);
 
     std::int64_t target_id = 0;
     bool fresh = false;    // soar-sync made this container now: no copies to look for

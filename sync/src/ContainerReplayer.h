@@ -24,14 +24,17 @@ class ContainerReplayer {
 public:
     ContainerReplayer(PassScope& pass, ArtifactPrefetcher& prefetched, PoisonTracker& poison);
 
-    /// Replays one container; its outcome is to be committed.
-    [[nodiscard]] Replayed replay(const SourceContainer& source);
+    /// Replays one container; its outcome is to be committed. `stored` is its mapping as the
+    /// walk read it with its page (nullptr: read it now).
+    [[nodiscard]] Replayed replay(const SourceContainer& source,
+                                  const std::optional<state::ContainerMapping>* stored);
     /// Replays a note or comment met in its own stream, when its container is on the target
     /// (mapped); otherwise it is not this route's, or comes with its container later.
     [[nodiscard]] Replayed replayItem(const SourceItem& item);
 
 private:
-    Replayed write(const SourceContainer& source);
+    Replayed write(const SourceContainer& source,
+                   const std::optional<state::ContainerMapping>& mapping);
 
     PassScope& pass_;
     ArtifactPrefetcher& prefetched_;

@@ -142,8 +142,17 @@ bool Pass::submitContainer(SourceContainer container, const KeysetCursor& positi
         prefetcher_.drop(id);
         return queue_.skip(position);
     }
-    return queue_.submit(id, position, [this, container = std::move(container)] {
-        Replayed replayed = replayer_.replay(container);
+    // The mapping read with the page is the one to compare with (a container is met once per
+    // walk, and streams do not overlap); a forced pass or a replay by id reads it afresh.
+    std::optional<std::optional<state::ContainerMapping>> stored_mapping;
+    if (known && !scope_.force) {
+        const auto m = known->find(id);
+        stored_mapping.emplace(
+            m == known->end() ? std::nullopt : std::optional<state::ContainerMapping>(m->second));
+    }
+    return queue_.submit(id, position, [this, container = std::move(container), stored_mapping] {
+        Replayed replayed =
+            replayer_.replay(container, stored_mapping ? &*stored_mapping : nullptr);
         // A replay that wrote everything leaves its version in the stored mapping, which a
         // later stream reads; one with refused records stays here, so that later streams of
         // this pass do not retry them again.

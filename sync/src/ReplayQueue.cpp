@@ -89,11 +89,19 @@ void ReplayQueue::pump() {
     for (unsigned i = 0; i < start; ++i) pool_.post([this] { runJobs(); });
 }
 
-/// One runner on the pool: replays queued containers until the queue is empty.
+/// One runner on the pool: replays queued containers until the queue is empty. After a few it
+/// goes to the back of the pool's line, so that the passes of other routes writing to the same
+/// target instance get their turn on its threads.
 void ReplayQueue::runJobs() {
+    constexpr int kJobsPerTurn = 16;
     std::unique_lock<std::mutex> lock(mutex_);
-    for (;;) {
+    for (int done = 0;; ++done) {
         if (queue_.empty()) break;
+        if (done == kJobsPerTurn) {
+            lock.unlock();
+            pool_.post([this] { runJobs(); });  // still counted in runners_
+            return;
+        }
         Job job = std::move(queue_.front());
         queue_.pop_front();
         if (error_ || pass_.cancelled()) {
