@@ -130,10 +130,24 @@ ALTER TABLE passes ADD COLUMN notes_updated INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE passes ADD COLUMN comments_created INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 3: poison strikes, per (route, target) and source container: how many passes in a
+// row the target answered a write of the container with a 500, and when the first of them
+// started. Clustered like the id maps, so a container's row is one b-tree descent.
+constexpr const char* kV3 = R"sql(
+CREATE TABLE strikes (
+    target_ref    INTEGER NOT NULL REFERENCES targets (id),
+    source_id     INTEGER NOT NULL,
+    passes        INTEGER NOT NULL,
+    first_pass_at TEXT NOT NULL,
+    PRIMARY KEY (target_ref, source_id)
+) WITHOUT ROWID;
+)sql";
+
 // Index i holds the migration to version i + 1.
 constexpr Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
+    {3, kV3},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kLatestSchemaVersion,
               "one migration per schema version");

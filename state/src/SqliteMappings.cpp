@@ -314,6 +314,8 @@ MappingCounts SqliteStore::mappingCounts(const RouteTarget& key) const {
 
 bool SqliteStore::deleteContainerMapping(const RouteTarget& key, std::int64_t source_container_id) {
     return write("deleting a container mapping", key, [&](Connection& conn, std::int64_t ref) {
+        // Its strikes go with it, whether or not it was mapped (a create may have been struck).
+        (void)deleteStrike(conn, ref, source_container_id);
         Query q(conn, kDeleteContainer);
         q->bind(1, ref);
         q->bind(2, source_container_id);
@@ -342,6 +344,7 @@ std::int64_t SqliteStore::deleteMappings(const RouteTarget& key) {
             notes->bind(1, ref);
             notes->exec();
         }
+        deleteStrikes(conn, ref);
         Query containers(conn, kDeleteContainers);
         containers->bind(1, ref);
         return static_cast<std::int64_t>(containers->exec());

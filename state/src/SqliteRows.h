@@ -1,10 +1,10 @@
 #pragma once
 
 /// The row-level reads and writes that more than one concern of `SqliteStore` needs: `commit`
-/// writes mappings, cursors, dead letters and intents in one transaction, and `status` reads a
-/// little of everything in one snapshot. Each function runs on the connection it is given, in
-/// the caller's transaction; each lives in the file of its concern, next to its statements and
-/// its row decoder. Private to `soar_state`.
+/// writes mappings, cursors, dead letters and intents in one transaction, `status` reads a
+/// little of everything in one snapshot, and forgetting mappings forgets their strikes. Each
+/// function runs on the connection it is given, in the caller's transaction; each lives in the
+/// file of its concern, next to its statements and its row decoder. Private to `soar_state`.
 ///
 /// Thread safety: none; the caller holds the connection.
 
@@ -39,6 +39,10 @@ std::int64_t upsertDeadLetter(Connection& conn, std::int64_t ref, const DeadLett
                               const std::string& message, const std::string& at);
 bool deleteDeadLetter(Connection& conn, std::int64_t ref, const DeadLetterRef& letter);
 [[nodiscard]] std::int64_t countDeadLetters(Connection& conn, std::int64_t ref);
+
+// Strikes (SqliteStrikes.cpp).
+bool deleteStrike(Connection& conn, std::int64_t ref, std::int64_t source_id);
+void deleteStrikes(Connection& conn, std::int64_t ref);
 
 // Passes and health (SqlitePassLog.cpp).
 [[nodiscard]] std::vector<PassRecord> readPasses(Connection& conn, std::int64_t ref,

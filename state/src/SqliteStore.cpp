@@ -1,6 +1,6 @@
 // SqliteStore: opening the file, the (route, target) registry, cursors (CursorStore), the
 // unit of work and the status snapshot. The other concerns live in SqliteMappings.cpp,
-// SqlitePlaybookRuns.cpp, SqliteDeadLetters.cpp and SqlitePassLog.cpp.
+// SqlitePlaybookRuns.cpp, SqliteDeadLetters.cpp, SqliteStrikes.cpp and SqlitePassLog.cpp.
 
 #include "soar/state/SqliteStore.h"
 

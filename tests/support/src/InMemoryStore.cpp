@@ -183,6 +183,7 @@ bool InMemoryStore::deleteContainerMapping(const RouteTarget& key,
                                            std::int64_t source_container_id) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto& stored = writable(key);
+    stored.strikes.erase(source_container_id);  // mapped or not, as the real store
     if (stored.containers.erase(source_container_id) == 0) return false;
     eraseOf(stored.artifacts, source_container_id);
     eraseOf(stored.notes, source_container_id);
@@ -201,6 +202,7 @@ std::int64_t InMemoryStore::deleteMappings(const RouteTarget& key) {
     stored.containers.clear();
     stored.artifacts.clear();
     stored.notes.clear();
+    stored.strikes.clear();
     return containers;
 }
 
@@ -365,6 +367,35 @@ std::int64_t InMemoryStore::deadLetterCount(const RouteTarget& key) const {
 bool InMemoryStore::clearDeadLetter(const RouteTarget& key, const DeadLetterRef& ref) {
     std::lock_guard<std::mutex> lock(mutex_);
     return writable(key).dead_letters.erase(kindAndId(ref.kind, ref.source_id)) > 0;
+}
+
+// --- Strikes -----------------------------------------------------------------------------
+
+Strike InMemoryStore::addStrike(const RouteTarget& key, std::int64_t source_id,
+                                const std::string& pass_started_at) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto [it, inserted] = writable(key).strikes.try_emplace(source_id);
+    auto& strike = it->second;
+    if (inserted) {
+        strike.source_id = source_id;
+        strike.first_pass_at = pass_started_at;
+    }
+    ++strike.passes;
+    return strike;
+}
+
+std::vector<Strike> InMemoryStore::strikes(const RouteTarget& key) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<Strike> out;
+    if (const auto* stored = find(key)) {
+        for (const auto& [id, strike] : stored->strikes) out.push_back(strike);  // by source id
+    }
+    return out;
+}
+
+bool InMemoryStore::clearStrike(const RouteTarget& key, std::int64_t source_id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return writable(key).strikes.erase(source_id) > 0;
 }
 
 // --- Passes and health -------------------------------------------------------------------

@@ -1,8 +1,8 @@
 // The contract of every `state::Store` interface, run against each implementation: the fake
 // the engine's tests use (`InMemoryStore`) and the real one (`SqliteStore`, on a file and on
 // ":memory:"). A behaviour documented in CursorStore.h, MappingStore.h, UnitOfWorkStore.h,
-// PlaybookRunStore.h, DeadLetterStore.h, PassLog.h or StatusStore.h is checked here, so the
-// fake cannot drift from the real store.
+// PlaybookRunStore.h, DeadLetterStore.h, StrikeStore.h, PassLog.h or StatusStore.h is checked
+// here, so the fake cannot drift from the real store.
 
 #include "StateTestUtil.h"
 #include "soar/state/SqliteStore.h"
@@ -627,6 +627,81 @@ STORE_CONTRACT("dead letters count attempts, keep the newest message, clear on s
     // Cleared and refused again: a new dead letter, counting from one.
     CHECK(store.recordDeadLetter(key, {RecordKind::Container, 5}, "back", "t9") == 1);
     CHECK(store.deadLetters(key).back().first_seen == "t9");
+}
+
+STORE_CONTRACT("strikes count passes per container and keep the first pass's start", "[strike]") {
+    TestType f;
+    Store& store = f.store();
+    const auto key = testKey();
+
+    CHECK(store.strikes(key).empty());
+    CHECK(store.targets().empty());  // reading never registers a (route, target)
+
+    const auto first = store.addStrike(key, 7, "2024-05-01T10:00:00Z");
+    CHECK(first.source_id == 7);
+    CHECK(first.passes == 1);
+    CHECK(first.first_pass_at == "2024-05-01T10:00:00Z");
+
+    // The next pass counts one more and keeps the first pass's start.
+    const auto second = store.addStrike(key, 7, "2024-05-01T10:05:00Z");
+    CHECK(second.source_id == 7);
+    CHECK(second.passes == 2);
+    CHECK(second.first_pass_at == "2024-05-01T10:00:00Z");
+
+    CHECK(store.addStrike(key, 3, "2024-05-01T10:05:00Z").passes == 1);
+    CHECK(store.addStrike(kOther, 7, "2024-05-01T11:00:00Z").passes == 1);
+    CHECK(store.targets() == std::vector<RouteTarget>{key, kOther});
+
+    // Per (route, target) only, by source id.
+    const auto listed = store.strikes(key);
+    REQUIRE(listed.size() == 2);
+    CHECK(listed[0].source_id == 3);
+    CHECK(listed[0].passes == 1);
+    CHECK(listed[0].first_pass_at == "2024-05-01T10:05:00Z");
+    CHECK(listed[1].source_id == 7);
+    CHECK(listed[1].passes == 2);
+    CHECK(listed[1].first_pass_at == "2024-05-01T10:00:00Z");
+
+    CHECK(store.clearStrike(key, 7));
+    CHECK_FALSE(store.clearStrike(key, 7));
+    CHECK_FALSE(store.clearStrike(key, 99));
+    REQUIRE(store.strikes(key).size() == 1);
+    CHECK(store.strikes(key)[0].source_id == 3);
+
+    // Another target's strike of the same container is untouched.
+    const auto other = store.strikes(kOther);
+    REQUIRE(other.size() == 1);
+    CHECK(other[0].source_id == 7);
+    CHECK(other[0].passes == 1);
+    CHECK(other[0].first_pass_at == "2024-05-01T11:00:00Z");
+
+    // Cleared and struck again: counting from one, from the new pass.
+    const auto again = store.addStrike(key, 7, "2024-05-01T12:00:00Z");
+    CHECK(again.passes == 1);
+    CHECK(again.first_pass_at == "2024-05-01T12:00:00Z");
+}
+
+STORE_CONTRACT("forgetting mappings forgets their strikes", "[strike][mapping]") {
+    TestType f;
+    Store& store = f.store();
+    const auto key = testKey();
+    for (std::int64_t n = 1; n <= 2; ++n) store.commit(unitOf(n));
+    (void)store.addStrike(key, 1, "t1");
+    (void)store.addStrike(key, 2, "t1");
+    (void)store.addStrike(key, 9, "t1");  // never mapped: its create failed
+    (void)store.addStrike(kOther, 2, "t1");
+
+    CHECK(store.deleteContainerMapping(key, 2));
+    CHECK_FALSE(store.deleteContainerMapping(key, 9));  // no mapping, but the strike goes
+    auto left = store.strikes(key);
+    REQUIRE(left.size() == 1);
+    CHECK(left[0].source_id == 1);
+
+    (void)store.addStrike(key, 9, "t2");
+    CHECK(store.deleteMappings(key) == 1);
+    CHECK(store.strikes(key).empty());
+    REQUIRE(store.strikes(kOther).size() == 1);
+    CHECK(store.strikes(kOther)[0].source_id == 2);
 }
 
 STORE_CONTRACT("targets are the (route, target) pairs written to, sorted", "[status]") {

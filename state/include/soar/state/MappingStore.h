@@ -62,13 +62,14 @@ public:
     /// How many mappings the (route, target) holds, read in one snapshot.
     [[nodiscard]] virtual MappingCounts mappingCounts(const RouteTarget& key) const = 0;
     /// Forgets one container mapping and its artifacts', notes' and comments' mappings (the
-    /// target lost the container: the next pass re-creates it). Returns whether it existed.
+    /// target lost the container: the next pass re-creates it), and the container's strikes
+    /// (`StrikeStore`), mapped or not. Returns whether the mapping existed.
     virtual bool deleteContainerMapping(const RouteTarget& key,
                                         std::int64_t source_container_id) = 0;
     /// Forgets one artifact mapping (the target lost the artifact). Returns whether it existed.
     virtual bool deleteArtifactMapping(const RouteTarget& key, std::int64_t source_artifact_id) = 0;
-    /// Forgets every mapping of the (route, target) (`resync --all`); cursors stay. Returns how
-    /// many container mappings went.
+    /// Forgets every mapping of the (route, target) (`resync --all`), and every strike
+    /// (`StrikeStore`); cursors and dead letters stay. Returns how many container mappings went.
     virtual std::int64_t deleteMappings(const RouteTarget& key) = 0;
 };
 

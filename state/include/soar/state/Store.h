@@ -10,6 +10,8 @@
 /// - `UnitOfWorkStore`: `commit`, the one way to record a replayed container;
 /// - `PlaybookRunStore`: playbook runs, intent to outcome;
 /// - `DeadLetterStore`: records a target refused;
+/// - `StrikeStore`: poison strikes, the passes in a row a target answered a container's write
+///   with a 500;
 /// - `PassLog`: pass history and target health;
 /// - `StatusStore`: the known (route, target) pairs and a snapshot of each.
 ///
@@ -35,6 +37,7 @@
 #include "soar/state/PlaybookRunStore.h"
 #include "soar/state/Records.h"
 #include "soar/state/StatusStore.h"
+#include "soar/state/StrikeStore.h"
 #include "soar/state/UnitOfWorkStore.h"
 
 namespace soar::state {
@@ -44,6 +47,7 @@ class Store : public CursorStore,
               public UnitOfWorkStore,
               public PlaybookRunStore,
               public DeadLetterStore,
+              public StrikeStore,
               public PassLog,
               public StatusStore {
 public:

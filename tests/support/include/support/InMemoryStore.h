@@ -7,7 +7,8 @@
 /// of an unmapped container, a note mapping of another kind, or an intent for another (route,
 /// target) throws `StateError::Kind::Constraint` and changes nothing); the newest
 /// `PassLog::kKeptPasses` passes per (route, target); dead letters count attempts and keep the
-/// newest message; a playbook trigger is recorded at most once; results come in the documented
+/// newest message; strikes count passes and keep the first pass's time, and go with the mappings
+/// they belong to; a playbook trigger is recorded at most once; results come in the documented
 /// orders. Any write registers its (route, target), even one that throws, as the real store's
 /// registry does.
 ///
@@ -88,6 +89,11 @@ public:
     [[nodiscard]] std::int64_t deadLetterCount(const state::RouteTarget& key) const override;
     bool clearDeadLetter(const state::RouteTarget& key, const state::DeadLetterRef& ref) override;
 
+    state::Strike addStrike(const state::RouteTarget& key, std::int64_t source_id,
+                            const std::string& pass_started_at) override;
+    [[nodiscard]] std::vector<state::Strike> strikes(const state::RouteTarget& key) const override;
+    bool clearStrike(const state::RouteTarget& key, std::int64_t source_id) override;
+
     void recordPass(const state::RouteTarget& key, const state::PassRecord& pass) override;
     [[nodiscard]] std::optional<state::PassRecord> lastPass(
         const state::RouteTarget& key) const override;
@@ -116,6 +122,8 @@ private:
         std::vector<state::PassRecord> passes;
         state::TargetHealth health;
         std::map<KindAndId, state::DeadLetter> dead_letters;
+        /// Source container id -> its strike.
+        std::map<std::int64_t, state::Strike> strikes;
         /// Trigger key -> run id.
         std::map<std::string, std::int64_t> triggers;
     };
