@@ -1,0 +1,78 @@
+/// The commit frontier (design.md §5, "write, then commit"): containers are replayed several at
+/// once and may finish in any order, but a stream's cursor is committed only up to the oldest
+/// container not yet finished, so a crash never skips one. The target holds the oldest
+/// container's write on a gate (a condition variable) while the later ones finish.
+
+#include "EngineFixture.h"
+#include "soar/client/Timestamp.h"
+#include "soar/sync/TargetSync.h"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
+
+namespace {
+
+using soar::state::Stream;
+using soar::sync::PassOutcome;
+using soar::sync::Timestamp;
+using soar::test::EngineFixture;
+using soar::test::sourceTime;
+
+/// Waits (yielding, never sleeping) until the store maps `count` containers; false after
+/// `deadline`, a safety net against a hung test.
+bool waitForMappings(EngineFixture& f, std::int64_t count,
+                     std::chrono::seconds deadline = std::chrono::seconds(30)) {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    while (f.store.mappingCounts(f.key).containers < count) {
+        if (std::chrono::steady_clock::now() > until) return false;
+        std::this_thread::yield();
+    }
+    return true;
+}
+
+Timestamp at(const std::string& text) { return Timestamp::parse(text).value(); }
+
+}  // namespace
+
+TEST_CASE("Engine: the cursor stays at the oldest unfinished container while later ones finish",
+          "[engine][unit]") {
+    EngineFixture f;
+    f.route.artifacts = false;
+    f.options.in_flight = 4;
+    (void)f.source.addContainer(sourceTime(0));
+    REQUIRE(f.pass().outcome == PassOutcome::Ok);
+    const auto before = f.cursor(Stream::ContainersCreated);
+    REQUIRE(before);
+    REQUIRE(before->timestamp == sourceTime(0));
+
+    const auto oldest = f.source.addContainer(sourceTime(10));
+    for (int i = 1; i <= 5; ++i) (void)f.source.addContainer(sourceTime(10 + i));
+    f.target.gate(f.sdi(oldest));
+
+    auto engine = f.engine();
+    soar::sync::PassResult result;
+    std::thread pass([&] { result = engine->runPass(); });
+    const bool blocked = f.target.waitUntilBlocked(f.sdi(oldest));
+    // The five later containers are written and committed while the oldest one waits.
+    const bool committed = blocked && waitForMappings(f, 1 + 5);
+    const auto held = f.cursor(Stream::ContainersCreated);
+    const auto oldest_while_held = f.store.containerMapping(f.key, oldest);
+    f.target.release(f.sdi(oldest));
+    pass.join();
+
+    REQUIRE(blocked);
+    REQUIRE(committed);
+    CHECK_FALSE(oldest_while_held);
+    REQUIRE(held);
+    CHECK(at(held->timestamp) < at(sourceTime(10)));  // not past the unfinished container
+
+    CHECK(result.outcome == PassOutcome::Ok);
+    CHECK(result.counts.containers_created == 6);
+    CHECK(f.store.containerMapping(f.key, oldest));
+    const auto after = f.cursor(Stream::ContainersCreated);
+    REQUIRE(after);
+    CHECK(after->timestamp == sourceTime(15));
+    CHECK(f.target.containerCount() == 7);
+}
