@@ -3,8 +3,9 @@
 #include "TextTable.h"
 #include "soar/client/Errors.h"
 #include "soar/client/PocoSoarApi.h"
+#include "soar/client/Query.h"
 #include "soar/client/Secret.h"
-#include "soar/sync/TargetSync.h"
+#include "soar/sync/SoarAdapter.h"
 
 #include <Poco/JSON/Parser.h>
 

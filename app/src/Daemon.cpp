@@ -6,17 +6,20 @@
 #include "soar/client/Secret.h"
 
 #include <Poco/Logger.h>
-#include <Poco/Task.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <exception>
+#include <memory>
+#include <mutex>
 #include <set>
-#include <thread>
 
 namespace soar::app {
 
 struct Daemon::Unit {
     state::RouteTarget key;
+    /// The target instance's client as the engine and the tracker see it.
+    std::unique_ptr<sync::SoarTarget> target;
     std::unique_ptr<sync::PlaybookTracker> playbooks;
     std::unique_ptr<sync::TargetSync> sync;
     /// Guarded by Daemon::runtime_mutex_.
@@ -25,31 +28,22 @@ struct Daemon::Unit {
 
 struct Daemon::RouteUnit {
     const RouteSpec* spec = nullptr;
+    /// The source instance's client as the route's engines see it (its filters, its pages).
+    std::unique_ptr<sync::SoarSource> source;
     std::vector<std::unique_ptr<Unit>> targets;
-    /// Passes of one route never overlap (the task and a command never share a daemon, but
-    /// this makes it hold whoever calls).
+    /// Passes of one route never overlap (the schedule and a command never share a daemon,
+    /// but this makes it hold whoever calls).
     std::mutex pass_mutex;
 };
 
 namespace {
 
-/// One route on its schedule: a pass, then Task::sleep(poll_interval), until cancelled.
-class RouteTask : public Poco::Task {
-public:
-    RouteTask(const std::string& name, std::chrono::milliseconds interval,
-              std::function<void()> pass)
-        : Poco::Task("route." + name), interval_(interval), pass_(std::move(pass)) {}
-
-    void runTask() override {
-        while (!isCancelled()) {
-            pass_();
-            if (sleep(static_cast<long>(interval_.count()))) break;
-        }
-    }
-
-private:
-    std::chrono::milliseconds interval_;
-    std::function<void()> pass_;
+/// Counts down the targets of a pass; shared with the jobs, so the last one may signal
+/// after the pass stopped waiting.
+struct PassLatch {
+    std::mutex mutex;
+    std::condition_variable done;
+    std::size_t left = 0;
 };
 
 std::string errorKind(const sync::PassResult& result) {
@@ -100,27 +94,40 @@ std::unique_ptr<Daemon> Daemon::create(const AppConfig& config) {
         d->clients_[instance.name] = sync::PocoSoarApi::create(instance, std::move(credentials));
     }
     d->store_ = state::SqliteStore::open(cfg.state);
+    std::size_t units = 0;
     for (const auto& spec : cfg.routes) {
         auto route = std::make_unique<RouteUnit>();
         route->spec = &spec;
+        route->source =
+            std::make_unique<sync::SoarSource>(*d->clients_.at(spec.config.source), spec.config);
         for (const auto& target : spec.config.targets) {
+            const unsigned connections = cfg.instance(target)->connections;
+            auto& workers = d->workers_[target];
+            if (!workers) {
+                workers = std::make_unique<sync::WorkerPool>("target." + target, connections);
+            }
             auto unit = std::make_unique<Unit>();
             unit->key = {spec.config.name, target};
+            unit->target =
+                std::make_unique<sync::SoarTarget>(*d->clients_.at(target), spec.config.page_size);
             sync::TargetSyncOptions options;
             options.target = target;
-            options.in_flight = cfg.instance(target)->connections;
+            options.in_flight = connections;
+            options.workers = workers.get();
             if (spec.playbook) {
                 unit->playbooks = std::make_unique<sync::PlaybookTracker>(
-                    *spec.playbook, unit->key, *d->clients_.at(target), *d->store_);
+                    *spec.playbook, unit->key, *unit->target, *d->store_);
                 options.playbooks = unit->playbooks.get();
             }
-            unit->sync = std::make_unique<sync::TargetSync>(spec.config, options,
-                                                            *d->clients_.at(spec.config.source),
-                                                            *d->clients_.at(target), *d->store_);
+            unit->sync = std::make_unique<sync::TargetSync>(spec.config, options, *route->source,
+                                                            *unit->target, *d->store_);
             route->targets.push_back(std::move(unit));
+            ++units;
         }
         d->routes_.push_back(std::move(route));
     }
+    d->passes_ = std::make_unique<sync::WorkerPool>(
+        "passes", static_cast<unsigned>(std::max<std::size_t>(units, 1)));
     return d;
 }
 
@@ -174,19 +181,25 @@ void Daemon::record(Unit& unit, const sync::PassResult& result, RunSummary* summ
 
 void Daemon::routePass(RouteUnit& route, RunSummary* summary) {
     const std::lock_guard<std::mutex> pass_lock(route.pass_mutex);
-    std::vector<std::thread> threads;
     std::vector<sync::PassResult> results(route.targets.size());
     std::vector<std::exception_ptr> errors(route.targets.size());
+    const auto latch = std::make_shared<PassLatch>();
+    latch->left = route.targets.size();
     for (std::size_t i = 0; i < route.targets.size(); ++i) {
-        threads.emplace_back([this, &route, &results, &errors, i] {
+        passes_->post([this, &route, &results, &errors, latch, i] {
             try {
                 results[i] = route.targets[i]->sync->runPass(&stop_);
             } catch (...) {
                 errors[i] = std::current_exception();
             }
+            const std::lock_guard<std::mutex> lock(latch->mutex);
+            if (--latch->left == 0) latch->done.notify_all();
         });
     }
-    for (auto& t : threads) t.join();
+    {
+        std::unique_lock<std::mutex> lock(latch->mutex);
+        latch->done.wait(lock, [&latch] { return latch->left == 0; });
+    }
     for (std::size_t i = 0; i < route.targets.size(); ++i) {
         if (errors[i]) {
             // runPass sorts every expected failure itself; what reaches here is a bug or a
@@ -204,9 +217,23 @@ void Daemon::routePass(RouteUnit& route, RunSummary* summary) {
     }
 }
 
+void Daemon::schedule(RouteUnit& route) {
+    const auto interval = route.spec->config.poll_interval;
+    std::unique_lock<std::mutex> lock(schedule_mutex_);
+    while (!stop_) {
+        lock.unlock();
+        routePass(route, nullptr);
+        lock.lock();
+        wake_.wait_for(lock, interval, [this] { return stop_.load(); });
+    }
+}
+
 void Daemon::start() {
-    if (tasks_) return;
-    stop_ = false;
+    if (schedules_) return;
+    {
+        const std::lock_guard<std::mutex> lock(schedule_mutex_);
+        stop_ = false;
+    }
     for (auto& route : routes_) {
         for (auto& unit : route->targets) {
             if (!unit->playbooks) continue;
@@ -218,25 +245,24 @@ void Daemon::start() {
             }
         }
     }
-    const int threads = static_cast<int>(std::max<std::size_t>(routes_.size(), 1));
-    pool_ = std::make_unique<Poco::ThreadPool>(1, threads + 1);
-    tasks_ = std::make_unique<Poco::TaskManager>(*pool_);
+    schedules_ = std::make_unique<sync::WorkerPool>(
+        "routes", static_cast<unsigned>(std::max<std::size_t>(routes_.size(), 1)));
     for (auto& route : routes_) {
         RouteUnit* r = route.get();
-        tasks_->start(new RouteTask(r->spec->config.name, r->spec->config.poll_interval,
-                                    [this, r] { routePass(*r, nullptr); }));
+        schedules_->post([this, r] { schedule(*r); });
     }
     poco_information(logger_, "started " + std::to_string(routes_.size()) + " route(s)");
 }
 
 void Daemon::stop() {
-    stop_ = true;
-    if (!tasks_) return;
-    tasks_->cancelAll();
-    tasks_->joinAll();
-    tasks_.reset();
-    pool_->joinAll();
-    pool_.reset();
+    {
+        const std::lock_guard<std::mutex> lock(schedule_mutex_);
+        stop_ = true;
+    }
+    wake_.notify_all();
+    if (!schedules_) return;
+    // Each schedule ends its pass (which watches stop_) and leaves its loop; the pool joins.
+    schedules_.reset();
     poco_information(logger_, "every route stopped");
 }
 

@@ -17,6 +17,7 @@
 #include "soar/emulator/Emulator.h"
 #include "soar/state/SqliteStore.h"
 #include "soar/sync/RecordMapper.h"
+#include "soar/sync/SoarAdapter.h"
 #include "soar/sync/TargetSync.h"
 #include "support/TempDir.h"
 
@@ -176,10 +177,13 @@ int runChild(const Args& args) {
     auto source = client("src", args[1], connections);
     auto target = client("dst", args[2], connections);
     auto store = state::SqliteStore::open({args[3]});
+    const auto route = benchRoute(std::stoul(args[5]));
+    sync::SoarSource source_side(*source, route);
+    sync::SoarTarget target_side(*target, route.page_size);
     sync::TargetSyncOptions options;
     options.target = "dst";
     options.in_flight = connections;
-    sync::TargetSync engine(benchRoute(std::stoul(args[5])), options, *source, *target, *store);
+    sync::TargetSync engine(route, options, source_side, target_side, *store);
     const int max_passes = std::stoi(args[6]);
     int passes = 0;
     sync::PassResult result;
@@ -348,10 +352,13 @@ Rate fullSync(emulator::Emulator& source, emulator::Emulator& target, const Opti
     auto source_api = client("src", source.baseUrl(), o.connections);
     auto target_api = client("dst", target.baseUrl(), o.connections);
     auto store = state::SqliteStore::open({(dir.path() / "state.db").string()});
+    const auto route = benchRoute(o.page_size);
+    sync::SoarSource source_side(*source_api, route);
+    sync::SoarTarget target_side(*target_api, route.page_size);
     sync::TargetSyncOptions options;
     options.target = "dst";
     options.in_flight = o.connections;
-    sync::TargetSync engine(benchRoute(o.page_size), options, *source_api, *target_api, *store);
+    sync::TargetSync engine(route, options, source_side, target_side, *store);
     const auto requests_before = source.requestCount() + target.requestCount();
     const double cpu_before = processCpuMillis();
     const auto start = Clock::now();

@@ -465,7 +465,8 @@ TEST_CASE("Artifacts are read a page of containers at a time, a miscounted conta
     source.counts[7] = 0;             // claims none, yet has had artifacts
     soar::sync::TargetSyncOptions options;
     options.target = "dst";
-    soar::sync::TargetSync engine(h.route, options, source, *h.target_api, *h.store);
+    soar::sync::SoarSource source_side(source, h.route);
+    soar::sync::TargetSync engine(h.route, options, source_side, *h.target_side, *h.store);
 
     const auto first = engine.runPass();
     CHECK(first.outcome == PassOutcome::Ok);

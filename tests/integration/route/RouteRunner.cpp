@@ -14,6 +14,7 @@
 
 #include "soar/client/PocoSoarApi.h"
 #include "soar/state/SqliteStore.h"
+#include "soar/sync/SoarAdapter.h"
 #include "soar/sync/TargetSync.h"
 
 #include <csignal>
@@ -54,6 +55,8 @@ int main(int argc, char** argv) {
         route.targets = {"dst"};
         route.page_size = 50;
         route.notes = std::getenv("SOAR_SYNC_TEST_NOTES") != nullptr;
+        soar::sync::SoarSource source_side(*source, route);
+        soar::sync::SoarTarget target_side(*target, route.page_size);
         soar::sync::TargetSyncOptions options;
         options.target = "dst";
         options.in_flight = 4;
@@ -64,7 +67,7 @@ int main(int argc, char** argv) {
             config.poll_min = std::chrono::milliseconds(50);
             config.poll_max = std::chrono::milliseconds(200);
             playbooks = std::make_unique<soar::sync::PlaybookTracker>(
-                config, soar::state::RouteTarget{route.name, "dst"}, *target, *store);
+                config, soar::state::RouteTarget{route.name, "dst"}, target_side, *store);
             if (const char* crash = std::getenv("SOAR_SYNC_TEST_CRASH_AT")) {
                 const auto point = std::strcmp(crash, "after-intent") == 0
                                        ? soar::sync::CrashPoint::AfterIntent
@@ -75,7 +78,7 @@ int main(int argc, char** argv) {
             }
             options.playbooks = playbooks.get();
         }
-        soar::sync::TargetSync sync(route, options, *source, *target, *store);
+        soar::sync::TargetSync sync(route, options, source_side, target_side, *store);
         soar::sync::PassOutcome last = soar::sync::PassOutcome::Ok;
         for (int i = 0; i < passes; ++i) {
             const auto result = sync.runPass();

@@ -126,18 +126,20 @@ void SyncHarness::useEngineClock(std::shared_ptr<sync::Clock> clock) {
 
 void SyncHarness::makeSync() {
     sync_.reset();
+    playbooks.reset();
+    source_side = std::make_unique<sync::SoarSource>(*source_api, route);
+    target_side = std::make_unique<sync::SoarTarget>(*target_api, route.page_size);
     sync::TargetSyncOptions options;
     options.clock = engine_clock_;
     options.target = route.targets.front();
     options.in_flight = in_flight_;
-    playbooks.reset();
     if (playbook_config_) {
         playbooks = std::make_unique<sync::PlaybookTracker>(
-            *playbook_config_, state::RouteTarget{route.name, options.target}, *target_api, *store,
+            *playbook_config_, state::RouteTarget{route.name, options.target}, *target_side, *store,
             playbook_clock_ ? playbook_clock_ : sync::SystemClock::instance());
         options.playbooks = playbooks.get();
     }
-    sync_ = std::make_unique<sync::TargetSync>(route, options, *source_api, *target_api, *store);
+    sync_ = std::make_unique<sync::TargetSync>(route, options, *source_side, *target_side, *store);
 }
 
 void SyncHarness::reopenStore(bool delete_file) {

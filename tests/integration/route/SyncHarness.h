@@ -9,6 +9,7 @@
 #include "soar/state/SqliteStore.h"
 #include "soar/sync/PlaybookTracker.h"
 #include "soar/sync/RouteConfig.h"
+#include "soar/sync/SoarAdapter.h"
 #include "soar/sync/TargetSync.h"
 #include "support/TempDir.h"
 
@@ -66,6 +67,9 @@ public:
     sync::RouteConfig route;
     std::unique_ptr<sync::PocoSoarApi> source_api;
     std::unique_ptr<sync::PocoSoarApi> target_api;
+    /// The clients as the engine and the tracker see them (rebuilt with the engine).
+    std::unique_ptr<sync::SoarSource> source_side;
+    std::unique_ptr<sync::SoarTarget> target_side;
     std::unique_ptr<state::SqliteStore> store;
     std::unique_ptr<sync::PlaybookTracker> playbooks;
     std::unique_ptr<sync::TargetSync> sync_;

@@ -1,15 +1,22 @@
 #pragma once
 
 /// Daemon: the composition root of soar-sync. From a validated AppConfig it builds one
-/// PocoSoarApi per instance (shared by every route), one SqliteStore, and per (route,
-/// target) a TargetSync with, when the route has a playbook, its PlaybookTracker. Then it
-/// either runs every route on its own schedule (start/stop: each route a Poco::Task that
-/// waits out `poll_interval` in Task::sleep(), its targets in parallel, one thread each, so
-/// passes of one route never overlap), or runs single operations (sync-once, resync,
-/// retry-dead) for the command line.
+/// PocoSoarApi per instance (shared by every route), one SqliteStore, one WorkerPool per
+/// target instance (its `connections` threads, shared by every route writing to it: where
+/// the engine replays containers), and per route a SoarSource on its source's client; per
+/// (route, target) a SoarTarget, a TargetSync and, when the route has a playbook, its
+/// PlaybookTracker. Then it either runs every route on its own schedule (start/stop) or runs
+/// single operations (sync-once, resync, retry-dead) for the command line.
+///
+/// Threads: besides the target instances' pools, the daemon owns a pool with one thread per
+/// (route, target), on which a pass runs the targets of its route in parallel (the pass
+/// waits for all of them), and, while started, a pool with one thread per route, each the
+/// route's schedule: a pass, then `poll_interval` on a condition variable that stop()
+/// signals. No thread is created per pass. Passes of one route never overlap, whoever runs
+/// them.
 ///
 /// Stopping sets the flag every running pass watches (records in flight finish and commit),
-/// cancels the tasks and joins them.
+/// wakes the schedules and joins them.
 ///
 /// Thread safety: start(), stop() and the operations from one thread; snapshot() from any.
 /// Ownership: owns everything it builds; the store closes last.
@@ -19,13 +26,13 @@
 #include "soar/client/PocoSoarApi.h"
 #include "soar/state/SqliteStore.h"
 #include "soar/sync/PlaybookTracker.h"
+#include "soar/sync/SoarAdapter.h"
 #include "soar/sync/TargetSync.h"
-
-#include <Poco/TaskManager.h>
-#include <Poco/ThreadPool.h>
+#include "soar/sync/WorkerPool.h"
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -57,9 +64,9 @@ public:
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
 
-    /// Starts one task per route (resolving playbooks first, best effort).
+    /// Starts every route's schedule (resolving playbooks first, best effort); idempotent.
     void start();
-    /// Asks every pass to stop, then joins; idempotent.
+    /// Asks every pass to stop, wakes the schedules, then joins them; idempotent.
     void stop();
 
     /// One pass of each route (or of `route`) for every target, then waits up to
@@ -85,8 +92,10 @@ public:
 
 private:
     explicit Daemon(AppConfig config);
-    /// One pass of every target of `route`, in parallel (one thread per target).
+    /// One pass of every target of `route`, in parallel on `passes_`; returns when all ended.
     void routePass(RouteUnit& route, RunSummary* summary);
+    /// `route`'s schedule, on `schedules_`: a pass, then `poll_interval`, until stop().
+    void schedule(RouteUnit& route);
     void record(Unit& unit, const sync::PassResult& result, RunSummary* summary);
     template <class Fn>
     RunSummary forTargets(const std::string& route, const std::string& target, Fn&& fn);
@@ -97,11 +106,18 @@ private:
     std::unique_ptr<state::SqliteStore> store_;
     std::map<std::string, std::unique_ptr<sync::PocoSoarApi>> clients_;
     std::vector<std::string> secrets_;
+    /// Per target instance: where its routes' engines replay containers.
+    std::map<std::string, std::unique_ptr<sync::WorkerPool>> workers_;
     std::vector<std::unique_ptr<RouteUnit>> routes_;
+    /// One thread per (route, target): the targets of passes.
+    std::unique_ptr<sync::WorkerPool> passes_;
     std::atomic<bool> stop_{false};
+    /// stop_ is set under it, so a schedule waiting out its interval never misses the wake.
+    std::mutex schedule_mutex_;
+    std::condition_variable wake_;
+    /// One thread per route while started: the schedules.
+    std::unique_ptr<sync::WorkerPool> schedules_;
     mutable std::mutex runtime_mutex_;
-    std::unique_ptr<Poco::ThreadPool> pool_;
-    std::unique_ptr<Poco::TaskManager> tasks_;
 };
 
 }  // namespace soar::app
