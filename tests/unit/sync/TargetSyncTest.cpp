@@ -188,7 +188,7 @@ TEST_CASE("Engine: a note of a container the route did not copy is ignored", "[e
     CHECK(comments->timestamp == sourceTime(22));
 }
 
-TEST_CASE("Engine: refused credentials mark the target failing; a transient error does not",
+TEST_CASE("Engine: refused credentials mark the target failing, and a transient error does not",
           "[engine][unit]") {
     SECTION("credentials") {
         EngineFixture f;
