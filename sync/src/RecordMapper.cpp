@@ -26,36 +26,6 @@ void copyIfSet(const Object& from, Object& to, const std::string& key) {
     to.set(key, from.get(key));
 }
 
-Object::Ptr deepCopy(const Object& from);
-
-/// A JSON value with its objects and arrays copied (scalars are values already).
-Poco::Dynamic::Var deepCopy(const Poco::Dynamic::Var& value) {
-    if (value.type() == typeid(Object::Ptr)) {
-        const auto object = value.extract<Object::Ptr>();
-        return object ? Poco::Dynamic::Var(deepCopy(*object)) : value;
-    }
-    if (value.type() == typeid(Array::Ptr)) {
-        const auto array = value.extract<Array::Ptr>();
-        if (!array) return value;
-        Array::Ptr copy = new Array;
-        for (const auto& item : *array) copy->add(deepCopy(item));
-        return copy;
-    }
-    if (value.type() == typeid(Object)) return deepCopy(value.extract<Object>());
-    if (value.type() == typeid(Array)) {
-        Array::Ptr copy = new Array;
-        for (const auto& item : value.extract<Array>()) copy->add(deepCopy(item));
-        return copy;
-    }
-    return value;
-}
-
-Object::Ptr deepCopy(const Object& from) {
-    Object::Ptr copy = new Object;
-    for (const auto& [key, value] : from) copy->set(key, deepCopy(value));
-    return copy;
-}
-
 /// A JSON object field, or a new empty object when it is missing, null or not an object.
 /// A deep copy: the mapped body must not share nodes with the source record, which the
 /// caller may keep and reuse.
@@ -89,6 +59,33 @@ Array::Ptr toArray(const std::vector<std::string>& values) {
 }
 
 }  // namespace
+
+Poco::Dynamic::Var deepCopy(const Poco::Dynamic::Var& value) {
+    if (value.type() == typeid(Object::Ptr)) {
+        const auto object = value.extract<Object::Ptr>();
+        return object ? Poco::Dynamic::Var(deepCopy(*object)) : value;
+    }
+    if (value.type() == typeid(Array::Ptr)) {
+        const auto array = value.extract<Array::Ptr>();
+        if (!array) return value;
+        Array::Ptr copy = new Array;
+        for (const auto& item : *array) copy->add(deepCopy(item));
+        return copy;
+    }
+    if (value.type() == typeid(Object)) return deepCopy(value.extract<Object>());
+    if (value.type() == typeid(Array)) {
+        Array::Ptr copy = new Array;
+        for (const auto& item : value.extract<Array>()) copy->add(deepCopy(item));
+        return copy;
+    }
+    return value;
+}
+
+Object::Ptr deepCopy(const Object& from) {
+    Object::Ptr copy = new Object;
+    for (const auto& [key, value] : from) copy->set(key, deepCopy(value));
+    return copy;
+}
 
 RecordMapper::RecordMapper(MappingRules rules) : rules_(std::move(rules)) {}
 

@@ -1,13 +1,13 @@
 #include "support/FakeSource.h"
 
 #include "soar/client/Timestamp.h"
+#include "soar/sync/RecordMapper.h"
 
 #include <Poco/JSON/Array.h>
 
 #include <algorithm>
 #include <iterator>
 #include <stdexcept>
-#include <typeinfo>
 #include <utility>
 
 namespace soar::test {
@@ -18,36 +18,6 @@ using Poco::JSON::Object;
 using state::RecordKind;
 using state::Stream;
 using sync::KeysetCursor;
-
-Poco::Dynamic::Var copyVar(const Poco::Dynamic::Var& value);
-
-Object::Ptr copyObject(const Object& from) {
-    Object::Ptr copy = new Object;
-    for (const auto& [key, value] : from) copy->set(key, copyVar(value));
-    return copy;
-}
-
-Array::Ptr copyArray(const Array& from) {
-    Array::Ptr copy = new Array;
-    for (const auto& value : from) copy->add(copyVar(value));
-    return copy;
-}
-
-/// A copy that shares no object or array with `value`, so that records handed to the
-/// engine's threads are theirs alone.
-Poco::Dynamic::Var copyVar(const Poco::Dynamic::Var& value) {
-    if (value.type() == typeid(Object::Ptr)) {
-        const auto object = value.extract<Object::Ptr>();
-        return object ? Poco::Dynamic::Var(copyObject(*object)) : value;
-    }
-    if (value.type() == typeid(Array::Ptr)) {
-        const auto array = value.extract<Array::Ptr>();
-        return array ? Poco::Dynamic::Var(copyArray(*array)) : value;
-    }
-    if (value.type() == typeid(Object)) return copyObject(value.extract<Object>());
-    if (value.type() == typeid(Array)) return copyArray(value.extract<Array>());
-    return value;
-}
 
 std::optional<std::string> textOf(const Object& record, const std::string& key) {
     if (!record.has(key) || record.isNull(key)) return std::nullopt;
@@ -114,7 +84,7 @@ const char* changedField(RecordKind kind) {
 
 void setOver(Object& body, const Object::Ptr& fields) {
     if (!fields) return;
-    for (const auto& [key, value] : *fields) body.set(key, copyVar(value));
+    for (const auto& [key, value] : *fields) body.set(key, sync::deepCopy(value));
 }
 
 }  // namespace
@@ -180,7 +150,7 @@ void FakeSource::editContainer(std::int64_t id, const std::string& update_time,
 void FakeSource::setContainerField(std::int64_t id, const std::string& key,
                                    const Poco::Dynamic::Var& value) {
     std::lock_guard<std::mutex> lock(mutex_);
-    containers_.at(id)->set(key, copyVar(value));
+    containers_.at(id)->set(key, sync::deepCopy(value));
 }
 
 void FakeSource::removeContainer(std::int64_t id) {
@@ -301,7 +271,7 @@ std::optional<Object::Ptr> FakeSource::containerBody(std::int64_t id) const {
     std::lock_guard<std::mutex> lock(mutex_);
     const auto found = containers_.find(id);
     if (found == containers_.end()) return std::nullopt;
-    return copyObject(*found->second);
+    return sync::deepCopy(*found->second);
 }
 
 std::size_t FakeSource::containerCount() const {
@@ -412,7 +382,7 @@ sync::SourceContainer FakeSource::toContainer(std::int64_t id) const {
     if (body.has("artifact_count") && !body.isNull("artifact_count")) {
         out.artifact_count = body.getValue<std::int64_t>("artifact_count");
     }
-    out.body = copyObject(body);
+    out.body = sync::deepCopy(body);
     return out;
 }
 
@@ -423,7 +393,7 @@ sync::SourceItem FakeSource::toItem(RecordKind kind, std::int64_t id) const {
     out.id = id;
     out.container = item.container;
     out.changed = textOf(*item.body, changedField(kind));
-    out.body = copyObject(*item.body);
+    out.body = sync::deepCopy(*item.body);
     return out;
 }
 

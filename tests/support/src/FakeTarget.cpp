@@ -2,13 +2,13 @@
 
 #include "soar/client/Errors.h"
 #include "soar/client/Timestamp.h"
+#include "soar/sync/RecordMapper.h"
 
 #include <Poco/JSON/Array.h>
 
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
-#include <typeinfo>
 
 namespace soar::test {
 namespace {
@@ -16,35 +16,6 @@ namespace {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 using state::RecordKind;
-
-Poco::Dynamic::Var copyVar(const Poco::Dynamic::Var& value);
-
-Object::Ptr copyObject(const Object& from) {
-    Object::Ptr copy = new Object;
-    for (const auto& [key, value] : from) copy->set(key, copyVar(value));
-    return copy;
-}
-
-Array::Ptr copyArray(const Array& from) {
-    Array::Ptr copy = new Array;
-    for (const auto& value : from) copy->add(copyVar(value));
-    return copy;
-}
-
-/// A copy that shares no object or array with `value`: the engine keeps its bodies.
-Poco::Dynamic::Var copyVar(const Poco::Dynamic::Var& value) {
-    if (value.type() == typeid(Object::Ptr)) {
-        const auto object = value.extract<Object::Ptr>();
-        return object ? Poco::Dynamic::Var(copyObject(*object)) : value;
-    }
-    if (value.type() == typeid(Array::Ptr)) {
-        const auto array = value.extract<Array::Ptr>();
-        return array ? Poco::Dynamic::Var(copyArray(*array)) : value;
-    }
-    if (value.type() == typeid(Object)) return copyObject(value.extract<Object>());
-    if (value.type() == typeid(Array)) return copyArray(value.extract<Array>());
-    return value;
-}
 
 std::string textOf(const Object& body, const std::string& key) {
     if (!body.has(key) || body.isNull(key)) return {};
@@ -70,7 +41,7 @@ bool isWrite(FakeTarget::Call call) {
 }
 
 void mergeInto(Object& stored, const Object& fields) {
-    for (const auto& [key, value] : fields) stored.set(key, copyVar(value));
+    for (const auto& [key, value] : fields) stored.set(key, sync::deepCopy(value));
 }
 
 bool isNumber(const std::string& text) {
@@ -88,7 +59,7 @@ FakeTarget::FakeTarget(std::string instance, std::shared_ptr<sync::Clock> clock)
 std::int64_t FakeTarget::seedContainer(const Object& body) {
     std::lock_guard<std::mutex> lock(mutex_);
     const auto id = next_container_++;
-    auto copy = copyObject(body);
+    auto copy = sync::deepCopy(body);
     copy->set("id", id);
     containers_[id] = copy;
     const auto sdi = textOf(body, "source_data_identifier");
@@ -119,7 +90,7 @@ std::optional<Object::Ptr> FakeTarget::container(std::int64_t id) const {
     std::lock_guard<std::mutex> lock(mutex_);
     const auto found = containers_.find(id);
     if (found == containers_.end()) return std::nullopt;
-    return copyObject(*found->second);
+    return sync::deepCopy(*found->second);
 }
 
 std::size_t FakeTarget::artifactCount() const {
@@ -131,7 +102,7 @@ std::vector<Object::Ptr> FakeTarget::artifactsIn(std::int64_t container) const {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<Object::Ptr> out;
     for (const auto& [id, artifact] : artifacts_) {
-        if (artifact.container == container) out.push_back(copyObject(*artifact.body));
+        if (artifact.container == container) out.push_back(sync::deepCopy(*artifact.body));
     }
     return out;
 }
@@ -340,7 +311,7 @@ std::int64_t FakeTarget::containerIdOf(const Object& body) const {
 
 std::int64_t FakeTarget::storeArtifact(std::int64_t container, const Object& body) {
     const auto id = next_artifact_++;
-    auto copy = copyObject(body);
+    auto copy = sync::deepCopy(body);
     copy->set("id", id);
     copy->set("container", container);
     artifacts_[id] = Artifact{container, copy};
@@ -358,7 +329,7 @@ sync::CreateResult FakeTarget::storeNote(RecordKind kind, Call call, const Objec
     writeInto(lock, container);
     if (const auto message = refusal(call, body)) refuse(what, *message);
     const auto id = kind == RecordKind::Comment ? next_comment_++ : next_note_++;
-    auto copy = copyObject(body);
+    auto copy = sync::deepCopy(body);
     copy->set("id", id);
     copy->set("container", container);
     notes_[id] = Note{kind, container, copy};
@@ -385,7 +356,7 @@ sync::CreateResult FakeTarget::createContainer(const Object& container) {
         if (existing != by_sdi_.end()) return {existing->second, true};
     }
     const auto id = next_container_++;
-    auto copy = copyObject(container);
+    auto copy = sync::deepCopy(container);
     copy->set("id", id);
     containers_[id] = copy;
     if (!sdi.empty()) by_sdi_.emplace(sdi, id);

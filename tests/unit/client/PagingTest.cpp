@@ -1,5 +1,6 @@
 #include "soar/client/Errors.h"
 #include "soar/client/Paging.h"
+#include "support/ListOnlyApi.h"
 
 #include <catch2/catch.hpp>
 
@@ -19,7 +20,7 @@ namespace {
 /// A list endpoint over (id, timestamp) rows that understands the filters the walk sends.
 /// Ties are answered in *descending* id order on purpose: SOAR promises no order among equal
 /// sort keys, and the walk must not depend on one.
-class FakeListApi : public soar::sync::SoarApi {
+class FakeListApi : public soar::test::ListOnlyApi {
 public:
     struct Row {
         std::int64_t id;
@@ -32,8 +33,6 @@ public:
     /// When set, answers at most this many records per page whatever was asked (a server
     /// with a maximum page size).
     std::size_t cap = 0;
-
-    std::string version() override { return "6.4.1.361"; }
 
     Page listPage(const std::string&, const Query& query, std::size_t page) override {
         ++requests;
@@ -69,26 +68,7 @@ public:
         return result;
     }
 
-    std::optional<Record> get(const std::string&, std::int64_t) override { unused(); }
-    soar::sync::CreateResult createContainer(const Poco::JSON::Object&) override { unused(); }
-    void updateContainer(std::int64_t, const Poco::JSON::Object&) override { unused(); }
-    soar::sync::CreateResult createArtifact(const Poco::JSON::Object&) override { unused(); }
-    std::vector<soar::sync::BatchItemResult> createArtifacts(const Poco::JSON::Array&) override {
-        unused();
-    }
-    void updateArtifact(std::int64_t, const Poco::JSON::Object&) override { unused(); }
-    soar::sync::CreateResult createNote(const Poco::JSON::Object&) override { unused(); }
-    soar::sync::CreateResult createComment(const Poco::JSON::Object&) override { unused(); }
-    void updateNote(std::int64_t, const Poco::JSON::Object&) override { unused(); }
-    soar::sync::Record getObject(const std::string&) override { unused(); }
-    std::optional<soar::sync::PlaybookInfo> findPlaybook(const std::string&) override { unused(); }
-    std::int64_t runPlaybook(const soar::sync::PlaybookRunRequest&) override { unused(); }
-    soar::sync::PlaybookRunStatus playbookRun(std::int64_t) override { unused(); }
-    void cancelPlaybookRun(std::int64_t) override { unused(); }
-
 private:
-    [[noreturn]] static void unused() { throw std::logic_error("not used by the paging tests"); }
-
     static std::string unquote(const std::string& literal) {
         return literal.size() >= 2 && literal.front() == '"' ? literal.substr(1, literal.size() - 2)
                                                              : literal;

@@ -8,6 +8,7 @@
 #include "soar/client/SoarApi.h"
 #include "soar/sync/SoarAdapter.h"
 #include "soar/sync/TargetSync.h"
+#include "support/ListOnlyApi.h"
 
 #include <Poco/JSON/Object.h>
 #include <catch2/catch.hpp>
@@ -36,7 +37,7 @@ using soar::test::sourceTime;
 /// answered in *descending* id order on purpose: SOAR orders equal sort keys in no particular
 /// way, and the walk must not depend on one. Every other call throws, so the test notices
 /// one it did not expect.
-class ContainerListApi final : public soar::sync::SoarApi {
+class ContainerListApi final : public soar::test::ListOnlyApi {
 public:
     void add(std::int64_t id, const std::string& create_time) {
         Poco::JSON::Object::Ptr record = new Poco::JSON::Object;
@@ -57,8 +58,6 @@ public:
         std::lock_guard<std::mutex> lock(mutex_);
         return largest_page_;
     }
-
-    std::string version() override { return "6.4.1.361"; }
 
     Page listPage(const std::string& path, const Query& query, std::size_t page) override {
         if (path != "container") throw std::logic_error("unexpected list of " + path);
@@ -89,28 +88,7 @@ public:
         return result;
     }
 
-    Record getObject(const std::string&) override { unused(); }
-    std::optional<Record> get(const std::string&, std::int64_t) override { unused(); }
-    soar::sync::CreateResult createContainer(const Poco::JSON::Object&) override { unused(); }
-    void updateContainer(std::int64_t, const Poco::JSON::Object&) override { unused(); }
-    soar::sync::CreateResult createArtifact(const Poco::JSON::Object&) override { unused(); }
-    std::vector<soar::sync::BatchItemResult> createArtifacts(const Poco::JSON::Array&) override {
-        unused();
-    }
-    void updateArtifact(std::int64_t, const Poco::JSON::Object&) override { unused(); }
-    soar::sync::CreateResult createNote(const Poco::JSON::Object&) override { unused(); }
-    soar::sync::CreateResult createComment(const Poco::JSON::Object&) override { unused(); }
-    void updateNote(std::int64_t, const Poco::JSON::Object&) override { unused(); }
-    std::optional<soar::sync::PlaybookInfo> findPlaybook(const std::string&) override { unused(); }
-    std::int64_t runPlaybook(const soar::sync::PlaybookRunRequest&) override { unused(); }
-    soar::sync::PlaybookRunStatus playbookRun(std::int64_t) override { unused(); }
-    void cancelPlaybookRun(std::int64_t) override { unused(); }
-
 private:
-    [[noreturn]] static void unused() {
-        throw std::logic_error("the engine made a call this test does not expect");
-    }
-
     static std::int64_t idOf(const Poco::JSON::Object& row) {
         return row.getValue<std::int64_t>("id");
     }

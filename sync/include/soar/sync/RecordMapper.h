@@ -32,6 +32,11 @@ struct MappingRules {
     std::vector<std::string> add_tags;
 };
 
+/// A JSON value with its objects and arrays copied (scalars are values already), so that the
+/// copy shares no node with `value`.
+[[nodiscard]] Poco::Dynamic::Var deepCopy(const Poco::Dynamic::Var& value);
+[[nodiscard]] Poco::JSON::Object::Ptr deepCopy(const Poco::JSON::Object& from);
+
 class RecordMapper {
 public:
     explicit RecordMapper(MappingRules rules);
