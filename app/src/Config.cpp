@@ -33,7 +33,7 @@ const std::vector<std::string> kLogKeys = {"level", "format", "file", "rotate", 
 const std::vector<std::string> kInstanceKeys = {
     "url",         "token_env",  "token_file",          "user",    "password_env",
     "auth",        "ca_file",    "verify_tls",          "timeout", "connect_timeout",
-    "connections", "rate_limit", "allow_insecure_http", "retries"};
+    "connections", "rate_limit", "allow_insecure_http", "retries", "min_tls"};
 const std::vector<std::string> kRouteKeys = {
     "source",     "targets",        "poll_interval",   "page_size",       "lookback",
     "start_from", "filter.label",   "filter.severity", "filter.status",   "filter.tags",
@@ -215,6 +215,13 @@ sync::InstanceConfig parseInstance(const AbstractConfiguration& ini, const std::
     }
     c.ca_file = absolute(s.str("ca_file"), base_dir);
     c.verify_tls = s.boolean("verify_tls", true);
+    if (s.has("min_tls")) {
+        const auto version = s.str("min_tls");
+        if (version != "1.2" && version != "1.3") {
+            s.fail("min_tls", "expected 1.2 or 1.3, got '" + version + "'");
+        }
+        c.min_tls_minor = version == "1.3" ? 3 : 2;
+    }
     c.timeout = s.duration("timeout", c.timeout);
     c.connect_timeout = s.duration("connect_timeout", c.connect_timeout);
     c.connections = static_cast<unsigned>(s.count("connections", c.connections, 1, 256));

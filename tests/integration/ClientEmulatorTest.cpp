@@ -186,6 +186,61 @@ TEST_CASE("Emulator: TLS is verified against ca_file", "[client][integration]") 
     }
 }
 
+TEST_CASE("Emulator: TLS checks the host name on loopback too, and offers strong suites only",
+          "[client][integration]") {
+    // The TLS error of one call, empty when the call succeeds.
+    const auto tlsError = [](const Emulator& emulator, const std::string& host,
+                             const std::string& ca, int min_tls_minor) {
+        auto config = emulatorConfig(emulator);
+        config.allow_insecure_http = false;
+        config.url = "https://" + host + ":" + std::to_string(emulator.port());
+        config.ca_file = ca;
+        config.min_tls_minor = min_tls_minor;
+        try {
+            (void)client(config)->version();
+            return std::string();
+        } catch (const soar::sync::TlsError& e) {
+            return std::string(e.what());
+        }
+    };
+    SECTION("a certificate for another name is refused on 127.0.0.1 and localhost") {
+        soar::test::TestCertificate certificate("DNS:soar.example");
+        EmulatorOptions options;
+        options.tls_cert = certificate.certFile().string();
+        options.tls_key = certificate.keyFile().string();
+        Emulator emulator(options);
+        const auto ca = certificate.caFile().string();
+        CHECK_THAT(tlsError(emulator, "127.0.0.1", ca, 2), Catch::Contains("127.0.0.1"));
+        CHECK_THAT(tlsError(emulator, "localhost", ca, 2), Catch::Contains("localhost"));
+    }
+    soar::test::TestCertificate certificate;
+    EmulatorOptions options;
+    options.tls_cert = certificate.certFile().string();
+    options.tls_key = certificate.keyFile().string();
+    const auto ca = certificate.caFile().string();
+    SECTION("localhost is accepted when the certificate names it") {
+        Emulator emulator(options);
+        CHECK(tlsError(emulator, "localhost", ca, 2).empty());
+    }
+    SECTION("a TLS 1.2 server with static-RSA or CBC suites only is refused") {
+        options.tls13 = false;
+        options.tls_ciphers = "AES128-SHA:AES256-SHA:AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA";
+        Emulator emulator(options);
+        CHECK_FALSE(tlsError(emulator, "127.0.0.1", ca, 2).empty());
+    }
+    SECTION("a TLS 1.2 server with ECDHE and GCM is accepted, unless min_tls = 1.3") {
+        options.tls13 = false;
+        options.tls_ciphers = "ECDHE-RSA-AES128-GCM-SHA256";
+        Emulator emulator(options);
+        CHECK(tlsError(emulator, "127.0.0.1", ca, 2).empty());
+        CHECK_FALSE(tlsError(emulator, "127.0.0.1", ca, 3).empty());
+    }
+    SECTION("a TLS 1.3 server is accepted with min_tls = 1.3") {
+        Emulator emulator(options);
+        CHECK(tlsError(emulator, "127.0.0.1", ca, 3).empty());
+    }
+}
+
 TEST_CASE("Emulator: retries under --fail-rate and --throttle-rate", "[client][integration]") {
     EmulatorOptions options;
     options.seed = 11;

@@ -78,7 +78,9 @@ public:
             params.privateKeyFile = options_.tls_key;
             params.verificationMode = Poco::Net::Context::VERIFY_NONE;
             params.loadDefaultCAs = false;
+            if (!options_.tls_ciphers.empty()) params.cipherList = options_.tls_ciphers;
             context_ = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params);
+            if (!options_.tls13) context_->disableProtocols(Poco::Net::Context::PROTO_TLSV1_3);
             socket_ = std::make_unique<Poco::Net::SecureServerSocket>(context_);
         } else {
             socket_ = std::make_unique<Poco::Net::ServerSocket>();

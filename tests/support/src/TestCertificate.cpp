@@ -20,11 +20,12 @@ std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "
 
 }  // namespace
 
-TestCertificate::TestCertificate() {
+TestCertificate::TestCertificate(const std::string& subject_alt_names) {
     const auto& d = dir_.path();
     {
         std::ofstream ext(d / "san.ext");
-        ext << "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\n"
+        ext << "subjectAltName=" << subject_alt_names
+            << "\n"
                "basicConstraints=CA:FALSE\n"
                "keyUsage=digitalSignature,keyEncipherment\n"
                "extendedKeyUsage=serverAuth\n";
@@ -32,8 +33,8 @@ TestCertificate::TestCertificate() {
     run("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=soar-sync test CA'"
         " -keyout " +
         quoted(d / "ca.key") + " -out " + quoted(caFile()));
-    run("openssl req -newkey rsa:2048 -nodes -subj '/CN=127.0.0.1' -keyout " + quoted(keyFile()) +
-        " -out " + quoted(d / "server.csr"));
+    run("openssl req -newkey rsa:2048 -nodes -subj '/CN=soar-sync test server' -keyout " +
+        quoted(keyFile()) + " -out " + quoted(d / "server.csr"));
     run("openssl x509 -req -days 2 -in " + quoted(d / "server.csr") + " -CA " + quoted(caFile()) +
         " -CAkey " + quoted(d / "ca.key") + " -CAcreateserial -extfile " + quoted(d / "san.ext") +
         " -out " + quoted(certFile()));

@@ -54,6 +54,7 @@ TEST_CASE("the reference and demo configs load", "[app][config]") {
     REQUIRE(reference.instances.size() == 2);
     CHECK(reference.instances[0].connections == 4);
     CHECK(reference.instances[0].timeout == std::chrono::seconds(30));
+    CHECK(reference.instances[0].min_tls_minor == 2);
     REQUIRE(reference.routes.size() == 1);
     const auto& route = reference.routes[0].config;
     CHECK(route.poll_interval == std::chrono::seconds(30));
@@ -69,7 +70,7 @@ TEST_CASE("the reference and demo configs load", "[app][config]") {
 
 TEST_CASE("every key of a route is parsed", "[app][config]") {
     soar::test::TempDir dir;
-    const auto config = loadConfig(write(dir, kInstances + R"(
+    const auto config = loadConfig(write(dir, kInstances + "min_tls = 1.3\n" + R"(
 [state]
 path = state/db.sqlite   ; relative to the config file
 [http]
@@ -129,6 +130,7 @@ playbook_timeout = 5m
     CHECK(spec.playbook->on_update);
     CHECK(spec.playbook->timeout == std::chrono::minutes(5));
     CHECK(config.instances.at(1).token_file == (dir.path() / "b.token").string());
+    CHECK(config.instances.at(1).min_tls_minor == 3);
 }
 
 TEST_CASE("broken configs name the section, the key and what is expected", "[app][config]") {
@@ -168,6 +170,8 @@ TEST_CASE("broken configs name the section, the key and what is expected", "[app
          "[instance.b] timeout: expected a duration above zero"},
         {"bad bool", kInstances + kRoute + "artifacts = maybe\n",
          "[route.r] artifacts: expected true or false, got 'maybe'"},
+        {"bad min_tls", kInstances + "min_tls = 1.1\n" + kRoute,
+         "[instance.b] min_tls: expected 1.2 or 1.3, got '1.1'"},
         {"bad number", kInstances + "connections = many\n" + kRoute,
          "[instance.b] connections: expected a whole number from 1 to 256, got 'many'"},
         {"unknown source", kInstances + "[route.r]\nsource = c\ntargets = b\n",

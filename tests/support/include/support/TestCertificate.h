@@ -7,17 +7,20 @@
 #include "support/TempDir.h"
 
 #include <filesystem>
+#include <string>
 
 namespace soar::test {
 
 class TestCertificate {
 public:
-    /// Creates a fresh CA and a server certificate signed by it; throws on failure.
-    TestCertificate();
+    /// Creates a fresh CA and a server certificate signed by it for the names of
+    /// `subject_alt_names` (OpenSSL's subjectAltName syntax); throws on failure.
+    explicit TestCertificate(
+        const std::string& subject_alt_names = "IP:127.0.0.1,IP:::1,DNS:localhost");
 
     /// PEM of the CA certificate: what a client trusts (`ca_file`).
     [[nodiscard]] std::filesystem::path caFile() const { return dir_.path() / "ca.pem"; }
-    /// PEM server certificate (SAN: 127.0.0.1, ::1, localhost) and its key.
+    /// PEM server certificate and its key.
     [[nodiscard]] std::filesystem::path certFile() const { return dir_.path() / "server.pem"; }
     [[nodiscard]] std::filesystem::path keyFile() const { return dir_.path() / "server.key"; }
 

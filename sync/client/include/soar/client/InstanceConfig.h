@@ -51,6 +51,8 @@ struct InstanceConfig {
     /// PEM bundle of trusted CAs; empty = the system bundle.
     std::string ca_file;
     bool verify_tls = true;
+    /// Oldest TLS version offered (`min_tls`): 2 = TLS 1.2, 3 = TLS 1.3.
+    int min_tls_minor = 2;
     bool allow_insecure_http = false;
     std::chrono::milliseconds connect_timeout{10'000};
     /// Send and receive timeout of one request (`timeout`).

@@ -34,6 +34,10 @@ struct EmulatorOptions {
     std::string user = "admin";        ///< basic-auth user: the only identity allowed to DELETE
     std::string password = "password";
     std::string tls_cert, tls_key;  ///< both set = HTTPS (PEM files)
+    /// With HTTPS: the TLS 1.2 suites offered (OpenSSL notation; empty = Poco's default) and
+    /// whether TLS 1.3 is offered at all; lets tests play an old or weak server.
+    std::string tls_ciphers;
+    bool tls13 = true;
     std::vector<std::string> labels = {"events", "incident"};
     std::uint64_t seed = 0;  ///< seeds the generated data and the fault pattern
     int containers = 0;      ///< seeded containers (0 = none)
