@@ -28,7 +28,7 @@ namespace {
 using Poco::Util::AbstractConfiguration;
 
 const std::vector<std::string> kStateKeys = {"path", "busy_timeout"};
-const std::vector<std::string> kHttpKeys = {"listen", "token_file"};
+const std::vector<std::string> kHttpKeys = {"listen", "token_file", "allowed_hosts"};
 const std::vector<std::string> kLogKeys = {"level", "format", "file", "rotate", "keep", "compress"};
 const std::vector<std::string> kInstanceKeys = {
     "url",         "token_env",  "token_file",          "user",    "password_env",
@@ -484,6 +484,7 @@ AppConfig parseConfig(const AbstractConfiguration& ini, const std::string& base_
             config.http.port = static_cast<unsigned short>(port);
         }
         config.http.token_file = absolute(s.str("token_file"), base_dir);
+        config.http.allowed_hosts = splitList(s.str("allowed_hosts"));
         if (config.http.enabled && !isLoopback(config.http.host) &&
             config.http.token_file.empty()) {
             s.fail("token_file", "required when listen is not a loopback address ('" +

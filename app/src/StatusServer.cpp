@@ -10,12 +10,14 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/IPAddress.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -35,6 +37,7 @@ void send(HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
     response.setStatusAndReason(status);
     response.setContentType(content_type);
     response.set("Cache-Control", "no-store");
+    response.set("X-Content-Type-Options", "nosniff");
     response.setContentLength(static_cast<std::streamsize>(body.size()));
     auto& out = response.send();
     if (!head) out << body;
@@ -42,7 +45,8 @@ void send(HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
 
 class Handler : public Poco::Net::HTTPRequestHandler {
 public:
-    Handler(StatusSource& source, const std::string& token) : source_(source), token_(token) {}
+    Handler(StatusSource& source, const std::string& token, const std::vector<std::string>& hosts)
+        : source_(source), token_(token), hosts_(hosts) {}
 
     void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
         const bool head = request.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD;
@@ -67,6 +71,11 @@ public:
                     send(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "text/plain",
                          "the state store does not answer\n", head);
                 }
+                return;
+            }
+            if (!hostAllowed(request.get("Host", ""), hosts_)) {
+                send(response, HTTPResponse::HTTP_MISDIRECTED_REQUEST, "text/plain",
+                     "this Host is not served here; add it to [http] allowed_hosts\n", head);
                 return;
             }
             if (!authorized(request)) {
@@ -119,21 +128,26 @@ private:
 
     StatusSource& source_;
     const std::string& token_;
+    const std::vector<std::string>& hosts_;
 };
 
 class Factory : public Poco::Net::HTTPRequestHandlerFactory {
 public:
-    Factory(StatusSource& source, const std::string& token) : source_(source), token_(token) {}
+    Factory(StatusSource& source, const std::string& token, const std::vector<std::string>& hosts)
+        : source_(source), token_(token), hosts_(hosts) {}
     Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-        return new Handler(source_, token_);
+        return new Handler(source_, token_, hosts_);
     }
 
 private:
     StatusSource& source_;
     const std::string& token_;
+    const std::vector<std::string>& hosts_;
 };
 
-std::string readToken(const std::string& path) {
+}  // namespace
+
+std::string readStatusToken(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         throw ConfigError("[http] token_file: cannot read '" + path + "'");
@@ -142,10 +156,33 @@ std::string readToken(const std::string& path) {
     text << in.rdbuf();
     auto token = Poco::trim(text.str());
     if (token.empty()) throw ConfigError("[http] token_file: '" + path + "' is empty");
+    if (token.size() < kMinStatusTokenLength) {
+        throw ConfigError("[http] token_file: the token in '" + path + "' has " +
+                          std::to_string(token.size()) + " characters; use at least " +
+                          std::to_string(kMinStatusTokenLength) + " (openssl rand -hex 16 > " +
+                          path + ")");
+    }
     return token;
 }
 
-}  // namespace
+bool hostAllowed(const std::string& host_header, const std::vector<std::string>& names) {
+    // No Host (HTTP/1.0 clients, some probes): nothing a browser would send.
+    if (host_header.empty()) return true;
+    std::string host = Poco::toLower(host_header);
+    if (!host.empty() && host.front() == '[') {
+        const auto close = host.find(']');
+        if (close == std::string::npos) return false;
+        host = host.substr(1, close - 1);
+    } else if (const auto colon = host.rfind(':'); colon != std::string::npos) {
+        host = host.substr(0, colon);
+    }
+    // An IP literal cannot be rebound to another address.
+    Poco::Net::IPAddress ip;
+    if (Poco::Net::IPAddress::tryParse(host, ip)) return true;
+    if (host == "localhost") return true;
+    return std::any_of(names.begin(), names.end(),
+                       [&](const std::string& name) { return Poco::toLower(name) == host; });
+}
 
 bool constantTimeEquals(const std::string& a, const std::string& b) {
     volatile unsigned char diff = a.size() == b.size() ? 0 : 1;
@@ -159,7 +196,9 @@ bool constantTimeEquals(const std::string& a, const std::string& b) {
 }
 
 StatusServer::StatusServer(const HttpConfig& config, StatusSource& source) {
-    if (!config.token_file.empty()) token_ = readToken(config.token_file);
+    if (!config.token_file.empty()) token_ = readStatusToken(config.token_file);
+    hosts_ = config.allowed_hosts;
+    hosts_.push_back(config.host);
     Poco::Net::ServerSocket socket;
     try {
         // Reuse the address (a restart need not wait out TIME_WAIT) but not the port: with
@@ -176,7 +215,8 @@ StatusServer::StatusServer(const HttpConfig& config, StatusSource& source) {
     params->setMaxThreads(4);
     params->setMaxQueued(32);
     params->setKeepAlive(false);
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(source, token_), socket, params);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(source, token_, hosts_), socket,
+                                                      params);
 }
 
 StatusServer::~StatusServer() { stop(); }

@@ -195,7 +195,7 @@ TEST_CASE("/dead-letters answers the dead letters as JSON, behind the token like
     FixedStatusSource source(troubledSnapshot());
     soar::test::TempDir dir;
     const auto token_file = dir.path() / "token";
-    std::ofstream(token_file) << "page-tok-3f9a\n";
+    std::ofstream(token_file) << "page-tok-3f9a-7c21d0e5\n";
     soar::app::HttpConfig config;
     config.host = "127.0.0.1";
     config.port = 0;
@@ -204,7 +204,7 @@ TEST_CASE("/dead-letters answers the dead letters as JSON, behind the token like
     server.start();
 
     CHECK(httpGet(server.port(), "/dead-letters").status == 401);
-    const auto answer = httpGet(server.port(), "/dead-letters", "page-tok-3f9a");
+    const auto answer = httpGet(server.port(), "/dead-letters", "page-tok-3f9a-7c21d0e5");
     REQUIRE(answer.status == 200);
     const auto root = Poco::JSON::Parser().parse(answer.body).extract<Poco::JSON::Object::Ptr>();
     CHECK(root->getValue<int>("total") == 1);
@@ -213,6 +213,16 @@ TEST_CASE("/dead-letters answers the dead letters as JSON, behind the token like
     CHECK(letter->getValue<std::string>("target") == "dr");
     CHECK(letter->getValue<int>("source_id") == 4711);
     CHECK(letter->getValue<std::string>("message") == "unknown label 'phishing'");
-    CHECK_THAT(httpGet(server.port(), "/nope", "page-tok-3f9a").body,
+    CHECK_THAT(httpGet(server.port(), "/nope", "page-tok-3f9a-7c21d0e5").body,
                Catch::Contains("/dead-letters"));
+    CHECK(answer.cache_control == "no-store");
+    CHECK(answer.content_type_options == "nosniff");
+    // A page served under another name (DNS rebinding) gets nothing, even with the token.
+    const auto rebound =
+        httpGet(server.port(), "/dead-letters", "page-tok-3f9a-7c21d0e5", "evil.example:80");
+    CHECK(rebound.status == 421);
+    CHECK_THAT(rebound.body, !Catch::Contains("phishing"));
+    CHECK(httpGet(server.port(), "/healthz", "", "evil.example").status == 200);
+    CHECK(httpGet(server.port(), "/dead-letters", "page-tok-3f9a-7c21d0e5", "localhost:1").status ==
+          200);
 }

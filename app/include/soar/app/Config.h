@@ -42,6 +42,10 @@ struct HttpConfig {
     std::string token_file;
     /// `listen` is empty or `off`: no status server.
     bool enabled = true;
+    /// Host names a request's `Host` header may carry besides IP literals, `localhost` and the
+    /// listen address (`allowed_hosts`): a page a browser loaded from another name is refused,
+    /// so DNS rebinding cannot read the status of a loopback daemon.
+    std::vector<std::string> allowed_hosts;
 };
 
 struct LogConfig {

@@ -20,8 +20,10 @@
 #include "soar/app/Config.h"
 #include "soar/app/StatusSource.h"
 
+#include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace Poco::Net {
 class HTTPServer;
@@ -31,6 +33,20 @@ namespace soar::app {
 
 /// Compares two strings in time that depends only on their lengths.
 [[nodiscard]] bool constantTimeEquals(const std::string& a, const std::string& b);
+
+/// The shortest status token accepted: a guessable token on a routable listener is no guard.
+inline constexpr std::size_t kMinStatusTokenLength = 16;
+
+/// The status token in `path` (`[http] token_file`), trimmed. Throws ConfigError when the file
+/// cannot be read, is empty or holds fewer than kMinStatusTokenLength characters.
+[[nodiscard]] std::string readStatusToken(const std::string& path);
+
+/// Whether a request's `Host` header names this server: an IP literal, `localhost`, or one of
+/// `names` (the listen address and `[http] allowed_hosts`), any port, any case. Anything else
+/// is answered 421 before authentication (`/healthz` excepted), so a page served under
+/// another name (DNS rebinding) cannot read a loopback daemon's status.
+[[nodiscard]] bool hostAllowed(const std::string& host_header,
+                               const std::vector<std::string>& names);
 
 class StatusServer {
 public:
@@ -51,6 +67,7 @@ public:
 
 private:
     std::string token_;
+    std::vector<std::string> hosts_;
     unsigned short port_ = 0;
     std::unique_ptr<Poco::Net::HTTPServer> server_;
     bool running_ = false;
