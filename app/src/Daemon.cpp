@@ -1,6 +1,7 @@
 #include "soar/app/Daemon.h"
 
 #include "soar/app/CommandLine.h"
+#include "soar/app/Logging.h"
 #include "soar/app/StoredStatus.h"
 #include "soar/client/Errors.h"
 #include "soar/client/Secret.h"
@@ -90,10 +91,13 @@ std::unique_ptr<Daemon> Daemon::create(const AppConfig& config) {
     for (const auto& instance : cfg.instances) {
         if (std::find(used.begin(), used.end(), instance.name) == used.end()) continue;
         auto credentials = sync::loadCredentials(instance);
-        d->secrets_.push_back(credentials.secret.reveal());
+        Logging::redactor().addSecret(credentials.secret.reveal());
         d->clients_[instance.name] = sync::PocoSoarApi::create(instance, std::move(credentials));
     }
-    d->store_ = state::SqliteStore::open(cfg.state);
+    state::StateOptions state_options = cfg.state;
+    // Texts are stored as the log would show them: secrets masked, control characters escaped.
+    state_options.scrub = [](const std::string& text) { return Logging::redactor().clean(text); };
+    d->store_ = state::SqliteStore::open(state_options);
     std::size_t units = 0;
     for (const auto& spec : cfg.routes) {
         auto route = std::make_unique<RouteUnit>();
@@ -130,8 +134,6 @@ std::unique_ptr<Daemon> Daemon::create(const AppConfig& config) {
         "passes", static_cast<unsigned>(std::max<std::size_t>(units, 1)));
     return d;
 }
-
-std::vector<std::string> Daemon::secrets() const { return secrets_; }
 
 sync::PocoSoarApi& Daemon::client(const std::string& instance) { return *clients_.at(instance); }
 

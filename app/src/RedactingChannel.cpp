@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 namespace soar::app {
 
@@ -71,6 +72,28 @@ void maskAfter(std::string& text, const std::string& key, const std::string& sep
 
 }  // namespace
 
+std::string printable(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto b = static_cast<unsigned char>(text[i]);
+        char hex[8];
+        if ((b < 0x20 && b != '\t') || b == 0x7f) {
+            std::snprintf(hex, sizeof hex, "\\x%02x", b);
+            out += hex;
+        } else if (b == 0xc2 && i + 1 < text.size() &&
+                   static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                   static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+            std::snprintf(hex, sizeof hex, "\\u%04x", static_cast<unsigned char>(text[i + 1]));
+            out += hex;
+            ++i;
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
 std::string redact(const std::string& input, const std::vector<std::string>& secrets) {
     std::string text = input;
     for (const auto& secret : secrets) {
@@ -110,6 +133,10 @@ std::string RedactingChannel::apply(const std::string& text) const {
     return redact(text, secrets);
 }
 
+std::string RedactingChannel::clean(const std::string& text) const {
+    return printable(apply(text));
+}
+
 std::vector<std::string> RedactingChannel::secrets() const {
     const std::lock_guard<std::mutex> lock(mutex_);
     return secrets_;
@@ -117,7 +144,7 @@ std::vector<std::string> RedactingChannel::secrets() const {
 
 void RedactingChannel::log(const Poco::Message& msg) {
     Poco::Message copy(msg);
-    copy.setText(apply(msg.getText()));
+    copy.setText(clean(msg.getText()));
     next_->log(copy);
 }
 

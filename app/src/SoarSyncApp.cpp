@@ -8,6 +8,7 @@
 #include "soar/app/StatusServer.h"
 #include "soar/app/StoredStatus.h"
 #include "soar/client/Errors.h"
+#include "soar/client/Secret.h"
 #include "soar/state/StateError.h"
 
 #include <Poco/Logger.h>
@@ -35,8 +36,30 @@ constexpr int kExitNoPassYet = 3;
 /// Upper bound of sync-once's wait for playbook runs it triggered.
 constexpr std::chrono::minutes kMaxPlaybookWait{10};
 
+/// Every secret the config points at that this process can read: the instances' tokens and
+/// passwords and the status token. What cannot be read is left to the command that needs it
+/// (which then fails with its own message).
+std::vector<std::string> readableSecrets(const AppConfig& config) {
+    std::vector<std::string> secrets;
+    for (const auto& instance : config.instances) {
+        try {
+            secrets.push_back(sync::loadCredentials(instance).secret.reveal());
+        } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch)
+        }
+    }
+    if (!config.http.token_file.empty()) {
+        try {
+            secrets.push_back(readStatusToken(config.http.token_file));
+        } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch)
+        }
+    }
+    return secrets;
+}
+
 void printSummary(const RunSummary& summary) {
-    for (const auto& problem : summary.problems) std::cerr << "soar-sync: " << problem << "\n";
+    for (const auto& problem : summary.problems) {
+        std::cerr << "soar-sync: " << Logging::redactor().clean(problem) << "\n";
+    }
 }
 
 /// Runs a command, mapping what it throws to an exit code and a message on stderr (the
@@ -45,7 +68,7 @@ template <class Fn>
 int guarded(const AppConfig& config, Fn&& fn) {
     auto& logger = Poco::Logger::get("app");
     const auto fail = [&](int code, const std::string& message) {
-        const auto clean = Logging::redactor().apply(message);
+        const auto clean = Logging::redactor().clean(message);
         std::cerr << "soar-sync: " << clean << "\n";
         // On the console the line above is the message; a log file gets it too.
         if (!config.log.file.empty()) {
@@ -103,6 +126,9 @@ int SoarSyncApp::main(const std::vector<std::string>&) {
         std::cerr << "soar-sync: " << unknownRouteMessage(*config_, cli_.route) << "\n";
         return kExitUsage;
     }
+    // Every command masks every secret it can read, whether or not it uses it: `status` and
+    // `dead-letters` print texts that came from peers.
+    for (const auto& secret : readableSecrets(*config_)) Logging::redactor().addSecret(secret);
     switch (cli_.command) {
         case Command::Run:
             return guarded(*config_, [&] { return runDaemon(); });
@@ -136,7 +162,6 @@ int SoarSyncApp::runDaemon() {
 
     const DaemonLock lock(config_->state.path);
     auto daemon = Daemon::create(*config_);
-    for (const auto& secret : daemon->secrets()) Logging::redactor().addSecret(secret);
     std::unique_ptr<StatusServer> server;
     if (config_->http.enabled) {
         server = std::make_unique<StatusServer>(config_->http, *daemon);
@@ -172,7 +197,6 @@ int SoarSyncApp::runDaemon() {
 
 int SoarSyncApp::runSyncOnce() {
     auto daemon = Daemon::create(*config_);
-    for (const auto& secret : daemon->secrets()) Logging::redactor().addSecret(secret);
     std::chrono::milliseconds wait{0};
     for (const auto& r : config_->routes) {
         if (r.playbook) wait = std::max(wait, r.playbook->timeout);
@@ -185,7 +209,6 @@ int SoarSyncApp::runSyncOnce() {
 
 int SoarSyncApp::runResync() {
     auto daemon = Daemon::create(*config_);
-    for (const auto& secret : daemon->secrets()) Logging::redactor().addSecret(secret);
     RunSummary summary;
     if (!cli_.containers.empty()) {
         summary = daemon->resyncContainers(cli_.route, cli_.target, cli_.containers);
@@ -204,7 +227,6 @@ int SoarSyncApp::runResync() {
 
 int SoarSyncApp::runRetryDead() {
     auto daemon = Daemon::create(*config_);
-    for (const auto& secret : daemon->secrets()) Logging::redactor().addSecret(secret);
     const auto summary = daemon->retryDead(cli_.route, cli_.ids);
     printSummary(summary);
     return summary.exitCode();

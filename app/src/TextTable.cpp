@@ -1,26 +1,9 @@
 #include "TextTable.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <sstream>
 
 namespace soar::app {
-
-std::string printable(const std::string& text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        const auto b = static_cast<unsigned char>(c);
-        if ((b < 0x20 && b != '\t') || b == 0x7f) {
-            char hex[8];
-            std::snprintf(hex, sizeof hex, "\\x%02x", b);
-            out += hex;
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
 
 TextTable::TextTable(std::vector<std::string> headers) : headers_(std::move(headers)) {}
 

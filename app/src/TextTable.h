@@ -6,6 +6,8 @@
 /// characters in cells (escape sequences, newlines from a record or a peer's message) are
 /// shown as `\xNN`, so a cell can neither forge a line nor drive the operator's terminal.
 
+#include "soar/app/RedactingChannel.h"
+
 #include <string>
 #include <vector>
 
@@ -29,8 +31,5 @@ private:
     std::vector<std::string> headers_;
     std::vector<Row> rows_;
 };
-
-/// `text` with every byte below 0x20 (but tab) and DEL written as `\xNN`.
-[[nodiscard]] std::string printable(const std::string& text);
 
 }  // namespace soar::app

@@ -2,9 +2,12 @@
 
 #include "Schema.h"
 
+#include <fcntl.h>
 #include <filesystem>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <system_error>
+#include <unistd.h>
 
 namespace soar::state {
 namespace {
@@ -78,12 +81,23 @@ std::unique_ptr<Connection> Connection::open(const std::string& path,
         }
     }
     if (!in_memory && mode == Mode::ReadWrite) {
+        // The file holds error texts and dead-letter messages: a folder soar-sync creates is
+        // 0700 and a new state file 0600 whatever the umask; SQLite gives the WAL and SHM
+        // files the mode of the database file.
         const auto parent = std::filesystem::path(path).parent_path();
         std::error_code ec;
-        if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+        if (!parent.empty() && !std::filesystem::exists(parent, ec)) {
+            std::filesystem::create_directories(parent, ec);
+            if (!ec) ::chmod(parent.c_str(), 0700);
+        }
         if (ec) {
             refuse(StateError::Kind::Unwritable, path,
                    "cannot create folder " + parent.string() + ": " + ec.message());
+        }
+        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            ::fchmod(fd, 0600);
+            ::close(fd);
         }
     }
     const int flags = mode == Mode::ReadOnly ? SQLite::OPEN_READONLY

@@ -17,6 +17,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -59,12 +60,22 @@ public:
     /// `PRAGMA user_version`.
     [[nodiscard]] int userVersion();
 
+    /// Free text (error texts, dead-letter and playbook messages) as it is to be stored:
+    /// passed through the store's `StateOptions::scrub` when one is set.
+    [[nodiscard]] std::string storedText(const std::string& text) const {
+        return scrub_ ? scrub_(text) : text;
+    }
+    void setScrub(std::function<std::string(const std::string&)> scrub) {
+        scrub_ = std::move(scrub);
+    }
+
 private:
     Connection(std::string path, int flags, std::chrono::milliseconds busy_timeout);
 
     std::string path_;
     SQLite::Database db_;
     std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
+    std::function<std::string(const std::string&)> scrub_;
 };
 
 /// A cached statement in use; resets it when the scope ends, ending its read snapshot.

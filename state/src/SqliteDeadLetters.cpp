@@ -54,7 +54,7 @@ std::int64_t upsertDeadLetter(Connection& conn, std::int64_t ref, const DeadLett
     q->bind(1, ref);
     bindText(*q, 2, toString(letter.kind));
     q->bind(3, letter.source_id);
-    q->bind(4, message);
+    q->bind(4, conn.storedText(message));
     q->bind(5, at);
     q->executeStep();
     const std::int64_t attempts = q->getColumn(0).getInt64();

@@ -124,7 +124,7 @@ void SqliteStore::markFailing(const RouteTarget& key, const std::string& message
     write("marking the target failing", key, [&](Connection& conn, std::int64_t ref) {
         Query q(conn, kMarkFailing);
         q->bind(1, ref);
-        q->bind(2, message);
+        q->bind(2, conn.storedText(message));
         q->bind(3, at);
         q->exec();
     });
@@ -135,7 +135,7 @@ void SqliteStore::recordError(const RouteTarget& key, const std::string& message
     write("recording the last error", key, [&](Connection& conn, std::int64_t ref) {
         Query q(conn, kRecordError);
         q->bind(1, ref);
-        q->bind(2, message);
+        q->bind(2, conn.storedText(message));
         q->bind(3, at);
         q->exec();
     });

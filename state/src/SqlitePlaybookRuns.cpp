@@ -85,7 +85,7 @@ RecordedIntent insertIntent(Connection& conn, std::int64_t ref, const PlaybookRu
         q->bind(4, run.target_container_id);
         q->bind(5, run.playbook);
         bindText(*q, 6, toString(run.trigger));
-        q->bind(7, run.message);
+        q->bind(7, conn.storedText(run.message));
         q->bind(8, run.created_at);
         inserted = q->exec();
     }
@@ -124,7 +124,7 @@ bool SqliteStore::updatePlaybookRun(std::int64_t id, RunStatus status,
         } else {
             q->bind(3);
         }
-        q->bind(4, message);
+        q->bind(4, conn.storedText(message));
         q->bind(5, at);
         return q->exec() > 0;
     });

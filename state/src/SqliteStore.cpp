@@ -123,7 +123,9 @@ std::optional<std::int64_t> SqliteStore::findTargetRef(Connection& conn,
 SqliteStore::SqliteStore(StateOptions options, std::unique_ptr<Connection> writer)
     : options_(std::move(options)),
       in_memory_(options_.path == ":memory:"),
-      writer_(std::move(writer)) {}
+      writer_(std::move(writer)) {
+    if (writer_ && options_.scrub) writer_->setScrub(options_.scrub);
+}
 
 SqliteStore::~SqliteStore() = default;
 

@@ -2,13 +2,17 @@
 
 #include "soar/client/Errors.h"
 
+#include <Poco/Logger.h>
+
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
 #include <sstream>
+#include <sys/stat.h>
 
 namespace soar::sync {
 namespace {
@@ -39,6 +43,15 @@ Secret fromFile(const InstanceConfig& config, const std::string& path) {
     if (std::filesystem::is_directory(path, ignored)) {
         fail(config, "token_file", "cannot read " + path + ": it is a directory");
     }
+    struct stat info {};
+    if (::stat(path.c_str(), &info) == 0 && (info.st_mode & 077) != 0) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
+        Poco::Logger::get("sync.client")
+            .warning(config.section() + " token_file: " + path + " is readable by " +
+                     ((info.st_mode & 007) != 0 ? "others" : "its group") + " (mode " + mode +
+                     "); chmod 600 " + path);
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         const int error = errno;
@@ -56,23 +69,7 @@ Secret fromFile(const InstanceConfig& config, const std::string& path) {
     return Secret(std::move(text));
 }
 
-}  // namespace
-
-std::ostream& operator<<(std::ostream& out, const Secret& secret) {
-    return out << secret.toString();
-}
-
-Credentials loadCredentials(const InstanceConfig& config) {
-    const int sources = (config.token_env.empty() ? 0 : 1) + (config.token_file.empty() ? 0 : 1) +
-                        (config.password_env.empty() ? 0 : 1);
-    if (sources == 0) {
-        fail(config, "token_env",
-             "no secret configured; set one of token_env, token_file, or user + password_env");
-    }
-    if (sources > 1) {
-        fail(config, !config.token_env.empty() ? "token_env" : "token_file",
-             "set only one of token_env, token_file and password_env");
-    }
+Credentials readCredentials(const InstanceConfig& config) {
     Credentials credentials;
     if (!config.password_env.empty()) {
         if (config.auth != AuthScheme::Basic) {
@@ -98,6 +95,33 @@ Credentials loadCredentials(const InstanceConfig& config) {
     } else {
         credentials.secret = fromFile(config, config.token_file);
         credentials.source_key = "token_file";
+    }
+    return credentials;
+}
+
+}  // namespace
+
+std::ostream& operator<<(std::ostream& out, const Secret& secret) {
+    return out << secret.toString();
+}
+
+Credentials loadCredentials(const InstanceConfig& config) {
+    const int sources = (config.token_env.empty() ? 0 : 1) + (config.token_file.empty() ? 0 : 1) +
+                        (config.password_env.empty() ? 0 : 1);
+    if (sources == 0) {
+        fail(config, "token_env",
+             "no secret configured; set one of token_env, token_file, or user + password_env");
+    }
+    if (sources > 1) {
+        fail(config, !config.token_env.empty() ? "token_env" : "token_file",
+             "set only one of token_env, token_file and password_env");
+    }
+    Credentials credentials = readCredentials(config);
+    if (credentials.secret.reveal().size() < kMinSecretLength) {
+        fail(config, credentials.source_key,
+             "the secret has " + std::to_string(credentials.secret.reveal().size()) +
+                 " characters; at least " + std::to_string(kMinSecretLength) +
+                 " are needed (a shorter one could not be masked in logs)");
     }
     return credentials;
 }

@@ -19,10 +19,12 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -286,6 +288,53 @@ TEST_CASE("sync-once: exit 0, 69 when a target refuses the token, and the token 
     REQUIRE(ok.wait(30s) == std::optional<int>(0));
     CHECK(good_target.containerCount() == 5);
     CHECK(good_target.playbookRunCount() == 5);
+}
+
+TEST_CASE("a token and escape sequences in a record reach no output, log or state file",
+          "[app][integration]") {
+    // A label carrying the token, a terminal escape and a forged log line: the target refuses
+    // it, so its name comes back in the dead letter's message and the pass's last error.
+    Emulator source(seeded(2, 0));
+    const std::string label = kToken + "\x1b]0;owned\x07\n2026-01-01 [Information] forged";
+    source.addLabel(label);
+    Poco::JSON::Object container;
+    container.set("name", "hostile");
+    container.set("label", label);
+    std::ostringstream json;
+    container.stringify(json);
+    (void)source.createContainer(json.str());
+    Emulator target(empty());
+    Setup setup(source, target);
+    Child once({"--config", setup.config, "sync-once"}, setup.path(), kEnv);
+    REQUIRE(once.wait(30s) == std::optional<int>(1));
+    // Every child writes to the same stdout.txt and stderr.txt: keep each one's output.
+    std::vector<std::string> outputs = {once.err(), once.out()};
+    CHECK(target.containerCount() == 2);
+    // status and dead-letters run without the token in their environment: what they print
+    // was masked before it was stored.
+    Child status({"--config", setup.config, "status"}, setup.path());
+    (void)status.wait(10s);
+    outputs.push_back(status.out());
+    Child letters({"--config", setup.config, "dead-letters"}, setup.path());
+    REQUIRE(letters.wait(10s) == std::optional<int>(0));
+    CHECK_THAT(letters.out(), Catch::Contains("***") && Catch::Contains("\\x1b]0;owned"));
+    outputs.push_back(letters.out());
+    Child letters_json({"--config", setup.config, "dead-letters", "--json"}, setup.path());
+    REQUIRE(letters_json.wait(10s) == std::optional<int>(0));
+    outputs.push_back(letters_json.out());
+    outputs.push_back(soar::test::readWholeFile(setup.log));
+    const auto state = setup.dir.path() / "state" / "state.db";
+    std::string stored = soar::test::readWholeFile(state.string());
+    if (std::filesystem::exists(state.string() + "-wal")) {
+        stored += soar::test::readWholeFile(state.string() + "-wal");
+    }
+    outputs.push_back(stored);
+    for (const auto& text : outputs) {
+        CHECK(text.find(kToken) == std::string::npos);
+        // (The state file is binary: a lone 0x1b byte may be part of a number there.)
+        CHECK(text.find("\x1b]0;owned") == std::string::npos);
+        CHECK(text.find("\n2026-01-01 [Information] forged") == std::string::npos);
+    }
 }
 
 TEST_CASE("check: a table, and non-zero on a missing label or playbook", "[app][integration]") {

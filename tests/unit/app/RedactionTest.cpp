@@ -64,3 +64,38 @@ TEST_CASE("a registered secret never reaches a log sink, in text or JSON", "[app
     }
     soar::app::Logging::installBootstrap();
 }
+
+TEST_CASE("control characters are written out, so a peer's text cannot forge a line",
+          "[app][redaction]") {
+    using soar::app::printable;
+    CHECK(printable("plain text\twith a tab, and UTF-8: caf\xc3\xa9") ==
+          "plain text\twith a tab, and UTF-8: caf\xc3\xa9");
+    CHECK(printable("a\nb\rc") == "a\\x0ab\\x0dc");
+    CHECK(printable("\x1b]0;owned\x07\x1b[31mred") == "\\x1b]0;owned\\x07\\x1b[31mred");
+    CHECK(printable("del\x7f") == "del\\x7f");
+    // U+009B (CSI in its one-character form) and U+0085 (next line), as UTF-8.
+    CHECK(printable("c1 \xc2\x9b"
+                    "31m \xc2\x85") == "c1 \\u009b31m \\u0085");
+    CHECK(printable("\xc2\xa0 no-break space stays") == "\xc2\xa0 no-break space stays");
+    CHECK(printable(printable("x\x1by")) == printable("x\x1by"));  // idempotent
+}
+
+TEST_CASE("every log line is one line: a peer's newline and escape sequences are written out",
+          "[app][redaction]") {
+    for (const char* format : {"text", "json"}) {
+        INFO(format);
+        Poco::AutoPtr<CapturingChannel> sink(new CapturingChannel);
+        soar::app::Logging::installWithSink(sink, format, "debug");
+        auto& logger = Poco::Logger::get("app.test");
+        poco_error(logger,
+                   "target said: bad label\n2026-12-01 00:00:00 [Information] forged "
+                   "\x1b]0;title\x07\x1b[31m");
+        const auto lines = sink->lines();
+        REQUIRE(lines.size() == 1);
+        CHECK(lines[0].find('\x1b') == std::string::npos);
+        CHECK(lines[0].find('\n') == std::string::npos);
+        CHECK_THAT(lines[0], Catch::Contains("bad label\\x0a2026") ||
+                                 Catch::Contains("bad label\\\\x0a2026"));
+    }
+    soar::app::Logging::installBootstrap();
+}

@@ -1,7 +1,10 @@
 #include "soar/client/Errors.h"
 #include "soar/client/Secret.h"
+#include "support/CapturingChannel.h"
 #include "support/TempDir.h"
 
+#include <Poco/AutoPtr.h>
+#include <Poco/Logger.h>
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -45,13 +48,13 @@ TEST_CASE("A Secret prints as *** whichever way it is printed", "[client][secret
 }
 
 TEST_CASE("Credentials come from token_env", "[client][secret]") {
-    ::setenv("SOAR_SYNC_TEST_TOKEN_A", "  tok-A\n", 1);
+    ::setenv("SOAR_SYNC_TEST_TOKEN_A", "  tok-AAAAAAAA\n", 1);
     ::setenv("SOAR_SYNC_TEST_EMPTY", "", 1);
     ::unsetenv("SOAR_SYNC_TEST_UNSET");
     auto config = instance();
     config.token_env = "SOAR_SYNC_TEST_TOKEN_A";
     const auto credentials = soar::sync::loadCredentials(config);
-    CHECK(credentials.secret.reveal() == "tok-A");
+    CHECK(credentials.secret.reveal() == "tok-AAAAAAAA");
     CHECK(credentials.source_key == "token_env");
     CHECK(credentials.user.empty());
 
@@ -66,11 +69,11 @@ TEST_CASE("Credentials come from token_env", "[client][secret]") {
 TEST_CASE("Credentials come from token_file, trimmed", "[client][secret]") {
     soar::test::TempDir dir;
     const auto file = dir.path() / "dr.token";
-    std::ofstream(file) << "tok-file\n";
+    std::ofstream(file) << "tok-file-0123\n";
     auto config = instance();
     config.token_file = file.string();
     const auto credentials = soar::sync::loadCredentials(config);
-    CHECK(credentials.secret.reveal() == "tok-file");
+    CHECK(credentials.secret.reveal() == "tok-file-0123");
     CHECK(credentials.source_key == "token_file");
 
     config.token_file = (dir.path() / "missing.token").string();
@@ -93,14 +96,14 @@ TEST_CASE("Credentials come from token_file, trimmed", "[client][secret]") {
 }
 
 TEST_CASE("Basic credentials come from user + password_env", "[client][secret]") {
-    ::setenv("SOAR_SYNC_TEST_PASSWORD", "pw", 1);
+    ::setenv("SOAR_SYNC_TEST_PASSWORD", "pw-0123456", 1);
     auto config = instance();
     config.auth = soar::sync::AuthScheme::Basic;
     config.user = "admin";
     config.password_env = "SOAR_SYNC_TEST_PASSWORD";
     const auto credentials = soar::sync::loadCredentials(config);
     CHECK(credentials.user == "admin");
-    CHECK(credentials.secret.reveal() == "pw");
+    CHECK(credentials.secret.reveal() == "pw-0123456");
     CHECK(credentials.source_key == "password_env");
 
     config.user.clear();
@@ -126,4 +129,41 @@ TEST_CASE("Secret loading errors never contain the secret", "[client][secret]") 
     auto config = instance();
     config.token_file = two.string();
     CHECK_THAT(errorOf(config), !Catch::Contains("topsecret"));
+}
+
+TEST_CASE("A secret under 8 characters is refused: it could not be masked", "[client][secret]") {
+    ::setenv("SOAR_SYNC_TEST_SHORT", "abc1234", 1);
+    auto config = instance();
+    config.token_env = "SOAR_SYNC_TEST_SHORT";
+    CHECK(errorOf(config) ==
+          "[instance.dr] token_env: the secret has 7 characters; at least 8 are needed (a "
+          "shorter one could not be masked in logs)");
+    CHECK_THAT(errorOf(config), !Catch::Contains("abc1234"));
+    ::setenv("SOAR_SYNC_TEST_SHORT", "abc12345", 1);
+    CHECK(soar::sync::loadCredentials(config).secret.reveal() == "abc12345");
+}
+
+TEST_CASE("A token file others or the group may read is used with a warning", "[client][secret]") {
+    soar::test::TempDir dir;
+    const auto file = dir.path() / "dr.token";
+    std::ofstream(file) << "tok-file-0123\n";
+    auto config = instance();
+    config.token_file = file.string();
+    auto channel = Poco::AutoPtr<soar::test::CapturingChannel>(new soar::test::CapturingChannel);
+    auto& logger = Poco::Logger::get("sync.client");
+    const auto original = logger.getChannel();
+    logger.setChannel(channel);
+    std::filesystem::permissions(
+        file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    CHECK(soar::sync::loadCredentials(config).secret.reveal() == "tok-file-0123");
+    CHECK(channel->lines().empty());
+    std::filesystem::permissions(file, std::filesystem::perms::others_read,
+                                 std::filesystem::perm_options::add);
+    CHECK(soar::sync::loadCredentials(config).secret.reveal() == "tok-file-0123");
+    logger.setChannel(original);
+    const auto lines = channel->lines();
+    REQUIRE(lines.size() == 1);
+    CHECK_THAT(lines[0], Catch::Contains("[instance.dr] token_file: " + file.string() +
+                                         " is readable by others (mode 0604); chmod 600") &&
+                             !Catch::Contains("tok-file"));
 }

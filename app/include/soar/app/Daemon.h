@@ -57,7 +57,8 @@ struct RunSummary {
 
 class Daemon final : public StatusSource {
 public:
-    /// Opens the store, reads every instance's secret and builds the clients; no request is
+    /// Opens the store, reads every instance's secret (registering it with the log redactor,
+    /// which also cleans every text the store keeps) and builds the clients; no request is
     /// made. Throws ConfigError (credentials, client settings) or state::StateError.
     [[nodiscard]] static std::unique_ptr<Daemon> create(const AppConfig& config);
     ~Daemon() override;
@@ -81,9 +82,6 @@ public:
 
     [[nodiscard]] StatusSnapshot snapshot() const override;
     [[nodiscard]] bool storeOpens() const override;
-
-    /// Every secret the daemon read (to register with the log redactor).
-    [[nodiscard]] std::vector<std::string> secrets() const;
     [[nodiscard]] state::SqliteStore& store() { return *store_; }
     [[nodiscard]] sync::PocoSoarApi& client(const std::string& instance);
 
@@ -105,7 +103,6 @@ private:
     std::string started_at_;
     std::unique_ptr<state::SqliteStore> store_;
     std::map<std::string, std::unique_ptr<sync::PocoSoarApi>> clients_;
-    std::vector<std::string> secrets_;
     /// Per target instance: where its routes' engines replay containers.
     std::map<std::string, std::unique_ptr<sync::WorkerPool>> workers_;
     std::vector<std::unique_ptr<RouteUnit>> routes_;

@@ -29,6 +29,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -52,6 +53,10 @@ struct StateOptions {
     /// Run `PRAGMA quick_check` when opening, so a damaged file is refused at start rather than
     /// at the first read of a damaged page. Costs a read of the whole file.
     bool quick_check = true;
+    /// Applied to every free text before it is stored (last errors, dead-letter and playbook
+    /// messages): the daemon masks its secrets and escapes control characters here, so the
+    /// file never holds what its logs would not show. Unset: stored as given.
+    std::function<std::string(const std::string&)> scrub{};
 };
 
 class SqliteStore final : public Store {

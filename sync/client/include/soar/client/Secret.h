@@ -52,6 +52,13 @@ struct Credentials {
 /// A token file is read whole, with surrounding whitespace (a trailing newline) trimmed.
 /// Throws ConfigError: variable unset or empty, file missing, unreadable or empty, keys
 /// missing or conflicting.
+///
+/// A secret shorter than kMinSecretLength is refused (ConfigError): the log redactor could not
+/// mask it without shredding ordinary text. A `token_file` that group or others may read is
+/// accepted with a warning on the `sync.client` logger, as ssh warns about a private key.
 [[nodiscard]] Credentials loadCredentials(const InstanceConfig& config);
+
+/// The shortest token or password accepted.
+inline constexpr std::size_t kMinSecretLength = 8;
 
 }  // namespace soar::sync
