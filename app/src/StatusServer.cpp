@@ -15,6 +15,7 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/String.h>
+#include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
@@ -215,8 +216,11 @@ StatusServer::StatusServer(const HttpConfig& config, StatusSource& source) {
     params->setMaxThreads(4);
     params->setMaxQueued(32);
     params->setKeepAlive(false);
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(source, token_, hosts_), socket,
-                                                      params);
+    // Its own thread pool, joined by stop(): no handler outlives the server (or the source
+    // it reads).
+    pool_ = std::make_unique<Poco::ThreadPool>("status", 1, 4);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(source, token_, hosts_), *pool_,
+                                                      socket, params);
 }
 
 StatusServer::~StatusServer() { stop(); }
@@ -230,6 +234,7 @@ void StatusServer::start() {
 void StatusServer::stop() {
     if (!running_) return;
     server_->stopAll(true);
+    pool_->joinAll();
     running_ = false;
 }
 

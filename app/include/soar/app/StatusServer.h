@@ -25,9 +25,12 @@
 #include <string>
 #include <vector>
 
-namespace Poco::Net {
+namespace Poco {
+class ThreadPool;
+namespace Net {
 class HTTPServer;
 }
+}  // namespace Poco
 
 namespace soar::app {
 
@@ -69,6 +72,7 @@ private:
     std::string token_;
     std::vector<std::string> hosts_;
     unsigned short port_ = 0;
+    std::unique_ptr<Poco::ThreadPool> pool_;
     std::unique_ptr<Poco::Net::HTTPServer> server_;
     bool running_ = false;
 };
