@@ -3,16 +3,18 @@
 # installs missing dependencies, checks formatting and layering, builds with warnings
 # as errors, runs every test with ctest and prints ctest's summary, runs the demo from a
 # fresh clone of the last commit (as a new user would) until the target is synced and the
-# dead-letter workflow it prints works; then builds again with
-# AddressSanitizer + UndefinedBehaviorSanitizer and runs every test again; then gives each
-# libFuzzer target a short run (clang); then builds with ThreadSanitizer and runs the unit
-# and integration tests (the route engine's workers, group commits, the daemon's threads).
+# dead-letter workflow it prints works; then builds again with clang, AddressSanitizer,
+# UndefinedBehaviorSanitizer and libFuzzer's coverage instrumentation, runs every test
+# again on that build and gives each libFuzzer target of the same build a short run; then
+# builds with clang and ThreadSanitizer and runs the unit and integration tests (the route
+# engine's workers, group commits, the daemon's threads, the status server).
 #
 #   packaging/test.sh                 # everything
+#   SOAR_TEST_TSAN=0 packaging/test.sh           # without the ThreadSanitizer build
 #   SOAR_TEST_QUICK=1 packaging/test.sh          # skip the sanitizer builds and the fuzz run
-#   SOAR_TEST_ARGS="-L unit" packaging/test.sh   # extra ctest arguments (both ctest runs)
-#   BUILD_DIR=build/mine ASAN_BUILD_DIR=build/mine-asan FUZZ_BUILD_DIR=build/mine-fuzz \
-#       TSAN_BUILD_DIR=build/mine-tsan packaging/test.sh
+#   SOAR_TEST_ARGS="-L unit" packaging/test.sh   # extra ctest arguments (every ctest run)
+#   BUILD_DIR=build/mine CHECKED_BUILD_DIR=build/mine-checked TSAN_BUILD_DIR=build/mine-tsan \
+#       packaging/test.sh
 #   SOAR_FUZZ_SECONDS=60 packaging/test.sh       # total fuzzing time, split over the targets
 set -euo pipefail
 # The whole script is one block, read before it runs: editing this file during a run (a
@@ -37,8 +39,7 @@ step "layering check"
 "$root/tools/check-layering.sh" "$root"
 
 build=${BUILD_DIR:-build/ci}
-asan_build=${ASAN_BUILD_DIR:-build/asan}
-fuzz_build=${FUZZ_BUILD_DIR:-build/fuzz}
+checked_build=${CHECKED_BUILD_DIR:-build/checked}
 tsan_build=${TSAN_BUILD_DIR:-build/tsan}
 jobs=${JOBS:-$(nproc)}
 
@@ -92,31 +93,32 @@ if [ "${SOAR_TEST_QUICK:-0}" = "1" ]; then
     exit 0
 fi
 
-step "configure asan+ubsan ($asan_build)"
+step "configure asan+ubsan+fuzz ($checked_build, clang)"
+# One clang build serves both: every library and test is checked by ASan and UBSan, and the
+# same libraries carry libFuzzer's coverage instrumentation for the fuzz targets.
 # shellcheck disable=SC2086
-cmake -S . -B "$asan_build" -DCMAKE_BUILD_TYPE=Debug -DSOAR_SYNC_WERROR=ON \
-    -DSOAR_SYNC_SANITIZE=address,undefined ${SOAR_CMAKE_ARGS:-}
-step "build asan+ubsan (-j$jobs)"
-cmake --build "$asan_build" -j "$jobs"
+CC=clang CXX=clang++ cmake -S . -B "$checked_build" -DCMAKE_BUILD_TYPE=Debug \
+    -DSOAR_SYNC_WERROR=ON -DSOAR_SYNC_FUZZ=ON ${SOAR_CMAKE_ARGS:-}
+step "build asan+ubsan+fuzz (-j$jobs)"
+cmake --build "$checked_build" -j "$jobs"
 step "test asan+ubsan"
 # Leaks are reported (detect_leaks) and fail the test; UBSan findings abort (the build uses
 # -fno-sanitize-recover=all) with a stack trace.
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-    run_ctest "$asan_build"
-
-step "configure fuzz ($fuzz_build, clang)"
-CC=clang CXX=clang++ cmake -S . -B "$fuzz_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DSOAR_SYNC_WERROR=ON -DSOAR_SYNC_FUZZ=ON -DSOAR_SYNC_BUILD_TESTS=OFF
-step "build fuzz targets (-j$jobs)"
-cmake --build "$fuzz_build" -j "$jobs"
+    run_ctest "$checked_build"
 step "fuzz (${SOAR_FUZZ_SECONDS:-60} s in all)"
-FUZZ_BUILD_DIR="$fuzz_build" "$root/packaging/fuzz.sh" "${SOAR_FUZZ_SECONDS:-60}"
+SOAR_FUZZ_NO_BUILD=1 FUZZ_BUILD_DIR="$checked_build" "$root/packaging/fuzz.sh" "${SOAR_FUZZ_SECONDS:-60}"
 
-step "configure tsan ($tsan_build)"
+if [ "${SOAR_TEST_TSAN:-1}" = "0" ]; then
+    step "done (SOAR_TEST_TSAN=0: ThreadSanitizer build skipped)"
+    exit 0
+fi
+
+step "configure tsan ($tsan_build, clang)"
 # shellcheck disable=SC2086
-cmake -S . -B "$tsan_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSOAR_SYNC_WERROR=ON \
-    -DSOAR_SYNC_SANITIZE=thread ${SOAR_CMAKE_ARGS:-}
+CC=clang CXX=clang++ cmake -S . -B "$tsan_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DSOAR_SYNC_WERROR=ON -DSOAR_SYNC_SANITIZE=thread ${SOAR_CMAKE_ARGS:-}
 step "build tsan (-j$jobs)"
 cmake --build "$tsan_build" -j "$jobs"
 step "test tsan (unit and integration)"
@@ -124,8 +126,9 @@ step "test tsan (unit and integration)"
 # suites are left to the other two builds: they add minutes, not threads.
 # Without address randomisation (setarch -R, inherited by the test children): TSan's fixed
 # memory layout fails at start on kernels with more mmap randomisation bits than it expects.
+# tests/tsan.supp names the races TSan reports inside the C++ runtime itself.
 ctest_prefix="setarch $(uname -m) -R" \
-TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
+TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp} \
     run_ctest "$tsan_build" -L "unit|integration"
 
 step "done"

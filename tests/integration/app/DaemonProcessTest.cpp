@@ -22,7 +22,6 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -86,11 +85,14 @@ struct Setup {
     [[nodiscard]] std::string path() const { return dir.path().string(); }
     /// The status port the daemon logged.
     [[nodiscard]] std::optional<unsigned short> statusPort() const {
-        std::smatch m;
+        static const std::string kPrefix = "listening on http://127.0.0.1:";
         const auto text = soar::test::readWholeFile(log);
-        static const std::regex pattern("listening on http://127\\.0\\.0\\.1:([0-9]+)/");
-        if (!std::regex_search(text, m, pattern)) return std::nullopt;
-        return static_cast<unsigned short>(std::stoi(m[1]));
+        const auto at = text.find(kPrefix);
+        if (at == std::string::npos) return std::nullopt;
+        const auto digits = at + kPrefix.size();
+        const auto end = text.find_first_not_of("0123456789", digits);
+        if (end == digits || end == std::string::npos || text[end] != '/') return std::nullopt;
+        return static_cast<unsigned short>(std::stoi(text.substr(digits, end - digits)));
     }
 };
 
