@@ -1,5 +1,7 @@
 #include "ArtifactPrefetcher.h"
 
+#include "soar/client/Errors.h"
+
 #include <map>
 
 namespace soar::sync {
@@ -23,8 +25,14 @@ void ArtifactPrefetcher::prefetch(Source& source, const ContainerPage& page, con
             expected[c.id] = *c.artifact_count;
         }
     }
-    auto found = expected.empty() ? std::map<std::int64_t, std::vector<SourceItem>>()
-                                  : source.artifactsOf(expected);
+    std::map<std::int64_t, std::vector<SourceItem>> found;
+    try {
+        if (!expected.empty()) found = source.artifactsOf(expected);
+    } catch (const UnreadablePage&) {
+        // Some artifact of these containers cannot be read: each replay reads its own
+        // container's artifacts, so the one it belongs to is found and dead-lettered alone.
+        found.clear();
+    }
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto id : none) read_[id];
     for (auto& [id, artifacts] : found) read_[id] = std::move(artifacts);

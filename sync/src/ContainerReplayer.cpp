@@ -16,11 +16,15 @@ ContainerReplayer::ContainerReplayer(PassScope& pass, ArtifactPrefetcher& prefet
 
 Replayed ContainerReplayer::replay(const SourceContainer& source,
                                    const std::optional<state::ContainerMapping>* stored) {
+    if (source.unreadable) return unreadable(RecordKind::Container, source.id, *source.unreadable);
     try {
         Replayed out =
             write(source, stored ? *stored : pass_.store.containerMapping(pass_.key, source.id));
         poison_.succeeded(source.id, out.wrote(), pass_.started_at);
         return out;
+    } catch (const UnreadablePage& e) {
+        // An artifact, note or comment of it cannot be read from the source.
+        return unreadable(RecordKind::Container, source.id, e.what());
     } catch (const TransientError& e) {
         if (e.httpStatus() != 500) throw;
         const auto original = std::current_exception();
@@ -134,7 +138,17 @@ Replayed ContainerReplayer::write(const SourceContainer& source,
     return out;
 }
 
+Replayed ContainerReplayer::unreadable(RecordKind kind, std::int64_t id,
+                                       const std::string& reason) {
+    prefetched_.drop(id);
+    Replayed out;
+    out.unit.key = pass_.key;
+    out.refuse(pass_, kind, id, "the source's answer cannot be read: " + reason);
+    return out;
+}
+
 Replayed ContainerReplayer::replayItem(const SourceItem& item) {
+    if (item.unreadable) return unreadable(item.kind, item.id, *item.unreadable);
     Replayed out;
     out.unit.key = pass_.key;
     const auto container = pass_.store.containerMapping(pass_.key, item.container);

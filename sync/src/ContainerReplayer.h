@@ -25,7 +25,9 @@ public:
     ContainerReplayer(PassScope& pass, ArtifactPrefetcher& prefetched, PoisonTracker& poison);
 
     /// Replays one container; its outcome is to be committed. `stored` is its mapping as the
-    /// walk read it with its page (nullptr: read it now).
+    /// walk read it with its page (nullptr: read it now). A container the source's answer
+    /// could not hold readably (SourceContainer::unreadable) is dead-lettered with the reason,
+    /// as is such a note or comment in replayItem().
     [[nodiscard]] Replayed replay(const SourceContainer& source,
                                   const std::optional<state::ContainerMapping>* stored);
     /// Replays a note or comment met in its own stream, when its container is on the target
@@ -33,6 +35,7 @@ public:
     [[nodiscard]] Replayed replayItem(const SourceItem& item);
 
 private:
+    Replayed unreadable(state::RecordKind kind, std::int64_t id, const std::string& reason);
     Replayed write(const SourceContainer& source,
                    const std::optional<state::ContainerMapping>& mapping);
 

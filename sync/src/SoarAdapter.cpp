@@ -80,6 +80,7 @@ SourceContainer containerOfRecord(const Record& record) {
     c.update_time = optString(*record, "container_update_time");
     c.artifact_update_time = optString(*record, "artifact_update_time");
     c.artifact_count = optId(*record, "artifact_count");
+    c.unreadable = unreadableReason(record);
     c.body = record;
     return c;
 }
@@ -91,9 +92,12 @@ SourceItem itemOfRecord(RecordKind kind, const Record& record) {
                        : kind == RecordKind::Comment ? "comment"
                                                      : "note";
     item.id = requireId(*record, what);
+    item.unreadable = unreadableReason(record);
     const auto of = optId(*record, "container");
-    if (!of) throw ProtocolError(std::string("a source ") + what + " names no container");
-    item.container = *of;
+    if (!of && !item.unreadable) {
+        throw ProtocolError(std::string("a source ") + what + " names no container");
+    }
+    item.container = of.value_or(0);
     item.changed = optString(*record, kind == RecordKind::Artifact  ? "update_time"
                                       : kind == RecordKind::Comment ? "time"
                                                                     : "modified_time");
@@ -189,9 +193,17 @@ std::optional<std::string> SoarSource::newest(Stream stream) {
     const auto path = pathOf(stream);
     Query query = streamKind(stream) == RecordKind::Container ? filters_ : Query();
     query.isNull(path.field, false).sort(path.field, SortOrder::Desc).pageSize(1);
-    const auto page = api_.listPage(path.collection, query, 0);
-    if (page.records.empty()) return std::nullopt;
-    return optString(*page.records.front(), path.field);
+    try {
+        const auto page = api_.listPage(path.collection, query, 0);
+        if (page.records.empty()) return std::nullopt;
+        return optString(*page.records.front(), path.field);
+    } catch (const UnreadablePage& e) {
+        // The newest record cannot be read whole, but its change time can (the walk
+        // dead-letters the record itself).
+        const auto it = e.first().find(path.field);
+        if (it == e.first().end()) throw;
+        return it->second;
+    }
 }
 
 std::optional<SourceContainer> SoarSource::container(std::int64_t id) {

@@ -3,7 +3,10 @@
 #include "soar/client/Errors.h"
 #include "soar/client/Timestamp.h"
 
+#include <Poco/JSON/Object.h>
+
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -28,7 +31,9 @@ public:
           base_(base),
           callback_(callback),
           limits_(limits),
-          page_size_(base.pageSize()) {}
+          page_size_(base.pageSize()),
+          size_(page_size_),
+          last_size_(page_size_) {}
 
     KeysetWalkResult run(const KeysetCursor& start,
                          const std::function<void(std::int64_t)>& on_count) {
@@ -77,7 +82,7 @@ public:
                 position = {text, 0};
                 if (!yield(record, position)) return result_;
             }
-            if (!hasMore(page, page_size_)) {
+            if (!hasMore(page, last_size_)) {
                 position = KeysetCursor::after(group_text);
                 break;
             }
@@ -119,17 +124,69 @@ private:
         return {std::move(text), at};
     }
 
-    Page request(const Query& query) {
-        if (result_.requests >= limits_.max_requests) {
-            throw ProtocolError("keyset walk over " + path_ + "." + field_ + " did not end after " +
-                                std::to_string(limits_.max_requests) + " requests");
+    /// Page 0 of `query`. A page that cannot be read is read again at half the size, down
+    /// to one record, which comes back as an unreadable record (see unreadableRecord()); the
+    /// pages after it are read at full size again.
+    Page request(Query query) {
+        while (true) {
+            if (result_.requests >= limits_.max_requests) {
+                throw ProtocolError("keyset walk over " + path_ + "." + field_ +
+                                    " did not end after " + std::to_string(limits_.max_requests) +
+                                    " requests");
+            }
+            ++result_.requests;
+            query.pageSize(size_);
+            last_size_ = size_;
+            try {
+                return api_.listPage(path_, query, 0);
+            } catch (const UnreadablePage& e) {
+                if (size_ > 1) {
+                    size_ /= 2;
+                    continue;
+                }
+                size_ = page_size_;
+                return unreadableRecord(e);
+            }
         }
-        ++result_.requests;
-        return api_.listPage(path_, query, 0);
+    }
+
+    /// A page of the one record a page of one could not read: its id, its `field_` and its
+    /// container as far as they could be read, and kUnreadableKey with the reason. Without a
+    /// usable id or `field_` the walk cannot step past it: a ProtocolError that says so.
+    Page unreadableRecord(const UnreadablePage& e) {
+        const auto& first = e.first();
+        const auto text = [&](const std::string& key) {
+            const auto it = first.find(key);
+            return it == first.end() ? std::optional<std::string>() : it->second;
+        };
+        const auto id_text = text("id");
+        const auto id = id_text ? parseId(Poco::Dynamic::Var(*id_text)) : std::nullopt;
+        const auto at = text(field_);
+        if (!id || *id <= 0 || !at || !Timestamp::parse(*at)) {
+            throw ProtocolError(
+                std::string(e.what()) + "; the record cannot be skipped: " +
+                    (!id_text          ? "its id cannot be read"
+                     : !id || *id <= 0 ? "its id is out of range ('" + id_text->substr(0, 32) + "')"
+                                       : "its " + field_ + " cannot be read"),
+                e.httpStatus());
+        }
+        Record record = new Poco::JSON::Object;
+        record->set("id", *id);
+        record->set(field_, *at);
+        if (const auto container = text("container")) {
+            if (const auto of = parseId(Poco::Dynamic::Var(*container))) {
+                record->set("container", *of);
+            }
+        }
+        record->set(kUnreadableKey, e.reason());
+        Page page;
+        page.records.push_back(std::move(record));
+        return page;
     }
 
     bool yield(const Record& record, const KeysetCursor& position) {
         ++result_.records;
+        if (record->has(kUnreadableKey)) ++result_.unreadable;
         result_.end = position;
         if (callback_(record, position)) return true;
         result_.stopped = true;
@@ -159,7 +216,7 @@ private:
                 position = {text, id};
                 if (!yield(record, position)) return false;
             }
-            if (page.records.empty() || !hasMore(page, page_size_)) return true;
+            if (page.records.empty() || !hasMore(page, last_size_)) return true;
         }
     }
 
@@ -170,10 +227,19 @@ private:
     const KeysetCallback& callback_;
     const PagingLimits& limits_;
     std::size_t page_size_;
+    /// The size of the next request, and of the last one (halved while isolating a record
+    /// that cannot be read).
+    std::size_t size_;
+    std::size_t last_size_;
     KeysetWalkResult result_;
 };
 
 }  // namespace
+
+std::optional<std::string> unreadableReason(const Record& record) {
+    if (!record || !record->has(kUnreadableKey)) return std::nullopt;
+    return record->get(kUnreadableKey).toString();
+}
 
 std::size_t forEachPage(SoarApi& api, const std::string& path, const Query& query,
                         const PageCallback& callback, const PagingLimits& limits) {

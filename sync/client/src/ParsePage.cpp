@@ -2,6 +2,7 @@
 // that unit tests and the fuzz-page target run the very code listPage() runs.
 
 #include "AnswerBody.h"
+#include "JsonSkim.h"
 #include "soar/client/Errors.h"
 #include "soar/client/PocoSoarApi.h"
 
@@ -10,6 +11,9 @@
 
 namespace soar::sync {
 namespace {
+
+/// How deep Poco's JSON parser nests (its default), the list envelope included.
+constexpr std::size_t kMaxJsonDepth = 128;
 
 /// `count` or `num_pages` of a list answer: 0 when absent or null (not sent). A whole number
 /// (JSON integer, numeric string, or a float without a fraction) of 0 or more passes.
@@ -35,6 +39,14 @@ Page parsePage(const std::string& body, const PageSource& source) {
     try {
         json = Poco::JSON::Parser().parse(body);
     } catch (const Poco::Exception&) {
+        // JSON the parser will not take (too deep, invalid UTF-8, ...) is named for what it
+        // is, with what can be read of its first record; anything else is not JSON.
+        auto skim = skimList(body, kMaxJsonDepth);
+        if (!skim.problem.empty() && skim.problem.rfind("not JSON", 0) != 0) {
+            throw UnreadablePage(source.what + ": the answer (HTTP " + std::to_string(status) +
+                                     ") cannot be read: " + skim.problem,
+                                 skim.problem, status, std::move(skim.first));
+        }
         throw ProtocolError(source.what + ": the answer (HTTP " + std::to_string(status) +
                                 ") is not JSON: '" + snippetOf(body, secret) + "'",
                             status);

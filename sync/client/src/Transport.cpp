@@ -224,9 +224,9 @@ Answer Transport::exchange(const std::string& method, const std::string& target,
             if (answer.body.size() > kMaxBodyBytes) {
                 session.reset();
                 stats_.countAttempt(answer.status, retry);
-                throw ProtocolError(prefix + "the answer is larger than " +
-                                        std::to_string(kMaxBodyBytes / (1024 * 1024)) + " MiB",
-                                    answer.status);
+                const std::string reason = "the answer is larger than " +
+                                           std::to_string(kMaxBodyBytes / (1024 * 1024)) + " MiB";
+                throw UnreadablePage(prefix + reason, reason, answer.status);
             }
         }
         if (in.bad()) {

@@ -339,6 +339,37 @@ TEST_CASE("a token and escape sequences in a record reach no output, log or stat
     }
 }
 
+TEST_CASE("a container nested too deep for a list answer costs one dead letter, not the route",
+          "[app][integration]") {
+    Emulator source(seeded(4, 1));
+    // 127 levels inside the container: the emulator takes it (128 in all), but in a list
+    // answer (two levels more) no JSON parser of soar-sync's depth reads it.
+    std::string deep;
+    for (int i = 0; i < 126; ++i) deep += "{\"a\": ";
+    deep += "1";
+    for (int i = 0; i < 126; ++i) deep += "}";
+    const auto hostile = source.createContainer(R"({"name": "deep", "data": )" + deep + "}");
+    Emulator target(empty());
+    Setup setup(source, target, "page_size = 50\n");
+    Child once({"--config", setup.config, "sync-once"}, setup.path(), kEnv);
+    REQUIRE(once.wait(60s) == std::optional<int>(1));
+    CHECK_THAT(once.err(), Catch::Contains("1 record(s) dead-lettered"));
+    CHECK(target.containerCount() == 4);
+    Child letters({"--config", setup.config, "dead-letters", "--json"}, setup.path());
+    REQUIRE(letters.wait(10s) == std::optional<int>(0));
+    const auto root = Poco::JSON::Parser().parse(letters.out()).extract<Poco::JSON::Object::Ptr>();
+    REQUIRE(root->getValue<int>("total") == 1);
+    const auto letter = root->getArray("dead_letters")->getObject(0);
+    CHECK(letter->getValue<std::int64_t>("source_id") == hostile);
+    CHECK_THAT(letter->getValue<std::string>("message"),
+               Catch::StartsWith("the source's answer cannot be read: nesting deeper than 128 "
+                                 "levels at byte "));
+    // A later pass leaves the dead letter to retry-dead and copies nothing twice.
+    Child again({"--config", setup.config, "sync-once"}, setup.path(), kEnv);
+    REQUIRE(again.wait(60s) == std::optional<int>(0));
+    CHECK(target.containerCount() == 4);
+}
+
 TEST_CASE("check: a table, and non-zero on a missing label or playbook", "[app][integration]") {
     Emulator source(seeded(1, 0));
     Emulator target(empty());

@@ -383,7 +383,18 @@ sync::SourceContainer FakeSource::toContainer(std::int64_t id) const {
         out.artifact_count = body.getValue<std::int64_t>("artifact_count");
     }
     out.body = sync::deepCopy(body);
+    if (const auto it = unreadable_.find(id); it != unreadable_.end()) {
+        out.unreadable = it->second;
+        out.artifact_count.reset();
+        out.body = new Poco::JSON::Object;
+        out.body->set("id", id);
+    }
     return out;
+}
+
+void FakeSource::makeUnreadable(std::int64_t id, const std::string& reason) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    unreadable_[id] = reason;
 }
 
 sync::SourceItem FakeSource::toItem(RecordKind kind, std::int64_t id) const {

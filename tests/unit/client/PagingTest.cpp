@@ -33,6 +33,11 @@ public:
     /// When set, answers at most this many records per page whatever was asked (a server
     /// with a maximum page size).
     std::size_t cap = 0;
+    /// Rows the client cannot read: a page holding one is an UnreadablePage (as parsePage
+    /// throws for a record nested too deep), which names the page's first record; the id it
+    /// gives for a row of `bad_ids` is the text there.
+    std::set<std::int64_t> poison;
+    std::map<std::int64_t, std::string> bad_ids;
 
     Page listPage(const std::string&, const Query& query, std::size_t page) override {
         ++requests;
@@ -65,6 +70,16 @@ public:
             result.records.push_back(record);
         }
         max_page_records = std::max(max_page_records, result.records.size());
+        for (const auto& record : result.records) {
+            if (poison.count(record->getValue<std::int64_t>("id")) == 0) continue;
+            const auto& first = result.records.front();
+            const auto first_id = first->getValue<std::int64_t>("id");
+            std::map<std::string, std::string> fields{{"t", first->getValue<std::string>("t")}};
+            fields["id"] = bad_ids.count(first_id) ? bad_ids[first_id] : std::to_string(first_id);
+            throw soar::sync::UnreadablePage("[instance.hq] GET /rest/container: cannot be read",
+                                             "nesting deeper than 128 levels at byte 99", 200,
+                                             fields);
+        }
         return result;
     }
 
@@ -234,4 +249,50 @@ TEST_CASE("Paging stops at the end, on empty data and on the cap", "[client][pag
                         api, "container", Query().pageSize(4).sort("id"),
                         [](const Page&) { return true; }, limits),
                     soar::sync::ProtocolError);
+}
+
+TEST_CASE("Keyset walk isolates a record it cannot read and goes on past it", "[client][paging]") {
+    FakeListApi api;
+    std::int64_t id = 0;
+    for (int i = 0; i < 3; ++i) api.rows.push_back({++id, ts(1)});
+    for (int i = 0; i < 23; ++i) api.rows.push_back({++id, ts(2)});  // a tie past the page
+    for (int i = 0; i < 14; ++i) api.rows.push_back({++id, ts(3 + i)});
+    api.poison = {2, 17, 33};  // one alone, one inside the tie, one among distinct times
+    std::vector<std::int64_t> ids;
+    std::map<std::int64_t, std::string> reasons;
+    const auto result =
+        soar::sync::keysetWalk(api, "container", "t", Query().pageSize(8), {},
+                               [&](const Record& record, const KeysetCursor&) {
+                                   const auto walked = record->getValue<std::int64_t>("id");
+                                   ids.push_back(walked);
+                                   if (const auto reason = soar::sync::unreadableReason(record))
+                                       reasons[walked] = *reason;
+                                   return true;
+                               });
+    std::sort(ids.begin(), ids.end());
+    CHECK(std::adjacent_find(ids.begin(), ids.end()) == ids.end());
+    CHECK(ids.size() == 40);
+    CHECK(result.unreadable == 3);
+    REQUIRE(reasons.size() == 3);
+    CHECK(reasons.at(17) == "nesting deeper than 128 levels at byte 99");
+    CHECK(reasons.count(2) == 1);
+    CHECK(reasons.count(33) == 1);
+    CHECK(result.end == KeysetCursor::after(ts(16)));
+}
+
+TEST_CASE("Keyset walk stops with a clear error at an unreadable record whose id is unusable",
+          "[client][paging]") {
+    FakeListApi api;
+    for (std::int64_t id = 1; id <= 6; ++id) api.rows.push_back({id, ts(static_cast<int>(id))});
+    api.poison = {4};
+    api.bad_ids[4] = "1e300";
+    Seen seen;
+    try {
+        (void)walk(api, 4, {}, seen);
+        FAIL("walked past it");
+    } catch (const soar::sync::ProtocolError& e) {
+        CHECK_THAT(e.what(), Catch::EndsWith("the record cannot be skipped: its id is out of "
+                                             "range ('1e300')"));
+    }
+    CHECK(seen.ids == std::vector<std::int64_t>{1, 2, 3});
 }

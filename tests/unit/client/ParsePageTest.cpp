@@ -225,3 +225,78 @@ TEST_CASE("parseId takes whole numbers and numeric strings, nothing else", "[cli
     CHECK_FALSE(parseId(Var(std::string(""))));
     CHECK_FALSE(parseId(Var(std::string("99999999999999999999"))));
 }
+
+namespace {
+
+/// The UnreadablePage parsePage throws for `body`; fails the test when it throws none.
+soar::sync::UnreadablePage unreadable(const std::string& body) {
+    try {
+        (void)parsePage(body, source());
+    } catch (const soar::sync::UnreadablePage& e) {
+        return e;
+    } catch (const std::exception& e) {
+        FAIL("another error: " << e.what());
+    }
+    FAIL("no UnreadablePage");
+    throw std::logic_error("unreachable");
+}
+
+/// A one-record list answer whose record carries `inner` in its "data" field.
+std::string page(const std::string& inner) {
+    return R"({"count": 1, "num_pages": 1, "data": [{"id": 42, "create_time": )"
+           R"("2026-01-02T03:04:05.000000Z", "container": 7, "data": )" +
+           inner + R"(, "name": "x"}]})";
+}
+
+}  // namespace
+
+TEST_CASE("parsePage names JSON it cannot read for what it is, with the record's id and time",
+          "[client][page]") {
+    std::string deep;
+    for (int i = 0; i < 127; ++i) deep += "[";
+    for (int i = 0; i < 127; ++i) deep += "]";
+    const auto too_deep = unreadable(page(deep));
+    CHECK_THAT(too_deep.reason(), Catch::StartsWith("nesting deeper than 128 levels at byte "));
+    CHECK_THAT(too_deep.what(), Catch::StartsWith(kWhat + ": the answer (HTTP 200) cannot be "
+                                                          "read: nesting deeper than 128 levels") &&
+                                    !Catch::Contains("not JSON"));
+    CHECK(too_deep.first().at("id") == "42");
+    CHECK(too_deep.first().at("create_time") == "2026-01-02T03:04:05.000000Z");
+    CHECK(too_deep.first().at("container") == "7");
+    CHECK(too_deep.first().at("name") == "x");
+    CHECK(too_deep.first().count("data") == 0);  // not a scalar
+
+    const auto bad_utf8 = unreadable(page("\"caf\xc3\x28\""));
+    CHECK_THAT(bad_utf8.reason(), Catch::StartsWith("invalid UTF-8 at byte "));
+    CHECK(bad_utf8.first().at("id") == "42");
+    for (const char* bytes :
+         {"\"\xff\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"", "\"\xe2\x82\""}) {
+        INFO(bytes);
+        CHECK_THAT(unreadable(page(bytes)).reason(), Catch::StartsWith("invalid UTF-8"));
+    }
+    CHECK_THAT(unreadable(page(R"("\ud800")")).reason(),
+               Catch::StartsWith("an unpaired UTF-16 surrogate escape"));
+    CHECK_THAT(unreadable(page(R"("\udc00 x")")).reason(),
+               Catch::StartsWith("an unpaired UTF-16 surrogate escape"));
+    // A valid pair, a valid multi-byte character and 128 levels in all read fine.
+    std::string deep_ok;
+    for (int i = 0; i < 125; ++i) deep_ok += "[";
+    for (int i = 0; i < 125; ++i) deep_ok += "]";
+    for (const auto& inner : {std::string(R"("\ud83d\ude00 caf)") + "\xc3\xa9\"", deep_ok}) {
+        CHECK(parsePage(page(inner), source()).records.size() == 1);
+    }
+}
+
+TEST_CASE("parsePage reads a cut or broken body as not JSON, not as unreadable", "[client][page]") {
+    for (const std::string body : {R"({"data": [{"id": 1}, )", R"({"data": [}]})", "<html>"}) {
+        INFO(body);
+        try {
+            (void)parsePage(body, source());
+            FAIL("accepted");
+        } catch (const soar::sync::UnreadablePage&) {
+            FAIL("called unreadable");
+        } catch (const ProtocolError& e) {
+            CHECK_THAT(e.what(), Catch::Contains("is not JSON"));
+        }
+    }
+}

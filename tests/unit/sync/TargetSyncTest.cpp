@@ -149,6 +149,59 @@ TEST_CASE("Engine: a record the target refuses is dead-lettered and the pass goe
     CHECK(f.store.deadLetterCount(f.key) == 0);
 }
 
+TEST_CASE("Engine: a container the source cannot send readably is dead-lettered with the reason",
+          "[engine][unit]") {
+    EngineFixture f;
+    const auto first = f.source.addContainer(sourceTime(0));
+    const auto hostile = f.source.addContainer(sourceTime(1));
+    const auto last = f.source.addContainer(sourceTime(2));
+    f.source.makeUnreadable(hostile, "nesting deeper than 128 levels at byte 4100");
+
+    const auto result = f.pass();
+    CHECK(result.outcome == PassOutcome::RecordErrors);
+    CHECK(result.dead_lettered == 1);
+    CHECK(f.target.containerBySdi(f.sdi(first)));
+    CHECK(f.target.containerBySdi(f.sdi(last)));
+    CHECK_FALSE(f.target.containerBySdi(f.sdi(hostile)));
+    const auto letters = f.store.deadLetters(f.key);
+    REQUIRE(letters.size() == 1);
+    CHECK(letters[0].source_id == hostile);
+    CHECK(letters[0].message ==
+          "the source's answer cannot be read: nesting deeper than 128 "
+          "levels at byte 4100");
+    const auto cursor = f.cursor(Stream::ContainersCreated);
+    REQUIRE(cursor);
+    CHECK(cursor->timestamp == sourceTime(2));
+}
+
+TEST_CASE("Engine: a container whose artifacts cannot be read is dead-lettered alone",
+          "[engine][unit]") {
+    EngineFixture f;
+    const auto first = f.source.addContainer(sourceTime(0));
+    (void)f.source.addArtifact(first, sourceTime(0));
+    const auto hostile = f.source.addContainer(sourceTime(1));
+    (void)f.source.addArtifact(hostile, sourceTime(1));
+    const auto unreadable = std::make_exception_ptr(soar::sync::UnreadablePage(
+        "[instance.src] GET /rest/container/2/artifacts: the answer (HTTP 200) cannot be read: "
+        "invalid UTF-8 at byte 90",
+        "invalid UTF-8 at byte 90", 200));
+    // The batched read of both containers' artifacts fails, then the hostile one's own.
+    f.source.failNext(FakeSource::Call::ArtifactsOf, unreadable);
+    f.source.setHook([&](FakeSource::Call call, std::int64_t id) {
+        if (call == FakeSource::Call::ForEachItem && id == hostile)
+            std::rethrow_exception(unreadable);
+    });
+
+    const auto result = f.pass();
+    CHECK(result.outcome == PassOutcome::RecordErrors);
+    CHECK(f.target.containerBySdi(f.sdi(first)));
+    const auto letters = f.store.deadLetters(f.key);
+    REQUIRE(letters.size() == 1);
+    CHECK(letters[0].source_id == hostile);
+    CHECK_THAT(letters[0].message, Catch::Contains("/rest/container/2/artifacts") &&
+                                       Catch::Contains("invalid UTF-8 at byte 90"));
+}
+
 TEST_CASE("Engine: a note of a container the route did not copy is ignored", "[engine][unit]") {
     EngineFixture f;
     f.route.notes = true;

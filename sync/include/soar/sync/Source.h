@@ -32,6 +32,9 @@ struct SourceContainer {
     std::optional<std::string> artifact_update_time;
     std::optional<std::int64_t> artifact_count;
     Record body;
+    /// Set when the source's answer could not be read (the walk isolated this record; see
+    /// keysetWalk): why. `body` then holds only the id and the change time.
+    std::optional<std::string> unreadable;
 };
 
 /// An artifact, note or comment of a container.
@@ -44,6 +47,8 @@ struct SourceItem {
     /// (comment, which never changes).
     std::optional<std::string> changed;
     Record body;
+    /// As SourceContainer::unreadable; `container` is 0 when it could not be read either.
+    std::optional<std::string> unreadable;
 };
 
 /// A record met in a change stream, with the position a commit may checkpoint once it and

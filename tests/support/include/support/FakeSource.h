@@ -86,6 +86,9 @@ public:
                            const Poco::Dynamic::Var& value);
     /// Removes a container with its artifacts, notes and comments.
     void removeContainer(std::int64_t id);
+    /// From now on walks hand the container on as SoarSource does one whose answer cannot be
+    /// read: `unreadable` set to `reason`, a body of its id and change times only.
+    void makeUnreadable(std::int64_t id, const std::string& reason);
 
     /// Adds an artifact to a container at `update_time` (also its `create_time`); the
     /// container's `artifact_update_time` becomes the newest of its artifacts' and its
@@ -193,6 +196,7 @@ private:
     mutable std::mutex mutex_;
     std::size_t page_size_;
     std::map<std::int64_t, Poco::JSON::Object::Ptr> containers_;
+    std::map<std::int64_t, std::string> unreadable_;
     /// Artifacts, notes and comments by (kind, id).
     std::map<std::pair<state::RecordKind, std::int64_t>, Item> items_;
     std::map<state::RecordKind, std::int64_t> next_ids_;

@@ -12,6 +12,10 @@
 ///   secret (e.g. "[instance.dr] token_file"), never the secret.
 /// - ProtocolError: a body that is not JSON or not of the expected shape, a truncated body,
 ///   an unexpected status. The message quotes the first bytes of the body, sanitized.
+///   - UnreadablePage: a list answer that arrived whole but holds what the client cannot
+///     read (nesting deeper than the parser goes, invalid UTF-8, an unpaired surrogate
+///     escape, more bytes than a page may have). A fault of its records, not of the server:
+///     the keyset walk reads the page again in smaller pieces (Paging.h).
 /// - TlsError: the TLS handshake failed (certificate not trusted, name mismatch, not TLS);
 ///   names the host and OpenSSL's reason. Not retried: it needs an operator.
 /// - ConfigError: an instance setting or secret that cannot be used; names the section and key.
@@ -21,9 +25,11 @@
 /// Values are immutable after construction; safe to share between threads.
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace soar::sync {
 
@@ -89,6 +95,24 @@ class ProtocolError : public SoarError {
 public:
     explicit ProtocolError(const std::string& message, int http_status = 0)
         : SoarError(ErrorKind::Protocol, message, http_status) {}
+};
+
+class UnreadablePage : public ProtocolError {
+public:
+    /// `reason` says what is wrong without the instance and path ("invalid UTF-8 at byte 90");
+    /// `first` holds the top-level string and number fields of the answer's first record as
+    /// text, as far as they could be read.
+    UnreadablePage(const std::string& message, std::string reason, int http_status,
+                   std::map<std::string, std::string> first = {})
+        : ProtocolError(message, http_status),
+          reason_(std::move(reason)),
+          first_(std::move(first)) {}
+    [[nodiscard]] const std::string& reason() const { return reason_; }
+    [[nodiscard]] const std::map<std::string, std::string>& first() const { return first_; }
+
+private:
+    std::string reason_;
+    std::map<std::string, std::string> first_;
 };
 
 class TlsError : public SoarError {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <string>
 
 namespace soar::sync {
@@ -51,6 +52,13 @@ struct KeysetCursor {
     }
 };
 
+/// The field a keyset walk adds to a record it could not read (see keysetWalk): its value is
+/// the reason ("nesting deeper than 128 levels at byte 4100").
+inline constexpr const char* kUnreadableKey = "_soar_sync_unreadable";
+
+/// The reason `record` could not be read, when the walk handed it on as unreadable.
+[[nodiscard]] std::optional<std::string> unreadableReason(const Record& record);
+
 /// Called per record with the position a caller may checkpoint after handling it; return
 /// false to stop the walk.
 using KeysetCallback = std::function<bool(const Record& record, const KeysetCursor& position)>;
@@ -58,6 +66,8 @@ using KeysetCallback = std::function<bool(const Record& record, const KeysetCurs
 struct KeysetWalkResult {
     std::size_t records = 0;
     std::size_t requests = 0;
+    /// Records handed on as unreadable (kUnreadableKey).
+    std::size_t unreadable = 0;
     /// Where a later walk resumes; equal to the start when nothing was found.
     KeysetCursor end;
     /// The callback returned false.
@@ -84,6 +94,13 @@ struct KeysetWalkResult {
 /// Positions handed to the callback: {T, id} while draining by id; {T, 0} for records met
 /// in timestamp order (resuming there re-reads T's group, which the content hash makes
 /// free). The result's `end` is after() the last group when the walk ran to the end.
+///
+/// Poison is isolated: a page the client cannot read (UnreadablePage: nesting too deep,
+/// invalid UTF-8, an unpaired surrogate escape, over the size cap) is asked for again at half
+/// the page size, down to one record. That record is handed to the callback as a record of
+/// its id, `field`, `container` (where it could be read) and kUnreadableKey with the reason,
+/// so the caller can dead-letter it and the walk goes on after it at full page size. A record
+/// whose id or `field` cannot be read even alone cannot be stepped past: a ProtocolError.
 /// `on_count`, when set, is told the `count` of the walk's first page: how many records the
 /// walk expects to read (for progress; the source may change while the walk goes on).
 KeysetWalkResult keysetWalk(SoarApi& api, const std::string& path, const std::string& field,
