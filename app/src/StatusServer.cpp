@@ -14,13 +14,21 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/String.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
+#include <utility>
 
 namespace soar::app {
 
@@ -44,12 +52,169 @@ void send(HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
     if (!head) out << body;
 }
 
+/// Threads that answer requests; a client address may hold at most half of them, so the
+/// others stay free for /healthz and everyone else.
+constexpr int kThreads = 16;
+constexpr std::size_t kPerClient = kThreads / 2;
+/// How long a connection may take to send its request head (per read).
+constexpr int kHeadSeconds = 5;
+/// Refused authentications from one address within a minute before it is answered 429.
+constexpr int kAuthFailuresPerMinute = 10;
+
+}  // namespace
+
+/// What every handler shares: the token, the names served, and the accounting of refused
+/// authentications and connections (for the log and /metrics).
+struct StatusServer::Guard {
+    std::string token;
+    std::vector<std::string> hosts;
+    std::atomic<std::uint64_t> auth_failures{0};
+    std::atomic<std::uint64_t> connections_refused{0};
+    std::atomic<std::uint64_t> slow_dropped{0};
+
+    /// Records a refused authentication from `client`; false when the address has refused
+    /// too often this minute (answer 429, without looking at what it sent). Logged at most
+    /// once a minute per address, with the address and the path, never what was presented.
+    bool refused(const std::string& client, const std::string& path) {
+        ++auth_failures;
+        const auto now = std::chrono::steady_clock::now();
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto& window = windows_[client];
+        if (now - window.start >= std::chrono::minutes(1)) {
+            if (window.count > 1) {
+                poco_warning(Poco::Logger::get("app.http"),
+                             "status server: " + std::to_string(window.count - 1) +
+                                 " more refused authentications from " + client);
+            }
+            window = {now, 0, false};
+        }
+        ++window.count;
+        if (!window.logged) {
+            window.logged = true;
+            poco_warning(Poco::Logger::get("app.http"),
+                         "status server: refused authentication from " + client + " for " + path);
+        }
+        if (windows_.size() > 4096) windows_.clear();  // bounded, whatever the clients
+        return window.count <= kAuthFailuresPerMinute;
+    }
+
+    /// Whether `client` is blocked for refusing too often this minute.
+    bool blocked(const std::string& client) {
+        const auto now = std::chrono::steady_clock::now();
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto it = windows_.find(client);
+        return it != windows_.end() && now - it->second.start < std::chrono::minutes(1) &&
+               it->second.count >= kAuthFailuresPerMinute;
+    }
+
+    /// Admits a new connection unless its address already holds kPerClient. First drops the
+    /// connections that are done, and shuts those down that have not sent a request head
+    /// within kHeadSeconds of being accepted (slow or idle clients), so their threads are
+    /// free again for the connection being admitted.
+    bool admit(const Poco::Net::StreamSocket& socket) {
+        std::string peer;
+        std::string client;
+        try {
+            const auto address = socket.peerAddress();
+            peer = address.toString();
+            client = address.host().toString();
+        } catch (const Poco::Exception&) {
+            return false;  // gone already
+        }
+        const auto now = std::chrono::steady_clock::now();
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (auto it = live_.begin(); it != live_.end();) {
+            // A connection whose handler is done is referenced by this list alone.
+            if (it->socket.impl()->referenceCount() <= 1) {
+                it = live_.erase(it);
+                continue;
+            }
+            if (!it->started && now - it->accepted > std::chrono::seconds(kHeadSeconds)) {
+                try {
+                    it->socket.shutdown();
+                } catch (const Poco::Exception&) {  // NOLINT(bugprone-empty-catch)
+                }
+                ++slow_dropped;
+                it = live_.erase(it);
+                continue;
+            }
+            ++it;
+        }
+        const auto held = std::count_if(live_.begin(), live_.end(),
+                                        [&](const Live& l) { return l.client == client; });
+        if (static_cast<std::size_t>(held) >= kPerClient) {
+            ++connections_refused;
+            return false;
+        }
+        live_.push_back({client, peer, socket, now, false});
+        return true;
+    }
+
+    /// The connection from `peer` (address:port) sent its request head.
+    void started(const std::string& peer) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (auto& l : live_) {
+            if (l.peer == peer) l.started = true;
+        }
+    }
+
+    /// The server's own counters, in Prometheus text format.
+    std::string metrics() const {
+        return "# HELP soar_sync_http_auth_failures_total Status server requests refused for a "
+               "missing or wrong token.\n"
+               "# TYPE soar_sync_http_auth_failures_total counter\n"
+               "soar_sync_http_auth_failures_total " +
+               std::to_string(auth_failures.load()) +
+               "\n"
+               "# HELP soar_sync_http_connections_refused_total Status server connections "
+               "refused because their address held too many.\n"
+               "# TYPE soar_sync_http_connections_refused_total counter\n"
+               "soar_sync_http_connections_refused_total " +
+               std::to_string(connections_refused.load()) +
+               "\n"
+               "# HELP soar_sync_http_slow_connections_total Status server connections closed "
+               "for sending no request within the deadline.\n"
+               "# TYPE soar_sync_http_slow_connections_total counter\n"
+               "soar_sync_http_slow_connections_total " +
+               std::to_string(slow_dropped.load()) + "\n";
+    }
+
+private:
+    struct Window {
+        std::chrono::steady_clock::time_point start;
+        int count = 0;
+        bool logged = false;
+    };
+    struct Live {
+        std::string client;
+        std::string peer;
+        Poco::Net::StreamSocket socket;
+        std::chrono::steady_clock::time_point accepted;
+        bool started = false;
+    };
+    std::mutex mutex_;
+    std::map<std::string, Window> windows_;
+    std::vector<Live> live_;
+};
+
+namespace {
+
+/// Hands each accepted connection to the guard before a thread takes it.
+class Admission : public Poco::Net::TCPServerConnectionFilter {
+public:
+    explicit Admission(StatusServer::Guard& guard) : guard_(guard) {}
+    bool accept(const Poco::Net::StreamSocket& socket) override { return guard_.admit(socket); }
+
+private:
+    StatusServer::Guard& guard_;
+};
+
 class Handler : public Poco::Net::HTTPRequestHandler {
 public:
-    Handler(StatusSource& source, const std::string& token, const std::vector<std::string>& hosts)
-        : source_(source), token_(token), hosts_(hosts) {}
+    Handler(StatusSource& source, StatusServer::Guard& guard) : source_(source), guard_(guard) {}
 
     void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
+        guard_.started(request.clientAddress().toString());
         const bool head = request.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD;
         std::string path;
         try {
@@ -74,12 +239,20 @@ public:
                 }
                 return;
             }
-            if (!hostAllowed(request.get("Host", ""), hosts_)) {
+            if (!hostAllowed(request.get("Host", ""), guard_.hosts)) {
                 send(response, HTTPResponse::HTTP_MISDIRECTED_REQUEST, "text/plain",
                      "this Host is not served here; add it to [http] allowed_hosts\n", head);
                 return;
             }
+            const auto client = request.clientAddress().host().toString();
+            if (!guard_.token.empty() && guard_.blocked(client)) {
+                response.set("Retry-After", "60");
+                send(response, HTTPResponse::HTTP_TOO_MANY_REQUESTS, "text/plain",
+                     "too many refused tokens from this address; try again in a minute\n", head);
+                return;
+            }
             if (!authorized(request)) {
+                (void)guard_.refused(client, path);
                 response.set("WWW-Authenticate", "Bearer realm=\"soar-sync\"");
                 send(response, HTTPResponse::HTTP_UNAUTHORIZED, "text/plain",
                      "a bearer token is required\n", head);
@@ -95,7 +268,7 @@ public:
                      renderJson(source_.snapshot()), head);
             } else if (path == "/metrics") {
                 send(response, HTTPResponse::HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
-                     renderMetrics(source_.snapshot()), head);
+                     renderMetrics(source_.snapshot()) + guard_.metrics(), head);
             } else if (path == "/dead-letters") {
                 send(response, HTTPResponse::HTTP_OK, "application/json",
                      renderDeadLettersJson(source_.snapshot()), head);
@@ -118,32 +291,30 @@ public:
 
 private:
     bool authorized(const HTTPServerRequest& request) const {
-        if (token_.empty()) return true;
+        const auto& token = guard_.token;
+        if (token.empty()) return true;
         const std::string header = request.get("Authorization", "");
         const std::string prefix = "Bearer ";
         if (header.size() <= prefix.size() || Poco::icompare(header.substr(0, 7), prefix) != 0) {
             return false;
         }
-        return constantTimeEquals(Poco::trim(header.substr(prefix.size())), token_);
+        return constantTimeEquals(Poco::trim(header.substr(prefix.size())), token);
     }
 
     StatusSource& source_;
-    const std::string& token_;
-    const std::vector<std::string>& hosts_;
+    StatusServer::Guard& guard_;
 };
 
 class Factory : public Poco::Net::HTTPRequestHandlerFactory {
 public:
-    Factory(StatusSource& source, const std::string& token, const std::vector<std::string>& hosts)
-        : source_(source), token_(token), hosts_(hosts) {}
+    Factory(StatusSource& source, StatusServer::Guard& guard) : source_(source), guard_(guard) {}
     Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-        return new Handler(source_, token_, hosts_);
+        return new Handler(source_, guard_);
     }
 
 private:
     StatusSource& source_;
-    const std::string& token_;
-    const std::vector<std::string>& hosts_;
+    StatusServer::Guard& guard_;
 };
 
 }  // namespace
@@ -197,9 +368,10 @@ bool constantTimeEquals(const std::string& a, const std::string& b) {
 }
 
 StatusServer::StatusServer(const HttpConfig& config, StatusSource& source) {
-    if (!config.token_file.empty()) token_ = readStatusToken(config.token_file);
-    hosts_ = config.allowed_hosts;
-    hosts_.push_back(config.host);
+    guard_ = std::make_unique<Guard>();
+    if (!config.token_file.empty()) guard_->token = readStatusToken(config.token_file);
+    guard_->hosts = config.allowed_hosts;
+    guard_->hosts.push_back(config.host);
     Poco::Net::ServerSocket socket;
     try {
         // Reuse the address (a restart need not wait out TIME_WAIT) but not the port: with
@@ -213,17 +385,21 @@ StatusServer::StatusServer(const HttpConfig& config, StatusSource& source) {
     }
     port_ = socket.address().port();
     Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(4);
-    params->setMaxQueued(32);
+    params->setMaxThreads(kThreads);
+    params->setMaxQueued(64);
     params->setKeepAlive(false);
+    params->setTimeout(Poco::Timespan(kHeadSeconds, 0));
     // Its own thread pool, joined by stop(): no handler outlives the server (or the source
     // it reads).
-    pool_ = std::make_unique<Poco::ThreadPool>("status", 1, 4);
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(source, token_, hosts_), *pool_,
-                                                      socket, params);
+    pool_ = std::make_unique<Poco::ThreadPool>("status", 1, kThreads);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(source, *guard_), *pool_, socket,
+                                                      params);
+    server_->setConnectionFilter(new Admission(*guard_));
 }
 
 StatusServer::~StatusServer() { stop(); }
+
+const std::string& StatusServer::token() const { return guard_->token; }
 
 void StatusServer::start() {
     if (running_) return;

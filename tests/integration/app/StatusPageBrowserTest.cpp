@@ -4,22 +4,28 @@
 /// over HTTP with and without the bearer token.
 
 #include "soar/app/StatusServer.h"
+#include "support/CapturingChannel.h"
 #include "support/ChildProcess.h"
 #include "support/HttpGet.h"
 #include "support/TempDir.h"
 
+#include <Poco/AutoPtr.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Logger.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -225,4 +231,87 @@ TEST_CASE("/dead-letters answers the dead letters as JSON, behind the token like
     CHECK(httpGet(server.port(), "/healthz", "", "evil.example").status == 200);
     CHECK(httpGet(server.port(), "/dead-letters", "page-tok-3f9a-7c21d0e5", "localhost:1").status ==
           200);
+}
+
+TEST_CASE("idle and slow clients cannot keep the status server from answering /healthz",
+          "[integration][status]") {
+    FixedStatusSource source(troubledSnapshot());
+    soar::app::HttpConfig config;
+    config.host = "127.0.0.1";
+    config.port = 0;
+    soar::app::StatusServer server(config, source);
+    server.start();
+    // 24 connections that never finish a request head: idle ones, and slow ones that send a
+    // byte of a header every second (so no single read times out).
+    std::vector<Poco::Net::StreamSocket> attackers;
+    for (int i = 0; i < 24; ++i) {
+        Poco::Net::StreamSocket socket;
+        socket.connect(Poco::Net::SocketAddress("127.0.0.1", server.port()));
+        if (i % 2 == 1) (void)socket.sendBytes("GET /status HTTP/1.1\r\nX: ", 25);
+        attackers.push_back(socket);
+    }
+    std::atomic<bool> dribbling{true};
+    std::thread dribble([&] {
+        while (dribbling) {
+            for (std::size_t i = 1; i < attackers.size(); i += 2) {
+                try {
+                    (void)attackers[i].sendBytes("x", 1);
+                } catch (const Poco::Exception&) {  // NOLINT(bugprone-empty-catch)
+                }
+            }
+            std::this_thread::sleep_for(1s);
+        }
+    });
+    // From the same address /healthz is answered within the head deadline (5 s); the old
+    // server's 4 threads stayed blocked for 60 s.
+    const auto started = std::chrono::steady_clock::now();
+    int status = 0;
+    while (status != 200 && std::chrono::steady_clock::now() - started < 15s) {
+        try {
+            status = httpGet(server.port(), "/healthz").status;
+        } catch (const Poco::Exception&) {
+            std::this_thread::sleep_for(200ms);  // refused at accept: the address holds enough
+        }
+    }
+    CHECK(status == 200);
+    CHECK(std::chrono::steady_clock::now() - started < 10s);
+    const auto metrics = httpGet(server.port(), "/metrics").body;
+    dribbling = false;
+    dribble.join();
+    CHECK_THAT(metrics, Catch::Contains("soar_sync_http_connections_refused_total"));
+    CHECK_THAT(metrics, !Catch::Contains("soar_sync_http_slow_connections_total 0\n"));
+}
+
+TEST_CASE("refused status tokens are logged with the address, counted, and rate-limited",
+          "[integration][status]") {
+    FixedStatusSource source(troubledSnapshot());
+    soar::test::TempDir dir;
+    const auto token_file = dir.path() / "token";
+    const std::string token = "rate-limit-token-5e8d1c";
+    std::ofstream(token_file) << token << "\n";
+    soar::app::HttpConfig config;
+    config.host = "127.0.0.1";
+    config.port = 0;
+    config.token_file = token_file.string();
+    soar::app::StatusServer server(config, source);
+    server.start();
+    auto channel = Poco::AutoPtr<soar::test::CapturingChannel>(new soar::test::CapturingChannel);
+    auto& logger = Poco::Logger::get("app.http");
+    const auto original = logger.getChannel();
+    logger.setChannel(channel);
+
+    for (int i = 0; i < 3; ++i)
+        CHECK(httpGet(server.port(), "/status", "guess-" + std::to_string(i)).status == 401);
+    const auto metrics = httpGet(server.port(), "/metrics", token);
+    CHECK(metrics.status == 200);
+    CHECK_THAT(metrics.body, Catch::Contains("soar_sync_http_auth_failures_total 3\n"));
+    for (int i = 0; i < 7; ++i) (void)httpGet(server.port(), "/status", "guess");
+    // The eleventh refusal within a minute: the address is blocked, the right token included.
+    CHECK(httpGet(server.port(), "/status", "guess").status == 429);
+    CHECK(httpGet(server.port(), "/status", token).status == 429);
+    logger.setChannel(original);
+    const auto lines = channel->lines();
+    REQUIRE(lines.size() == 1);  // once per address and minute
+    CHECK_THAT(lines[0], Catch::Contains("refused authentication from 127.0.0.1 for /status") &&
+                             !Catch::Contains("guess"));
 }

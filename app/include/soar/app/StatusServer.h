@@ -66,11 +66,12 @@ public:
     /// The bound port (the real one when configured as 0).
     [[nodiscard]] unsigned short port() const { return port_; }
     /// The bearer token, empty when none is required (to register with the log redactor).
-    [[nodiscard]] const std::string& token() const { return token_; }
+    [[nodiscard]] const std::string& token() const;
+
+    struct Guard;
 
 private:
-    std::string token_;
-    std::vector<std::string> hosts_;
+    std::unique_ptr<Guard> guard_;
     unsigned short port_ = 0;
     std::unique_ptr<Poco::ThreadPool> pool_;
     std::unique_ptr<Poco::Net::HTTPServer> server_;
