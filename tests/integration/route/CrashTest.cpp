@@ -26,10 +26,17 @@ TEST_CASE("SIGKILL mid-pass and a restart leave exactly one copy of everything",
     const std::vector<std::string> args{src.baseUrl(), dst.baseUrl(), state, "1"};
 
     std::mt19937 random(7);
-    std::uniform_int_distribution<int> delay_ms(150, 700);
+    std::uniform_int_distribution<int> delay_ms(0, 250);
     bool killed_mid_sync = false;
-    for (int round = 0; round < 4; ++round) {
+    for (int round = 0; round < 4 && dst.containerCount() < 300; ++round) {
+        const auto before = dst.containerCount();
         auto handle = Poco::Process::launch(SOAR_ROUTE_RUNNER, args);
+        // Killed once it is writing, however long it takes to start (sanitizer builds are
+        // slow to start): a fixed delay could kill it before its first write.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (dst.containerCount() == before && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
         Poco::Process::kill(handle);  // SIGKILL
         handle.wait();
