@@ -58,7 +58,7 @@ constexpr int kThreads = 16;
 constexpr std::size_t kPerClient = kThreads / 2;
 /// How long a connection may take to send its request head (per read).
 constexpr int kHeadSeconds = 5;
-/// Refused authentications from one address within a minute before it is answered 429.
+/// Wrong tokens from one address within a minute before it is answered 429.
 constexpr int kAuthFailuresPerMinute = 10;
 
 }  // namespace
@@ -72,10 +72,10 @@ struct StatusServer::Guard {
     std::atomic<std::uint64_t> connections_refused{0};
     std::atomic<std::uint64_t> slow_dropped{0};
 
-    /// Records a refused authentication from `client`; false when the address has refused
-    /// too often this minute (answer 429, without looking at what it sent). Logged at most
-    /// once a minute per address, with the address and the path, never what was presented.
-    bool refused(const std::string& client, const std::string& path) {
+    /// Records a refused authentication from `client`: a wrong token when `presented`, none
+    /// otherwise. Logged at most once a minute per address, with the address and the path,
+    /// never what was presented. Only wrong tokens count towards blocked().
+    void refused(const std::string& client, const std::string& path, bool presented) {
         ++auth_failures;
         const auto now = std::chrono::steady_clock::now();
         std::lock_guard<std::mutex> lock(mutex_);
@@ -86,25 +86,26 @@ struct StatusServer::Guard {
                              "status server: " + std::to_string(window.count - 1) +
                                  " more refused authentications from " + client);
             }
-            window = {now, 0, false};
+            window = {now, 0, 0, false};
         }
         ++window.count;
+        if (presented) ++window.guesses;
         if (!window.logged) {
             window.logged = true;
             poco_warning(Poco::Logger::get("app.http"),
                          "status server: refused authentication from " + client + " for " + path);
         }
         if (windows_.size() > 4096) windows_.clear();  // bounded, whatever the clients
-        return window.count <= kAuthFailuresPerMinute;
     }
 
-    /// Whether `client` is blocked for refusing too often this minute.
+    /// Whether `client` sent kAuthFailuresPerMinute wrong tokens this minute: then it is
+    /// answered 429 whatever it sends, so a token cannot be guessed at speed.
     bool blocked(const std::string& client) {
         const auto now = std::chrono::steady_clock::now();
         std::lock_guard<std::mutex> lock(mutex_);
         const auto it = windows_.find(client);
         return it != windows_.end() && now - it->second.start < std::chrono::minutes(1) &&
-               it->second.count >= kAuthFailuresPerMinute;
+               it->second.guesses >= kAuthFailuresPerMinute;
     }
 
     /// Admits a new connection unless its address already holds kPerClient. First drops the
@@ -183,6 +184,7 @@ private:
     struct Window {
         std::chrono::steady_clock::time_point start;
         int count = 0;
+        int guesses = 0;
         bool logged = false;
     };
     struct Live {
@@ -252,7 +254,7 @@ public:
                 return;
             }
             if (!authorized(request)) {
-                (void)guard_.refused(client, path);
+                guard_.refused(client, path, request.has("Authorization"));
                 response.set("WWW-Authenticate", "Bearer realm=\"soar-sync\"");
                 send(response, HTTPResponse::HTTP_UNAUTHORIZED, "text/plain",
                      "a bearer token is required\n", head);
