@@ -99,6 +99,12 @@ if command -v systemd-analyze >/dev/null; then
     bad=$(grep 'soar-sync.service' <<<"$out" | grep -v 'Failed to prepare filename\|not executable' || true)
     [ -z "$bad" ] || { echo "$out" >&2; fail "systemd-analyze verify reported problems"; }
     echo "check-deb: systemd-analyze verify: ok"
+    # The sandbox's score (0 = locked down, 10 = exposed); 2.0 or better is required.
+    score=$(systemd-analyze security --offline=true "$work/soar-sync.service" 2>&1 |
+        sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+    [ -n "$score" ] || fail "systemd-analyze security printed no score"
+    echo "check-deb: systemd-analyze security: exposure $score"
+    awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }' || fail "the unit's exposure $score is above 2.0"
 else
     echo "check-deb: systemd-analyze not installed; unit checked by keys only"
 fi
