@@ -30,10 +30,22 @@ using Poco::Util::AbstractConfiguration;
 const std::vector<std::string> kStateKeys = {"path", "busy_timeout"};
 const std::vector<std::string> kHttpKeys = {"listen", "token_file", "allowed_hosts"};
 const std::vector<std::string> kLogKeys = {"level", "format", "file", "rotate", "keep", "compress"};
-const std::vector<std::string> kInstanceKeys = {
-    "url",         "token_env",  "token_file",          "user",    "password_env",
-    "auth",        "ca_file",    "verify_tls",          "timeout", "connect_timeout",
-    "connections", "rate_limit", "allow_insecure_http", "retries", "min_tls"};
+const std::vector<std::string> kInstanceKeys = {"url",
+                                                "token_env",
+                                                "token_file",
+                                                "user",
+                                                "password_env",
+                                                "token_credential",
+                                                "auth",
+                                                "ca_file",
+                                                "verify_tls",
+                                                "timeout",
+                                                "connect_timeout",
+                                                "connections",
+                                                "rate_limit",
+                                                "allow_insecure_http",
+                                                "retries",
+                                                "min_tls"};
 const std::vector<std::string> kRouteKeys = {
     "source",     "targets",        "poll_interval",   "page_size",       "lookback",
     "start_from", "filter.label",   "filter.severity", "filter.status",   "filter.tags",
@@ -186,19 +198,24 @@ sync::InstanceConfig parseInstance(const AbstractConfiguration& ini, const std::
     if (c.url.size() <= lower.find("://") + 3) s.fail("url", "expected a host after the scheme");
     c.token_env = s.str("token_env");
     c.token_file = absolute(s.str("token_file"), base_dir);
+    c.token_credential = s.str("token_credential");
+    if (c.token_credential.find('/') != std::string::npos) {
+        s.fail("token_credential",
+               "expected the name of a systemd credential, got '" + c.token_credential + "'");
+    }
     c.user = s.str("user");
     c.password_env = s.str("password_env");
     const int sources = (c.token_env.empty() ? 0 : 1) + (c.token_file.empty() ? 0 : 1) +
-                        (c.password_env.empty() ? 0 : 1);
+                        (c.token_credential.empty() ? 0 : 1) + (c.password_env.empty() ? 0 : 1);
     if (sources == 0) {
         s.fail("token_env",
-               "missing; set exactly one of token_env = VARIABLE, token_file = PATH or "
-               "user = NAME with password_env = VARIABLE");
+               "missing; set exactly one of token_env = VARIABLE, token_file = PATH, "
+               "token_credential = NAME or user = NAME with password_env = VARIABLE");
     }
     if (sources > 1) {
         s.fail(c.token_env.empty() ? "token_file" : "token_env",
-               "conflicts with another secret key; set exactly one of token_env, token_file "
-               "and password_env");
+               "conflicts with another secret key; set exactly one of token_env, token_file, "
+               "token_credential and password_env");
     }
     if (s.has("auth")) {
         const auto scheme = sync::parseAuthScheme(s.str("auth"));

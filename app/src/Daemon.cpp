@@ -79,6 +79,10 @@ Daemon::Daemon(AppConfig config)
 
 Daemon::~Daemon() { stop(); }
 
+void Daemon::reloadSecrets() {
+    for (auto& [name, client] : clients_) (void)client->reloadCredentials();
+}
+
 std::unique_ptr<Daemon> Daemon::create(const AppConfig& config) {
     std::unique_ptr<Daemon> d(new Daemon(config));
     const auto& cfg = d->config_;
@@ -92,7 +96,11 @@ std::unique_ptr<Daemon> Daemon::create(const AppConfig& config) {
         if (std::find(used.begin(), used.end(), instance.name) == used.end()) continue;
         auto credentials = sync::loadCredentials(instance);
         Logging::redactor().addSecret(credentials.secret.reveal());
-        d->clients_[instance.name] = sync::PocoSoarApi::create(instance, std::move(credentials));
+        auto client = sync::PocoSoarApi::create(instance, std::move(credentials));
+        // A rotated token is masked before the first request sends it.
+        client->onNewSecret(
+            [](const std::string& secret) { Logging::redactor().addSecret(secret); });
+        d->clients_[instance.name] = std::move(client);
     }
     state::StateOptions state_options = cfg.state;
     // Texts are stored as the log would show them: secrets masked, control characters escaped.

@@ -178,7 +178,8 @@ int SoarSyncApp::runDaemon() {
         if (sigwait(&signals, &received) != 0) continue;
         if (received == SIGHUP) {
             Logging::reopen();
-            poco_information(logger, "SIGHUP: log file reopened");
+            daemon->reloadSecrets();
+            poco_information(logger, "SIGHUP: log file reopened, token files read again");
             continue;
         }
         poco_information(logger, std::string("stopping on ") +

@@ -5,6 +5,7 @@
 #include "soar/client/PocoSoarApi.h"
 #include "soar/emulator/Emulator.h"
 #include "support/CapturingChannel.h"
+#include "support/TempDir.h"
 #include "support/TestCertificate.h"
 
 #include <Poco/AutoPtr.h>
@@ -17,6 +18,8 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <filesystem>
+#include <fstream>
 #include <malloc.h>
 #include <mutex>
 #include <set>
@@ -576,4 +579,46 @@ TEST_CASE("Emulator: typed calls for containers, artifacts, notes and playbooks"
 
     run.playbook_name = "local/missing";
     CHECK_THROWS_AS(api->runPlaybook(run), soar::sync::RecordError);
+}
+
+TEST_CASE("Emulator: a rotated token_file is used without a restart, after a 401 or a change",
+          "[client][integration]") {
+    Emulator emulator(EmulatorOptions{});
+    soar::test::TempDir dir;
+    const auto file = dir.path() / "emu.token";
+    std::ofstream(file) << "first-token-0001\n";
+    std::filesystem::permissions(
+        file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    emulator.setToken("first-token-0001");
+    auto config = emulatorConfig(emulator);
+    config.token_env.clear();
+    config.token_file = file.string();
+    auto api = PocoSoarApi::create(config, soar::sync::loadCredentials(config),
+                                   std::make_shared<ManualClock>(), 7);
+    std::vector<std::string> announced;
+    api->onNewSecret([&](const std::string& secret) { announced.push_back(secret); });
+    CHECK_FALSE(api->version().empty());
+
+    // The server rotates first: the next call gets a 401, reads the file again, finds the new
+    // token there and succeeds with it.
+    emulator.setToken("second-token-0002");
+    std::ofstream(file) << "second-token-0002\n";
+    CHECK_FALSE(api->version().empty());
+    CHECK(announced == std::vector<std::string>{"second-token-0002"});
+
+    // The file rotates first: it is read again when it changes (checked once a second).
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    std::ofstream(file) << "third-token-00003\n";
+    emulator.setToken("third-token-00003");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    CHECK_FALSE(api->version().empty());
+    CHECK(announced.size() == 2);
+    CHECK(api->stats().errors.count("auth") == 0);
+
+    // A refused token that the file does not replace stays an AuthError.
+    emulator.setToken("fourth-token-0004");
+    CHECK_THROWS_AS(api->version(), soar::sync::AuthError);
+    // An unreadable file keeps the token in use, with a warning.
+    std::ofstream(file) << "";
+    CHECK_FALSE(api->reloadCredentials());
 }

@@ -32,7 +32,7 @@ Caller::Caller(const InstanceConfig& config, Credentials credentials, std::share
       transport_(config, std::move(credentials), *clock_, stats_),
       random_(seed != 0 ? seed : std::random_device{}()) {}
 
-const std::string& Caller::secret() const { return transport_.credentials().secret.reveal(); }
+std::string Caller::secret() const { return transport_.credentials().secret.reveal(); }
 
 std::string Caller::scrub(std::string text) const { return scrubbed(std::move(text), secret()); }
 
@@ -47,6 +47,7 @@ Reply Caller::call(const std::string& method, const std::string& path, const std
     const auto started = clock_->now();
     const RetryPolicy& policy = config.retry;
     bool stale_retried = false;
+    bool reloaded = false;
     for (int attempt = 0;; ++attempt) {
         try {
             Answer answer =
@@ -88,6 +89,16 @@ Reply Caller::call(const std::string& method, const std::string& path, const std
                     " after: " + e.what());
             stats_.addBackoffWait(delay);
             clock_->sleepFor(delay);
+        } catch (const AuthError& e) {
+            // A 401 after the token was rotated: read the token file again and, when it holds
+            // a new token, try once more with it before the target is called failing.
+            if (e.httpStatus() == 401 && !reloaded && transport_.reloadCredentials()) {
+                reloaded = true;
+                --attempt;
+                continue;
+            }
+            stats_.countError(e);
+            throw;
         } catch (const SoarError& e) {
             stats_.countError(e);
             throw;
@@ -123,7 +134,7 @@ void Caller::failShape(const std::string& what, const Reply& reply,
 
 Reply Caller::classify(Answer answer, const std::string& what, const CallOptions& options) const {
     const InstanceConfig& config = transport_.config();
-    const Credentials& credentials = transport_.credentials();
+    const Credentials credentials = transport_.credentials();
     const std::string& host = transport_.host();
     const std::string head = config.section() + " " + what + ": ";
     const int status = answer.status;

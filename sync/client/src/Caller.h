@@ -63,6 +63,7 @@ public:
     Caller& operator=(const Caller&) = delete;
 
     [[nodiscard]] const InstanceConfig& config() const { return transport_.config(); }
+    [[nodiscard]] Transport& transport() { return transport_; }
     [[nodiscard]] ClientStats stats() const { return stats_.snapshot(); }
 
     /// `method /rest/<path>?<query>` with `body`: attempts, retries and classification.
@@ -88,7 +89,7 @@ private:
     [[nodiscard]] Reply classify(Answer answer, const std::string& what,
                                  const CallOptions& options) const;
     [[nodiscard]] std::string snippet(const std::string& body) const;
-    [[nodiscard]] const std::string& secret() const;
+    [[nodiscard]] std::string secret() const;
 
     std::shared_ptr<Clock> clock_;
     CallStats stats_;

@@ -42,6 +42,12 @@ ClientStats PocoSoarApi::stats() const { return caller_->stats(); }
 
 const InstanceConfig& PocoSoarApi::config() const { return caller_->config(); }
 
+bool PocoSoarApi::reloadCredentials() { return caller_->transport().reloadCredentials(); }
+
+void PocoSoarApi::onNewSecret(std::function<void(const std::string&)> listener) {
+    caller_->transport().onNewSecret(std::move(listener));
+}
+
 std::string PocoSoarApi::version() {
     const Reply reply = caller_->call("GET", "version", "", "", {});
     const auto object = asObject(reply.json);

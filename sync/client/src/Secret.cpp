@@ -38,33 +38,33 @@ Secret fromEnv(const InstanceConfig& config, const std::string& key, const std::
     return Secret(std::move(text));
 }
 
-Secret fromFile(const InstanceConfig& config, const std::string& path) {
+Secret fromFile(const InstanceConfig& config, const std::string& path, const std::string& key) {
     std::error_code ignored;
     if (std::filesystem::is_directory(path, ignored)) {
-        fail(config, "token_file", "cannot read " + path + ": it is a directory");
+        fail(config, key, "cannot read " + path + ": it is a directory");
     }
     struct stat info {};
     if (::stat(path.c_str(), &info) == 0 && (info.st_mode & 077) != 0) {
         char mode[8];
         std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
         Poco::Logger::get("sync.client")
-            .warning(config.section() + " token_file: " + path + " is readable by " +
+            .warning(config.section() + " " + key + ": " + path + " is readable by " +
                      ((info.st_mode & 007) != 0 ? "others" : "its group") + " (mode " + mode +
                      "); chmod 600 " + path);
     }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         const int error = errno;
-        fail(config, "token_file",
+        fail(config, key,
              "cannot read " + path + ": " + (error != 0 ? std::strerror(error) : "open failed"));
     }
     std::ostringstream content;
     content << in.rdbuf();
-    if (in.bad()) fail(config, "token_file", "cannot read " + path);
+    if (in.bad()) fail(config, key, "cannot read " + path);
     std::string text = trimmed(content.str());
-    if (text.empty()) fail(config, "token_file", path + " is empty");
+    if (text.empty()) fail(config, key, path + " is empty");
     if (text.find('\n') != std::string::npos) {
-        fail(config, "token_file", path + " holds more than one line; expected the token only");
+        fail(config, key, path + " holds more than one line; expected the token only");
     }
     return Secret(std::move(text));
 }
@@ -92,8 +92,18 @@ Credentials readCredentials(const InstanceConfig& config) {
     if (!config.token_env.empty()) {
         credentials.secret = fromEnv(config, "token_env", config.token_env);
         credentials.source_key = "token_env";
+    } else if (!config.token_credential.empty()) {
+        const auto path = tokenFilePath(config);
+        if (path.empty()) {
+            fail(config, "token_credential",
+                 "CREDENTIALS_DIRECTORY is not set; run soar-sync under systemd with "
+                 "LoadCredential=" +
+                     config.token_credential + ":PATH, or use token_file");
+        }
+        credentials.secret = fromFile(config, path, "token_credential");
+        credentials.source_key = "token_credential";
     } else {
-        credentials.secret = fromFile(config, config.token_file);
+        credentials.secret = fromFile(config, config.token_file, "token_file");
         credentials.source_key = "token_file";
     }
     return credentials;
@@ -105,16 +115,26 @@ std::ostream& operator<<(std::ostream& out, const Secret& secret) {
     return out << secret.toString();
 }
 
+std::string tokenFilePath(const InstanceConfig& config) {
+    if (!config.token_file.empty()) return config.token_file;
+    if (config.token_credential.empty()) return {};
+    const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+    if (dir == nullptr || *dir == '\0') return {};
+    return std::string(dir) + "/" + config.token_credential;
+}
+
 Credentials loadCredentials(const InstanceConfig& config) {
     const int sources = (config.token_env.empty() ? 0 : 1) + (config.token_file.empty() ? 0 : 1) +
+                        (config.token_credential.empty() ? 0 : 1) +
                         (config.password_env.empty() ? 0 : 1);
     if (sources == 0) {
         fail(config, "token_env",
-             "no secret configured; set one of token_env, token_file, or user + password_env");
+             "no secret configured; set one of token_env, token_file, token_credential, or "
+             "user + password_env");
     }
     if (sources > 1) {
         fail(config, !config.token_env.empty() ? "token_env" : "token_file",
-             "set only one of token_env, token_file and password_env");
+             "set only one of token_env, token_file, token_credential and password_env");
     }
     Credentials credentials = readCredentials(config);
     if (credentials.secret.reveal().size() < kMinSecretLength) {

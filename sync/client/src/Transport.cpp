@@ -14,9 +14,11 @@
 #include <Poco/Net/SSLException.h>
 #include <Poco/URI.h>
 
+#include <atomic>
 #include <filesystem>
 #include <mutex>
 #include <sstream>
+#include <sys/stat.h>
 
 namespace soar::sync {
 namespace {
@@ -59,12 +61,10 @@ std::string formatSeconds(std::chrono::milliseconds d) {
 
 Transport::Transport(const InstanceConfig& config, Credentials credentials, Clock& clock,
                      CallStats& stats)
-    : config_(config),
-      credentials_(std::move(credentials)),
-      stats_(stats),
-      limiter_(config.rate_limit, clock) {
-    validate();
-    buildAuthHeader();
+    : config_(config), stats_(stats), limiter_(config.rate_limit, clock) {
+    validate(credentials);
+    auth_ = authFor(std::move(credentials));
+    stamp_ = stampOfTokenFile();
     if (https_) buildTlsContext();
     pool_ = std::make_unique<SessionPool>(SessionSettings{
         host_, port_, context_, config_.connections, config_.connect_timeout, config_.timeout});
@@ -76,7 +76,7 @@ std::string Transport::target(const std::string& path, const std::string& query)
     return prefix_ + "/rest/" + path + (query.empty() ? "" : "?" + query);
 }
 
-void Transport::validate() {
+void Transport::validate(const Credentials& credentials) {
     const std::string& section = config_.section();
     if (config_.name.empty()) throw ConfigError("[instance.] name: empty instance name");
     Poco::URI uri;
@@ -122,10 +122,10 @@ void Transport::validate() {
     if (!(config_.rate_limit >= 0)) {
         throw ConfigError(section + " rate_limit: expected 0 (unlimited) or more");
     }
-    if (credentials_.secret.empty()) {
+    if (credentials.secret.empty()) {
         throw ConfigError(
             section + " " +
-            (credentials_.source_key.empty() ? std::string("token_env") : credentials_.source_key) +
+            (credentials.source_key.empty() ? std::string("token_env") : credentials.source_key) +
             ": the secret is empty");
     }
     if (!config_.ca_file.empty() && !std::filesystem::is_regular_file(config_.ca_file)) {
@@ -133,22 +133,76 @@ void Transport::validate() {
     }
 }
 
-void Transport::buildAuthHeader() {
-    const std::string& secret = credentials_.secret.reveal();
+std::shared_ptr<const Transport::Auth> Transport::authFor(Credentials credentials) const {
+    auto auth = std::make_shared<Auth>();
+    const std::string& secret = credentials.secret.reveal();
     switch (config_.auth) {
         case AuthScheme::PhAuthToken:
-            auth_name_ = "ph-auth-token";
-            auth_value_ = secret;
+            auth->header_name = "ph-auth-token";
+            auth->header_value = secret;
             break;
         case AuthScheme::Bearer:
-            auth_name_ = "Authorization";
-            auth_value_ = "Bearer " + secret;
+            auth->header_name = "Authorization";
+            auth->header_value = "Bearer " + secret;
             break;
         case AuthScheme::Basic:
-            auth_name_ = "Authorization";
-            auth_value_ = basicAuthValue(credentials_.user, secret);
+            auth->header_name = "Authorization";
+            auth->header_value = basicAuthValue(credentials.user, secret);
             break;
     }
+    auth->credentials = std::move(credentials);
+    return auth;
+}
+
+std::shared_ptr<const Transport::Auth> Transport::auth() const { return std::atomic_load(&auth_); }
+
+Credentials Transport::credentials() const { return auth()->credentials; }
+
+Transport::FileStamp Transport::stampOfTokenFile() const {
+    FileStamp stamp;
+    struct stat info {};
+    const auto path = tokenFilePath(config_);
+    if (path.empty() || ::stat(path.c_str(), &info) != 0) return stamp;
+    stamp.mtime_ns = static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 +
+                     static_cast<std::int64_t>(info.st_mtim.tv_nsec);
+    stamp.size = static_cast<std::int64_t>(info.st_size);
+    stamp.inode = static_cast<std::uint64_t>(info.st_ino);
+    return stamp;
+}
+
+bool Transport::reloadCredentials() {
+    std::lock_guard<std::mutex> lock(reload_mutex_);
+    return reloadLocked();
+}
+
+bool Transport::reloadLocked() {
+    const auto path = tokenFilePath(config_);
+    if (path.empty()) return false;
+    stamp_ = stampOfTokenFile();
+    Credentials fresh;
+    try {
+        fresh = loadCredentials(config_);
+    } catch (const ConfigError& e) {
+        poco_warning(logger(), std::string(e.what()) + "; the token in use is kept");
+        return false;
+    }
+    if (fresh.secret.reveal() == auth()->credentials.secret.reveal()) return false;
+    if (on_new_secret_) on_new_secret_(fresh.secret.reveal());
+    std::atomic_store(&auth_, authFor(std::move(fresh)));
+    poco_information(logger(), config_.section() + " " + auth()->credentials.source_key +
+                                   ": read a new token from " + path +
+                                   "; requests use it from now on");
+    return true;
+}
+
+void Transport::reloadIfTokenFileChanged() {
+    if (config_.token_file.empty() && config_.token_credential.empty()) return;
+    std::unique_lock<std::mutex> lock(reload_mutex_, std::try_to_lock);
+    if (!lock.owns_lock()) return;  // another thread is at it
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_check_) return;
+    next_check_ = now + std::chrono::seconds(1);
+    if (!(stampOfTokenFile() == stamp_)) (void)reloadLocked();
 }
 
 void Transport::buildTlsContext() {
@@ -194,7 +248,9 @@ Answer Transport::exchange(const std::string& method, const std::string& target,
                            const std::string& body, const std::string& what, bool retry) {
     const auto waited = limiter_.acquire();
     if (waited.count() > 0) stats_.addRateLimitWait(waited);
-    const std::string& secret = credentials_.secret.reveal();
+    reloadIfTokenFileChanged();
+    const auto auth_now = auth();
+    const std::string& secret = auth_now->credentials.secret.reveal();
     SessionPool::Lease lease(*pool_);
     Poco::Net::HTTPClientSession& session = *lease;
     const bool fresh = !session.connected();
@@ -203,7 +259,7 @@ Answer Transport::exchange(const std::string& method, const std::string& target,
     request.setKeepAlive(true);
     request.set("Accept", "application/json");
     request.set("User-Agent", "soar-sync");
-    request.set(auth_name_, auth_value_);
+    request.set(auth_now->header_name, auth_now->header_value);
     if (method != Poco::Net::HTTPRequest::HTTP_GET) {
         request.setContentType("application/json");
         request.setContentLength(static_cast<std::streamsize>(body.size()));

@@ -23,7 +23,10 @@
 #include <Poco/Net/Context.h>
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace soar::sync {
@@ -72,7 +75,20 @@ public:
     Transport& operator=(const Transport&) = delete;
 
     [[nodiscard]] const InstanceConfig& config() const { return config_; }
-    [[nodiscard]] const Credentials& credentials() const { return credentials_; }
+    /// The credentials in use now (a copy: a reload may replace them at any time).
+    [[nodiscard]] Credentials credentials() const;
+
+    /// Reads `token_file` again (the token rotates without a restart); true when it holds a
+    /// new secret, which every request from now on sends. False without a token_file, when
+    /// the file holds the secret in use, or when it cannot be read (then logged, and the
+    /// secret in use is kept). exchange() calls it when the file changed (checked at most
+    /// once a second); the caller after a 401; the daemon on SIGHUP.
+    bool reloadCredentials();
+    /// Called with each new secret a reload brings (to mask it in logs), from the thread that
+    /// reloaded. Set before the first request.
+    void onNewSecret(std::function<void(const std::string&)> listener) {
+        on_new_secret_ = std::move(listener);
+    }
     [[nodiscard]] const std::string& host() const { return host_; }
 
     /// The request target of `/rest/<path>?<query>` under the URL's path prefix.
@@ -86,20 +102,43 @@ public:
                                   const std::string& body, const std::string& what, bool retry);
 
 private:
-    void validate();
-    void buildAuthHeader();
+    /// The credentials and the header that carries them, replaced whole on a reload.
+    struct Auth {
+        Credentials credentials;
+        std::string header_name;
+        std::string header_value;
+    };
+    /// What the token file looked like when last read: a change means read it again.
+    struct FileStamp {
+        std::int64_t mtime_ns = 0;
+        std::int64_t size = -1;
+        std::uint64_t inode = 0;
+        friend bool operator==(const FileStamp& a, const FileStamp& b) {
+            return a.mtime_ns == b.mtime_ns && a.size == b.size && a.inode == b.inode;
+        }
+    };
+
+    void validate(const Credentials& credentials);
+    [[nodiscard]] std::shared_ptr<const Auth> authFor(Credentials credentials) const;
+    [[nodiscard]] std::shared_ptr<const Auth> auth() const;
+    [[nodiscard]] FileStamp stampOfTokenFile() const;
+    bool reloadLocked();
+    void reloadIfTokenFileChanged();
     void buildTlsContext();
     [[nodiscard]] std::string endpoint() const;
 
     InstanceConfig config_;
-    Credentials credentials_;
     CallStats& stats_;
+    /// Read with std::atomic_load, replaced with std::atomic_store.
+    std::shared_ptr<const Auth> auth_;
+    std::mutex reload_mutex_;
+    FileStamp stamp_;
+    std::chrono::steady_clock::time_point next_check_{};
+    std::function<void(const std::string&)> on_new_secret_;
     bool https_ = false;
     std::string host_;
     unsigned short port_ = 0;
     std::string prefix_;
-    std::string auth_name_;
-    std::string auth_value_;
     Poco::Net::Context::Ptr context_;
     RateLimiter limiter_;
     std::unique_ptr<SessionPool> pool_;

@@ -124,6 +124,16 @@ public:
     Model& model() { return model_; }
     [[nodiscard]] const Model& model() const { return model_; }
 
+    void setToken(const std::string& token) {
+        std::lock_guard<std::mutex> lock(fault_mutex_);
+        options_.token = token;
+    }
+
+    [[nodiscard]] std::string token() const {
+        std::lock_guard<std::mutex> lock(fault_mutex_);
+        return options_.token;
+    }
+
     void setFaults(double fail_rate, double throttle_rate, int latency_ms) {
         std::lock_guard<std::mutex> lock(fault_mutex_);
         fail_rate_ = fail_rate;
@@ -146,15 +156,16 @@ public:
     }
 
     Caller authenticate(const Poco::Net::HTTPServerRequest& request) const {
+        const std::string expected = token();
         if (request.has("ph-auth-token")) {
-            return request.get("ph-auth-token") == options_.token ? Caller::Token : Caller::None;
+            return request.get("ph-auth-token") == expected ? Caller::Token : Caller::None;
         }
         if (!request.has("Authorization")) {
             return Caller::None;
         }
         const std::string header = request.get("Authorization");
         if (startsWith(header, "Bearer ")) {
-            return header.substr(7) == options_.token ? Caller::Token : Caller::None;
+            return header.substr(7) == expected ? Caller::Token : Caller::None;
         }
         if (!startsWith(header, "Basic ")) {
             return Caller::None;
@@ -175,7 +186,7 @@ public:
             return Caller::User;
         }
         // The token is also accepted as the password, with any (or an empty) user name.
-        return password == options_.token ? Caller::Token : Caller::None;
+        return password == expected ? Caller::Token : Caller::None;
     }
 
 private:
@@ -282,7 +293,7 @@ private:
     std::unique_ptr<Poco::Net::HTTPServer> server_;
     unsigned short port_ = 0;
     std::atomic<std::uint64_t> requests_{0};
-    std::mutex fault_mutex_;
+    mutable std::mutex fault_mutex_;
     std::mt19937_64 fault_rng_;
     double fail_rate_;
     double throttle_rate_;
@@ -365,6 +376,8 @@ void Emulator::addLabel(const std::string& name) { impl_->model().addLabel(name)
 std::string Emulator::recordJson(const std::string& type, std::int64_t id) const {
     return impl_->model().recordJson(type, id);
 }
+
+void Emulator::setToken(const std::string& token) { impl_->setToken(token); }
 
 void Emulator::setFaults(double fail_rate, double throttle_rate, int latency_ms) {
     impl_->setFaults(fail_rate, throttle_rate, latency_ms);

@@ -167,3 +167,22 @@ TEST_CASE("A token file others or the group may read is used with a warning", "[
                                          " is readable by others (mode 0604); chmod 600") &&
                              !Catch::Contains("tok-file"));
 }
+
+TEST_CASE("Credentials come from a systemd credential (LoadCredential=)", "[client][secret]") {
+    soar::test::TempDir dir;
+    std::ofstream(dir.path() / "hq-token") << "cred-token-0123\n";
+    std::filesystem::permissions(dir.path() / "hq-token", std::filesystem::perms::owner_read);
+    auto config = instance();
+    config.token_credential = "hq-token";
+    ::setenv("CREDENTIALS_DIRECTORY", dir.path().c_str(), 1);
+    const auto credentials = soar::sync::loadCredentials(config);
+    CHECK(credentials.secret.reveal() == "cred-token-0123");
+    CHECK(credentials.source_key == "token_credential");
+    CHECK(soar::sync::tokenFilePath(config) == (dir.path() / "hq-token").string());
+    ::unsetenv("CREDENTIALS_DIRECTORY");
+    CHECK_THAT(errorOf(config),
+               Catch::StartsWith("[instance.dr] token_credential: CREDENTIALS_DIRECTORY is not "
+                                 "set; run soar-sync under systemd with LoadCredential=hq-token:"));
+    config.token_env = "X";
+    CHECK_THAT(errorOf(config), Catch::Contains("set only one of"));
+}

@@ -65,6 +65,10 @@ public:
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
 
+    /// Reads every instance's token_file again (SIGHUP); a new token is used from the next
+    /// request on. The clients also notice a changed file by themselves, and re-read it after
+    /// a 401.
+    void reloadSecrets();
     /// Starts every route's schedule (resolving playbooks first, best effort); idempotent.
     void start();
     /// Asks every pass to stop, wakes the schedules, then joins them; idempotent.

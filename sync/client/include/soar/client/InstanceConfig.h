@@ -46,6 +46,9 @@ struct InstanceConfig {
     /// Where the secret lives; exactly one of the three (see loadCredentials).
     std::string token_env;
     std::string token_file;
+    /// The name of a systemd credential (`LoadCredential=NAME:PATH` in the unit): the token is
+    /// read from $CREDENTIALS_DIRECTORY/NAME.
+    std::string token_credential;
     std::string user;
     std::string password_env;
     /// PEM bundle of trusted CAs; empty = the system bundle.

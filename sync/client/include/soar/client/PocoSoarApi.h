@@ -38,6 +38,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -86,6 +87,16 @@ public:
 
     [[nodiscard]] ClientStats stats() const;
     [[nodiscard]] const InstanceConfig& config() const;
+
+    /// Reads `token_file` again; true when it held a new token, which requests use from now
+    /// on (the token rotates without a restart). The client also does this by itself when
+    /// the file changes (checked at most once a second) and after a 401, retrying the call
+    /// once with the new token. A file that cannot be read is logged and the token in use
+    /// kept. False for tokens from the environment.
+    bool reloadCredentials();
+    /// Called with every new secret a reload reads, before it is used (the daemon masks it in
+    /// its logs). Set it before the first request.
+    void onNewSecret(std::function<void(const std::string&)> listener);
 
 private:
     explicit PocoSoarApi(std::unique_ptr<Caller> caller);

@@ -58,6 +58,10 @@ struct Credentials {
 /// accepted with a warning on the `sync.client` logger, as ssh warns about a private key.
 [[nodiscard]] Credentials loadCredentials(const InstanceConfig& config);
 
+/// The file a token is read from: `token_file`, or $CREDENTIALS_DIRECTORY/<token_credential>
+/// (empty when CREDENTIALS_DIRECTORY is not set); empty for secrets from the environment.
+[[nodiscard]] std::string tokenFilePath(const InstanceConfig& config);
+
 /// The shortest token or password accepted.
 inline constexpr std::size_t kMinSecretLength = 8;
 

@@ -111,6 +111,8 @@ public:
 
     /// Changes fault injection while serving (e.g. turn faults on after a clean first pass).
     void setFaults(double fail_rate, double throttle_rate, int latency_ms);
+    /// The token it accepts from now on (a rotation on the server side).
+    void setToken(const std::string& token);
 
     class Impl;
 
