@@ -10,15 +10,23 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "check-deb: $*" >&2; exit 1; }
 
 (cd "$build" && cpack -G DEB -B "$work" >"$work/cpack.log" 2>&1) || { cat "$work/cpack.log"; fail "cpack failed"; }
-deb=$(ls "$work"/soar-sync_*.deb 2>/dev/null | head -1)
+deb=$(ls "$work"/soar-sync_*.deb 2>/dev/null | head -1)  # the daemon's
 [ -n "$deb" ] || fail "no .deb produced"
 echo "check-deb: built $(basename "$deb")"
 
 files=$(dpkg-deb -c "$deb" | awk '{print $6}')
-for f in ./usr/bin/soar-sync ./usr/bin/soar-emulator ./etc/soar-sync/soar-sync.ini \
+for f in ./usr/bin/soar-sync ./etc/soar-sync/soar-sync.ini \
          ./lib/systemd/system/soar-sync.service ./usr/share/man/man1/soar-sync.1.gz; do
     grep -qx "$f" <<<"$files" || fail "missing $f"
 done
+# The emulator (a server with default credentials) comes in its own package, never with the
+# daemon.
+! grep -qx ./usr/bin/soar-emulator <<<"$files" || fail "the daemon's package ships soar-emulator"
+emulator_deb=$(ls "$work"/soar-sync-emulator_*.deb 2>/dev/null | head -1)
+[ -n "$emulator_deb" ] || fail "no soar-sync-emulator .deb produced"
+dpkg-deb -c "$emulator_deb" | awk '{print $6}' | grep -qx ./usr/bin/soar-emulator ||
+    fail "soar-sync-emulator lacks /usr/bin/soar-emulator"
+echo "check-deb: built $(basename "$emulator_deb") apart, with soar-emulator only"
 mkdir -p "$work/control"
 dpkg-deb -e "$deb" "$work/control"
 grep -qx /etc/soar-sync/soar-sync.ini "$work/control/conffiles" || fail "soar-sync.ini is not a conffile"
