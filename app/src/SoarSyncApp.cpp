@@ -19,6 +19,7 @@
 #include <iostream>
 #include <limits>
 #include <pthread.h>
+#include <sys/stat.h>
 
 namespace soar::app {
 
@@ -106,6 +107,11 @@ void SoarSyncApp::defineOptions(Poco::Util::OptionSet& options) {
 }
 
 void SoarSyncApp::initialize(Poco::Util::Application& self) {
+    // What soar-sync creates (log files and their rotations, folders) is never readable by
+    // others, whatever umask it was started with: logs at most 0640 (the state file is 0600:
+    // the store sees to it).
+    const mode_t inherited = ::umask(0);
+    ::umask(inherited | 027);
     ServerApplication::initialize(self);
     Logging::installBootstrap();
     try {

@@ -331,6 +331,14 @@ TEST_CASE("a token and escape sequences in a record reach no output, log or stat
         stored += soar::test::readWholeFile(state.string() + "-wal");
     }
     outputs.push_back(stored);
+    // Started with umask 022, the daemon still keeps its files from others.
+    using std::filesystem::perms;
+    const auto mode = [](const std::filesystem::path& p) {
+        return std::filesystem::status(p).permissions() & perms::all;
+    };
+    CHECK(mode(state) == (perms::owner_read | perms::owner_write));
+    CHECK((mode(setup.log) & perms::others_all) == perms::none);
+    CHECK((mode(setup.log) & perms::group_write) == perms::none);
     for (const auto& text : outputs) {
         CHECK(text.find(kToken) == std::string::npos);
         // (The state file is binary: a lone 0x1b byte may be part of a number there.)
