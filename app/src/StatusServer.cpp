@@ -124,23 +124,7 @@ struct StatusServer::Guard {
         }
         const auto now = std::chrono::steady_clock::now();
         std::lock_guard<std::mutex> lock(mutex_);
-        for (auto it = live_.begin(); it != live_.end();) {
-            // A connection whose handler is done is referenced by this list alone.
-            if (it->socket.impl()->referenceCount() <= 1) {
-                it = live_.erase(it);
-                continue;
-            }
-            if (!it->started && now - it->accepted > std::chrono::seconds(kHeadSeconds)) {
-                try {
-                    it->socket.shutdown();
-                } catch (const Poco::Exception&) {  // NOLINT(bugprone-empty-catch)
-                }
-                ++slow_dropped;
-                it = live_.erase(it);
-                continue;
-            }
-            ++it;
-        }
+        sweepLocked(now);
         const auto held = std::count_if(live_.begin(), live_.end(),
                                         [&](const Live& l) { return l.client == client; });
         if (static_cast<std::size_t>(held) >= kPerClient) {
@@ -149,6 +133,13 @@ struct StatusServer::Guard {
         }
         live_.push_back({client, peer, socket, now, false});
         return true;
+    }
+
+    /// What admit() does first, also run every half second by the server's sweeper thread,
+    /// so that slow clients are cut off on time and finished connections closed at once.
+    void sweep() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        sweepLocked(std::chrono::steady_clock::now());
     }
 
     /// The connection from `peer` (address:port) sent its request head.
@@ -187,6 +178,27 @@ private:
         int guesses = 0;
         bool logged = false;
     };
+    void sweepLocked(std::chrono::steady_clock::time_point now) {
+        for (auto it = live_.begin(); it != live_.end();) {
+            // A connection whose handler is done is referenced by this list alone: erasing
+            // it closes it.
+            if (it->socket.impl()->referenceCount() <= 1) {
+                it = live_.erase(it);
+                continue;
+            }
+            if (!it->started && now - it->accepted > std::chrono::seconds(kHeadSeconds)) {
+                try {
+                    it->socket.shutdown();
+                } catch (const Poco::Exception&) {  // NOLINT(bugprone-empty-catch)
+                }
+                ++slow_dropped;
+                it = live_.erase(it);
+                continue;
+            }
+            ++it;
+        }
+    }
+
     struct Live {
         std::string client;
         std::string peer;
@@ -407,13 +419,25 @@ void StatusServer::start() {
     if (running_) return;
     server_->start();
     running_ = true;
+    sweeper_ = std::thread([this] {
+        std::unique_lock<std::mutex> lock(sweeper_mutex_);
+        while (running_) {
+            sweeper_wake_.wait_for(lock, std::chrono::milliseconds(500));
+            guard_->sweep();
+        }
+    });
 }
 
 void StatusServer::stop() {
     if (!running_) return;
+    {
+        std::lock_guard<std::mutex> lock(sweeper_mutex_);
+        running_ = false;
+    }
+    sweeper_wake_.notify_all();
+    sweeper_.join();
     server_->stopAll(true);
     pool_->joinAll();
-    running_ = false;
 }
 
 }  // namespace soar::app

@@ -20,9 +20,12 @@
 #include "soar/app/Config.h"
 #include "soar/app/StatusSource.h"
 
+#include <condition_variable>
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace Poco {
@@ -75,6 +78,10 @@ private:
     unsigned short port_ = 0;
     std::unique_ptr<Poco::ThreadPool> pool_;
     std::unique_ptr<Poco::Net::HTTPServer> server_;
+    /// Sweeps the guard's connections twice a second while the server runs.
+    std::thread sweeper_;
+    std::mutex sweeper_mutex_;
+    std::condition_variable sweeper_wake_;
     bool running_ = false;
 };
 
