@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <system_error>
+#include <thread>
 #include <unistd.h>
 
 namespace soar::state {
@@ -102,51 +103,65 @@ std::unique_ptr<Connection> Connection::open(const std::string& path,
     }
     const int flags = mode == Mode::ReadOnly ? SQLite::OPEN_READONLY
                                              : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    std::unique_ptr<Connection> conn;
-    try {
-        conn.reset(new Connection(path, flags, busy_timeout));
-        auto& db = conn->db();
-        // Reading the schema makes SQLite look at the file header, so a file that is not a
-        // database fails here, before anything could write to it.
-        const int objects = db.execAndGet("SELECT count(*) FROM sqlite_master").getInt();
-        const int app_id = db.execAndGet("PRAGMA application_id").getInt();
-        const int version = conn->userVersion();
-        if (app_id != 0 && app_id != kApplicationId) {
-            refuse(StateError::Kind::Corrupt, path,
-                   "belongs to another application (application_id " + std::to_string(app_id) +
-                       "), not soar-sync; it was left untouched");
-        }
-        if (version == 0 && objects > 0) {
-            refuse(StateError::Kind::Corrupt, path,
-                   "is a SQLite database but not a soar-sync state file; it was left untouched");
-        }
-        if (version > kLatestSchemaVersion) {
-            refuse(StateError::Kind::TooNew, path,
-                   "was written by a newer soar-sync (schema version " + std::to_string(version) +
-                       "; this binary knows up to " + std::to_string(kLatestSchemaVersion) +
-                       "); upgrade soar-sync or point [state] path elsewhere. The file was left "
-                       "untouched");
-        }
-        if (quick_check) {
-            const std::string result = db.execAndGet("PRAGMA quick_check").getString();
-            if (result != "ok") {
+    // Two processes opening a new file at once: SQLite may answer one of them "busy" at once
+    // (switching the file to WAL) instead of waiting out the busy timeout. Try again until
+    // the timeout would have passed.
+    const auto deadline = std::chrono::steady_clock::now() + busy_timeout;
+    while (true) {
+        std::unique_ptr<Connection> conn;
+        try {
+            conn.reset(new Connection(path, flags, busy_timeout));
+            auto& db = conn->db();
+            // Reading the schema makes SQLite look at the file header, so a file that is not a
+            // database fails here, before anything could write to it.
+            const int objects = db.execAndGet("SELECT count(*) FROM sqlite_master").getInt();
+            const int app_id = db.execAndGet("PRAGMA application_id").getInt();
+            const int version = conn->userVersion();
+            if (app_id != 0 && app_id != kApplicationId) {
                 refuse(StateError::Kind::Corrupt, path,
-                       "is damaged (quick_check: " + result +
-                           "); it was left untouched (restore it from a backup, or move it away "
-                           "to start over)");
+                       "belongs to another application (application_id " + std::to_string(app_id) +
+                           "), not soar-sync; it was left untouched");
             }
+            if (version == 0 && objects > 0) {
+                refuse(
+                    StateError::Kind::Corrupt, path,
+                    "is a SQLite database but not a soar-sync state file; it was left untouched");
+            }
+            if (version > kLatestSchemaVersion) {
+                refuse(
+                    StateError::Kind::TooNew, path,
+                    "was written by a newer soar-sync (schema version " + std::to_string(version) +
+                        "; this binary knows up to " + std::to_string(kLatestSchemaVersion) +
+                        "); upgrade soar-sync or point [state] path elsewhere. The file was left "
+                        "untouched");
+            }
+            if (quick_check) {
+                const std::string result = db.execAndGet("PRAGMA quick_check").getString();
+                if (result != "ok") {
+                    refuse(
+                        StateError::Kind::Corrupt, path,
+                        "is damaged (quick_check: " + result +
+                            "); it was left untouched (restore it from a backup, or move it away "
+                            "to start over)");
+                }
+            }
+            if (!in_memory && mode == Mode::ReadWrite) {
+                // WAL: readers (`status`) never block the writer and a crash never tears a
+                // transaction. NORMAL: no fsync per commit; WAL still survives a process kill.
+                db.exec("PRAGMA journal_mode = WAL");
+                db.exec("PRAGMA synchronous = NORMAL");
+            }
+            if (mode == Mode::ReadOnly) db.exec("PRAGMA query_only = ON");
+            db.exec("PRAGMA foreign_keys = ON");
+            return conn;
+        } catch (const SQLite::Exception& e) {
+            if ((e.getErrorCode() & 0xff) == SQLITE_BUSY &&
+                std::chrono::steady_clock::now() < deadline) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                continue;
+            }
+            throw translateError(e, path, "opening");
         }
-        if (!in_memory && mode == Mode::ReadWrite) {
-            // WAL: readers (`status`) never block the writer and a crash never tears a
-            // transaction. NORMAL: no fsync per commit; WAL still survives a process kill.
-            db.exec("PRAGMA journal_mode = WAL");
-            db.exec("PRAGMA synchronous = NORMAL");
-        }
-        if (mode == Mode::ReadOnly) db.exec("PRAGMA query_only = ON");
-        db.exec("PRAGMA foreign_keys = ON");
-        return conn;
-    } catch (const SQLite::Exception& e) {
-        throw translateError(e, path, "opening");
     }
 }
 
