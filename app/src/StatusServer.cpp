@@ -131,7 +131,7 @@ struct StatusServer::Guard {
             ++connections_refused;
             return false;
         }
-        live_.push_back({client, peer, socket, now, false});
+        live_.push_back({client, peer, socket, now, false, false});
         return true;
     }
 
@@ -147,6 +147,14 @@ struct StatusServer::Guard {
         std::lock_guard<std::mutex> lock(mutex_);
         for (auto& l : live_) {
             if (l.peer == peer) l.started = true;
+        }
+    }
+
+    /// The request from `peer` was answered.
+    void finished(const std::string& peer) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (auto& l : live_) {
+            if (l.peer == peer) l.finished = true;
         }
     }
 
@@ -180,9 +188,8 @@ private:
     };
     void sweepLocked(std::chrono::steady_clock::time_point now) {
         for (auto it = live_.begin(); it != live_.end();) {
-            // A connection whose handler is done is referenced by this list alone: erasing
-            // it closes it.
-            if (it->socket.impl()->referenceCount() <= 1) {
+            // A connection whose request was answered is let go (its thread closes it).
+            if (it->finished) {
                 it = live_.erase(it);
                 continue;
             }
@@ -205,6 +212,7 @@ private:
         Poco::Net::StreamSocket socket;
         std::chrono::steady_clock::time_point accepted;
         bool started = false;
+        bool finished = false;
     };
     std::mutex mutex_;
     std::map<std::string, Window> windows_;
@@ -228,7 +236,19 @@ public:
     Handler(StatusSource& source, StatusServer::Guard& guard) : source_(source), guard_(guard) {}
 
     void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
-        guard_.started(request.clientAddress().toString());
+        const auto peer = request.clientAddress().toString();
+        guard_.started(peer);
+        try {
+            answer(request, response);
+        } catch (...) {
+            guard_.finished(peer);
+            throw;
+        }
+        guard_.finished(peer);
+    }
+
+private:
+    void answer(HTTPServerRequest& request, HTTPServerResponse& response) {
         const bool head = request.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD;
         std::string path;
         try {
@@ -303,7 +323,6 @@ public:
         }
     }
 
-private:
     bool authorized(const HTTPServerRequest& request) const {
         const auto& token = guard_.token;
         if (token.empty()) return true;
