@@ -140,15 +140,21 @@ std::string runChromium(const soar::test::TempDir& dir, std::vector<std::string>
     return chromium.out();
 }
 
+/// A status server's settings on 127.0.0.1, any free port, with the token in `token_file`.
+soar::app::HttpConfig loopback(const std::string& token_file = "") {
+    soar::app::HttpConfig config;
+    config.host = "127.0.0.1";
+    config.port = 0;
+    config.token_file = token_file;
+    return config;
+}
+
 }  // namespace
 
 TEST_CASE("a browser shows the banner, the route and the dead letter with its message",
           "[integration][browser]") {
     FixedStatusSource source(troubledSnapshot());
-    soar::app::HttpConfig config;
-    config.host = "127.0.0.1";
-    config.port = 0;
-    soar::app::StatusServer server(config, source);
+    soar::app::StatusServer server(loopback(), source);
     server.start();
     const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
     soar::test::TempDir dir;
@@ -202,11 +208,7 @@ TEST_CASE("/dead-letters answers the dead letters as JSON, behind the token like
     soar::test::TempDir dir;
     const auto token_file = dir.path() / "token";
     std::ofstream(token_file) << "page-tok-3f9a-7c21d0e5\n";
-    soar::app::HttpConfig config;
-    config.host = "127.0.0.1";
-    config.port = 0;
-    config.token_file = token_file.string();
-    soar::app::StatusServer server(config, source);
+    soar::app::StatusServer server(loopback(token_file.string()), source);
     server.start();
 
     CHECK(httpGet(server.port(), "/dead-letters").status == 401);
@@ -236,10 +238,7 @@ TEST_CASE("/dead-letters answers the dead letters as JSON, behind the token like
 TEST_CASE("idle and slow clients cannot keep the status server from answering /healthz",
           "[integration][status]") {
     FixedStatusSource source(troubledSnapshot());
-    soar::app::HttpConfig config;
-    config.host = "127.0.0.1";
-    config.port = 0;
-    soar::app::StatusServer server(config, source);
+    soar::app::StatusServer server(loopback(), source);
     server.start();
     // 24 connections that never finish a request head: idle ones, and slow ones that send a
     // byte of a header every second (so no single read times out).
@@ -290,11 +289,7 @@ TEST_CASE("refused status tokens are logged with the address, counted, and rate-
     const auto token_file = dir.path() / "token";
     const std::string token = "rate-limit-token-5e8d1c";
     std::ofstream(token_file) << token << "\n";
-    soar::app::HttpConfig config;
-    config.host = "127.0.0.1";
-    config.port = 0;
-    config.token_file = token_file.string();
-    soar::app::StatusServer server(config, source);
+    soar::app::StatusServer server(loopback(token_file.string()), source);
     server.start();
     auto channel = Poco::AutoPtr<soar::test::CapturingChannel>(new soar::test::CapturingChannel);
     auto& logger = Poco::Logger::get("app.http");
