@@ -67,9 +67,17 @@ std::optional<std::int64_t> optId(const Object& record, const std::string& key) 
     return record.has(key) ? parseId(record.get(key)) : std::nullopt;
 }
 
+/// The id of a source record. Records of a walk always have one (the walk keys those it
+/// could not read); one read otherwise (a container's artifacts, a record by id) without a
+/// usable id cannot be read, which costs its container a dead letter, not the pass.
 std::int64_t requireId(const Object& record, const char* what) {
     const auto id = optId(record, "id");
-    if (!id) throw ProtocolError(std::string("a source ") + what + " has no numeric id");
+    if (!id || (*id <= 0 && !record.has(kUnreadableKey))) {
+        const std::string reason =
+            std::string("a source ") + what + "'s id is out of range ('" +
+            (record.has("id") ? record.get("id").toString().substr(0, 32) : std::string()) + "')";
+        throw UnreadablePage(reason, reason, 200);
+    }
     return *id;
 }
 

@@ -65,8 +65,10 @@ public:
             const auto floor = position.timestamp.empty()
                                    ? std::optional<Timestamp>()
                                    : parseTimestamp(position.timestamp, "the cursor", 0);
+            bool stepped = false;
             for (const auto& record : page.records) {
-                const std::int64_t id = idOf(record);
+                const auto usable = usableId(record);
+                const std::int64_t id = usable.value_or(0);
                 const auto [text, at] = fieldOf(record, id);
                 if ((floor && at <= *floor) || (group && at < *group)) {
                     throw ProtocolError("keyset walk over " + path_ + "." + field_ + ": record " +
@@ -78,10 +80,20 @@ public:
                     group_text = text;
                     group_ids.clear();
                 }
+                if (!usable) {
+                    // No id to order it by: its group is read by id, where it can be stepped
+                    // past by offset, and the walk goes on after the group.
+                    std::sort(group_ids.begin(), group_ids.end());
+                    if (!drain(text, 0, group_ids, position)) return result_;
+                    position = KeysetCursor::after(text);
+                    stepped = true;
+                    break;
+                }
                 group_ids.push_back(id);
                 position = {text, 0};
                 if (!yield(record, position)) return result_;
             }
+            if (stepped) continue;
             if (!hasMore(page, last_size_)) {
                 position = KeysetCursor::after(group_text);
                 break;
@@ -106,10 +118,35 @@ private:
         return *parsed;
     }
 
-    std::int64_t idOf(const Record& record) const {
-        const auto id = record ? parseId(record->get("id")) : std::nullopt;
-        if (!id) throw ProtocolError("keyset walk over " + path_ + ": a record has no usable id");
-        return *id;
+    /// The id of `record` when it is one SOAR gives: a whole number above 0.
+    static std::optional<std::int64_t> usableId(const Record& record) {
+        const auto id = record && record->has("id") ? parseId(record->get("id")) : std::nullopt;
+        if (!id || *id <= 0) return std::nullopt;
+        return id;
+    }
+
+    /// What the walk hands on for a record without a usable id (as read, or as
+    /// unreadableRecord() made it): kUnreadableKey with the reason, and as its id a key of its
+    /// own, below 0 so that it never meets a real id, made from the id's text and `text` (its
+    /// `field_`), so that reading it again gives the same key.
+    Record withoutId(const Record& record, const std::string& text) const {
+        const bool has_id = record->has("id") && !record->isNull("id");
+        const std::string id_text = has_id ? record->get("id").toString() : std::string();
+        std::string reason = unreadableReason(record).value_or("");
+        if (!reason.empty()) reason += "; ";
+        reason += has_id ? "id out of range ('" + id_text.substr(0, 32) + "')" : "no id";
+        std::uint64_t hash = 1469598103934665603ULL;  // FNV-1a
+        for (const char c : id_text + '\n' + text) {
+            hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+        }
+        Record out = new Poco::JSON::Object;
+        out->set("id", -1 - static_cast<std::int64_t>(hash >> 2));
+        out->set(field_, text);
+        if (record->has("container")) {
+            if (const auto of = parseId(record->get("container"))) out->set("container", *of);
+        }
+        out->set(kUnreadableKey, reason);
+        return out;
     }
 
     std::pair<std::string, Timestamp> fieldOf(const Record& record, std::int64_t id) const {
@@ -129,12 +166,7 @@ private:
     /// pages after it are read at full size again.
     Page request(Query query) {
         while (true) {
-            if (result_.requests >= limits_.max_requests) {
-                throw ProtocolError("keyset walk over " + path_ + "." + field_ +
-                                    " did not end after " + std::to_string(limits_.max_requests) +
-                                    " requests");
-            }
-            ++result_.requests;
+            checkRequests();
             query.pageSize(size_);
             last_size_ = size_;
             try {
@@ -150,9 +182,32 @@ private:
         }
     }
 
+    /// Counts a request against limits_.max_requests.
+    void checkRequests() {
+        if (result_.requests >= limits_.max_requests) {
+            throw ProtocolError("keyset walk over " + path_ + "." + field_ + " did not end after " +
+                                std::to_string(limits_.max_requests) + " requests");
+        }
+        ++result_.requests;
+    }
+
+    /// The one record at `offset` of `query`'s matches (page `offset` at one per page), as
+    /// request() reads it: the way past records without a usable id, which an id filter cannot
+    /// step over.
+    Page recordAt(Query query, std::size_t offset) {
+        checkRequests();
+        query.pageSize(1);
+        last_size_ = 1;
+        try {
+            return api_.listPage(path_, query, offset);
+        } catch (const UnreadablePage& e) {
+            return unreadableRecord(e);
+        }
+    }
+
     /// A page of the one record a page of one could not read: its id, its `field_` and its
     /// container as far as they could be read, and kUnreadableKey with the reason. Without a
-    /// usable id or `field_` the walk cannot step past it: a ProtocolError that says so.
+    /// usable `field_` the walk cannot step past it: a ProtocolError that says so.
     Page unreadableRecord(const UnreadablePage& e) {
         const auto& first = e.first();
         const auto text = [&](const std::string& key) {
@@ -160,18 +215,17 @@ private:
             return it == first.end() ? std::optional<std::string>() : it->second;
         };
         const auto id_text = text("id");
-        const auto id = id_text ? parseId(Poco::Dynamic::Var(*id_text)) : std::nullopt;
         const auto at = text(field_);
-        if (!id || *id <= 0 || !at || !Timestamp::parse(*at)) {
-            throw ProtocolError(
-                std::string(e.what()) + "; the record cannot be skipped: " +
-                    (!id_text          ? "its id cannot be read"
-                     : !id || *id <= 0 ? "its id is out of range ('" + id_text->substr(0, 32) + "')"
-                                       : "its " + field_ + " cannot be read"),
-                e.httpStatus());
+        if (!at || !Timestamp::parse(*at)) {
+            throw ProtocolError(std::string(e.what()) + "; the record cannot be skipped: its " +
+                                    field_ + " cannot be read",
+                                e.httpStatus());
         }
         Record record = new Poco::JSON::Object;
-        record->set("id", *id);
+        if (id_text) {
+            const auto id = parseId(Poco::Dynamic::Var(*id_text));
+            record->set("id", id ? Poco::Dynamic::Var(*id) : Poco::Dynamic::Var(*id_text));
+        }
         record->set(field_, *at);
         if (const auto container = text("container")) {
             if (const auto of = parseId(Poco::Dynamic::Var(*container))) {
@@ -199,19 +253,30 @@ private:
                const std::vector<std::int64_t>& seen, KeysetCursor& position) {
         const Timestamp at = parseTimestamp(text, "the group", 0);
         std::int64_t last = after_id;
+        // Records after `last` without a usable id, met since `last` was read: the next
+        // request starts behind them.
+        std::size_t skip = 0;
         while (true) {
             Query query = base_;
             query.exact(field_, text).gt("id", last).sort("id", SortOrder::Asc);
-            const Page page = request(query);
+            const Page page = skip == 0 ? request(query) : recordAt(query, skip);
             for (const auto& record : page.records) {
-                const std::int64_t id = idOf(record);
+                const auto usable = usableId(record);
+                const std::int64_t id = usable.value_or(0);
                 const auto value = fieldOf(record, id);
-                if (id <= last || value.second != at) {
+                if (value.second != at || (usable && id <= last)) {
                     throw ProtocolError("keyset walk over " + path_ + "." + field_ + ": draining " +
                                         text + " returned record " + std::to_string(id) + " (" +
                                         value.first + ") out of the group or out of id order");
                 }
+                if (!usable) {
+                    ++skip;
+                    position = {text, last};
+                    if (!yield(withoutId(record, text), position)) return false;
+                    continue;
+                }
                 last = id;
+                skip = 0;
                 if (std::binary_search(seen.begin(), seen.end(), id)) continue;
                 position = {text, id};
                 if (!yield(record, position)) return false;

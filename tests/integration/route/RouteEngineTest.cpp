@@ -368,14 +368,17 @@ TEST_CASE("A running pass reports its progress", "[integration][route]") {
 
 namespace {
 
-/// The source as a peer that may misreport `artifact_count` on the containers it lists
-/// (stale counts, or none), forwarding to the real client and recording each list read.
-class MiscountingSource : public soar::sync::SoarApi {
+/// The source as a peer that may misreport what it lists: `artifact_count` on containers
+/// (stale counts, or none) and ids (a container's or an artifact's, as `1e300` or "12abc"),
+/// forwarding to the real client and recording each list read.
+class MisreportingSource : public soar::sync::SoarApi {
 public:
-    explicit MiscountingSource(soar::sync::SoarApi& real) : real_(real) {}
+    explicit MisreportingSource(soar::sync::SoarApi& real) : real_(real) {}
 
-    std::map<std::int64_t, std::optional<int>> counts;  // container id -> count to report
-    std::vector<std::string> listed;                    // paths of listPage calls
+    std::map<std::int64_t, std::optional<int>> counts;         // container id -> count
+    std::map<std::int64_t, Poco::Dynamic::Var> container_ids;  // container id -> id shown
+    std::map<std::int64_t, Poco::Dynamic::Var> artifact_ids;   // artifact id -> id shown
+    std::vector<std::string> listed;                           // paths of listPage calls
     std::mutex mutex;
 
     std::string version() override { return real_.version(); }
@@ -384,9 +387,13 @@ public:
         auto answer = real_.listPage(path, query, page);
         const std::lock_guard<std::mutex> lock(mutex);
         listed.push_back(path);
-        if (path != "container") return answer;
+        const bool artifacts = path == "artifact" || path.find("/artifacts") != std::string::npos;
         for (auto& record : answer.records) {
-            const auto found = counts.find(record->getValue<std::int64_t>("id"));
+            const auto id = record->getValue<std::int64_t>("id");
+            const auto& shown = artifacts ? artifact_ids : container_ids;
+            if (const auto as = shown.find(id); as != shown.end()) record->set("id", as->second);
+            if (path != "container") continue;
+            const auto found = counts.find(id);
             if (found == counts.end()) continue;
             if (found->second) {
                 record->set("artifact_count", *found->second);
@@ -459,7 +466,7 @@ TEST_CASE("Artifacts are read a page of containers at a time, a miscounted conta
     auto route = soar::test::testRoute();
     route.page_size = 20;
     SyncHarness h(seeded(17, 60, 3), EmulatorOptions{}, route);
-    MiscountingSource source(*h.source_api);
+    MisreportingSource source(*h.source_api);
     source.counts[5] = 2;             // stale: the container holds 3
     source.counts[6] = std::nullopt;  // no count at all
     source.counts[7] = 0;             // claims none, yet has had artifacts
@@ -485,6 +492,48 @@ TEST_CASE("Artifacts are read a page of containers at a time, a miscounted conta
     CHECK(second.outcome == PassOutcome::Ok);
     CHECK(second.counts.artifacts_created == 2);
     requireMirror(h);
+}
+
+TEST_CASE("A container or an artifact listed with an unusable id costs one dead letter each",
+          "[integration][route]") {
+    auto route = soar::test::testRoute();
+    route.page_size = 4;
+    SyncHarness h(seeded(23, 9, 1), EmulatorOptions{}, route);
+    const auto late = h.source.addArtifact(R"({"container_id": 6, "name": "x", "cef": {}})");
+    MisreportingSource source(*h.source_api);
+    source.container_ids[3] = std::string("12abc");
+    source.container_ids[4] = 1e300;
+    source.artifact_ids[late] = -1;
+    soar::sync::TargetSyncOptions options;
+    options.target = "dst";
+    soar::sync::SoarSource source_side(source, h.route);
+    soar::sync::TargetSync engine(h.route, options, source_side, *h.target_side, *h.store);
+
+    const auto first = engine.runPass();
+    CHECK(first.outcome == PassOutcome::RecordErrors);
+    CHECK(first.dead_lettered == 3);
+    // 9 less 3 and 4; 6 was made before its artifacts were read, and is adopted (not made
+    // twice) when its dead letter is re-driven.
+    CHECK(h.target.containerCount() == 7);
+    std::vector<std::string> messages;
+    for (const auto& letter : h.store->deadLetters(engine.key())) {
+        if (letter.message.find("artifact") != std::string::npos) {
+            CHECK(letter.source_id == 6);
+        } else {
+            CHECK(letter.source_id < 0);  // a key of its own: there is no id to name it by
+        }
+        messages.push_back(letter.message);
+    }
+    std::sort(messages.begin(), messages.end());
+    CHECK_THAT(messages, Catch::Equals(std::vector<std::string>{
+                             "the source's answer cannot be read: a source artifact's id is out "
+                             "of range ('-1')",
+                             "the source's answer cannot be read: id out of range ('12abc')",
+                             "the source's answer cannot be read: id out of range ('1e+300')"}));
+    // The next pass finds nothing new and leaves the dead letters as they are.
+    const auto second = engine.runPass();
+    CHECK(second.counts.containers_created == 0);
+    CHECK(h.store->deadLetters(engine.key()).size() == 3);
 }
 
 TEST_CASE("Idle passes log at debug, with an Information line at most every 5 minutes",

@@ -38,6 +38,9 @@ public:
     /// gives for a row of `bad_ids` is the text there.
     std::set<std::int64_t> poison;
     std::map<std::int64_t, std::string> bad_ids;
+    /// Rows answered with this as their id (a server that renders its ids wrongly); the
+    /// filters still see the row's own id.
+    std::map<std::int64_t, Poco::Dynamic::Var> shown_ids;
 
     Page listPage(const std::string&, const Query& query, std::size_t page) override {
         ++requests;
@@ -59,9 +62,13 @@ public:
         const std::size_t size = cap > 0 ? std::min(cap, query.pageSize()) : query.pageSize();
         result.count = static_cast<std::int64_t>(hits.size());
         result.num_pages = static_cast<std::int64_t>((hits.size() + size - 1) / size);
+        std::vector<std::int64_t> answered;
         for (std::size_t i = page * size; i < hits.size() && i < (page + 1) * size; ++i) {
             Poco::JSON::Object::Ptr record = new Poco::JSON::Object;
-            record->set("id", hits[i].id);
+            const auto shown = shown_ids.find(hits[i].id);
+            record->set("id",
+                        shown == shown_ids.end() ? Poco::Dynamic::Var(hits[i].id) : shown->second);
+            answered.push_back(hits[i].id);
             if (hits[i].ts) {
                 record->set("t", *hits[i].ts);
             } else {
@@ -70,10 +77,10 @@ public:
             result.records.push_back(record);
         }
         max_page_records = std::max(max_page_records, result.records.size());
-        for (const auto& record : result.records) {
-            if (poison.count(record->getValue<std::int64_t>("id")) == 0) continue;
+        for (const auto id : answered) {
+            if (poison.count(id) == 0) continue;
             const auto& first = result.records.front();
-            const auto first_id = first->getValue<std::int64_t>("id");
+            const auto first_id = answered.front();
             std::map<std::string, std::string> fields{{"t", first->getValue<std::string>("t")}};
             fields["id"] = bad_ids.count(first_id) ? bad_ids[first_id] : std::to_string(first_id);
             throw soar::sync::UnreadablePage("[instance.hq] GET /rest/container: cannot be read",
@@ -280,19 +287,51 @@ TEST_CASE("Keyset walk isolates a record it cannot read and goes on past it", "[
     CHECK(result.end == KeysetCursor::after(ts(16)));
 }
 
-TEST_CASE("Keyset walk stops with a clear error at an unreadable record whose id is unusable",
+TEST_CASE("Keyset walk steps past records without a usable id and hands them on",
           "[client][paging]") {
     FakeListApi api;
+    // 1..6 at distinct times, 7..12 one tie at 10, 13..15 at distinct times again.
     for (std::int64_t id = 1; id <= 6; ++id) api.rows.push_back({id, ts(static_cast<int>(id))});
-    api.poison = {4};
-    api.bad_ids[4] = "1e300";
-    Seen seen;
-    try {
-        (void)walk(api, 4, {}, seen);
-        FAIL("walked past it");
-    } catch (const soar::sync::ProtocolError& e) {
-        CHECK_THAT(e.what(), Catch::EndsWith("the record cannot be skipped: its id is out of "
-                                             "range ('1e300')"));
+    for (std::int64_t id = 7; id <= 12; ++id) api.rows.push_back({id, ts(10)});
+    for (std::int64_t id = 13; id <= 15; ++id) api.rows.push_back({id, ts(static_cast<int>(id))});
+    api.shown_ids[4] = 1e300;                     // readable, alone at its time
+    api.shown_ids[8] = std::string("12abc");      // readable, inside the tie
+    api.shown_ids[9] = -9;                        // right behind it
+    api.poison = {14};                            // unreadable, and its id unusable too
+    api.bad_ids[14] = "99999999999999999999999";  // (as it reads from the page alone)
+    std::vector<std::int64_t> ids;
+    std::map<std::int64_t, std::string> reasons;
+    const auto walk_all = [&](std::size_t page_size) {
+        ids.clear();
+        reasons.clear();
+        return soar::sync::keysetWalk(api, "container", "t", Query().pageSize(page_size), {},
+                                      [&](const Record& record, const KeysetCursor&) {
+                                          const auto id = record->getValue<std::int64_t>("id");
+                                          ids.push_back(id);
+                                          if (const auto why = soar::sync::unreadableReason(record))
+                                              reasons[id] = *why;
+                                          return true;
+                                      });
+    };
+    for (const std::size_t page_size : {1U, 3U, 4U, 50U}) {
+        CAPTURE(page_size);
+        const auto result = walk_all(page_size);
+        std::vector<std::int64_t> good;
+        std::vector<std::string> why;
+        for (const auto id : ids) (id > 0 ? good.push_back(id) : why.push_back(reasons.at(id)));
+        std::sort(good.begin(), good.end());
+        CHECK(good == std::vector<std::int64_t>{1, 2, 3, 5, 6, 7, 10, 11, 12, 13, 15});
+        std::sort(why.begin(), why.end());
+        CHECK(why ==
+              std::vector<std::string>{"id out of range ('-9')", "id out of range ('12abc')",
+                                       "id out of range ('1e+300')",
+                                       "nesting deeper than 128 levels at byte 99; id out of range "
+                                       "('99999999999999999999999')"});
+        CHECK(result.unreadable == 4);
+        CHECK(result.end == KeysetCursor::after(ts(15)));
+        // The same record gets the same key each time it is read.
+        const auto first = reasons;
+        (void)walk_all(page_size);
+        CHECK(reasons == first);
     }
-    CHECK(seen.ids == std::vector<std::int64_t>{1, 2, 3});
 }

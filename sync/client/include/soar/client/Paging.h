@@ -100,7 +100,10 @@ struct KeysetWalkResult {
 /// the page size, down to one record. That record is handed to the callback as a record of
 /// its id, `field`, `container` (where it could be read) and kUnreadableKey with the reason,
 /// so the caller can dead-letter it and the walk goes on after it at full page size. A record
-/// whose id or `field` cannot be read even alone cannot be stepped past: a ProtocolError.
+/// without a usable id (none, `1e300`, `"12abc"`, 0 or less; readable or not) is stepped past
+/// in its group's id order by offset (page N at one per page) and handed on with kUnreadableKey
+/// ("id out of range ('12abc')") and a key of its own below 0 as its id. A record whose `field`
+/// cannot be read even alone cannot be stepped past: a ProtocolError.
 /// `on_count`, when set, is told the `count` of the walk's first page: how many records the
 /// walk expects to read (for progress; the source may change while the walk goes on).
 KeysetWalkResult keysetWalk(SoarApi& api, const std::string& path, const std::string& field,
