@@ -45,7 +45,8 @@ const std::vector<std::string> kInstanceKeys = {"url",
                                                 "rate_limit",
                                                 "allow_insecure_http",
                                                 "retries",
-                                                "min_tls"};
+                                                "min_tls",
+                                                "max_record_size"};
 const std::vector<std::string> kRouteKeys = {
     "source",     "targets",        "poll_interval",   "page_size",       "lookback",
     "start_from", "filter.label",   "filter.severity", "filter.status",   "filter.tags",
@@ -131,6 +132,17 @@ public:
             fail(key, "expected a duration like 250ms, 30s, 5m or 1h, got '" + str(key) + "'");
         }
         if (!allow_zero && value->count() == 0) fail(key, "expected a duration above zero");
+        return *value;
+    }
+    /// A size (parseSize()) from `min` to `max` bytes.
+    [[nodiscard]] std::uint64_t size(const std::string& key, std::uint64_t fallback,
+                                     std::uint64_t min, std::uint64_t max) const {
+        if (!has(key)) return fallback;
+        const auto value = parseSize(str(key));
+        if (!value || *value < min || *value > max) {
+            fail(key, "expected a size from " + std::to_string(min >> 10U) + "KiB to " +
+                          std::to_string(max >> 20U) + "MiB like 16MiB, got '" + str(key) + "'");
+        }
         return *value;
     }
     [[nodiscard]] std::uint64_t count(const std::string& key, std::uint64_t fallback,
@@ -251,6 +263,8 @@ sync::InstanceConfig parseInstance(const AbstractConfiguration& ini, const std::
         c.rate_limit = rate;
     }
     c.retry.max_attempts = static_cast<int>(s.count("retries", 5, 0, 100)) + 1;
+    c.max_record_size = static_cast<std::size_t>(
+        s.size("max_record_size", c.max_record_size, 4ULL << 10U, 1ULL << 30U));
     return c;
 }
 
@@ -415,6 +429,22 @@ std::optional<std::chrono::milliseconds> parseDuration(const std::string& text) 
     if (unit == "m") return std::chrono::minutes(n);
     if (unit == "h") return std::chrono::hours(n);
     if (unit == "d") return std::chrono::hours(24 * n);
+    return std::nullopt;
+}
+
+std::optional<std::uint64_t> parseSize(const std::string& text) {
+    const auto t = Poco::trim(text);
+    std::size_t digits = 0;
+    while (digits < t.size() && std::isdigit(static_cast<unsigned char>(t[digits])) != 0) {
+        ++digits;
+    }
+    if (digits == 0 || digits > 12) return std::nullopt;
+    const auto n = static_cast<std::uint64_t>(std::stoll(t.substr(0, digits)));
+    const auto unit = Poco::trim(t.substr(digits));
+    if (unit.empty()) return n;
+    if (unit == "KiB") return n << 10U;
+    if (unit == "MiB") return n << 20U;
+    if (unit == "GiB") return n << 30U;
     return std::nullopt;
 }
 

@@ -129,6 +129,33 @@ TEST_CASE("Raw server: a truncated body is a protocol error, never a crash",
     CHECK_THAT(text, Catch::Contains("truncated answer: got 51 of 400 bytes"));
 }
 
+TEST_CASE("Raw server: an answer over max_record_size is read through, not kept, and named",
+          "[client][integration]") {
+    // 3 MiB of strings (escapes cut anywhere included) and nesting before the fields that say
+    // which record it is.
+    std::string blob;
+    for (int i = 0; i < 3 * 1024 * 64; ++i) blob += "abc\\\"\\u00e9 \xc3\xa9{[]}\\\\";
+    const std::string body = R"({"count": 1, "num_pages": 1, "data": [{"data": {"a": [")" + blob +
+                             R"(", {"create_time": "1999"}]}, "note": ")" + blob +
+                             R"(", "id": 77, "create_time": "2024-05-01T00:00:00.000000Z"}]})";
+    RawHttpServer server(
+        [&](const RawRequest&, std::size_t) { return RawHttpServer::answer(200, body); });
+    auto config = rawConfig(server.url());
+    config.max_record_size = 64U << 10U;
+    auto api = client(config);
+    try {
+        (void)api->listPage("container", soar::sync::Query(), 0);
+        FAIL("read it");
+    } catch (const soar::sync::UnreadablePage& e) {
+        CHECK(e.reason() == "larger than max_record_size (64 KiB)");
+        CHECK_THAT(e.what(), Catch::StartsWith("[instance.raw] GET /rest/container"));
+        CHECK(e.first().at("id") == "77");
+        CHECK(e.first().at("create_time") == "2024-05-01T00:00:00.000000Z");
+        CHECK(e.first().at("note").size() < 2048);
+    }
+    CHECK(server.requestCount() == 1);  // not retried
+}
+
 TEST_CASE("Raw server: wrong shapes are protocol errors", "[client][integration]") {
     RawHttpServer server([](const RawRequest& request, std::size_t) {
         if (request.target.rfind("/rest/version", 0) == 0) {

@@ -265,4 +265,41 @@ ListSkim skimList(std::string_view body, std::size_t max_depth) {
     return Skimmer(body, max_depth).run();
 }
 
+void JsonCompactor::feed(std::string_view piece) {
+    for (const char c : piece) {
+        const bool kept = depth_ <= kKeepDepth;
+        if (in_string_) {
+            bool starts_char = false;  // where the string may be cut: not inside an escape
+            if (escape_) {
+                escape_ = false;
+            } else if (c == '"') {
+                in_string_ = false;
+                if (kept) keep(c);
+                continue;
+            } else {
+                escape_ = c == '\\';
+                starts_char = (static_cast<unsigned char>(c) & 0xc0U) != 0x80U;  // nor UTF-8
+            }
+            if (!cut_ && starts_char && string_bytes_ >= kKeepString) cut_ = true;
+            ++string_bytes_;
+            if (kept && !cut_) keep(c);
+            continue;
+        }
+        if (c == '"') {
+            in_string_ = true;
+            cut_ = false;
+            string_bytes_ = 0;
+            if (kept) keep(c);
+        } else if (c == '{' || c == '[') {
+            ++depth_;
+            if (depth_ <= kKeepDepth + 1) keep(c);  // a deeper value's brackets stay, empty
+        } else if (c == '}' || c == ']') {
+            if (depth_ <= kKeepDepth + 1) keep(c);
+            if (depth_ > 0) --depth_;
+        } else if (kept) {
+            keep(c);
+        }
+    }
+}
+
 }  // namespace soar::sync

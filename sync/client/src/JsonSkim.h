@@ -27,4 +27,30 @@ struct ListSkim {
 
 [[nodiscard]] ListSkim skimList(std::string_view body, std::size_t max_depth);
 
+/// An answer too large to keep, fed in pieces as it arrives and kept small enough for
+/// skimList() to name its first record: values nested deeper than a list's records (the
+/// envelope, `data`, a record: 3 levels) become empty (`{}`, `[]`), strings are cut after
+/// 1 KiB, and the whole after 1 MiB. Pure, like skimList().
+class JsonCompactor {
+public:
+    void feed(std::string_view piece);
+    [[nodiscard]] const std::string& text() const { return out_; }
+
+private:
+    static constexpr std::size_t kKeepDepth = 3;
+    static constexpr std::size_t kKeepString = 1024;
+    static constexpr std::size_t kKeepTotal = 1U << 20U;
+
+    void keep(char c) {
+        if (out_.size() < kKeepTotal) out_.push_back(c);
+    }
+
+    std::string out_;
+    std::size_t depth_ = 0;
+    bool in_string_ = false;
+    bool escape_ = false;
+    bool cut_ = false;
+    std::size_t string_bytes_ = 0;
+};
+
 }  // namespace soar::sync

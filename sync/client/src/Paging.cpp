@@ -309,20 +309,42 @@ std::optional<std::string> unreadableReason(const Record& record) {
 std::size_t forEachPage(SoarApi& api, const std::string& path, const Query& query,
                         const PageCallback& callback, const PagingLimits& limits) {
     std::size_t requests = 0;
-    for (std::size_t number = 0;; ++number) {
+    // Where the next page starts, and its size: a page that cannot be read is read again at
+    // half the size from the same record (page 2n at half the size starts where page n did),
+    // down to one record, whose error is the caller's; the size grows back where it can.
+    const std::size_t full = query.pageSize();
+    std::size_t size = full;
+    std::size_t offset = 0;
+    Query sized = query;
+    while (true) {
         if (requests >= limits.max_requests) {
             throw ProtocolError("paging " + path + " did not end after " +
                                 std::to_string(limits.max_requests) + " requests");
         }
         ++requests;
-        const Page page = api.listPage(path, query, number);
+        const std::size_t number = size == 0 ? 0 : offset / size;
+        Page page;
+        try {
+            page = api.listPage(path, sized.pageSize(size), number);
+        } catch (const UnreadablePage&) {
+            if (size <= 1) throw;
+            size /= 2;
+            continue;
+        }
         if (page.past_end || page.records.empty()) break;
         if (!callback(page)) break;
         // num_pages decides when the server sent it (it may cap page_size below the request).
         const bool last = page.num_pages > 0
                               ? static_cast<std::int64_t>(number) + 1 >= page.num_pages
-                              : query.pageSize() == 0 || page.records.size() < query.pageSize();
+                              : size == 0 || page.records.size() < size;
         if (last) break;
+        offset += page.records.size();
+        while (size < full && offset % (size * 2) == 0) size *= 2;
+        if (size != 0 && offset % size != 0) {
+            // The server answered fewer records than asked (a cap of its own): go on in
+            // pages of what it answers.
+            size = page.records.size();
+        }
     }
     return requests;
 }

@@ -1,6 +1,7 @@
 #include "Transport.h"
 
 #include "AnswerBody.h"
+#include "JsonSkim.h"
 
 #include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>
@@ -31,8 +32,18 @@ constexpr const char* kCipherList =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
     "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384";
-/// Larger answers are refused: a page of 500 containers is a few MB at most.
-constexpr std::size_t kMaxBodyBytes = 256U * 1024U * 1024U;
+/// How much of an answer over max_record_size is read through to name the record it holds;
+/// beyond this the record cannot be named (and a walk cannot step past it).
+constexpr std::size_t kMaxStreamedBytes = 1U << 30U;
+/// How deep skimList() looks into a compacted answer (JsonCompactor keeps 4 levels).
+constexpr std::size_t kSkimDepth = 16;
+
+/// "16 MiB", "64 KiB", "5000 bytes".
+std::string sizeText(std::size_t bytes) {
+    if (bytes % (1U << 20U) == 0) return std::to_string(bytes >> 20U) + " MiB";
+    if (bytes % (1U << 10U) == 0) return std::to_string(bytes >> 10U) + " KiB";
+    return std::to_string(bytes) + " bytes";
+}
 
 Poco::Logger& logger() { return Poco::Logger::get("sync.client"); }
 
@@ -274,15 +285,29 @@ Answer Transport::exchange(const std::string& method, const std::string& target,
         answer.status = static_cast<int>(response.getStatus());
         answer.retry_after = response.get("Retry-After", "");
         answer.location = response.get("Location", "");
+        const std::size_t cap = config_.max_record_size;
         char buffer[64 * 1024];
         while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
             answer.body.append(buffer, static_cast<std::size_t>(in.gcount()));
-            if (answer.body.size() > kMaxBodyBytes) {
+            if (answer.body.size() > cap) {
+                // Too large to keep: the rest streams through a compactor (up to
+                // kMaxStreamedBytes), so that the record it holds can still be named.
+                JsonCompactor compact;
+                compact.feed(answer.body);
+                std::size_t streamed = answer.body.size();
+                std::string().swap(answer.body);
+                if (method == Poco::Net::HTTPRequest::HTTP_GET) {
+                    while (streamed <= kMaxStreamedBytes &&
+                           (in.read(buffer, sizeof buffer) || in.gcount() > 0)) {
+                        compact.feed({buffer, static_cast<std::size_t>(in.gcount())});
+                        streamed += static_cast<std::size_t>(in.gcount());
+                    }
+                }
                 session.reset();
                 stats_.countAttempt(answer.status, retry);
-                const std::string reason = "the answer is larger than " +
-                                           std::to_string(kMaxBodyBytes / (1024 * 1024)) + " MiB";
-                throw UnreadablePage(prefix + reason, reason, answer.status);
+                const std::string reason = "larger than max_record_size (" + sizeText(cap) + ")";
+                throw UnreadablePage(prefix + "the answer is " + reason, reason, answer.status,
+                                     skimList(compact.text(), kSkimDepth).first);
             }
         }
         if (in.bad()) {

@@ -378,6 +378,33 @@ TEST_CASE("a container nested too deep for a list answer costs one dead letter, 
     CHECK(target.containerCount() == 4);
 }
 
+TEST_CASE("a record over max_record_size is dead-lettered unread, a page over it read smaller",
+          "[app][integration]") {
+    Emulator source(seeded(3, 1));
+    const auto blob = [](char c, std::size_t size) {
+        return R"({"name": "big", "data": {"blob": ")" + std::string(size, c) + "\"}}";
+    };
+    const auto huge = source.createContainer(blob('x', 100 * 1024));
+    // Six of 20 KiB: a page of 50 is over 64 KiB, a page of two is not.
+    for (int i = 0; i < 6; ++i) (void)source.createContainer(blob('y', 20 * 1024));
+    Emulator target(empty());
+    Setup setup(source, target, "page_size = 50\n[instance.src]\nmax_record_size = 64KiB\n");
+    Child once({"--config", setup.config, "sync-once"}, setup.path(), kEnv);
+    const auto code = once.wait(60s);
+    INFO(once.err());
+    REQUIRE(code == std::optional<int>(1));
+    CHECK_THAT(once.err(), Catch::Contains("1 record(s) dead-lettered"));
+    CHECK(target.containerCount() == 9);
+    Child letters({"--config", setup.config, "dead-letters", "--json"}, setup.path());
+    REQUIRE(letters.wait(10s) == std::optional<int>(0));
+    const auto root = Poco::JSON::Parser().parse(letters.out()).extract<Poco::JSON::Object::Ptr>();
+    REQUIRE(root->getValue<int>("total") == 1);
+    const auto letter = root->getArray("dead_letters")->getObject(0);
+    CHECK(letter->getValue<std::int64_t>("source_id") == huge);
+    CHECK(letter->getValue<std::string>("message") ==
+          "the source's answer cannot be read: larger than max_record_size (64 KiB)");
+}
+
 TEST_CASE("check: a table, and non-zero on a missing label or playbook", "[app][integration]") {
     Emulator source(seeded(1, 0));
     Emulator target(empty());

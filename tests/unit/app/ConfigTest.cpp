@@ -55,6 +55,7 @@ TEST_CASE("the reference and demo configs load", "[app][config]") {
     CHECK(reference.instances[0].connections == 4);
     CHECK(reference.instances[0].timeout == std::chrono::seconds(30));
     CHECK(reference.instances[0].min_tls_minor == 2);
+    CHECK(reference.instances[0].max_record_size == 16U << 20U);
     REQUIRE(reference.routes.size() == 1);
     const auto& route = reference.routes[0].config;
     CHECK(route.poll_interval == std::chrono::seconds(30));
@@ -70,7 +71,8 @@ TEST_CASE("the reference and demo configs load", "[app][config]") {
 
 TEST_CASE("every key of a route is parsed", "[app][config]") {
     soar::test::TempDir dir;
-    const auto config = loadConfig(write(dir, kInstances + "min_tls = 1.3\n" + R"(
+    const auto config =
+        loadConfig(write(dir, kInstances + "min_tls = 1.3\nmax_record_size = 512KiB\n" + R"(
 [state]
 path = state/db.sqlite   ; relative to the config file
 [http]
@@ -131,6 +133,8 @@ playbook_timeout = 5m
     CHECK(spec.playbook->timeout == std::chrono::minutes(5));
     CHECK(config.instances.at(1).token_file == (dir.path() / "b.token").string());
     CHECK(config.instances.at(1).min_tls_minor == 3);
+    CHECK(config.instances.at(1).max_record_size == 512U << 10U);
+    CHECK(config.instances.at(0).max_record_size == 16U << 20U);
 }
 
 TEST_CASE("broken configs name the section, the key and what is expected", "[app][config]") {
@@ -172,6 +176,12 @@ TEST_CASE("broken configs name the section, the key and what is expected", "[app
          "[route.r] artifacts: expected true or false, got 'maybe'"},
         {"bad min_tls", kInstances + "min_tls = 1.1\n" + kRoute,
          "[instance.b] min_tls: expected 1.2 or 1.3, got '1.1'"},
+        {"decimal size", kInstances + "max_record_size = 16MB\n" + kRoute,
+         "[instance.b] max_record_size: expected a size from 4KiB to 1024MiB like 16MiB, got "
+         "'16MB'"},
+        {"tiny size", kInstances + "max_record_size = 100\n" + kRoute,
+         "[instance.b] max_record_size: expected a size from 4KiB to 1024MiB like 16MiB, got "
+         "'100'"},
         {"bad number", kInstances + "connections = many\n" + kRoute,
          "[instance.b] connections: expected a whole number from 1 to 256, got 'many'"},
         {"unknown source", kInstances + "[route.r]\nsource = c\ntargets = b\n",

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -41,6 +42,9 @@ public:
     /// Rows answered with this as their id (a server that renders its ids wrongly); the
     /// filters still see the row's own id.
     std::map<std::int64_t, Poco::Dynamic::Var> shown_ids;
+    /// When set, a page of more records than this cannot be read (an answer over
+    /// max_record_size).
+    std::size_t readable_page = 0;
 
     Page listPage(const std::string&, const Query& query, std::size_t page) override {
         ++requests;
@@ -77,6 +81,10 @@ public:
             result.records.push_back(record);
         }
         max_page_records = std::max(max_page_records, result.records.size());
+        if (readable_page > 0 && result.records.size() > readable_page) {
+            throw soar::sync::UnreadablePage("[instance.hq] GET /rest/container: too large",
+                                             "larger than max_record_size (16 MiB)", 200);
+        }
         for (const auto id : answered) {
             if (poison.count(id) == 0) continue;
             const auto& first = result.records.front();
@@ -333,5 +341,31 @@ TEST_CASE("Keyset walk steps past records without a usable id and hands them on"
         const auto first = reasons;
         (void)walk_all(page_size);
         CHECK(reasons == first);
+    }
+}
+
+TEST_CASE("Offset paging reads a page it cannot read again smaller, from the same record",
+          "[client][paging]") {
+    FakeListApi api;
+    for (std::int64_t id = 1; id <= 21; ++id) api.rows.push_back({id, ts(static_cast<int>(id))});
+    std::vector<std::int64_t> ids;
+    const auto collect = [&](const Page& page) {
+        for (const auto& record : page.records) ids.push_back(record->getValue<std::int64_t>("id"));
+        return true;
+    };
+    SECTION("pages over the size cap: each record once, in order") {
+        api.readable_page = 3;
+        (void)soar::sync::forEachPage(api, "container", Query().sort("id").pageSize(8), collect);
+        std::vector<std::int64_t> all(21);
+        std::iota(all.begin(), all.end(), 1);
+        CHECK(ids == all);
+        CHECK(api.max_page_records == 8);  // the first ask was at full size
+    }
+    SECTION("one record that cannot be read even alone: its error, after those before it") {
+        api.poison = {6};
+        CHECK_THROWS_AS(
+            soar::sync::forEachPage(api, "container", Query().sort("id").pageSize(4), collect),
+            soar::sync::UnreadablePage);
+        CHECK(ids == std::vector<std::int64_t>{1, 2, 3, 4, 5});
     }
 }

@@ -18,6 +18,7 @@
 #include "soar/sync/RouteConfig.h"
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -98,6 +99,10 @@ struct AppConfig {
 
 /// `250ms`, `30s`, `5m`, `1h`, `2d`, or `0`; std::nullopt for anything else.
 [[nodiscard]] std::optional<std::chrono::milliseconds> parseDuration(const std::string& text);
+
+/// A size in bytes: `16MiB`, `512KiB`, `1GiB` or a bare number of bytes; std::nullopt for
+/// anything else (decimal units such as `16MB` included, to leave no doubt which is meant).
+[[nodiscard]] std::optional<std::uint64_t> parseSize(const std::string& text);
 
 /// Splits a comma list, trimming each item and dropping empty ones.
 [[nodiscard]] std::vector<std::string> splitList(const std::string& text);

@@ -65,6 +65,11 @@ struct InstanceConfig {
     /// Requests per second, client side; 0 = unlimited.
     double rate_limit = 0;
     RetryPolicy retry;
+    /// The largest answer kept from this instance (`max_record_size`): a larger one (one
+    /// record, or a page of them) is read through without being kept, only far enough to
+    /// name its record, so one huge record costs its dead letter and at most this much memory
+    /// per connection.
+    std::size_t max_record_size = 16U << 20U;
 
     /// "[instance.<name>]": the prefix of every message about this instance.
     [[nodiscard]] std::string section() const { return "[instance." + name + "]"; }

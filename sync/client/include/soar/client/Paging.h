@@ -29,7 +29,9 @@ struct PagingLimits {
 
 /// Pages 0, 1, 2, ... of `query` until the last page (`num_pages`), an empty `data`, or the
 /// "page contains no results" answer. Offset paging: not stable while the list changes; the
-/// sync uses keysetWalk instead. Returns the number of requests made.
+/// sync uses keysetWalk instead. A page that cannot be read (UnreadablePage: larger than
+/// max_record_size, too deep, ...) is read again at half the size from the same record, down
+/// to one record, whose UnreadablePage is thrown. Returns the number of requests made.
 std::size_t forEachPage(SoarApi& api, const std::string& path, const Query& query,
                         const PageCallback& callback, const PagingLimits& limits = {});
 
