@@ -22,8 +22,9 @@ constexpr Benchmark kBenchmarks[] = {
      soar::bench::runStateBench},
     {"sync",
      "full sync throughput against the target's raw ingest rate; idle pass requests and CPU; "
-     "peak RSS [--containers N] [--artifacts N] [--connections N] [--page-size N] "
-     "[--sizes N,N,...] [--size-artifacts N] [--no-throughput]",
+     "peak RSS, also of large records [--containers N] [--artifacts N] [--connections N] "
+     "[--page-size N] [--sizes N,N,...] [--size-artifacts N] [--large MiBxN,...] "
+     "[--no-throughput]",
      soar::bench::runSyncBench},
 };
 
