@@ -347,6 +347,53 @@ TEST_CASE("a token and escape sequences in a record reach no output, log or stat
     }
 }
 
+TEST_CASE("SIGHUP: the daemon goes on, reopens its log and uses a rotated token file",
+          "[app][integration]") {
+    Emulator source(seeded(5, 1));
+    Emulator target(empty());
+    Setup setup(source, target);
+    const auto token_file = setup.dir.path() / "src.token";
+    const auto writeToken = [&](const std::string& token) {
+        const auto next = token_file.string() + ".new";
+        std::ofstream(next) << token << "\n";
+        std::filesystem::permissions(
+            next, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        std::filesystem::rename(next, token_file);  // as secret agents replace a file
+    };
+    writeToken(kToken);
+    // The source's token comes from the file; the target's from the environment.
+    auto ini = soar::test::readWholeFile(setup.config);
+    const std::string from_env = "token_env = TEST_SOAR_TOKEN\n";
+    ini.replace(ini.find(from_env), from_env.size(), "token_file = src.token\n");
+    std::ofstream(setup.config, std::ios::trunc) << ini;
+    Child daemon({"--config", setup.config, "run"}, setup.path(), kEnv);
+    REQUIRE(eventually([&] { return target.containerCount() == 5; }, 20s));
+
+    // logrotate's way: the file is moved away, then SIGHUP.
+    std::filesystem::rename(setup.log, setup.log + ".1");
+    const std::string rotated = "rotated-token-7f1c9a2e4b";
+    writeToken(rotated);
+    source.setToken(rotated);
+    daemon.signal(SIGHUP);
+    REQUIRE(eventually(
+        [&] {
+            return soar::test::readWholeFile(setup.log).find(
+                       "SIGHUP: log file reopened, token files read again") != std::string::npos;
+        },
+        10s));
+    (void)source.createContainer(R"({"name": "after the rotation", "label": "events"})");
+    CHECK(eventually([&] { return target.containerCount() == 6; }, 20s));
+    CHECK(daemon.running());
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait(10s) == std::optional<int>(0));
+    CHECK(distinctCopies(target) == 6);
+    for (const auto& log :
+         {soar::test::readWholeFile(setup.log), soar::test::readWholeFile(setup.log + ".1")}) {
+        CHECK(log.find(kToken) == std::string::npos);
+        CHECK(log.find(rotated) == std::string::npos);
+    }
+}
+
 TEST_CASE("a container nested too deep for a list answer costs one dead letter, not the route",
           "[app][integration]") {
     Emulator source(seeded(4, 1));
