@@ -66,8 +66,7 @@ void Pass::walk(state::Stream stream, const KeysetCursor& start, std::optional<K
                         prefetcher_.prefetch(scope_.source, page, known, scope_.force);
                     }
                     for (auto& entry : page) {
-                        if (!submitContainer(std::move(entry.record), entry.position, &known,
-                                             skip_refused)) {
+                        if (!submitContainer(std::move(entry), &known, skip_refused)) {
                             return false;
                         }
                     }
@@ -80,7 +79,7 @@ void Pass::walk(state::Stream stream, const KeysetCursor& start, std::optional<K
                 [&](ItemPage& page) {
                     counted(page.size());
                     for (auto& entry : page) {
-                        if (!submitItem(std::move(entry.record), entry.position)) return false;
+                        if (!submitItem(std::move(entry))) return false;
                     }
                     return true;
                 },
@@ -99,7 +98,7 @@ bool Pass::replayId(std::int64_t source_id) {
     auto container = scope_.source.container(source_id);
     if (!container) return false;
     counted(1);
-    submitContainer(std::move(*container), KeysetCursor{}, nullptr, std::nullopt);
+    submitContainer({std::move(*container), KeysetCursor{}, 0}, nullptr, std::nullopt);
     return true;
 }
 
@@ -116,8 +115,10 @@ Pass::Mappings Pass::mappingsOf(const ContainerPage& page) {
     return known;
 }
 
-bool Pass::submitContainer(SourceContainer container, const KeysetCursor& position,
-                           const Mappings* known, const std::optional<KeysetCursor>& stored) {
+bool Pass::submitContainer(StreamEntry<SourceContainer> entry, const Mappings* known,
+                           const std::optional<KeysetCursor>& stored) {
+    auto& container = entry.record;
+    const auto& position = entry.position;
     const auto id = container.id;
     bool written_already = false;
     if (!scope_.force && known) {
@@ -150,24 +151,26 @@ bool Pass::submitContainer(SourceContainer container, const KeysetCursor& positi
         stored_mapping.emplace(
             m == known->end() ? std::nullopt : std::optional<state::ContainerMapping>(m->second));
     }
-    return queue_.submit(id, position, [this, container = std::move(container), stored_mapping] {
-        Replayed replayed =
-            replayer_.replay(container, stored_mapping ? &*stored_mapping : nullptr);
-        // A replay that wrote everything leaves its version in the stored mapping, which a
-        // later stream reads; one with refused records stays here, so that later streams of
-        // this pass do not retry them again.
-        if (replayed.counts.errors == 0) {
-            std::lock_guard<std::mutex> lock(versions_mutex_);
-            versions_.erase(container.id);
-        }
-        return replayed;
-    });
+    return queue_.submit(
+        id, position, entry.bytes, [this, container = std::move(container), stored_mapping] {
+            Replayed replayed =
+                replayer_.replay(container, stored_mapping ? &*stored_mapping : nullptr);
+            // A replay that wrote everything leaves its version in the stored mapping, which a
+            // later stream reads; one with refused records stays here, so that later streams of
+            // this pass do not retry them again.
+            if (replayed.counts.errors == 0) {
+                std::lock_guard<std::mutex> lock(versions_mutex_);
+                versions_.erase(container.id);
+            }
+            return replayed;
+        });
 }
 
-bool Pass::submitItem(SourceItem item, const KeysetCursor& position) {
-    const auto container = item.container;
-    return queue_.submit(container, position,
-                         [this, item = std::move(item)] { return replayer_.replayItem(item); });
+bool Pass::submitItem(StreamEntry<SourceItem> entry) {
+    const auto container = entry.record.container;
+    return queue_.submit(
+        container, entry.position, entry.bytes,
+        [this, item = std::move(entry.record)] { return replayer_.replayItem(item); });
 }
 
 PassResult Pass::result() {

@@ -54,9 +54,9 @@ private:
 
     /// The stored mappings of a page's containers, in one read (none on a forced pass).
     Mappings mappingsOf(const ContainerPage& page);
-    bool submitContainer(SourceContainer container, const KeysetCursor& position,
-                         const Mappings* known, const std::optional<KeysetCursor>& stored);
-    bool submitItem(SourceItem item, const KeysetCursor& position);
+    bool submitContainer(StreamEntry<SourceContainer> entry, const Mappings* known,
+                         const std::optional<KeysetCursor>& stored);
+    bool submitItem(StreamEntry<SourceItem> entry);
     void counted(std::size_t records);
 
     PassScope& scope_;

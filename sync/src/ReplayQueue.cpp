@@ -54,18 +54,20 @@ void ReplayQueue::finishStream(const KeysetCursor& end) {
     stored_ = end;
 }
 
-bool ReplayQueue::submit(std::int64_t id, const KeysetCursor& position,
+bool ReplayQueue::submit(std::int64_t id, const KeysetCursor& position, std::size_t bytes,
                          std::function<Replayed()> work) {
     std::unique_lock<std::mutex> lock(mutex_);
     // Up to a page waits in the queue, so the walk reads the next page (and its artifacts)
     // while the workers replay this one.
     space_.wait(lock, [&] {
         return error_ || pass_.cancelled() ||
-               (queue_.size() + active_ < in_flight_ + depth_ && busy_ids_.count(id) == 0);
+               (queue_.size() + active_ < in_flight_ + depth_ && busy_ids_.count(id) == 0 &&
+                (held_bytes_ == 0 || held_bytes_ + bytes <= kHeldBytes));
     });
     if (error_ || pass_.cancelled()) return false;
     busy_ids_.insert(id);
-    queue_.push_back({frontier_.add(position), id, std::move(work)});
+    held_bytes_ += bytes;
+    queue_.push_back({frontier_.add(position), id, bytes, std::move(work)});
     lock.unlock();
     pump();
     return true;
@@ -107,6 +109,7 @@ void ReplayQueue::runJobs() {
         if (error_ || pass_.cancelled()) {
             // Not started: dropped. Its frontier place stays open, so no cursor moves past it.
             busy_ids_.erase(job.id);
+            held_bytes_ -= job.bytes;
             space_.notify_all();
             continue;
         }
@@ -131,6 +134,7 @@ void ReplayQueue::runJobs() {
             commitStaged(lock);
         }
         busy_ids_.erase(job.id);
+        held_bytes_ -= job.bytes;
         space_.notify_all();
     }
     --runners_;

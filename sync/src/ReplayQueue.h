@@ -3,6 +3,9 @@
 /// ReplayQueue: replays the containers a stream walk hands it on the worker pool, up to
 /// `in_flight` at once with up to a page waiting behind them, and commits what finished.
 ///
+/// - Records waiting or replaying hold at most kHeldBytes of the source's answers between
+///   them (any one record is let in alone): a walk over records of megabytes reads no further
+///   ahead than that, so memory does not grow with the page size.
 /// - Each record gets a place in the stream's Frontier; the stream's cursor is committed only
 ///   up to the oldest record not yet finished, so a crash never skips one.
 /// - Group commit: the worker that finds no commit running writes everything finished so far
@@ -45,9 +48,13 @@ public:
     /// `end` when that is past the stored one.
     void finishStream(const KeysetCursor& end);
 
-    /// Queues the replay of a container (`id`: replays of one container never run at once);
-    /// blocks while the queue is full. False when the pass is stopping.
-    bool submit(std::int64_t id, const KeysetCursor& position, std::function<Replayed()> work);
+    /// What the records waiting and replaying may hold between them (StreamEntry::bytes).
+    static constexpr std::size_t kHeldBytes = 32U << 20U;
+
+    /// Queues the replay of a container (`id`: replays of one container never run at once)
+    /// that holds `bytes`; blocks while the queue is full. False when the pass is stopping.
+    bool submit(std::int64_t id, const KeysetCursor& position, std::size_t bytes,
+                std::function<Replayed()> work);
     /// A record that needs no replay: only the cursor may move past it. False when stopping.
     bool skip(const KeysetCursor& position);
 
@@ -65,6 +72,7 @@ private:
     struct Job {
         std::uint64_t sequence = 0;
         std::int64_t id = 0;
+        std::size_t bytes = 0;
         std::function<Replayed()> work;
     };
 
@@ -83,6 +91,8 @@ private:
     std::condition_variable space_;
     std::condition_variable idle_;
     std::deque<Job> queue_;
+    /// StreamEntry::bytes of the jobs queued and running.
+    std::size_t held_bytes_ = 0;
     unsigned runners_ = 0;
     std::size_t active_ = 0;
     std::set<std::int64_t> busy_ids_;

@@ -113,7 +113,10 @@ SourceItem itemOfRecord(RecordKind kind, const Record& record) {
     return item;
 }
 
-/// A keyset walk handing `on_page` a page of typed entries at a time.
+/// A keyset walk handing `on_page` a page of typed entries at a time: up to `page_size`, and
+/// never more than one answer of the source's (a page the client read again smaller, around
+/// a record it could not read, is handed on as it was read, not gathered up to `page_size`:
+/// the records around one too large to keep may be large too).
 template <class Entry, class Convert>
 WalkEnd walkPages(SoarApi& api, Stream stream, const Query& base, std::size_t page_size,
                   const KeysetCursor& start,
@@ -122,19 +125,26 @@ WalkEnd walkPages(SoarApi& api, Stream stream, const Query& base, std::size_t pa
     const auto path = pathOf(stream);
     std::vector<StreamEntry<Entry>> page;
     page.reserve(page_size);
+    bool stopped = false;
+    std::size_t share = 0;  // bytes per record of the answer being handed on
+    const auto flush = [&] {
+        if (!stopped && !page.empty()) stopped = !on_page(page);
+        page.clear();
+    };
     const auto result = keysetWalk(
         api, path.collection, path.field, base, start,
         [&](const Record& record, const KeysetCursor& position) {
-            page.push_back({convert(record), position});
-            if (page.size() < page_size) return true;
-            const bool go_on = on_page(page);
-            page.clear();
-            return go_on;
+            page.push_back({convert(record), position, share});
+            if (page.size() >= page_size) flush();
+            return !stopped;
         },
-        {}, on_count);
-    WalkEnd end{result.end, result.stopped};
-    if (!end.stopped && !page.empty()) end.stopped = !on_page(page);
-    return end;
+        {}, on_count,
+        [&](const Page& answer) {
+            flush();
+            share = answer.bytes / std::max<std::size_t>(1, answer.records.size());
+        });
+    flush();
+    return WalkEnd{result.end, result.stopped || stopped};
 }
 
 }  // namespace

@@ -111,8 +111,11 @@ Page Caller::listPage(const std::string& path, const std::string& query) {
     options.list_answer = true;
     const Reply reply = call("GET", path, query, "", options);
     try {
-        return parsePage(reply.body, PageSource{config().section() + " GET /rest/" + path,
-                                                reply.status, transport_.credentials().secret});
+        Page page =
+            parsePage(reply.body, PageSource{config().section() + " GET /rest/" + path,
+                                             reply.status, transport_.credentials().secret});
+        page.bytes = reply.body.size();
+        return page;
     } catch (const SoarError& e) {
         stats_.countError(e);
         throw;

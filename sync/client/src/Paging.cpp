@@ -24,13 +24,15 @@ bool hasMore(const Page& page, std::size_t page_size) {
 class Walk {
 public:
     Walk(SoarApi& api, const std::string& path, const std::string& field, const Query& base,
-         const KeysetCallback& callback, const PagingLimits& limits)
+         const KeysetCallback& callback, const PagingLimits& limits,
+         const std::function<void(const Page&)>& on_answer)
         : api_(api),
           path_(path),
           field_(field),
           base_(base),
           callback_(callback),
           limits_(limits),
+          on_answer_(on_answer),
           page_size_(base.pageSize()),
           size_(page_size_),
           last_size_(page_size_) {}
@@ -170,14 +172,14 @@ private:
             query.pageSize(size_);
             last_size_ = size_;
             try {
-                return api_.listPage(path_, query, 0);
+                return answered(api_.listPage(path_, query, 0));
             } catch (const UnreadablePage& e) {
                 if (size_ > 1) {
                     size_ /= 2;
                     continue;
                 }
                 size_ = page_size_;
-                return unreadableRecord(e);
+                return answered(unreadableRecord(e));
             }
         }
     }
@@ -199,10 +201,15 @@ private:
         query.pageSize(1);
         last_size_ = 1;
         try {
-            return api_.listPage(path_, query, offset);
+            return answered(api_.listPage(path_, query, offset));
         } catch (const UnreadablePage& e) {
-            return unreadableRecord(e);
+            return answered(unreadableRecord(e));
         }
+    }
+
+    Page answered(Page page) const {
+        if (on_answer_) on_answer_(page);
+        return page;
     }
 
     /// A page of the one record a page of one could not read: its id, its `field_` and its
@@ -291,6 +298,7 @@ private:
     const Query& base_;
     const KeysetCallback& callback_;
     const PagingLimits& limits_;
+    const std::function<void(const Page&)>& on_answer_;
     std::size_t page_size_;
     /// The size of the next request, and of the last one (halved while isolating a record
     /// that cannot be read).
@@ -352,11 +360,12 @@ std::size_t forEachPage(SoarApi& api, const std::string& path, const Query& quer
 KeysetWalkResult keysetWalk(SoarApi& api, const std::string& path, const std::string& field,
                             const Query& base, const KeysetCursor& start,
                             const KeysetCallback& callback, const PagingLimits& limits,
-                            const std::function<void(std::int64_t)>& on_count) {
+                            const std::function<void(std::int64_t)>& on_count,
+                            const std::function<void(const Page&)>& on_answer) {
     if (base.pageSize() == 0) {
         throw std::invalid_argument("keyset walk over " + path + ": page size must not be 0");
     }
-    Walk walk(api, path, field, base, callback, limits);
+    Walk walk(api, path, field, base, callback, limits, on_answer);
     return walk.run(start, on_count);
 }
 

@@ -289,6 +289,11 @@ void FakeSource::setPageSize(std::size_t page_size) {
     page_size_ = page_size == 0 ? 1 : page_size;
 }
 
+void FakeSource::setRecordBytes(std::size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    record_bytes_ = bytes;
+}
+
 std::size_t FakeSource::pageSize() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return page_size_;
@@ -425,7 +430,8 @@ sync::WalkEnd FakeSource::walk(
             const auto hits = hitsAfter(stream, position);
             found = hits.size();
             for (std::size_t i = 0; i < hits.size() && i < page_size_; ++i) {
-                page.push_back({make(hits[i].id), KeysetCursor{hits[i].time, hits[i].id}});
+                page.push_back(
+                    {make(hits[i].id), KeysetCursor{hits[i].time, hits[i].id}, record_bytes_});
             }
         }
         if (first && on_count) on_count(static_cast<std::int64_t>(found));

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -75,4 +76,33 @@ TEST_CASE("Engine: the cursor stays at the oldest unfinished container while lat
     REQUIRE(after);
     CHECK(after->timestamp == sourceTime(15));
     CHECK(f.target.containerCount() == 7);
+}
+
+TEST_CASE("Engine: large records are not read far ahead of the workers", "[engine][unit]") {
+    EngineFixture f;
+    f.route.artifacts = false;
+    f.options.in_flight = 4;
+    f.source.setRecordBytes(10U << 20U);  // three fit in ReplayQueue::kHeldBytes, four do not
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < 8; ++i) ids.push_back(f.source.addContainer(sourceTime(i)));
+    for (const auto id : ids) f.target.gate(f.sdi(id));
+
+    auto engine = f.engine();
+    soar::sync::PassResult result;
+    std::thread pass([&] { result = engine->runPass(); });
+    bool three = true;
+    for (std::size_t i = 0; i < 3; ++i) three = f.target.waitUntilBlocked(f.sdi(ids[i])) && three;
+    // A worker is free, but the fourth record waits until one of the three is done.
+    const bool fourth_early =
+        f.target.waitUntilBlocked(f.sdi(ids[3]), std::chrono::milliseconds(300));
+    f.target.release(f.sdi(ids[0]));
+    const bool fourth_later = f.target.waitUntilBlocked(f.sdi(ids[3]));
+    for (const auto id : ids) f.target.release(f.sdi(id));
+    pass.join();
+
+    CHECK(three);
+    CHECK_FALSE(fourth_early);
+    CHECK(fourth_later);
+    CHECK(result.outcome == PassOutcome::Ok);
+    CHECK(result.counts.containers_created == 8);
 }

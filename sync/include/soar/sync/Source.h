@@ -57,6 +57,9 @@ template <class T>
 struct StreamEntry {
     T record;
     KeysetCursor position;
+    /// Its share of the answer it was read in (bytes / records): what holding it costs,
+    /// roughly, so that big records are not read far ahead of the workers.
+    std::size_t bytes = 0;
 };
 
 using ContainerPage = std::vector<StreamEntry<SourceContainer>>;

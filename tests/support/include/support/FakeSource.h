@@ -121,6 +121,8 @@ public:
     /// Records per walk page.
     void setPageSize(std::size_t page_size);
     [[nodiscard]] std::size_t pageSize() const;
+    /// The size the walks give each record (StreamEntry::bytes): a source of large records.
+    void setRecordBytes(std::size_t bytes);
 
     // --- test controls --------------------------------------------------------------------
 
@@ -195,6 +197,7 @@ private:
     std::string instance_;
     mutable std::mutex mutex_;
     std::size_t page_size_;
+    std::size_t record_bytes_ = 0;
     std::map<std::int64_t, Poco::JSON::Object::Ptr> containers_;
     std::map<std::int64_t, std::string> unreadable_;
     /// Artifacts, notes and comments by (kind, id).

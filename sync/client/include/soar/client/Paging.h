@@ -108,9 +108,11 @@ struct KeysetWalkResult {
 /// cannot be read even alone cannot be stepped past: a ProtocolError.
 /// `on_count`, when set, is told the `count` of the walk's first page: how many records the
 /// walk expects to read (for progress; the source may change while the walk goes on).
+/// `on_answer`, when set, is told of each page read, before its records are handed on.
 KeysetWalkResult keysetWalk(SoarApi& api, const std::string& path, const std::string& field,
                             const Query& base, const KeysetCursor& start,
                             const KeysetCallback& callback, const PagingLimits& limits = {},
-                            const std::function<void(std::int64_t)>& on_count = {});
+                            const std::function<void(std::int64_t)>& on_count = {},
+                            const std::function<void(const Page&)>& on_answer = {});
 
 }  // namespace soar::sync

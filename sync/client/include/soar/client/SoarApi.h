@@ -48,6 +48,8 @@ struct Page {
     std::int64_t num_pages = 0;
     /// The server answered "That page contains no results" (a page past the end).
     bool past_end = false;
+    /// The size of the answer's body.
+    std::size_t bytes = 0;
 };
 
 /// What a create did: made a record, or found one that already existed (SOAR's
