@@ -1,6 +1,7 @@
 #include "soar/sync/RecordMapper.h"
 
 #include <Poco/DigestEngine.h>
+#include <Poco/DigestStream.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/SHA2Engine.h>
@@ -221,10 +222,11 @@ std::string RecordMapper::contentHash(const Object& mapped) {
     Object content(mapped);
     content.remove("container_id");
     content.remove("run_automation");
-    std::ostringstream text;
-    content.stringify(text);
+    // Streamed into the digest: a container of megabytes is not written out a second time.
     Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-    sha.update(text.str());
+    Poco::DigestOutputStream text(sha);
+    content.stringify(text);
+    text.flush();
     return Poco::DigestEngine::digestToHex(sha.digest());
 }
 

@@ -286,6 +286,10 @@ Answer Transport::exchange(const std::string& method, const std::string& target,
         answer.retry_after = response.get("Retry-After", "");
         answer.location = response.get("Location", "");
         const std::size_t cap = config_.max_record_size;
+        if (response.hasContentLength() && response.getContentLength64() > 0 &&
+            response.getContentLength64() <= static_cast<std::int64_t>(cap)) {
+            answer.body.reserve(static_cast<std::size_t>(response.getContentLength64()));
+        }
         char buffer[64 * 1024];
         while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
             answer.body.append(buffer, static_cast<std::size_t>(in.gcount()));
