@@ -10,6 +10,7 @@
 #include "soar/client/Errors.h"
 #include "soar/client/Secret.h"
 #include "soar/state/StateError.h"
+#include "soar/sync/WorkerPool.h"
 
 #include <Poco/Logger.h>
 #include <Poco/Path.h>
@@ -289,6 +290,7 @@ int SoarSyncApp::runCheck() {
 }
 
 int runMain(int argc, char** argv) {
+    sync::releaseLargeBlocksOnFree();
     std::vector<std::string> args(argv + 1, argv + argc);
     CommandLine cli;
     try {

@@ -5,6 +5,10 @@
 #include <exception>
 #include <utility>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace soar::sync {
 
 WorkerPool::WorkerPool(std::string name, unsigned threads) : name_(std::move(name)) {
@@ -50,6 +54,12 @@ void WorkerPool::run() {
                        "a job of worker pool " + name_ + " failed");
         }
     }
+}
+
+void releaseLargeBlocksOnFree() {
+#if defined(__GLIBC__)
+    (void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
 }
 
 }  // namespace soar::sync

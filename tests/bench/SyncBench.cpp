@@ -19,6 +19,7 @@
 #include "soar/sync/RecordMapper.h"
 #include "soar/sync/SoarAdapter.h"
 #include "soar/sync/TargetSync.h"
+#include "soar/sync/WorkerPool.h"
 #include "support/TempDir.h"
 
 #include <Poco/JSON/Parser.h>
@@ -189,6 +190,7 @@ long peakRssKb() {
 /// ok (at most MAX_PASSES); prints `passes= outcome= pass_cpu_ms= pass_wall_ms=` of the last.
 int runChild(const Args& args) {
     if (args.size() < 7) throw std::invalid_argument("--child needs 6 arguments");
+    sync::releaseLargeBlocksOnFree();  // as soar-sync does
     const unsigned connections = static_cast<unsigned>(std::stoul(args[4]));
     auto source = client("src", args[1], connections);
     auto target = client("dst", args[2], connections);

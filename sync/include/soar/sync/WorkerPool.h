@@ -42,4 +42,11 @@ private:
     std::vector<std::thread> threads_;
 };
 
+/// Makes the allocator give blocks of 256 KiB and more (records of megabytes, the answers
+/// they come in) back to the system when they are freed. By default glibc raises that
+/// threshold after the first such free and keeps later ones in the heap of the thread that
+/// freed them, so with a walk thread and workers the process keeps the worst moment of each.
+/// Once per process, before the engine's threads start; a no-op elsewhere than glibc.
+void releaseLargeBlocksOnFree();
+
 }  // namespace soar::sync
