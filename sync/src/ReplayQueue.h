@@ -49,7 +49,7 @@ public:
     void finishStream(const KeysetCursor& end);
 
     /// What the records waiting and replaying may hold between them (StreamEntry::bytes).
-    static constexpr std::size_t kHeldBytes = 32U << 20U;
+    static constexpr std::size_t kHeldBytes = 16U << 20U;
 
     /// Queues the replay of a container (`id`: replays of one container never run at once)
     /// that holds `bytes`; blocks while the queue is full. False when the pass is stopping.

@@ -82,7 +82,7 @@ TEST_CASE("Engine: large records are not read far ahead of the workers", "[engin
     EngineFixture f;
     f.route.artifacts = false;
     f.options.in_flight = 4;
-    f.source.setRecordBytes(10U << 20U);  // three fit in ReplayQueue::kHeldBytes, four do not
+    f.source.setRecordBytes(5U << 20U);  // three fit in ReplayQueue::kHeldBytes, four do not
     std::vector<std::int64_t> ids;
     for (int i = 0; i < 8; ++i) ids.push_back(f.source.addContainer(sourceTime(i)));
     for (const auto id : ids) f.target.gate(f.sdi(id));
