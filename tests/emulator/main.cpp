@@ -63,6 +63,11 @@ protected:
         add("null-update-time", "",
             "Never-edited containers report container_update_time and artifact_update_time as "
             "null instead of their create_time.");
+        add("dedup-attachments", "",
+            "A second upload of the same bytes to the same container answers the attachment it "
+            "has instead of making a second one (the other reading of an undocumented case).");
+        add("attachment-answer-without-vault-id", "",
+            "Upload answers carry `hash` but no `vault_id`, as older servers answer.");
         add("playbook", "REPO/NAME:OUTCOME:SECONDS",
             "A playbook whose runs stay 'running' for SECONDS, then end as OUTCOME (success or "
             "failed). REPO/ is optional (default local). Repeatable.",
@@ -226,6 +231,8 @@ private:
         }
         o.coarse_time = has("coarse-time");
         o.null_update_time = has("null-update-time");
+        o.attachment_dedup = has("dedup-attachments");
+        o.attachment_answer_without_vault_id = has("attachment-answer-without-vault-id");
         for (const auto& p : playbooks_) {
             o.playbooks.push_back(toPlaybook(p));
         }

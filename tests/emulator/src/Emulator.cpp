@@ -3,6 +3,7 @@
 #include "Model.h"
 
 #include <Poco/Base64Decoder.h>
+#include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -147,7 +148,8 @@ public:
         Poco::StreamCopier::copyToString(request.stream(), body);
         Response answer = answerFor(request, body, response);
         response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
-        response.setContentType("application/json");
+        response.setContentType(answer.content_type.empty() ? "application/json"
+                                                            : answer.content_type);
         if (!answer.allow.empty()) {
             response.set("Allow", answer.allow);
         }
@@ -310,6 +312,10 @@ std::size_t Emulator::containerCount() const { return impl_->model().count("cont
 std::size_t Emulator::artifactCount() const { return impl_->model().count("artifact"); }
 std::size_t Emulator::noteCount() const { return impl_->model().count("note"); }
 std::size_t Emulator::commentCount() const { return impl_->model().count("container_comment"); }
+std::size_t Emulator::attachmentCount() const {
+    return impl_->model().count("container_attachment");
+}
+std::size_t Emulator::vaultDocumentCount() const { return impl_->model().count("vault_document"); }
 std::size_t Emulator::playbookRunCount() const { return impl_->model().count("playbook_run"); }
 std::uint64_t Emulator::requestCount() const { return impl_->requests(); }
 
@@ -365,6 +371,22 @@ std::int64_t Emulator::createContainer(const std::string& json) {
 
 std::int64_t Emulator::addArtifact(const std::string& json) {
     return idOf(direct("POST", "/rest/artifact", json), "addArtifact");
+}
+
+std::int64_t Emulator::addAttachment(std::int64_t container, const std::string& name,
+                                     const std::string& bytes) {
+    std::ostringstream content;
+    Poco::Base64Encoder encoder(content);
+    encoder.rdbuf()->setLineLength(0);
+    encoder << bytes;
+    encoder.close();
+    Poco::JSON::Object body;
+    body.set("container_id", container);
+    body.set("file_name", name);
+    body.set("file_content", content.str());
+    std::ostringstream json;
+    body.stringify(json);
+    return idOf(direct("POST", "/rest/container_attachment", json.str()), "addAttachment");
 }
 
 bool Emulator::deleteContainer(std::int64_t id) {

@@ -226,9 +226,19 @@ Model::Model(const EmulatorOptions& options)
     users_.fields = fieldSet({"id", "username", "type", "is_active"});
     scms_.name = "scm";
     scms_.fields = fieldSet({"id", "name", "type", "branch", "uri"});
+    attachments_.name = "container_attachment";
+    attachments_.fields =
+        fieldSet({"id", "container", "container_id", "create_time", "created_via", "name", "user",
+                  "vault_document", "mime_type", "hash", "vault_id", "size", "task", "path",
+                  "metadata", "aka", "contains"});
+    vault_documents_.name = "vault_document";
+    vault_documents_.fields =
+        fieldSet({"id", "hash", "names", "size", "contains", "meta", "sources", "tags",
+                  "first_seen_time", "deleted", "version"});
 
-    for (Collection* c : {&containers_, &artifacts_, &notes_, &comments_, &playbooks_, &runs_,
-                          &severities_, &statuses_, &users_, &scms_}) {
+    for (Collection* c :
+         {&containers_, &artifacts_, &notes_, &comments_, &playbooks_, &runs_, &severities_,
+          &statuses_, &users_, &scms_, &attachments_, &vault_documents_}) {
         c->rows.setColumns(c->fields);
     }
     const std::vector<std::pair<std::string, std::string>> severities = {
@@ -316,8 +326,9 @@ void Model::addLabel(const std::string& name) {
 
 std::string Model::recordJson(const std::string& type, std::int64_t id) const {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (const Collection* c : {&containers_, &artifacts_, &notes_, &comments_, &playbooks_, &runs_,
-                                &severities_, &statuses_, &users_, &scms_}) {
+    for (const Collection* c :
+         {&containers_, &artifacts_, &notes_, &comments_, &playbooks_, &runs_, &severities_,
+          &statuses_, &users_, &scms_, &attachments_, &vault_documents_}) {
         if (c->name == type) {
             const auto row = c->find(id);
             return row.isNull() ? std::string() : toJson(row);
@@ -328,8 +339,9 @@ std::string Model::recordJson(const std::string& type, std::int64_t id) const {
 
 std::size_t Model::count(const std::string& type) const {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (const Collection* c : {&containers_, &artifacts_, &notes_, &comments_, &playbooks_, &runs_,
-                                &severities_, &statuses_, &users_, &scms_}) {
+    for (const Collection* c :
+         {&containers_, &artifacts_, &notes_, &comments_, &playbooks_, &runs_, &severities_,
+          &statuses_, &users_, &scms_, &attachments_, &vault_documents_}) {
         if (c->name == type) {
             return c->rows.size();
         }
@@ -391,6 +403,9 @@ Object::Ptr Model::related(const std::string& field, const Var& id) const {
     }
     if (field == "scm") {
         return scms_.find(*key);
+    }
+    if (field == "vault_document") {
+        return vault_documents_.find(*key);
     }
     if (field == "owner" || field == "author" || field == "user" || field == "effective_user" ||
         field == "closing_owner") {
@@ -583,8 +598,17 @@ Response Model::route(const Request& request) {
     if (type == "container") {
         return routeContainer(request, parts);
     }
+    if (type == "download_attachment") {
+        if (parts.size() != 2) {
+            return notFound("Unknown resource: " + request.path);
+        }
+        if (method != "GET") {
+            return methodNotAllowed(method, "GET");
+        }
+        return downloadAttachment(request);
+    }
     for (Collection* c : {&artifacts_, &notes_, &comments_, &playbooks_, &runs_, &severities_,
-                          &statuses_, &users_, &scms_}) {
+                          &statuses_, &users_, &scms_, &attachments_, &vault_documents_}) {
         if (c->name == type) {
             return routeSimple(*c, request, parts);
         }
@@ -597,7 +621,8 @@ Response Model::routeSimple(Collection& collection, const Request& request,
     const std::string& method = request.method;
     const bool writable_list = &collection == &artifacts_ || &collection == &notes_ ||
                                &collection == &comments_ || &collection == &runs_ ||
-                               &collection == &severities_ || &collection == &statuses_;
+                               &collection == &severities_ || &collection == &statuses_ ||
+                               &collection == &attachments_;
     if (parts.size() == 2) {
         if (method == "GET") {
             return list(collection, request.query);
@@ -617,6 +642,9 @@ Response Model::routeSimple(Collection& collection, const Request& request,
         if (&collection == &runs_) {
             return postRun(request);
         }
+        if (&collection == &attachments_) {
+            return postAttachment(request);
+        }
         return postVocabulary(collection, request);
     }
     const auto id = pathId(parts[2]);
@@ -630,6 +658,8 @@ Response Model::routeSimple(Collection& collection, const Request& request,
         allow = "GET, POST, DELETE";
     } else if (&collection == &runs_) {
         allow = "GET, POST";
+    } else if (&collection == &attachments_) {
+        allow = "GET, DELETE";
     }
     if (allow.find(method) == std::string::npos || method.empty()) {
         return methodNotAllowed(method, allow);
@@ -648,6 +678,8 @@ Response Model::routeSimple(Collection& collection, const Request& request,
         }
         if (&collection == &artifacts_) {
             deleteArtifact(*id);
+        } else if (&collection == &attachments_) {
+            deleteAttachment(*id);
         } else {
             collection.rows.erase(*id);
         }
@@ -695,6 +727,8 @@ Response Model::routeContainer(const Request& request, const std::vector<std::st
             sub = &comments_;
         } else if (detail == "playbook_runs") {
             sub = &runs_;
+        } else if (detail == "attachments") {
+            sub = &attachments_;
         } else {
             return notFound("Unknown resource: " + request.path);
         }

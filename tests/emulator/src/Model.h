@@ -39,7 +39,8 @@ struct Request {
 struct Response {
     int status = 200;
     std::string body;
-    std::string allow;  ///< set on 405: the methods the resource accepts
+    std::string allow;         ///< set on 405: the methods the resource accepts
+    std::string content_type;  ///< empty = application/json
     /// A list page still to be serialised (outside the data lock) into `body`.
     bool envelope = false;
     std::size_t count = 0;
@@ -111,6 +112,11 @@ private:
     std::int64_t findPlaybook(const Poco::Dynamic::Var& ref) const;
     std::int64_t scmId(const std::string& repo);
 
+    // Vault files (ModelVault.cpp)
+    Response postAttachment(const Request& request);
+    Response downloadAttachment(const Request& request) const;
+    void deleteAttachment(std::int64_t id);
+
     // Seeded data (ModelSeed.cpp)
     void seed(const EmulatorOptions& options);
     /// Seeds container number `i` (0-based) with its artifacts, notes and comments, labelled
@@ -129,7 +135,10 @@ private:
     std::string base_url_;
     std::vector<std::string> labels_;
     Collection containers_, artifacts_, notes_, comments_, playbooks_, runs_, severities_,
-        statuses_, users_, scms_;
+        statuses_, users_, scms_, attachments_, vault_documents_;
+    /// Vault documents by SHA-1, and the bytes of each.
+    std::unordered_map<std::string, std::int64_t> vault_by_hash_;
+    std::unordered_map<std::string, std::string> vault_bytes_;
     std::unordered_map<std::string, std::int64_t> sdi_index_;
     std::unordered_map<std::int64_t, std::set<std::int64_t>> container_artifacts_;
     std::unordered_map<std::int64_t, std::map<std::string, std::int64_t>> artifact_hashes_;

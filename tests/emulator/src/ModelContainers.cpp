@@ -363,6 +363,12 @@ void Model::deleteContainer(std::int64_t id) {
         container_artifacts_.erase(it);
     }
     artifact_hashes_.erase(id);
+    std::vector<std::int64_t> attached;
+    for (const auto& entry : attachments_.rows) {
+        if (entry.second->getValue<Poco::Int64>("container_id") == id)
+            attached.push_back(entry.first);
+    }
+    for (const auto attachment : attached) deleteAttachment(attachment);
     for (Collection* c : {&notes_, &comments_, &runs_}) {
         for (auto r = c->rows.begin(); r != c->rows.end();) {
             r = r->second->getValue<Poco::Int64>("container") == id ? c->rows.erase(r)

@@ -23,18 +23,10 @@ const std::set<std::string> kLookups = {
 const std::set<std::string> kJsonFields = {"cef",           "cef_types", "data",
                                            "custom_fields", "misc",      "run_data"};
 /// Fields holding the id of another record: further `__` parts are that record's fields.
-const std::set<std::string> kRelations = {"container",
-                                          "parent_container",
-                                          "artifact",
-                                          "parent_artifact",
-                                          "playbook",
-                                          "playbook_run",
-                                          "scm",
-                                          "owner",
-                                          "author",
-                                          "user",
-                                          "effective_user",
-                                          "closing_owner"};
+const std::set<std::string> kRelations = {
+    "container",    "parent_container", "artifact", "parent_artifact", "playbook", "playbook_run",
+    "scm",          "vault_document",   "owner",    "author",          "user",     "effective_user",
+    "closing_owner"};
 
 std::vector<std::string> splitOn(const std::string& text, const std::string& sep) {
     std::vector<std::string> parts;

@@ -913,3 +913,80 @@ TEST_CASE("emulator: in-process helpers and bulk container POST", "[emulator]") 
     CHECK(emu.deleteContainer(id));
     CHECK(!emu.deleteContainer(id));
 }
+
+TEST_CASE("emulator: vault files are attached, listed, downloaded and deleted",
+          "[emulator][vault]") {
+    Emulator emu(seeded(2));
+    Client token(emu);
+    Client user(emu, Auth::BasicUser);
+    std::string bytes = "MZ\x90";
+    bytes += std::string(1, '\0') + "binary \xff\xfe payload";
+    const auto first = emu.addAttachment(1, "evil.exe", bytes);
+    // The same bytes again under another name, in the same container and in another one.
+    const auto again = emu.addAttachment(1, "copy.bin", bytes);
+    const auto other = emu.addAttachment(2, "evil.exe", bytes);
+    CHECK(again != first);  // undocumented: this reading makes a second attachment
+    CHECK(emu.attachmentCount() == 3);
+    CHECK(emu.vaultDocumentCount() == 1);  // one document per content
+
+    const auto listed = token.get("/rest/container_attachment?_filter_container_id=1");
+    REQUIRE(listed.status == 200);
+    REQUIRE(listed.data()->size() == 2);
+    const auto row = listed.data()->getObject(0);
+    const auto hash = row->getValue<std::string>("hash");
+    CHECK(hash.size() == 40);
+    CHECK(row->getValue<std::string>("vault_id") == hash);
+    CHECK(row->getValue<std::int64_t>("size") == static_cast<std::int64_t>(bytes.size()));
+    CHECK(row->getObject("metadata")->getValue<std::string>("sha1") == hash);
+    CHECK(row->getValue<std::string>("name") == "evil.exe");
+    CHECK(countOf(token, "/rest/container_attachment?_filter_container=2") == 1);
+    CHECK(countOf(token, "/rest/container/1/attachments") == 2);
+    CHECK(countOf(token,
+                  "/rest/container_attachment?_filter_container_id=1&"
+                  "_filter_vault_document__hash=" +
+                      enc("\"" + hash + "\"")) == 2);
+    CHECK(countOf(token, "/rest/vault_document?_filter_hash=" + enc("\"" + hash + "\"")) == 1);
+
+    const auto download = token.get("/rest/download_attachment?vault_id=" + hash);
+    CHECK(download.status == 200);
+    CHECK(download.content_type == "application/octet-stream");
+    CHECK(download.body == bytes);
+    CHECK(token.get("/rest/download_attachment?vault_id=" + std::string(40, '0')).status == 404);
+
+    const auto bad = token.post("/rest/container_attachment",
+                                R"({"container_id": 1, "file_name": "x", "file_content": "%%%"})");
+    CHECK(bad.status == 400);
+    CHECK(bad.failed());
+    CHECK(token
+              .post("/rest/container_attachment",
+                    R"({"container_id": 99, "file_name": "x", "file_content": "eA=="})")
+              .status == 400);
+
+    // A file stays in the vault while an attachment uses it.
+    CHECK(token.del("/rest/container_attachment/" + std::to_string(first)).status == 403);
+    CHECK(user.del("/rest/container_attachment/" + std::to_string(first)).status == 200);
+    CHECK(user.del("/rest/container/1").status == 200);  // takes `again` with it
+    CHECK(emu.attachmentCount() == 1);
+    CHECK(emu.vaultDocumentCount() == 1);
+    CHECK(user.del("/rest/container_attachment/" + std::to_string(other)).status == 200);
+    CHECK(emu.vaultDocumentCount() == 0);
+    CHECK(token.get("/rest/download_attachment?vault_id=" + hash).status == 404);
+}
+
+TEST_CASE("emulator: the other vault readings behind their flags", "[emulator][vault]") {
+    EmulatorOptions options = seeded(1);
+    options.attachment_dedup = true;
+    options.attachment_answer_without_vault_id = true;
+    Emulator emu(options);
+    Client token(emu);
+    const auto first = emu.addAttachment(1, "a.txt", "same");
+    CHECK(emu.addAttachment(1, "b.txt", "same") == first);
+    CHECK(emu.attachmentCount() == 1);
+    const auto answer =
+        token.post("/rest/container_attachment",
+                   R"({"container_id": 1, "file_name": "c.txt", "file_content": "b3RoZXI="})");
+    REQUIRE(answer.status == 200);
+    CHECK(answer.object()->getValue<bool>("succeeded"));
+    CHECK_FALSE(answer.object()->has("vault_id"));
+    CHECK(answer.object()->getValue<std::string>("hash").size() == 40);
+}

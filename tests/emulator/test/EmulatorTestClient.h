@@ -30,6 +30,7 @@ struct HttpResult {
     int status = 0;
     std::string body;
     std::string retry_after;
+    std::string content_type;
 
     [[nodiscard]] Poco::Dynamic::Var json() const { return Poco::JSON::Parser().parse(body); }
     [[nodiscard]] Poco::JSON::Object::Ptr object() const {
@@ -107,6 +108,7 @@ public:
         result.status = static_cast<int>(response.getStatus());
         Poco::StreamCopier::copyToString(in, result.body);
         result.retry_after = response.get("Retry-After", "");
+        result.content_type = response.getContentType();
         return result;
     }
 

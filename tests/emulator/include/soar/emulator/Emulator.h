@@ -59,6 +59,11 @@ struct EmulatorOptions {
     /// not applied: a record the server cannot store. Empty = none.
     std::string fail_marker;
     int threads = 16;  ///< server worker threads
+    /// Vault readings where the sources disagree (README, "Conflicts"): by default a second
+    /// upload of the same bytes to the same container makes a second attachment, and the
+    /// upload answer carries `vault_id`; these give the other readings.
+    bool attachment_dedup = false;
+    bool attachment_answer_without_vault_id = false;
 };
 
 /// The answer of a request made in-process with Emulator::direct().
@@ -101,6 +106,13 @@ public:
     std::int64_t createContainer(const std::string& json);
     /// Adds an artifact (POST /rest/artifact body); returns its id (or the existing one).
     std::int64_t addArtifact(const std::string& json);
+    /// Attaches `bytes` as file `name` to a container (POST /rest/container_attachment, the
+    /// content sent as base64); returns the attachment's id. Throws on failure.
+    std::int64_t addAttachment(std::int64_t container, const std::string& name,
+                               const std::string& bytes);
+    /// Container attachments (links of a file to a container) and vault documents (files).
+    [[nodiscard]] std::size_t attachmentCount() const;
+    [[nodiscard]] std::size_t vaultDocumentCount() const;
     /// Deletes a container with everything in it; false if it did not exist.
     bool deleteContainer(std::int64_t id);
     /// Adds a container label, as POST /rest/system_settings/events would.
