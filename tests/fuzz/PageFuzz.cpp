@@ -122,6 +122,14 @@ public:
     std::int64_t runPlaybook(const soar::sync::PlaybookRunRequest& /*request*/) { return 0; }
     soar::sync::PlaybookRunStatus playbookRun(std::int64_t /*run_id*/) { return {}; }
     void cancelPlaybookRun(std::int64_t /*run_id*/) {}
+    std::uint64_t downloadFile(const std::string& /*sha1*/, const std::string& /*path*/,
+                               std::uint64_t /*max_bytes*/) {
+        return 0;
+    }
+    std::int64_t attachFile(std::int64_t /*container*/, const std::string& /*name*/,
+                            const std::string& /*path*/, const std::string& /*sha1*/) {
+        return 0;
+    }
 
 private:
     const std::vector<std::string>& answers_;

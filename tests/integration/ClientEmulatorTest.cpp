@@ -5,6 +5,7 @@
 #include "soar/client/PocoSoarApi.h"
 #include "soar/emulator/Emulator.h"
 #include "support/CapturingChannel.h"
+#include "support/ChildProcess.h"
 #include "support/TempDir.h"
 #include "support/TestCertificate.h"
 
@@ -621,4 +622,46 @@ TEST_CASE("Emulator: a rotated token_file is used without a restart, after a 401
     // An unreadable file keeps the token in use, with a warning.
     std::ofstream(file) << "";
     CHECK_FALSE(api->reloadCredentials());
+}
+
+TEST_CASE("Emulator: a vault file is streamed down, checked, and attached on another instance",
+          "[client][integration][vault]") {
+    Emulator source(EmulatorOptions{});
+    Emulator target(EmulatorOptions{});
+    const auto from = source.createContainer(R"({"name": "with a file"})");
+    const auto to = target.createContainer(R"({"name": "its copy"})");
+    // 3 MiB of every byte value, over max_record_size: files do not go through that cap.
+    std::string bytes(3U << 20U, '\0');
+    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 7) % 256);
+    (void)source.addAttachment(from, "dump \"1\".bin", bytes);
+    auto source_config = emulatorConfig(source);
+    source_config.max_record_size = 64U << 10U;
+    auto from_api = client(source_config);
+    auto to_api = client(emulatorConfig(target));
+    const auto listed = from_api->listPage(
+        "container_attachment", soar::sync::Query().exact("container_id", from).pageSize(10), 0);
+    REQUIRE(listed.records.size() == 1);
+    const auto sha1 = listed.records[0]->getValue<std::string>("hash");
+
+    soar::test::TempDir dir;
+    const auto path = (dir.path() / "file").string();
+    CHECK(from_api->downloadFile(sha1, path, 4U << 20U) == bytes.size());
+    CHECK(soar::test::readWholeFile(path) == bytes);
+    const auto id = to_api->attachFile(to, "dump \"1\".bin", path, sha1);
+    const auto copied = to_api->listPage(
+        "container_attachment", soar::sync::Query().exact("container_id", to).pageSize(10), 0);
+    REQUIRE(copied.records.size() == 1);
+    CHECK(copied.records[0]->getValue<std::int64_t>("id") == id);
+    CHECK(copied.records[0]->getValue<std::string>("hash") == sha1);
+    CHECK(copied.records[0]->getValue<std::string>("name") == "dump \"1\".bin");
+    CHECK(target.direct("GET", "/rest/download_attachment?vault_id=" + sha1).body == bytes);
+
+    // Over the limit: stopped, nothing left behind.
+    CHECK_THROWS_AS(from_api->downloadFile(sha1, path, 1U << 20U), soar::sync::RecordError);
+    CHECK_FALSE(std::filesystem::exists(path));
+    // A file the source does not have.
+    CHECK_THROWS_AS(from_api->downloadFile(std::string(40, 'a'), path, 4U << 20U),
+                    soar::sync::RecordError);
+    CHECK_THROWS_AS(from_api->downloadFile("../etc/passwd", path, 4U << 20U),
+                    soar::sync::ProtocolError);
 }

@@ -7,6 +7,8 @@
 #include "soar/client/PocoSoarApi.h"
 #include "soar/client/Retry.h"
 #include "support/CapturingChannel.h"
+#include "support/ChildProcess.h"
+#include "support/TempDir.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Channel.h>
@@ -17,6 +19,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -154,6 +157,27 @@ TEST_CASE("Raw server: an answer over max_record_size is read through, not kept,
         CHECK(e.first().at("note").size() < 2048);
     }
     CHECK(server.requestCount() == 1);  // not retried
+}
+
+TEST_CASE("Raw server: a vault file whose bytes are not the ones asked for is refused",
+          "[client][integration][vault]") {
+    RawHttpServer server([](const RawRequest&, std::size_t) {
+        return std::string(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+            "Content-Length: 5\r\n\r\nhello");
+    });
+    auto api = client(rawConfig(server.url()));
+    soar::test::TempDir dir;
+    const auto path = (dir.path() / "file").string();
+    const std::string asked = "0123456789abcdef0123456789abcdef01234567";
+    const auto text =
+        errorText<soar::sync::ProtocolError>([&] { (void)api->downloadFile(asked, path, 100); });
+    CHECK_THAT(text,
+               Catch::Contains("arrived with SHA-1 aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d"));
+    CHECK_FALSE(std::filesystem::exists(path));
+    // The right one is kept.
+    CHECK(api->downloadFile("aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d", path, 100) == 5);
+    CHECK(soar::test::readWholeFile(path) == "hello");
 }
 
 TEST_CASE("Raw server: wrong shapes are protocol errors", "[client][integration]") {

@@ -50,8 +50,8 @@ Reply Caller::call(const std::string& method, const std::string& path, const std
     bool reloaded = false;
     for (int attempt = 0;; ++attempt) {
         try {
-            Answer answer =
-                transport_.exchange(method, target, body, what, attempt > 0 || stale_retried);
+            Answer answer = transport_.exchange(method, target, body, what,
+                                                attempt > 0 || stale_retried, options.streams);
             return classify(std::move(answer), what, options);
         } catch (const TransientError& e) {
             const bool unsent = dynamic_cast<const UnsentError*>(&e) != nullptr ||
@@ -143,6 +143,9 @@ Reply Caller::classify(Answer answer, const std::string& what, const CallOptions
     const int status = answer.status;
     if (options.list_answer && status >= 200 && status <= 299) {
         return Reply{status, {}, std::move(answer.body)};
+    }
+    if (options.streams && options.streams->read_body && status >= 200 && status <= 299) {
+        return Reply{status, {}, {}};
     }
     Reply reply{status, {}, {}};
     bool parsed = false;

@@ -43,6 +43,9 @@ struct CallOptions {
     bool accept_not_found = false;
     /// A JSON array body is per-item results (batch create): return it whatever the status.
     bool accept_array = false;
+    /// The body to send and a 2xx answer to take as streams (vault files): a 2xx answer read
+    /// through `streams->read_body` comes back as a Reply without json or body.
+    const Streams* streams = nullptr;
 };
 
 /// A call's answer that passed classification.

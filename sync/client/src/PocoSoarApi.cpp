@@ -8,9 +8,14 @@
 #include "Caller.h"
 #include "soar/client/Errors.h"
 
+#include <Poco/Base64Encoder.h>
+#include <Poco/DigestEngine.h>
 #include <Poco/Exception.h>
+#include <Poco/SHA1Engine.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 namespace soar::sync {
 namespace {
@@ -260,6 +265,115 @@ void PocoSoarApi::cancelPlaybookRun(std::int64_t run_id) {
     Poco::JSON::Object body;
     body.set("cancel", true);
     (void)caller_->call("POST", idPath("playbook_run", run_id), "", toJson(body), {});
+}
+
+namespace {
+
+/// A vault id as SOAR writes it: 40 lower-case hex digits.
+bool isSha1(const std::string& text) {
+    return text.size() == 40 && std::all_of(text.begin(), text.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
+}
+
+void removeQuietly(const std::string& path) {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+}
+
+}  // namespace
+
+std::uint64_t PocoSoarApi::downloadFile(const std::string& sha1, const std::string& path,
+                                        std::uint64_t max_bytes) {
+    const std::string what = config().section() + " GET /rest/download_attachment";
+    if (!isSha1(sha1)) throw ProtocolError(what + ": '" + sha1.substr(0, 64) + "' is no vault id");
+    std::ofstream file;
+    Poco::SHA1Engine digest;
+    std::uint64_t size = 0;
+    Streams streams;
+    streams.read_body = [&](const char* data, std::size_t length) {
+        if (data == nullptr) {  // an attempt starts (again)
+            file.close();
+            file.clear();
+            file.open(path, std::ios::binary | std::ios::trunc);
+            if (!file) throw ProtocolError(what + ": cannot write " + path);
+            digest.reset();
+            size = 0;
+            return;
+        }
+        size += length;
+        if (size > max_bytes) {
+            const std::string limit = "larger than " + std::to_string(max_bytes) + " bytes";
+            throw RecordError(what + ": the file " + sha1 + " is " + limit, 413, limit);
+        }
+        digest.update(data, length);
+        file.write(data, static_cast<std::streamsize>(length));
+        if (!file) throw ProtocolError(what + ": cannot write " + path);
+    };
+    CallOptions options;
+    options.streams = &streams;
+    try {
+        (void)caller_->call("GET", "download_attachment", "vault_id=" + sha1, "", options);
+        file.close();
+        if (!file) throw ProtocolError(what + ": cannot write " + path);
+    } catch (...) {
+        file.close();
+        removeQuietly(path);
+        throw;
+    }
+    const std::string got = Poco::DigestEngine::digestToHex(digest.digest());
+    if (got != sha1) {
+        removeQuietly(path);
+        throw ProtocolError(what + ": the file " + sha1 + " arrived with SHA-1 " + got + " (" +
+                            std::to_string(size) + " bytes): not the file asked for");
+    }
+    return size;
+}
+
+std::int64_t PocoSoarApi::attachFile(std::int64_t container, const std::string& name,
+                                     const std::string& path, const std::string& sha1) {
+    const std::string what = config().section() + " POST /rest/container_attachment";
+    std::error_code error;
+    const auto size = std::filesystem::file_size(path, error);
+    if (error) throw ProtocolError(what + ": cannot read " + path + ": " + error.message());
+    Poco::JSON::Object head;
+    head.set("container_id", container);
+    head.set("file_name", name);
+    std::string prefix = toJson(head);  // {"container_id":N,"file_name":"..."}
+    prefix.pop_back();
+    prefix += ",\"file_content\":\"";
+    const std::string suffix = "\"}";
+    Streams streams;
+    streams.body_length = prefix.size() + (size + 2) / 3 * 4 + suffix.size();
+    streams.write_body = [&](std::ostream& out) {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) throw ProtocolError(what + ": cannot read " + path);
+        out << prefix;
+        Poco::Base64Encoder encoder(out);
+        encoder.rdbuf()->setLineLength(0);
+        char buffer[48 * 1024];
+        while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+            encoder.write(buffer, in.gcount());
+        }
+        encoder.close();
+        out << suffix;
+    };
+    CallOptions options;
+    options.retry = RetryMode::OnlyUnsent;  // the same bytes may be attached twice
+    options.streams = &streams;
+    const Reply reply = caller_->call("POST", "container_attachment", "", "", options);
+    const auto object = asObject(reply.json);
+    const auto id = object ? parseId(object->get("id")) : std::nullopt;
+    if (!id) caller_->failShape("POST /rest/container_attachment", reply, "an attachment id");
+    // Older servers answer `hash` without `vault_id`.
+    const std::string stored = object->has("vault_id") ? object->get("vault_id").toString()
+                               : object->has("hash")   ? object->get("hash").toString()
+                                                       : sha1;
+    if (stored != sha1) {
+        throw ProtocolError(what + ": the target stored " + name + " as " + stored +
+                            ", not as the file's SHA-1 " + sha1);
+    }
+    return *id;
 }
 
 }  // namespace soar::sync

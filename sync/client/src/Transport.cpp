@@ -255,8 +255,45 @@ void Transport::buildTlsContext() {
 
 std::string Transport::endpoint() const { return host_ + ":" + std::to_string(port_); }
 
+void Transport::readStreamed(Poco::Net::HTTPClientSession& session,
+                             const Poco::Net::HTTPResponse& response, std::istream& in,
+                             const Streams& streams, const std::string& prefix, bool retry,
+                             int status) {
+    char buffer[64 * 1024];
+    std::uint64_t received = 0;
+    try {
+        streams.read_body(nullptr, 0);
+        while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+            const auto piece = static_cast<std::size_t>(in.gcount());
+            received += piece;
+            streams.read_body(buffer, piece);
+        }
+    } catch (const SoarError&) {
+        session.reset();  // the rest of the answer is not read
+        stats_.countAttempt(status, retry);
+        throw;
+    }
+    if (in.bad()) {
+        session.reset();
+        stats_.countAttempt(0, retry);
+        throw TransientError(prefix + "the connection broke while reading the answer", 0);
+    }
+    if (response.hasContentLength() &&
+        static_cast<std::int64_t>(received) != response.getContentLength64()) {
+        session.reset();
+        stats_.countAttempt(status, retry);
+        throw TransientError(prefix + "truncated answer: got " + std::to_string(received) + " of " +
+                                 std::to_string(response.getContentLength64()) + " bytes",
+                             0);
+    }
+    if (!response.getKeepAlive()) session.reset();
+    stats_.countAttempt(status, retry);
+}
+
 Answer Transport::exchange(const std::string& method, const std::string& target,
-                           const std::string& body, const std::string& what, bool retry) {
+                           const std::string& body, const std::string& what, bool retry,
+                           const Streams* streams) {
+    const bool write_stream = streams && streams->write_body;
     const auto waited = limiter_.acquire();
     if (waited.count() > 0) stats_.addRateLimitWait(waited);
     reloadIfTokenFileChanged();
@@ -273,18 +310,27 @@ Answer Transport::exchange(const std::string& method, const std::string& target,
     request.set(auth_now->header_name, auth_now->header_value);
     if (method != Poco::Net::HTTPRequest::HTTP_GET) {
         request.setContentType("application/json");
-        request.setContentLength(static_cast<std::streamsize>(body.size()));
+        request.setContentLength64(write_stream ? static_cast<Poco::Int64>(streams->body_length)
+                                                : static_cast<Poco::Int64>(body.size()));
     }
     Answer answer;
     try {
         std::ostream& out = session.sendRequest(request);
-        out.write(body.data(), static_cast<std::streamsize>(body.size()));
+        if (write_stream) {
+            streams->write_body(out);
+        } else {
+            out.write(body.data(), static_cast<std::streamsize>(body.size()));
+        }
         out.flush();
         Poco::Net::HTTPResponse response;
         std::istream& in = session.receiveResponse(response);
         answer.status = static_cast<int>(response.getStatus());
         answer.retry_after = response.get("Retry-After", "");
         answer.location = response.get("Location", "");
+        if (streams && streams->read_body && answer.status >= 200 && answer.status <= 299) {
+            readStreamed(session, response, in, *streams, prefix, retry, answer.status);
+            return answer;
+        }
         const std::size_t cap = config_.max_record_size;
         if (response.hasContentLength() && response.getContentLength64() > 0 &&
             response.getContentLength64() <= static_cast<std::int64_t>(cap)) {

@@ -21,6 +21,8 @@
 #include "soar/client/Secret.h"
 
 #include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPResponse.h>
 
 #include <chrono>
 #include <cstdint>
@@ -61,6 +63,17 @@ struct Answer {
     std::string location;
 };
 
+/// A request body written while it is sent and an answer read while it arrives: vault files
+/// of any size, never held whole.
+struct Streams {
+    /// Writes exactly `body_length` bytes of request body; called once per attempt.
+    std::function<void(std::ostream&)> write_body;
+    std::uint64_t body_length = 0;
+    /// Takes a 2xx answer's body piece by piece instead of Answer::body (max_record_size does
+    /// not apply); called with (nullptr, 0) before each attempt's first piece, to start over.
+    std::function<void(const char*, std::size_t)> read_body;
+};
+
 /// "1.5s": a duration for messages.
 [[nodiscard]] std::string formatSeconds(std::chrono::milliseconds d);
 
@@ -98,8 +111,10 @@ public:
     /// earlier attempt). Transport failures become TransientError (UnsentUnreachable when
     /// nothing reached the server, StaleConnectionError for a kept-alive connection the
     /// server closed), TlsError or ProtocolError; any HTTP status comes back as an Answer.
+    /// With `streams`, the body and a 2xx answer go through it instead.
     [[nodiscard]] Answer exchange(const std::string& method, const std::string& target,
-                                  const std::string& body, const std::string& what, bool retry);
+                                  const std::string& body, const std::string& what, bool retry,
+                                  const Streams* streams = nullptr);
 
 private:
     /// The credentials and the header that carries them, replaced whole on a reload.
@@ -124,6 +139,10 @@ private:
     [[nodiscard]] FileStamp stampOfTokenFile() const;
     bool reloadLocked();
     void reloadIfTokenFileChanged();
+    /// Hands a 2xx answer's body to Streams::read_body as it arrives.
+    void readStreamed(Poco::Net::HTTPClientSession& session,
+                      const Poco::Net::HTTPResponse& response, std::istream& in,
+                      const Streams& streams, const std::string& prefix, bool retry, int status);
     void buildTlsContext();
     [[nodiscard]] std::string endpoint() const;
 

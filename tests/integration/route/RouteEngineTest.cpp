@@ -442,6 +442,14 @@ public:
         return real_.playbookRun(run_id);
     }
     void cancelPlaybookRun(std::int64_t run_id) override { real_.cancelPlaybookRun(run_id); }
+    std::uint64_t downloadFile(const std::string& sha1, const std::string& path,
+                               std::uint64_t max_bytes) override {
+        return real_.downloadFile(sha1, path, max_bytes);
+    }
+    std::int64_t attachFile(std::int64_t container, const std::string& name,
+                            const std::string& path, const std::string& sha1) override {
+        return real_.attachFile(container, name, path, sha1);
+    }
 
     std::size_t perContainerReads() {
         const std::lock_guard<std::mutex> lock(mutex);

@@ -44,6 +44,13 @@ public:
     std::int64_t runPlaybook(const sync::PlaybookRunRequest&) override { unused("runPlaybook"); }
     sync::PlaybookRunStatus playbookRun(std::int64_t) override { unused("playbookRun"); }
     void cancelPlaybookRun(std::int64_t) override { unused("cancelPlaybookRun"); }
+    std::uint64_t downloadFile(const std::string&, const std::string&, std::uint64_t) override {
+        unused("downloadFile");
+    }
+    std::int64_t attachFile(std::int64_t, const std::string&, const std::string&,
+                            const std::string&) override {
+        unused("attachFile");
+    }
 
 private:
     [[noreturn]] static void unused(const char* call) {

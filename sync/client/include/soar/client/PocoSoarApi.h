@@ -79,6 +79,11 @@ public:
     [[nodiscard]] std::int64_t runPlaybook(const PlaybookRunRequest& request) override;
     [[nodiscard]] PlaybookRunStatus playbookRun(std::int64_t run_id) override;
     void cancelPlaybookRun(std::int64_t run_id) override;
+    std::uint64_t downloadFile(const std::string& sha1, const std::string& path,
+                               std::uint64_t max_bytes) override;
+    [[nodiscard]] std::int64_t attachFile(std::int64_t container, const std::string& name,
+                                          const std::string& path,
+                                          const std::string& sha1) override;
 
     /// DELETE /rest/<collection>/<id>; false when it did not exist. Not part of SoarApi: the
     /// sync never deletes. SOAR refuses deletes by automation tokens (403, an AuthError); it

@@ -163,6 +163,20 @@ public:
     [[nodiscard]] virtual PlaybookRunStatus playbookRun(std::int64_t run_id) = 0;
     /// POST /rest/playbook_run/<id> {"cancel": true}.
     virtual void cancelPlaybookRun(std::int64_t run_id) = 0;
+
+    /// GET /rest/download_attachment?vault_id=<sha1>: the vault file streamed into `path`
+    /// (created or truncated), never held whole; returns its size. The bytes must have the
+    /// SHA-1 `sha1` (ProtocolError otherwise, `path` removed); more than `max_bytes` stops the
+    /// download (RecordError 413, `path` removed).
+    virtual std::uint64_t downloadFile(const std::string& sha1, const std::string& path,
+                                       std::uint64_t max_bytes) = 0;
+    /// POST /rest/container_attachment: the file at `path` (whose SHA-1 is `sha1`) attached
+    /// to `container` as `name`, base64-encoded while it is sent; returns the attachment id.
+    /// Retried only when it cannot have reached the server (SOAR may attach the same bytes
+    /// twice): after any other failure the caller looks for the file before sending again.
+    [[nodiscard]] virtual std::int64_t attachFile(std::int64_t container, const std::string& name,
+                                                  const std::string& path,
+                                                  const std::string& sha1) = 0;
 };
 
 /// Reads an id that SOAR may send as a number or a numeric string; std::nullopt otherwise.
