@@ -175,16 +175,13 @@ TEST_CASE("Emulator: TLS is verified against ca_file", "[client][integration]") 
         CHECK_FALSE(api->version().empty());  // a reused keep-alive session
     }
     SECTION("accepted without verification, with one warning") {
-        auto channel = Poco::AutoPtr<CapturingChannel>(new CapturingChannel);
-        auto& logger = Poco::Logger::get("sync.client");
-        const auto original = logger.getChannel();
-        logger.setChannel(channel);
+        soar::test::LogCapture log("sync.client");
         config.verify_tls = false;
         auto api = client(config);
         CHECK_FALSE(api->version().empty());
         CHECK_FALSE(api->version().empty());
-        logger.setChannel(original);
-        const auto lines = channel->lines();
+        log.end();
+        const auto lines = log.lines();
         REQUIRE(lines.size() == 1);
         CHECK_THAT(lines[0], Catch::Contains("[instance.emu] verify_tls = false"));
     }

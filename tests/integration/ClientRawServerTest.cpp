@@ -498,24 +498,18 @@ TEST_CASE("Raw server: 401 and 403 name the instance and key, never the token",
         return RawHttpServer::answer(
             status, std::string(R"({"failed": true, "message": "bad token )") + kToken + "\"}");
     });
-    auto channel = Poco::AutoPtr<CapturingChannel>(new CapturingChannel);
-    auto& logger = Poco::Logger::get("sync.client");
-    const auto level = logger.getLevel();
-    const auto original = logger.getChannel();
-    logger.setChannel(channel);
-    logger.setLevel(Poco::Message::PRIO_TRACE);
+    soar::test::LogCapture log("sync.client", Poco::Message::PRIO_TRACE);
     auto api = client(rawConfig(server.url()));
     const auto text401 = errorText<soar::sync::AuthError>([&] { (void)api->version(); });
     const auto text403 = errorText<soar::sync::AuthError>([&] { (void)api->get("container", 1); });
-    logger.setLevel(level);
-    logger.setChannel(original);
+    log.end();
     CHECK_THAT(text401, Catch::StartsWith("[instance.raw] token_env: 127.0.0.1 refused the "
                                           "credentials (ph-auth-token, HTTP 401"));
     CHECK_THAT(text403,
                Catch::StartsWith("[instance.raw] token_env:") && Catch::Contains("HTTP 403"));
     CHECK_THAT(text401, !Catch::Contains(kToken) && Catch::Contains("bad token ***"));
     CHECK_THAT(text403, !Catch::Contains(kToken));
-    for (const auto& line : channel->lines()) CHECK_THAT(line, !Catch::Contains(kToken));
+    for (const auto& line : log.lines()) CHECK_THAT(line, !Catch::Contains(kToken));
     for (const auto& request : server.requests()) {
         CHECK_THAT(request.target, !Catch::Contains(kToken));
     }

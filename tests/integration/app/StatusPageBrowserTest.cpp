@@ -291,10 +291,7 @@ TEST_CASE("refused status tokens are logged with the address, counted, and rate-
     std::ofstream(token_file) << token << "\n";
     soar::app::StatusServer server(loopback(token_file.string()), source);
     server.start();
-    auto channel = Poco::AutoPtr<soar::test::CapturingChannel>(new soar::test::CapturingChannel);
-    auto& logger = Poco::Logger::get("app.http");
-    const auto original = logger.getChannel();
-    logger.setChannel(channel);
+    soar::test::LogCapture log("app.http");
 
     for (int i = 0; i < 3; ++i)
         CHECK(httpGet(server.port(), "/status", "guess-" + std::to_string(i)).status == 401);
@@ -305,8 +302,8 @@ TEST_CASE("refused status tokens are logged with the address, counted, and rate-
     // The eleventh refusal within a minute: the address is blocked, the right token included.
     CHECK(httpGet(server.port(), "/status", "guess").status == 429);
     CHECK(httpGet(server.port(), "/status", token).status == 429);
-    logger.setChannel(original);
-    const auto lines = channel->lines();
+    log.end();
+    const auto lines = log.lines();
     REQUIRE(lines.size() == 1);  // once per address and minute
     CHECK_THAT(lines[0], Catch::Contains("refused authentication from 127.0.0.1 for /status") &&
                              !Catch::Contains("guess"));

@@ -549,14 +549,9 @@ TEST_CASE("Idle passes log at debug, with an Information line at most every 5 mi
     SyncHarness h(seeded(61, 3, 1), EmulatorOptions{});
     const auto clock = std::make_shared<soar::sync::ManualClock>();
     h.useEngineClock(clock);
-    auto& logger = Poco::Logger::get("sync.route");
-    const auto previous_channel = Poco::AutoPtr<Poco::Channel>(logger.getChannel(), true);
-    const auto previous_level = logger.getLevel();
-    Poco::AutoPtr<soar::test::CapturingChannel> channel(new soar::test::CapturingChannel);
-    logger.setChannel(channel);
-    logger.setLevel(Poco::Message::PRIO_INFORMATION);
+    soar::test::LogCapture log("sync.route", Poco::Message::PRIO_INFORMATION);
     const auto idleLines = [&] {
-        const auto lines = channel->lines();
+        const auto lines = log.lines();
         return std::count_if(lines.begin(), lines.end(), [](const std::string& line) {
             return line.find(": idle, nothing changed on the source; create_time cursor at") !=
                    std::string::npos;
@@ -564,7 +559,7 @@ TEST_CASE("Idle passes log at debug, with an Information line at most every 5 mi
     };
 
     REQUIRE(h.pass().outcome == PassOutcome::Ok);  // copies 3 containers: a pass line
-    CHECK_THAT(channel->all(), Catch::Contains("containers 3 created"));
+    CHECK_THAT(log.all(), Catch::Contains("containers 3 created"));
     REQUIRE(h.pass().outcome == PassOutcome::Ok);  // idle: one Information line
     CHECK(idleLines() == 1);
     for (int i = 0; i < 3; ++i) {
@@ -572,18 +567,15 @@ TEST_CASE("Idle passes log at debug, with an Information line at most every 5 mi
         REQUIRE(h.pass().outcome == PassOutcome::Ok);
     }
     CHECK(idleLines() == 1);  // the next idle passes go to debug
-    const auto lines_before = channel->lines().size();
+    const auto lines_before = log.lines().size();
     clock->advance(std::chrono::minutes(2));
     REQUIRE(h.pass().outcome == PassOutcome::Ok);
     CHECK(idleLines() == 2);  // 5 minutes on: said again
-    CHECK(channel->lines().size() == lines_before + 1);
+    CHECK(log.lines().size() == lines_before + 1);
 
     (void)h.source.createContainer(R"({"name": "new", "label": "events"})");
     REQUIRE(h.pass().outcome == PassOutcome::Ok);
-    CHECK_THAT(channel->lines().back(), Catch::Contains("containers 1 created"));
+    CHECK_THAT(log.lines().back(), Catch::Contains("containers 1 created"));
     REQUIRE(h.pass().outcome == PassOutcome::Ok);  // idle again after work: said at once
     CHECK(idleLines() == 3);
-
-    logger.setChannel(previous_channel);
-    logger.setLevel(previous_level);
 }

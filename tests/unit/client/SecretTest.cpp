@@ -149,19 +149,16 @@ TEST_CASE("A token file others or the group may read is used with a warning", "[
     std::ofstream(file) << "tok-file-0123\n";
     auto config = instance();
     config.token_file = file.string();
-    auto channel = Poco::AutoPtr<soar::test::CapturingChannel>(new soar::test::CapturingChannel);
-    auto& logger = Poco::Logger::get("sync.client");
-    const auto original = logger.getChannel();
-    logger.setChannel(channel);
+    soar::test::LogCapture log("sync.client");
     std::filesystem::permissions(
         file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     CHECK(soar::sync::loadCredentials(config).secret.reveal() == "tok-file-0123");
-    CHECK(channel->lines().empty());
+    CHECK(log.lines().empty());
     std::filesystem::permissions(file, std::filesystem::perms::others_read,
                                  std::filesystem::perm_options::add);
     CHECK(soar::sync::loadCredentials(config).secret.reveal() == "tok-file-0123");
-    logger.setChannel(original);
-    const auto lines = channel->lines();
+    log.end();
+    const auto lines = log.lines();
     REQUIRE(lines.size() == 1);
     CHECK_THAT(lines[0], Catch::Contains("[instance.dr] token_file: " + file.string() +
                                          " is readable by others (mode 0604); chmod 600") &&
