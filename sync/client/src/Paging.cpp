@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <vector>
 
@@ -49,6 +50,9 @@ public:
             if (!drain(start.timestamp, start.last_id, {}, position)) return result_;
             position = KeysetCursor::after(start.timestamp);
         }
+        // Records without a usable time met right after `position`: the next request starts
+        // behind them (they cannot be stepped past by a filter on their time).
+        std::size_t skip = 0;
         while (true) {
             Query query = base_;
             if (position.timestamp.empty()) {
@@ -57,7 +61,7 @@ public:
                 query.gt(field_, position.timestamp);
             }
             query.sort(field_, SortOrder::Asc);
-            const Page page = request(query);
+            const Page page = skip == 0 ? request(query) : recordAt(query, skip);
             if (on_count && result_.requests == 1) on_count(std::max<std::int64_t>(page.count, 0));
             if (page.records.empty()) break;
 
@@ -71,7 +75,15 @@ public:
             for (const auto& record : page.records) {
                 const auto usable = usableId(record);
                 const std::int64_t id = usable.value_or(0);
-                const auto [text, at] = fieldOf(record, id);
+                const auto time = fieldOf(record, id);
+                if (!time) {
+                    // In its place by the server's order; the records after it are not.
+                    ++skip;
+                    if (!yield(withoutTime(record), position)) return result_;
+                    continue;
+                }
+                skip = 0;
+                const auto& [text, at] = *time;
                 if ((floor && at <= *floor) || (group && at < *group)) {
                     throw ProtocolError("keyset walk over " + path_ + "." + field_ + ": record " +
                                         std::to_string(id) + " (" + text +
@@ -88,6 +100,7 @@ public:
                     std::sort(group_ids.begin(), group_ids.end());
                     if (!drain(text, 0, group_ids, position)) return result_;
                     position = KeysetCursor::after(text);
+                    skip = 0;
                     stepped = true;
                     break;
                 }
@@ -97,13 +110,15 @@ public:
             }
             if (stepped) continue;
             if (!hasMore(page, last_size_)) {
-                position = KeysetCursor::after(group_text);
+                if (!group_text.empty()) position = KeysetCursor::after(group_text);
                 break;
             }
+            if (group_text.empty()) continue;  // only records without a usable time
             // A full page: the last group may go on past it.
             std::sort(group_ids.begin(), group_ids.end());
             if (!drain(group_text, 0, group_ids, position)) return result_;
             position = KeysetCursor::after(group_text);
+            skip = 0;  // records without a time after it come first again (handed on once)
         }
         result_.end = position;
         return result_;
@@ -151,16 +166,49 @@ private:
         return out;
     }
 
-    std::pair<std::string, Timestamp> fieldOf(const Record& record, std::int64_t id) const {
-        const auto value = record->get(field_);
-        if (value.isEmpty() || !value.isString()) {
+    /// The record's `field_` and its time; nullopt when it is there but is no time (a number,
+    /// "yesterday", a year 99999), or when the record could not be read. A null or missing
+    /// `field_` in a record that was read means the server ignored the filter: ProtocolError.
+    std::optional<std::pair<std::string, Timestamp>> fieldOf(const Record& record,
+                                                             std::int64_t id) const {
+        const auto value = record->has(field_) ? record->get(field_) : Poco::Dynamic::Var();
+        if (value.isEmpty()) {
+            if (record->has(kUnreadableKey)) return std::nullopt;
             throw ProtocolError("keyset walk over " + path_ + "." + field_ + ": record " +
                                 std::to_string(id) + " has no " + field_ +
                                 " although the filter excludes nulls");
         }
+        if (!value.isString()) return std::nullopt;
         auto text = value.extract<std::string>();
-        const Timestamp at = parseTimestamp(text, "record", id);
-        return {std::move(text), at};
+        const auto at = Timestamp::parse(text);
+        if (!at) return std::nullopt;
+        return std::make_pair(std::move(text), *at);
+    }
+
+    /// What the walk hands on for a record whose `field_` is no time: kUnreadableKey with the
+    /// reason, and its id, or a key made as withoutId() makes one.
+    Record withoutTime(const Record& record) const {
+        const auto value = record->has(field_) ? record->get(field_) : Poco::Dynamic::Var();
+        const std::string shown = value.isEmpty() ? std::string() : value.toString();
+        const std::string time_reason =
+            value.isEmpty() ? std::string()
+                            : field_ + " out of range ('" + shown.substr(0, 40) + "')";
+        const auto join = [](std::string a, const std::string& b) {
+            return a.empty() ? b : b.empty() ? a : a + "; " + b;
+        };
+        if (const auto id = usableId(record)) {
+            Record out = new Poco::JSON::Object;
+            out->set("id", *id);
+            if (record->has("container")) {
+                if (const auto of = parseId(record->get("container"))) out->set("container", *of);
+            }
+            out->set(kUnreadableKey, join(unreadableReason(record).value_or(""), time_reason));
+            return out;
+        }
+        Record out = withoutId(record, shown);
+        out->remove(field_);
+        out->set(kUnreadableKey, join(unreadableReason(out).value_or(""), time_reason));
+        return out;
     }
 
     /// Page 0 of `query`. A page that cannot be read is read again at half the size, down
@@ -223,17 +271,12 @@ private:
         };
         const auto id_text = text("id");
         const auto at = text(field_);
-        if (!at || !Timestamp::parse(*at)) {
-            throw ProtocolError(std::string(e.what()) + "; the record cannot be skipped: its " +
-                                    field_ + " cannot be read",
-                                e.httpStatus());
-        }
         Record record = new Poco::JSON::Object;
         if (id_text) {
             const auto id = parseId(Poco::Dynamic::Var(*id_text));
             record->set("id", id ? Poco::Dynamic::Var(*id) : Poco::Dynamic::Var(*id_text));
         }
-        record->set(field_, *at);
+        if (at) record->set(field_, *at);
         if (const auto container = text("container")) {
             if (const auto of = parseId(Poco::Dynamic::Var(*container))) {
                 record->set("container", *of);
@@ -246,8 +289,14 @@ private:
     }
 
     bool yield(const Record& record, const KeysetCursor& position) {
+        if (record->has(kUnreadableKey)) {
+            // A record without a usable time may be met again in a group's drain: once is
+            // enough (its key is the same each time).
+            const auto key = parseId(record->get("id")).value_or(0);
+            if (!unreadable_.insert(key).second) return true;
+            ++result_.unreadable;
+        }
         ++result_.records;
-        if (record->has(kUnreadableKey)) ++result_.unreadable;
         result_.end = position;
         if (callback_(record, position)) return true;
         result_.stopped = true;
@@ -271,15 +320,25 @@ private:
                 const auto usable = usableId(record);
                 const std::int64_t id = usable.value_or(0);
                 const auto value = fieldOf(record, id);
-                if (value.second != at || (usable && id <= last)) {
+                if ((value && value->second != at) || (usable && id <= last)) {
                     throw ProtocolError("keyset walk over " + path_ + "." + field_ + ": draining " +
                                         text + " returned record " + std::to_string(id) + " (" +
-                                        value.first + ") out of the group or out of id order");
+                                        (value ? value->first : std::string("?")) +
+                                        ") out of the group or out of id order");
                 }
                 if (!usable) {
                     ++skip;
                     position = {text, last};
-                    if (!yield(withoutId(record, text), position)) return false;
+                    if (!yield(value ? withoutId(record, text) : withoutTime(record), position)) {
+                        return false;
+                    }
+                    continue;
+                }
+                if (!value) {  // the filter says its time is `text`; it reads otherwise
+                    last = id;
+                    skip = 0;
+                    position = {text, id};
+                    if (!yield(withoutTime(record), position)) return false;
                     continue;
                 }
                 last = id;
@@ -305,6 +364,8 @@ private:
     std::size_t size_;
     std::size_t last_size_;
     KeysetWalkResult result_;
+    /// Keys of the records handed on as unreadable.
+    std::set<std::int64_t> unreadable_;
 };
 
 }  // namespace

@@ -42,6 +42,10 @@ public:
     /// Rows answered with this as their id (a server that renders its ids wrongly); the
     /// filters still see the row's own id.
     std::map<std::int64_t, Poco::Dynamic::Var> shown_ids;
+    /// Rows answered with this as their time (the filters still see the row's own time), and
+    /// rows whose time cannot be read from an unreadable page either.
+    std::map<std::int64_t, Poco::Dynamic::Var> shown_times;
+    std::set<std::int64_t> hidden_times;
     /// When set, a page of more records than this cannot be read (an answer over
     /// max_record_size).
     std::size_t readable_page = 0;
@@ -73,7 +77,9 @@ public:
             record->set("id",
                         shown == shown_ids.end() ? Poco::Dynamic::Var(hits[i].id) : shown->second);
             answered.push_back(hits[i].id);
-            if (hits[i].ts) {
+            if (const auto time = shown_times.find(hits[i].id); time != shown_times.end()) {
+                record->set("t", time->second);
+            } else if (hits[i].ts) {
                 record->set("t", *hits[i].ts);
             } else {
                 record->set("t", Poco::Dynamic::Var());
@@ -89,7 +95,8 @@ public:
             if (poison.count(id) == 0) continue;
             const auto& first = result.records.front();
             const auto first_id = answered.front();
-            std::map<std::string, std::string> fields{{"t", first->getValue<std::string>("t")}};
+            std::map<std::string, std::string> fields;
+            if (hidden_times.count(first_id) == 0) fields["t"] = first->get("t").toString();
             fields["id"] = bad_ids.count(first_id) ? bad_ids[first_id] : std::to_string(first_id);
             throw soar::sync::UnreadablePage("[instance.hq] GET /rest/container: cannot be read",
                                              "nesting deeper than 128 levels at byte 99", 200,
@@ -367,5 +374,48 @@ TEST_CASE("Offset paging reads a page it cannot read again smaller, from the sam
             soar::sync::forEachPage(api, "container", Query().sort("id").pageSize(4), collect),
             soar::sync::UnreadablePage);
         CHECK(ids == std::vector<std::int64_t>{1, 2, 3, 4, 5});
+    }
+}
+
+TEST_CASE("Keyset walk steps past records whose time is no time and hands them on once",
+          "[client][paging]") {
+    FakeListApi api;
+    for (std::int64_t id = 1; id <= 5; ++id) api.rows.push_back({id, ts(static_cast<int>(id))});
+    for (std::int64_t id = 6; id <= 9; ++id) api.rows.push_back({id, ts(10)});
+    for (std::int64_t id = 10; id <= 12; ++id)
+        api.rows.push_back({id, ts(static_cast<int>(id + 1))});
+    api.shown_times[3] = std::string("yesterday");
+    api.shown_times[5] = std::string("9999-99-99T00:00:00Z");
+    api.shown_times[7] = 12345;  // inside the tie
+    api.poison = {11};
+    api.hidden_times = {11};  // unreadable, and its time cannot be read alone either
+    api.shown_ids[12] = std::string("x");
+    api.shown_times[12] = std::string("?");  // the last record: neither id nor time
+    for (const std::size_t page_size : {1U, 2U, 4U, 50U}) {
+        CAPTURE(page_size);
+        std::vector<std::int64_t> good;
+        std::map<std::int64_t, std::string> bad;
+        const auto result =
+            soar::sync::keysetWalk(api, "container", "t", Query().pageSize(page_size), {},
+                                   [&](const Record& record, const KeysetCursor&) {
+                                       const auto id = record->getValue<std::int64_t>("id");
+                                       if (const auto why = soar::sync::unreadableReason(record)) {
+                                           CHECK(bad.emplace(id, *why).second);  // once
+                                       } else {
+                                           good.push_back(id);
+                                       }
+                                       return true;
+                                   });
+        std::sort(good.begin(), good.end());
+        CHECK(good == std::vector<std::int64_t>{1, 2, 4, 6, 8, 9, 10});
+        REQUIRE(bad.size() == 5);
+        CHECK(bad.at(3) == "t out of range ('yesterday')");
+        CHECK(bad.at(5) == "t out of range ('9999-99-99T00:00:00Z')");
+        CHECK(bad.at(7) == "t out of range ('12345')");
+        CHECK(bad.at(11) == "nesting deeper than 128 levels at byte 99");
+        CHECK(bad.begin()->first < 0);
+        CHECK(bad.begin()->second == "id out of range ('x'); t out of range ('?')");
+        CHECK(result.unreadable == 5);
+        CHECK(result.end == KeysetCursor::after(ts(11)));
     }
 }

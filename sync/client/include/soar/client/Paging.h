@@ -105,7 +105,11 @@ struct KeysetWalkResult {
 /// without a usable id (none, `1e300`, `"12abc"`, 0 or less; readable or not) is stepped past
 /// in its group's id order by offset (page N at one per page) and handed on with kUnreadableKey
 /// ("id out of range ('12abc')") and a key of its own below 0 as its id. A record whose `field`
-/// cannot be read even alone cannot be stepped past: a ProtocolError.
+/// is there but is no time ("yesterday", a number, an unreadable record's) is handed on in its
+/// place in the server's order ("create_time out of range ('yesterday')"), by its id or such a
+/// key, and the walk reads on behind it by offset; each such record is handed on once per walk.
+/// A null or missing `field` in a record read whole is a ProtocolError (the server ignored the
+/// filter).
 /// `on_count`, when set, is told the `count` of the walk's first page: how many records the
 /// walk expects to read (for progress; the source may change while the walk goes on).
 /// `on_answer`, when set, is told of each page read, before its records are handed on.
