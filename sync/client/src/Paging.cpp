@@ -142,6 +142,12 @@ private:
         return id;
     }
 
+    /// Copies the container id a record names, where it names a usable one.
+    static void copyContainer(const Poco::JSON::Object& from, Poco::JSON::Object& to) {
+        if (!from.has("container")) return;
+        if (const auto of = parseId(from.get("container"))) to.set("container", *of);
+    }
+
     /// What the walk hands on for a record without a usable id (as read, or as
     /// unreadableRecord() made it): kUnreadableKey with the reason, and as its id a key of its
     /// own, below 0 so that it never meets a real id, made from the id's text and `text` (its
@@ -159,9 +165,7 @@ private:
         Record out = new Poco::JSON::Object;
         out->set("id", -1 - static_cast<std::int64_t>(hash >> 2));
         out->set(field_, text);
-        if (record->has("container")) {
-            if (const auto of = parseId(record->get("container"))) out->set("container", *of);
-        }
+        copyContainer(*record, *out);
         out->set(kUnreadableKey, reason);
         return out;
     }
@@ -199,9 +203,7 @@ private:
         if (const auto id = usableId(record)) {
             Record out = new Poco::JSON::Object;
             out->set("id", *id);
-            if (record->has("container")) {
-                if (const auto of = parseId(record->get("container"))) out->set("container", *of);
-            }
+            copyContainer(*record, *out);
             out->set(kUnreadableKey, join(unreadableReason(record).value_or(""), time_reason));
             return out;
         }
