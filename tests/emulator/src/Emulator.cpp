@@ -395,6 +395,19 @@ bool Emulator::deleteContainer(std::int64_t id) {
 
 void Emulator::addLabel(const std::string& name) { impl_->model().addLabel(name); }
 
+std::int64_t Emulator::addUser(const std::string& username) {
+    return impl_->model().addUser(username);
+}
+
+std::int64_t Emulator::addWorkbookTemplate(const WorkbookTemplateSpec& spec) {
+    return idOf(direct("POST", "/rest/workbook_template", toJson(templateBody(spec))),
+                "addWorkbookTemplate");
+}
+
+std::size_t Emulator::workbookPhaseCount() const { return impl_->model().count("workbook_phase"); }
+
+std::size_t Emulator::workbookTaskCount() const { return impl_->model().count("workbook_task"); }
+
 std::string Emulator::recordJson(const std::string& type, std::int64_t id) const {
     return impl_->model().recordJson(type, id);
 }

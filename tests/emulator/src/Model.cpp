@@ -223,7 +223,8 @@ Model::Model(const EmulatorOptions& options)
     statuses_.name = "container_status";
     statuses_.fields = fieldSet({"id", "name", "status_type", "is_default"});
     users_.name = "ph_user";
-    users_.fields = fieldSet({"id", "username", "type", "is_active"});
+    users_.fields =
+        fieldSet({"id", "username", "type", "is_active", "first_name", "last_name", "email"});
     scms_.name = "scm";
     scms_.fields = fieldSet({"id", "name", "type", "branch", "uri"});
     attachments_.name = "container_attachment";
@@ -235,10 +236,31 @@ Model::Model(const EmulatorOptions& options)
     vault_documents_.fields =
         fieldSet({"id", "hash", "names", "size", "contains", "meta", "sources", "tags",
                   "first_seen_time", "deleted", "version"});
+    templates_.name = "workbook_template";
+    templates_.fields = fieldSet({"id", "name", "description", "status", "is_default",
+                                  "is_note_required", "creator", "create_time", "modified_time"});
+    phase_templates_.name = "workbook_phase_template";
+    phase_templates_.fields =
+        fieldSet({"id", "name", "order", "template", "create_time", "modified_time"});
+    task_templates_.name = "workbook_task_template";
+    task_templates_.fields = fieldSet({"id", "name", "order", "description", "phase", "template",
+                                       "is_note_required", "owner", "role", "suggestions", "sla",
+                                       "sla_type", "create_time", "modified_time"});
+    phases_.name = "workbook_phase";
+    phases_.fields = fieldSet({"id", "name", "order", "container", "template", "owner",
+                               "create_time", "modified_time", "start_time", "end_time"});
+    tasks_.name = "workbook_task";
+    tasks_.fields =
+        fieldSet({"id",        "name",        "order",         "owner",       "role",
+                  "container", "phase",       "template",      "description", "suggestions",
+                  "status",    "create_time", "modified_time", "notified",    "is_note_required",
+                  "sla",       "sla_type",    "start_time",    "end_time",    "notes",
+                  "files"});
 
     for (Collection* c :
          {&containers_, &artifacts_, &notes_, &comments_, &playbooks_, &runs_, &severities_,
-          &statuses_, &users_, &scms_, &attachments_, &vault_documents_}) {
+          &statuses_, &users_, &scms_, &attachments_, &vault_documents_, &templates_,
+          &phase_templates_, &task_templates_, &phases_, &tasks_}) {
         c->rows.setColumns(c->fields);
     }
     const std::vector<std::pair<std::string, std::string>> severities = {
@@ -266,6 +288,38 @@ Model::Model(const EmulatorOptions& options)
         row->set("type", type);
         row->set("is_active", true);
         users_.insert(row);
+    }
+    for (const auto& name : options.users) {
+        if (name.empty()) {
+            throw std::invalid_argument("a user needs a non-empty name");
+        }
+        if (userId(name) == 0) {
+            Object::Ptr row = new Object;
+            row->set("username", name);
+            row->set("type", "normal");
+            row->set("is_active", true);
+            users_.insert(row);
+        }
+    }
+    {
+        std::string codes = options.task_status_codes;
+        std::sort(codes.begin(), codes.end());
+        if (codes != "012") {
+            throw std::invalid_argument("task_status_codes must be a permutation of 012, not '" +
+                                        options.task_status_codes + "'");
+        }
+    }
+    for (const auto& field : options.custom_fields) {
+        if (field.name.empty()) {
+            throw std::invalid_argument("a custom field needs a non-empty name");
+        }
+    }
+    for (const auto& spec : options.workbook_templates) {
+        try {
+            (void)createTemplate(templateBody(spec));
+        } catch (const ApiError& e) {
+            throw std::invalid_argument("workbook template '" + spec.name + "': " + e.what());
+        }
     }
     scmId("community");
     scmId("local");
@@ -317,6 +371,21 @@ void Model::setBaseUrl(const std::string& url) {
     base_url_ = url;
 }
 
+std::int64_t Model::addUser(const std::string& username) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (username.empty()) {
+        throw std::invalid_argument("a user needs a non-empty name");
+    }
+    if (const std::int64_t id = userId(username); id != 0) {
+        return id;
+    }
+    Object::Ptr row = new Object;
+    row->set("username", username);
+    row->set("type", "normal");
+    row->set("is_active", true);
+    return users_.insert(row);
+}
+
 void Model::addLabel(const std::string& name) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (std::find(labels_.begin(), labels_.end(), name) == labels_.end()) {
@@ -328,7 +397,8 @@ std::string Model::recordJson(const std::string& type, std::int64_t id) const {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const Collection* c :
          {&containers_, &artifacts_, &notes_, &comments_, &playbooks_, &runs_, &severities_,
-          &statuses_, &users_, &scms_, &attachments_, &vault_documents_}) {
+          &statuses_, &users_, &scms_, &attachments_, &vault_documents_, &templates_,
+          &phase_templates_, &task_templates_, &phases_, &tasks_}) {
         if (c->name == type) {
             const auto row = c->find(id);
             return row.isNull() ? std::string() : toJson(row);
@@ -341,7 +411,8 @@ std::size_t Model::count(const std::string& type) const {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const Collection* c :
          {&containers_, &artifacts_, &notes_, &comments_, &playbooks_, &runs_, &severities_,
-          &statuses_, &users_, &scms_, &attachments_, &vault_documents_}) {
+          &statuses_, &users_, &scms_, &attachments_, &vault_documents_, &templates_,
+          &phase_templates_, &task_templates_, &phases_, &tasks_}) {
         if (c->name == type) {
             return c->rows.size();
         }
@@ -598,6 +669,9 @@ Response Model::route(const Request& request) {
     if (type == "container") {
         return routeContainer(request, parts);
     }
+    if (type == "workflow_template") {  // the name of workbook_template before Phantom 4.5
+        return routeSimple(templates_, request, parts);
+    }
     if (type == "download_attachment") {
         if (parts.size() != 2) {
             return notFound("Unknown resource: " + request.path);
@@ -608,7 +682,8 @@ Response Model::route(const Request& request) {
         return downloadAttachment(request);
     }
     for (Collection* c : {&artifacts_, &notes_, &comments_, &playbooks_, &runs_, &severities_,
-                          &statuses_, &users_, &scms_, &attachments_, &vault_documents_}) {
+                          &statuses_, &users_, &scms_, &attachments_, &vault_documents_,
+                          &templates_, &phase_templates_, &task_templates_, &phases_, &tasks_}) {
         if (c->name == type) {
             return routeSimple(*c, request, parts);
         }
@@ -622,7 +697,8 @@ Response Model::routeSimple(Collection& collection, const Request& request,
     const bool writable_list = &collection == &artifacts_ || &collection == &notes_ ||
                                &collection == &comments_ || &collection == &runs_ ||
                                &collection == &severities_ || &collection == &statuses_ ||
-                               &collection == &attachments_;
+                               &collection == &attachments_ || &collection == &templates_ ||
+                               &collection == &phases_ || &collection == &tasks_;
     if (parts.size() == 2) {
         if (method == "GET") {
             return list(collection, request.query);
@@ -645,6 +721,22 @@ Response Model::routeSimple(Collection& collection, const Request& request,
         if (&collection == &attachments_) {
             return postAttachment(request);
         }
+        if (&collection == &templates_) {
+            const Var parsed = parseJsonBody(request.body);
+            if (parsed.isEmpty() || parsed.type() != typeid(Object::Ptr)) {
+                throw ApiError(400, "Expected a JSON object");
+            }
+            Object::Ptr body = new Object;
+            body->set("success", true);
+            body->set("id", createTemplate(parsed.extract<Object::Ptr>()));
+            return jsonResponse(200, body);
+        }
+        if (&collection == &phases_) {
+            return postPhase(request);
+        }
+        if (&collection == &tasks_) {
+            return postTask(request);
+        }
         return postVocabulary(collection, request);
     }
     const auto id = pathId(parts[2]);
@@ -656,9 +748,9 @@ Response Model::routeSimple(Collection& collection, const Request& request,
     std::string allow = "GET";
     if (&collection == &artifacts_ || &collection == &notes_) {
         allow = "GET, POST, DELETE";
-    } else if (&collection == &runs_) {
+    } else if (&collection == &runs_ || &collection == &tasks_) {
         allow = "GET, POST";
-    } else if (&collection == &attachments_) {
+    } else if (&collection == &attachments_ || &collection == &templates_) {
         allow = "GET, DELETE";
     }
     if (allow.find(method) == std::string::npos || method.empty()) {
@@ -680,7 +772,12 @@ Response Model::routeSimple(Collection& collection, const Request& request,
             deleteArtifact(*id);
         } else if (&collection == &attachments_) {
             deleteAttachment(*id);
+        } else if (&collection == &templates_) {
+            deleteTemplate(*id);
         } else {
+            if (&collection == &notes_) {
+                detachTaskNote(row);
+            }
             collection.rows.erase(*id);
         }
         Object::Ptr body = new Object;
@@ -697,6 +794,9 @@ Response Model::routeSimple(Collection& collection, const Request& request,
     }
     if (&collection == &notes_) {
         return postNote(request, *id);
+    }
+    if (&collection == &tasks_) {
+        return updateTask(*id, request);
     }
     return cancelRun(*id, request.body);
 }
@@ -729,6 +829,8 @@ Response Model::routeContainer(const Request& request, const std::vector<std::st
             sub = &runs_;
         } else if (detail == "attachments") {
             sub = &attachments_;
+        } else if (detail == "phases") {
+            sub = &phases_;
         } else {
             return notFound("Unknown resource: " + request.path);
         }
@@ -744,7 +846,15 @@ Response Model::routeContainer(const Request& request, const std::vector<std::st
             return list(artifacts_, request.query,
                         it == container_artifacts_.end() ? &kNone : &it->second);
         }
+        if (sub == &phases_) {
+            return containerPhases(*id, request.query);
+        }
         const std::int64_t cid = *id;
+        if (sub == &notes_) {  // task notes are found by task, not under the container
+            return list(*sub, request.query, nullptr, [cid](const Object& row) {
+                return row.getValue<Poco::Int64>("container") == cid && row.get("task").isEmpty();
+            });
+        }
         return list(*sub, request.query, nullptr, [cid](const Object& row) {
             return row.getValue<Poco::Int64>("container") == cid;
         });

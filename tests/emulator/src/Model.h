@@ -58,6 +58,8 @@ public:
 
     void setBaseUrl(const std::string& url);
     void addLabel(const std::string& name);
+    /// The id of the user of that name, added (type "normal") if missing.
+    std::int64_t addUser(const std::string& username);
     [[nodiscard]] std::string recordJson(const std::string& type, std::int64_t id) const;
     [[nodiscard]] std::size_t count(const std::string& type) const;
 
@@ -117,6 +119,37 @@ private:
     Response downloadAttachment(const Request& request) const;
     void deleteAttachment(std::int64_t id);
 
+    // Users, custom fields, workbook templates and live workbooks (ModelWorkbooks.cpp)
+    std::int64_t userId(const std::string& username) const;
+    /// The id of an existing user named by id (or, with `by_name`, by username); throws
+    /// ApiError(400) naming `key` otherwise.
+    std::int64_t requireUser(const Poco::Dynamic::Var& value, const std::string& key,
+                             bool by_name) const;
+    /// Checks a container write's custom_fields against the fields the instance defines.
+    void checkCustomFields(const Poco::JSON::Object& incoming, bool creating) const;
+    /// The workbook template a container write names (`template` or `template_id`), 0 if
+    /// none; throws ApiError(400) when it names none that exists.
+    std::int64_t requestedTemplate(const Poco::JSON::Object& in) const;
+    /// Copies a template's phases and tasks onto a container (after any phases it has) and
+    /// makes the first new phase current if none is; returns the container record to store.
+    Ptr addWorkbook(std::int64_t container_id, std::int64_t template_id);
+    std::int64_t createTemplate(const Ptr& in);
+    void deleteTemplate(std::int64_t id);
+    std::int64_t insertPhase(std::int64_t container_id, const std::string& name, std::int64_t order,
+                             const Poco::Dynamic::Var& template_id);
+    std::int64_t insertTask(const Ptr& phase, const Ptr& spec, std::int64_t order,
+                            const Poco::Dynamic::Var& template_id);
+    Response postPhase(const Request& request);
+    Response postTask(const Request& request);
+    Response updateTask(std::int64_t id, const Request& request);
+    /// Creates (id 0) or edits note `id`; a note naming a task becomes a task note, listed
+    /// in the task's `notes` (which moves the task's modified_time). Returns the note's id.
+    std::int64_t writeNote(const Ptr& in, std::int64_t id, std::int64_t author);
+    /// Forgets a deleted note in its task's `notes`.
+    void detachTaskNote(const Ptr& note);
+    Response containerPhases(std::int64_t container_id, const QueryParams& query) const;
+    void deleteWorkbooks(std::int64_t container_id);
+
     // Seeded data (ModelSeed.cpp)
     void seed(const EmulatorOptions& options);
     /// Seeds container number `i` (0-based) with its artifacts, notes and comments, labelled
@@ -135,7 +168,8 @@ private:
     std::string base_url_;
     std::vector<std::string> labels_;
     Collection containers_, artifacts_, notes_, comments_, playbooks_, runs_, severities_,
-        statuses_, users_, scms_, attachments_, vault_documents_;
+        statuses_, users_, scms_, attachments_, vault_documents_, templates_, phase_templates_,
+        task_templates_, phases_, tasks_;
     /// Vault documents by SHA-1, and the bytes of each.
     std::unordered_map<std::string, std::int64_t> vault_by_hash_;
     std::unordered_map<std::string, std::string> vault_bytes_;
@@ -145,6 +179,9 @@ private:
     std::map<std::int64_t, RunState> running_;
     std::map<std::int64_t, RunState> run_plans_;
 };
+
+/// The POST /rest/workbook_template body of a template spec.
+Poco::JSON::Object::Ptr templateBody(const WorkbookTemplateSpec& spec);
 
 /// JSON helpers shared by the model's files.
 Poco::JSON::Object::Ptr failedBody(const std::string& message);

@@ -145,6 +145,13 @@ void Model::applyContainerFields(Ptr row, const Ptr& in, bool creating, bool use
         row->set("container_type", type);
         row->set("in_case", type == "case");
     }
+    if (requestedTemplate(*in) != 0) {  // a workbook makes the container a case
+        if (given("container_type") && row->getValue<std::string>("container_type") != "case") {
+            throw ApiError(400, "A workbook template needs container_type \"case\"");
+        }
+        row->set("container_type", "case");
+        row->set("in_case", true);
+    }
     if (creating || given("kill_chain")) {
         const Var v = in->get("kill_chain");
         if (!v.isEmpty() &&
@@ -159,6 +166,7 @@ void Model::applyContainerFields(Ptr row, const Ptr& in, bool creating, bool use
     }
     if (creating || given("custom_fields")) {
         const Object::Ptr incoming = objectField(in->get("custom_fields"), "custom_fields");
+        checkCustomFields(*incoming, creating);
         if (creating) {
             row->set("custom_fields", incoming);
         } else {  // custom_fields merge on update
@@ -227,8 +235,17 @@ void Model::applyContainerFields(Ptr row, const Ptr& in, bool creating, bool use
     } else if (creating) {
         row->set("role", Var());
     }
+    // Owner and role exclude each other: writing one clears the other, both is a 400.
     if (!row->get("owner").isEmpty() && !row->get("role").isEmpty()) {
-        throw ApiError(400, "Container cannot be assigned both an owner and a role");
+        if (given("owner_id") && given("role_id")) {
+            throw ApiError(400, "Container cannot be assigned both an owner and a role");
+        }
+        if (given("owner_id")) {
+            row->set("role", Var());
+        } else {
+            row->set("owner", Var());
+            row->set("owner_name", Var());
+        }
     }
     for (const char* key : {"start_time", "end_time", "due_time", "open_time", "close_time"}) {
         if (creating || given(key)) {
@@ -299,6 +316,9 @@ Object::Ptr Model::createContainer(const Ptr& in, bool user) {
     row->set("hash", contentHash(*row, kContainerHashFields));
     const std::int64_t id = containers_.insert(row);
     sdi_index_[row->getValue<std::string>("source_data_identifier")] = id;
+    if (const std::int64_t workbook = requestedTemplate(*in); workbook != 0) {
+        containers_.rows.replace(id, addWorkbook(id, workbook));
+    }
 
     Ptr result = new Object;
     result->set("success", true);
@@ -343,6 +363,9 @@ Object::Ptr Model::updateContainer(std::int64_t id, const Ptr& in, bool user) {
     containers_.rows.replace(id, copy);
     sdi_index_.erase(row->getValue<std::string>("source_data_identifier"));
     sdi_index_[copy->getValue<std::string>("source_data_identifier")] = id;
+    if (const std::int64_t workbook = requestedTemplate(*in); workbook != 0) {
+        containers_.rows.replace(id, addWorkbook(id, workbook));
+    }
     Ptr result = new Object;
     result->set("success", true);
     result->set("id", id);
@@ -369,6 +392,7 @@ void Model::deleteContainer(std::int64_t id) {
             attached.push_back(entry.first);
     }
     for (const auto attachment : attached) deleteAttachment(attachment);
+    deleteWorkbooks(id);
     for (Collection* c : {&notes_, &comments_, &runs_}) {
         for (auto r = c->rows.begin(); r != c->rows.end();) {
             r = r->second->getValue<Poco::Int64>("container") == id ? c->rows.erase(r)

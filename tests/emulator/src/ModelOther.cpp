@@ -53,21 +53,44 @@ std::string runMessage(const std::string& playbook, const std::string& status) {
 
 Response Model::postNote(const Request& request, std::int64_t id) {
     const Object::Ptr in = parseObjectBody(request.body);
-    const std::int64_t author = request.user_auth ? 1 : 2;
+    return jsonResponse(200, success(writeNote(in, id, request.user_auth ? 1 : 2)));
+}
+
+std::int64_t Model::writeNote(const Ptr& in, std::int64_t id, std::int64_t author) {
     Ptr row;
+    Ptr task;
     if (id != 0) {
         row = new Object(*notes_.find(id));
+        if (const auto t = asId(row->get("task"))) {
+            task = tasks_.find(*t);
+        }
     } else {
         row = new Object;
-        row->set("container", requireContainer(in->get("container_id"), "container_id"));
+        const Var task_ref = in->get("task_id");
+        if (!task_ref.isEmpty()) {
+            const auto t = asId(task_ref);
+            task = t ? tasks_.find(*t) : Ptr();
+            if (task.isNull()) {
+                throw ApiError(400, "Invalid task_id: " + task_ref.toString() + " (no such task)");
+            }
+            const std::int64_t container = task->getValue<Poco::Int64>("container");
+            if (in->has("container_id") && !in->get("container_id").isEmpty() &&
+                asId(in->get("container_id")) != container) {
+                throw ApiError(400, "Invalid container_id: task " + task_ref.toString() +
+                                        " belongs to container " + std::to_string(container));
+            }
+            row->set("container", container);
+        } else {
+            row->set("container", requireContainer(in->get("container_id"), "container_id"));
+        }
         const Var artifact = in->get("artifact_id");
         if (!artifact.isEmpty() && (!asId(artifact) || artifacts_.find(*asId(artifact)).isNull())) {
             throw ApiError(400, "Invalid artifact_id: " + artifact.toString());
         }
         row->set("artifact", artifact.isEmpty() ? Var() : Var(*asId(artifact)));
         row->set("author", author);
-        row->set("phase", Var());
-        row->set("task", Var());
+        row->set("phase", task.isNull() ? Var() : task->get("phase"));
+        row->set("task", task.isNull() ? Var() : task->get("id"));
         row->set("version", 0);
     }
     auto current = [&](const char* key, const char* fallback) {
@@ -75,9 +98,14 @@ Response Model::postNote(const Request& request, std::int64_t id) {
     };
     row->set("title", stringField(*in, "title", current("title", "")));
     row->set("content", stringField(*in, "content", current("content", "")));
-    const std::string type = stringField(*in, "note_type", current("note_type", "general"));
+    const std::string type =
+        stringField(*in, "note_type", current("note_type", task.isNull() ? "general" : "task"));
     if (type != "general" && type != "artifact" && type != "task") {
         throw ApiError(400, "Invalid note_type \"" + type + "\": use general, artifact or task");
+    }
+    if ((type == "task") != !row->get("task").isEmpty()) {
+        throw ApiError(400, type == "task" ? "A task note needs a task_id"
+                                           : "A note of a task has note_type \"task\"");
     }
     row->set("note_type", type);
     const std::string format = stringField(*in, "note_format", current("note_format", "markdown"));
@@ -96,7 +124,25 @@ Response Model::postNote(const Request& request, std::int64_t id) {
     } else {
         notes_.rows.replace(id, row);
     }
-    return jsonResponse(200, success(id));
+    if (!task.isNull()) {
+        // A task's notes belong to it: adding or editing one is a change of the task.
+        Ptr copy = new Object(*task);
+        Array::Ptr notes = new Array;
+        bool listed = false;
+        const auto old = task->getArray("notes");
+        for (std::size_t i = 0; old && i < old->size(); ++i) {
+            const Var n = old->get(static_cast<unsigned int>(i));
+            listed = listed || asId(n) == id;
+            notes->add(n);
+        }
+        if (!listed) {
+            notes->add(id);
+        }
+        copy->set("notes", notes);
+        copy->set("modified_time", now);
+        tasks_.rows.replace(copy->getValue<Poco::Int64>("id"), copy);
+    }
+    return id;
 }
 
 Response Model::postComment(const Request& request) {

@@ -990,3 +990,495 @@ TEST_CASE("emulator: the other vault readings behind their flags", "[emulator][v
     CHECK_FALSE(answer.object()->has("vault_id"));
     CHECK(answer.object()->getValue<std::string>("hash").size() == 40);
 }
+
+namespace {
+
+Poco::JSON::Object::Ptr getObject(Client& c, const std::string& target) {
+    const HttpResult r = c.get(target);
+    INFO(target << " -> " << r.status << " " << r.body);
+    REQUIRE(r.status == 200);
+    return r.object();
+}
+
+/// The `message` of a 400 failed answer (fails the test if the answer is something else).
+std::string refusal(const HttpResult& r) {
+    INFO(r.status << " " << r.body);
+    REQUIRE(r.status == 400);
+    REQUIRE(r.failed());
+    return r.object()->getValue<std::string>("message");
+}
+
+soar::emulator::WorkbookTemplateSpec triage() {
+    soar::emulator::WorkbookTemplateSpec spec;
+    spec.name = "Triage";
+    spec.phases = {{"Detect", {{"Review alert", "look at it", false}, {"Scope", "", true}}},
+                   {"Respond", {{"Contain", "", false}}}};
+    return spec;
+}
+
+}  // namespace
+
+TEST_CASE("emulator: users are seeded, added and assigned as container owners",
+          "[emulator][workbook]") {
+    EmulatorOptions options;
+    options.users = {"alice", "bob"};
+    Emulator emu(options);
+    Client c(emu);
+    // The two built-ins come first: admin 1, automation 2.
+    auto users = getObject(c, "/rest/ph_user?_filter_username=" + enc("\"alice\""));
+    REQUIRE(users->getValue<int>("count") == 1);
+    CHECK(ids(users->getArray("data")) == std::vector<std::int64_t>{3});
+    CHECK(emu.addUser("bob") == 4);  // exists already
+    const auto carol = emu.addUser("carol");
+    CHECK(carol == 5);
+    CHECK(countOf(c, "/rest/ph_user") == 5);
+    CHECK(countOf(c, "/rest/ph_user?_filter_username=" + enc("\"carol\"")) == 1);
+    CHECK(emu.recordJson("ph_user", carol).find("\"carol\"") != std::string::npos);
+
+    const auto id = createContainer(c, R"({"name": "owned", "label": "events", "owner_id": 3})");
+    const std::string path = "/rest/container/" + std::to_string(id);
+    auto row = getObject(c, path);
+    CHECK(row->getValue<std::int64_t>("owner") == 3);
+    CHECK(row->getValue<std::string>("owner_name") == "alice");
+    REQUIRE(c.post(path, R"({"owner_id": 5})").status == 200);
+    row = getObject(c, path);
+    CHECK(row->getValue<std::int64_t>("owner") == 5);
+    CHECK(row->getValue<std::string>("owner_name") == "carol");
+    // Owner and role exclude each other: writing one clears the other.
+    REQUIRE(c.post(path, R"({"role_id": 7})").status == 200);
+    row = getObject(c, path);
+    CHECK(row->get("owner").isEmpty());
+    CHECK(row->get("owner_name").isEmpty());
+    CHECK(row->getValue<std::int64_t>("role") == 7);
+    REQUIRE(c.post(path, R"({"owner_id": 4})").status == 200);
+    row = getObject(c, path);
+    CHECK(row->getValue<std::int64_t>("owner") == 4);
+    CHECK(row->get("role").isEmpty());
+    CHECK(refusal(c.post(path, R"({"owner_id": 3, "role_id": 7})")).find("both") !=
+          std::string::npos);
+    CHECK(!refusal(c.post(path, R"({"owner_id": 99})")).empty());
+    CHECK(!refusal(c.post("/rest/container", R"({"name": "x", "label": "events", "owner_id": 99})"))
+               .empty());
+    CHECK(getObject(c, path)->getValue<std::int64_t>("owner") == 4);  // refused = unchanged
+    CHECK_THROWS(Emulator([] {
+        EmulatorOptions bad;
+        bad.users = {""};
+        return bad;
+    }()));
+}
+
+TEST_CASE("emulator: custom fields the instance defines, required ones and unknown ones",
+          "[emulator][workbook]") {
+    EmulatorOptions options;
+    options.custom_fields = {{"Region", true}, {"Ticket", false}};
+    Emulator emu(options);
+    Client c(emu);
+    CHECK(refusal(c.post("/rest/container", R"({"name": "x", "label": "events"})")) ==
+          "Missing required custom field: 'Region'");
+    CHECK(refusal(c.post("/rest/container",
+                         R"({"name": "x", "label": "events", "custom_fields": {"Region": ""}})")) ==
+          "Missing required custom field: 'Region'");
+    CHECK(refusal(c.post("/rest/container", R"({"name": "x", "label": "events",
+        "custom_fields": {"Region": "emea", "colour": "red"}})")) ==
+          "Invalid custom field: 'colour'");
+    CHECK(emu.containerCount() == 0);
+    const auto id = createContainer(
+        c, R"({"name": "x", "label": "events", "custom_fields": {"Region": "emea"}})");
+    const std::string path = "/rest/container/" + std::to_string(id);
+    REQUIRE(c.post(path, R"({"custom_fields": {"Ticket": "T-1"}})").status == 200);  // merge
+    auto fields = getObject(c, path)->getObject("custom_fields");
+    CHECK(fields->getValue<std::string>("Region") == "emea");
+    CHECK(fields->getValue<std::string>("Ticket") == "T-1");
+    CHECK(refusal(c.post(path, R"({"custom_fields": {"colour": "red"}})")) ==
+          "Invalid custom field: 'colour'");
+    CHECK(refusal(c.post(path, R"({"custom_fields": {"Region": null}})")).find("Region") !=
+          std::string::npos);
+    // A bulk item fails on its own with the same message.
+    const HttpResult bulk = c.post("/rest/container", R"([{"name": "y", "label": "events"}])");
+    CHECK(bulk.status == 400);
+    CHECK(bulk.array()->getObject(0)->getValue<std::string>("message") ==
+          "Missing required custom field: 'Region'");
+
+    // An instance that defines none takes any custom field (as the other tests rely on).
+    Emulator open_emu({});
+    Client o(open_emu);
+    CHECK(o.post("/rest/container", R"({"name": "x", "label": "events",
+        "custom_fields": {"anything": 1}})")
+              .status == 200);
+}
+
+TEST_CASE("emulator: container_type, sensitivity, due_time and kill_chain on create and update",
+          "[emulator][workbook]") {
+    Emulator emu({});
+    Client c(emu);
+    const auto id = createContainer(c, R"({"name": "x", "label": "events", "container_type": "case",
+        "sensitivity": "RED", "due_time": "2024-05-01T10:00:00Z", "kill_chain": "Delivery"})");
+    const std::string path = "/rest/container/" + std::to_string(id);
+    auto row = getObject(c, path);
+    CHECK(row->getValue<std::string>("container_type") == "case");
+    CHECK(row->getValue<bool>("in_case"));
+    CHECK(row->getValue<std::string>("sensitivity") == "red");
+    CHECK(row->getValue<std::string>("due_time") == "2024-05-01T10:00:00.000000Z");
+    CHECK(row->getValue<std::string>("kill_chain") == "Delivery");
+    REQUIRE(c.post(path, R"({"container_type": "default", "sensitivity": "green",
+        "due_time": null, "kill_chain": "Exploitation"})")
+                .status == 200);
+    row = getObject(c, path);
+    CHECK(row->getValue<std::string>("container_type") == "default");
+    CHECK(row->getValue<std::string>("sensitivity") == "green");
+    CHECK(row->get("due_time").isEmpty());
+    CHECK(row->getValue<std::string>("kill_chain") == "Exploitation");
+    for (const char* bad : {R"({"container_type": "incident"})", R"({"sensitivity": "pink"})",
+                            R"({"due_time": "soon"})", R"({"kill_chain": "Lunch"})"}) {
+        CHECK(!refusal(c.post(path, bad)).empty());
+    }
+    CHECK(getObject(c, "/rest/container_options")->getArray("container_type")->size() == 2);
+}
+
+TEST_CASE("emulator: workbook templates with phases and tasks, and the workflow alias",
+          "[emulator][workbook]") {
+    EmulatorOptions options;
+    options.workbook_templates = {triage()};
+    Emulator emu(options);
+    Client c(emu);
+    auto tpl = getObject(c, "/rest/workbook_template/1");
+    CHECK(tpl->getValue<std::string>("name") == "Triage");
+    CHECK(tpl->getValue<std::string>("status") == "published");
+    CHECK(!tpl->getValue<bool>("is_default"));
+    for (const char* field :
+         {"description", "is_note_required", "creator", "create_time", "modified_time"}) {
+        CHECK(tpl->has(field));
+    }
+    HttpResult r = c.post("/rest/workbook_template", R"({"name": "Phishing", "is_default": true,
+        "description": "mail", "phases": [
+          {"name": "Analyse", "order": 1, "tasks": [
+            {"name": "Headers", "order": 1, "description": "read them",
+             "playbooks": [{"scm": "local", "playbook": "headers"}]},
+            {"name": "Links", "order": 2, "description": ""}]},
+          {"name": "Clean up", "order": 2, "tasks": [{"name": "Purge", "order": 1}]}]})");
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    CHECK(r.object()->getValue<bool>("success"));
+    const auto phishing = r.object()->getValue<std::int64_t>("id");
+    CHECK(countOf(c, "/rest/workbook_template") == 2);
+    CHECK(countOf(c, "/rest/workflow_template") == 2);  // the pre-4.5 name
+    CHECK(getObject(c, "/rest/workflow_template/" + std::to_string(phishing))
+              ->getValue<bool>("is_default"));
+    const auto phases =
+        getObject(c, "/rest/workbook_phase_template?_filter_template=" + std::to_string(phishing) +
+                         "&sort=order");
+    REQUIRE(phases->getValue<int>("count") == 2);
+    CHECK(phases->getArray("data")->getObject(1)->getValue<std::string>("name") == "Clean up");
+    const auto first_phase = phases->getArray("data")->getObject(0)->getValue<std::int64_t>("id");
+    const auto tasks =
+        getObject(c, "/rest/workbook_task_template?_filter_phase=" + std::to_string(first_phase) +
+                         "&sort=order");
+    REQUIRE(tasks->getValue<int>("count") == 2);
+    const auto headers = tasks->getArray("data")->getObject(0);
+    CHECK(headers->getValue<std::string>("description") == "read them");
+    CHECK(headers->getObject("suggestions")->getArray("playbooks")->size() == 1);
+    CHECK(countOf(c, "/rest/workbook_task_template?_filter_template=1") == 3);
+
+    // Checked before anything is stored.
+    CHECK(!refusal(c.post("/rest/workbook_template", R"({"name": "No default flag"})")).empty());
+    CHECK(!refusal(c.post("/rest/workbook_template", R"({"is_default": false})")).empty());
+    CHECK(!refusal(c.post("/rest/workbook_template", R"({"name": "Triage", "is_default": false})"))
+               .empty());
+    CHECK(!refusal(c.post("/rest/workbook_template", R"({"name": "Bad", "is_default": false,
+        "phases": [{"name": "p", "tasks": [{"description": "no name"}]}]})"))
+               .empty());
+    CHECK(countOf(c, "/rest/workbook_template") == 2);
+    CHECK(countOf(c, "/rest/workbook_phase_template") == 4);
+    CHECK_THROWS(emu.addWorkbookTemplate(triage()));
+    auto other = triage();
+    other.name = "Triage 2";
+    CHECK(emu.addWorkbookTemplate(other) == 3);
+    // One default at a time.
+    other.name = "Default";
+    other.is_default = true;
+    CHECK(emu.addWorkbookTemplate(other) == 4);
+    CHECK(!getObject(c, "/rest/workbook_template/" + std::to_string(phishing))
+               ->getValue<bool>("is_default"));
+
+    Client user(emu, Auth::BasicUser);
+    CHECK(c.del("/rest/workbook_template/3").status == 403);
+    CHECK(user.del("/rest/workbook_template/3").status == 200);
+    CHECK(countOf(c, "/rest/workbook_phase_template?_filter_template=3") == 0);
+    CHECK(countOf(c, "/rest/workbook_task_template?_filter_template=3") == 0);
+    CHECK(c.get("/rest/workbook_template/3").status == 404);
+}
+
+TEST_CASE(
+    "emulator: a template becomes a live workbook on create (template_id) and on update "
+    "(template), both keys on both",
+    "[emulator][workbook]") {
+    EmulatorOptions options;
+    options.workbook_templates = {triage()};
+    Emulator emu(options);
+    Client c(emu);
+    const auto on_create = createContainer(
+        c, R"({"name": "a", "label": "events", "container_type": "case", "template_id": 1})");
+    const auto on_create_alt =
+        createContainer(c, R"({"name": "b", "label": "events", "template": 1})");
+    const auto on_update = createContainer(c, R"({"name": "c", "label": "events"})");
+    const auto on_update_alt = createContainer(c, R"({"name": "d", "label": "events"})");
+    REQUIRE(c.post("/rest/container/" + std::to_string(on_update),
+                   R"({"container_type": "case", "template": 1})")
+                .status == 200);
+    REQUIRE(c.post("/rest/container/" + std::to_string(on_update_alt), R"({"template_id": 1})")
+                .status == 200);
+    for (const auto id : {on_create, on_create_alt, on_update, on_update_alt}) {
+        const std::string cs = std::to_string(id);
+        const auto container = getObject(c, "/rest/container/" + cs);
+        CHECK(container->getValue<std::string>("container_type") == "case");
+        const auto phases = getObject(c, "/rest/container/" + cs + "/phases");
+        REQUIRE(phases->getValue<int>("count") == 2);
+        const auto detect = phases->getArray("data")->getObject(0);
+        CHECK(detect->getValue<std::string>("name") == "Detect");
+        CHECK(detect->getValue<int>("order") == 1);
+        CHECK(container->getValue<std::int64_t>("current_phase") ==
+              detect->getValue<std::int64_t>("id"));
+        const auto tasks = detect->getArray("tasks");
+        REQUIRE(tasks->size() == 2);
+        const auto review = tasks->getObject(0);
+        CHECK(review->getValue<std::string>("name") == "Review alert");
+        CHECK(review->getValue<std::string>("description") == "look at it");
+        CHECK(review->getValue<int>("status") == 0);
+        CHECK(review->getValue<std::int64_t>("container") == id);
+        CHECK(review->getValue<std::int64_t>("phase") == detect->getValue<std::int64_t>("id"));
+        CHECK(tasks->getObject(1)->getValue<bool>("is_note_required"));
+        for (const char* field : {"id", "order", "owner", "role", "suggestions", "create_time",
+                                  "modified_time", "notified", "is_note_required", "sla",
+                                  "sla_type", "start_time", "end_time", "notes", "files"}) {
+            CHECK(review->has(field));
+        }
+        CHECK(phases->getArray("data")->getObject(1)->getArray("tasks")->size() == 1);
+        CHECK(countOf(c, "/rest/workbook_phase?_filter_container=" + cs) == 2);
+        CHECK(countOf(c, "/rest/workbook_task?_filter_container_id=" + cs) == 3);
+    }
+    CHECK(emu.workbookPhaseCount() == 8);
+    CHECK(emu.workbookTaskCount() == 12);
+
+    // The same template again: its phases a second time, after the first ones.
+    const std::string cs = std::to_string(on_create);
+    REQUIRE(c.post("/rest/container/" + cs, R"({"template": 1})").status == 200);
+    const auto phases = getObject(c, "/rest/container/" + cs + "/phases?sort=order");
+    REQUIRE(phases->getValue<int>("count") == 4);
+    CHECK(phases->getArray("data")->getObject(2)->getValue<std::string>("name") == "Detect");
+    CHECK(phases->getArray("data")->getObject(2)->getValue<int>("order") == 3);
+
+    CHECK(
+        !refusal(c.post("/rest/container", R"({"name": "x", "label": "events", "template_id": 9})"))
+             .empty());
+    CHECK(!refusal(c.post("/rest/container/" + cs, R"({"template": "nope"})")).empty());
+    CHECK(!refusal(c.post("/rest/container", R"({"name": "x", "label": "events",
+        "container_type": "default", "template_id": 1})"))
+               .empty());
+    CHECK(emu.containerCount() == 4);
+    CHECK(countOf(c, "/rest/container/" + cs + "/phases") == 4);
+
+    // Deleting a container deletes its workbook.
+    Client user(emu, Auth::BasicUser);
+    REQUIRE(user.del("/rest/container/" + cs).status == 200);
+    CHECK(emu.workbookPhaseCount() == 6);
+    CHECK(emu.workbookTaskCount() == 9);
+    CHECK(c.get("/rest/container/" + cs + "/phases").status == 404);
+}
+
+TEST_CASE("emulator: phases and tasks made by hand, listed with filters, sort and paging",
+          "[emulator][workbook]") {
+    Emulator emu({});
+    Client c(emu);
+    const auto cid = createContainer(c, R"({"name": "x", "label": "events"})");
+    const std::string cs = std::to_string(cid);
+    HttpResult r =
+        c.post("/rest/workbook_phase", R"({"container_id": )" + cs + R"(, "name": "Only"})");
+    REQUIRE(r.status == 200);
+    const auto phase = r.object()->getValue<std::int64_t>("id");
+    const std::string ps = std::to_string(phase);
+    r = c.post("/rest/workbook_phase",
+               R"({"container_id": )" + cs + R"(, "name": "Later", "order": 5})");
+    REQUIRE(r.status == 200);
+    CHECK(getObject(c, "/rest/workbook_phase/" + ps)->getValue<int>("order") == 1);
+    std::vector<std::int64_t> tasks;
+    for (const char* name : {"one", "two", "three"}) {
+        r = c.post("/rest/workbook_task",
+                   R"({"phase_id": )" + ps + R"(, "name": ")" + name + R"(", "description": "d"})");
+        REQUIRE(r.status == 200);
+        tasks.push_back(r.object()->getValue<std::int64_t>("id"));
+    }
+    auto task = getObject(c, "/rest/workbook_task/" + std::to_string(tasks[2]));
+    CHECK(task->getValue<int>("order") == 3);
+    CHECK(task->getValue<std::int64_t>("container") == cid);
+    CHECK(task->getValue<std::int64_t>("phase") == phase);
+    CHECK(task->getValue<std::string>("description") == "d");
+
+    CHECK(countOf(c, "/rest/workbook_task?_filter_container_id=" + cs + "&_filter_phase=" + ps) ==
+          3);
+    const auto page = getObject(c, "/rest/workbook_task?_filter_container_id=" + cs +
+                                       "&sort=id&order=desc&page_size=2&page=0");
+    CHECK(page->getValue<int>("num_pages") == 2);
+    CHECK(ids(page->getArray("data")) == std::vector<std::int64_t>{tasks[2], tasks[1]});
+    CHECK(c.get("/rest/workbook_task?_filter_container_id=" + cs + "&page_size=2&page=2").status ==
+          404);
+    // modified_time is a watermark: only the task changed after it comes back.
+    const std::string mark = task->getValue<std::string>("modified_time");
+    REQUIRE(c.post("/rest/workbook_task/" + std::to_string(tasks[0]), R"({"status": 2})").status ==
+            200);
+    const auto changed = getObject(c, "/rest/workbook_task?_filter_container_id=" + cs +
+                                          "&_filter_modified_time__gt=" + enc("\"" + mark + "\"") +
+                                          "&sort=modified_time");
+    CHECK(ids(changed->getArray("data")) == std::vector<std::int64_t>{tasks[0]});
+    CHECK(countOf(c, "/rest/workbook_phase?_filter_container=" + cs +
+                         "&_filter_name=" + enc("\"Later\"")) == 1);
+
+    for (const std::string& bad :
+         std::vector<std::string>{R"({"name": "x"})", R"({"container_id": 999, "name": "x"})",
+                                  R"({"container_id": )" + cs + "}",
+                                  R"({"container_id": )" + cs + R"(, "name": "x", "order": 0})"}) {
+        CHECK(!refusal(c.post("/rest/workbook_phase", bad)).empty());
+    }
+    for (const std::string& bad :
+         std::vector<std::string>{R"({"name": "x"})", R"({"phase_id": 999, "name": "x"})",
+                                  R"({"phase_id": )" + ps + "}"}) {
+        CHECK(!refusal(c.post("/rest/workbook_task", bad)).empty());
+    }
+    CHECK(c.del("/rest/workbook_task/1").status == 405);
+    CHECK(c.get("/rest/workbook_task/999").status == 404);
+}
+
+TEST_CASE(
+    "emulator: task status transitions, closing notes, owners and task notes "
+    "(phantomcyber codes 0/2/1 by default)",
+    "[emulator][workbook]") {
+    EmulatorOptions options;
+    options.users = {"alice"};
+    options.workbook_templates = {triage()};
+    Emulator emu(options);
+    Client c(emu);
+    const auto cid = createContainer(c, R"({"name": "x", "label": "events", "template_id": 1})");
+    const std::string cs = std::to_string(cid);
+    const auto tasks = getObject(c, "/rest/workbook_task?_filter_container_id=" + cs);
+    const auto review = ids(tasks->getArray("data"))[0];  // no note required
+    const auto scope = ids(tasks->getArray("data"))[1];   // note required
+    const std::string rs = "/rest/workbook_task/" + std::to_string(review);
+    const std::string ss = "/rest/workbook_task/" + std::to_string(scope);
+
+    // 0 = not started, 2 = in progress, 1 = complete: 0 -> 1 is refused.
+    CHECK(refusal(c.post(rs, R"({"status": 1})")) == "Invalid status transition");
+    std::string before = getObject(c, rs)->getValue<std::string>("modified_time");
+    HttpResult r = c.post(rs, R"({"status": 2})");
+    REQUIRE(r.status == 200);
+    CHECK(r.object()->getValue<bool>("success"));
+    auto task = getObject(c, rs);
+    CHECK(task->getValue<int>("status") == 2);
+    CHECK(!task->get("start_time").isEmpty());
+    CHECK(task->getValue<std::string>("modified_time") > before);
+    before = task->getValue<std::string>("modified_time");
+    REQUIRE(c.post(rs, R"({"status": 1})").status == 200);
+    task = getObject(c, rs);
+    CHECK(task->getValue<int>("status") == 1);
+    CHECK(!task->get("end_time").isEmpty());
+    CHECK(task->getValue<std::string>("modified_time") > before);
+    // Complete -> not started is refused; reopening goes back to in progress.
+    CHECK(refusal(c.post(rs, R"({"status": 0})")) == "Invalid status transition");
+    REQUIRE(c.post(rs, R"({"status": 2})").status == 200);
+    CHECK(getObject(c, rs)->get("end_time").isEmpty());
+    REQUIRE(c.post(rs, R"({"status": 0})").status == 200);  // in progress -> not started
+    CHECK(getObject(c, rs)->getValue<int>("status") == 0);
+    CHECK(!refusal(c.post(rs, R"({"status": 3})")).empty());
+    CHECK(!refusal(c.post(rs, R"({"status": "done"})")).empty());
+
+    // A task that needs a note is completed with the note inline.
+    REQUIRE(c.post(ss, R"({"status": 2})").status == 200);
+    CHECK(refusal(c.post(ss, R"({"status": 1})")) == "Closing note content is required");
+    CHECK(refusal(c.post(ss, R"({"status": 1, "note": ""})")) ==
+          "Closing note content is required");
+    CHECK(getObject(c, ss)->getValue<int>("status") == 2);
+    r = c.post(ss, R"({"status": 1, "note": "Scoped to **one** host", "title": "Closing",
+        "note_format": "markdown"})");
+    REQUIRE(r.status == 200);
+    task = getObject(c, ss);
+    CHECK(task->getValue<int>("status") == 1);
+    REQUIRE(task->getArray("notes")->size() == 1);
+    const auto closing = task->getArray("notes")->getElement<Poco::Int64>(0);
+    auto note = getObject(c, "/rest/note/" + std::to_string(closing));
+    CHECK(note->getValue<std::string>("content") == "Scoped to **one** host");
+    CHECK(note->getValue<std::string>("title") == "Closing");
+    CHECK(note->getValue<std::string>("note_type") == "task");
+    CHECK(note->getValue<std::int64_t>("task") == scope);
+    CHECK(note->getValue<std::int64_t>("phase") == task->getValue<std::int64_t>("phase"));
+    CHECK(note->getValue<std::int64_t>("container") == cid);
+
+    // Task notes by hand: found by task, never under the container's notes.
+    before = getObject(c, rs)->getValue<std::string>("modified_time");
+    r = c.post("/rest/note", R"({"container_id": )" + cs + R"(, "task_id": )" +
+                                 std::to_string(review) +
+                                 R"(, "title": "Seen", "content": "ok", "note_type": "task"})");
+    REQUIRE(r.status == 200);
+    const auto by_hand = r.object()->getValue<std::int64_t>("id");
+    REQUIRE(c.post("/rest/note", R"({"container_id": )" + cs + R"(, "title": "General"})").status ==
+            200);
+    CHECK(countOf(c, "/rest/container/" + cs + "/notes") == 1);
+    CHECK(countOf(c, "/rest/note?_filter_task_id=" + std::to_string(review)) == 1);
+    CHECK(countOf(c, "/rest/note?_filter_task=" + std::to_string(scope)) == 1);
+    task = getObject(c, rs);
+    CHECK(task->getArray("notes")->size() == 1);
+    CHECK(task->getValue<std::string>("modified_time") > before);
+    CHECK(!refusal(c.post("/rest/note", R"({"container_id": )" + cs + R"(, "note_type": "task"})"))
+               .empty());
+    CHECK(!refusal(c.post("/rest/note", R"({"task_id": 999, "note_type": "task"})")).empty());
+    const auto other = createContainer(c, R"({"name": "y", "label": "events"})");
+    CHECK(!refusal(c.post("/rest/note", R"({"container_id": )" + std::to_string(other) +
+                                            R"(, "task_id": )" + std::to_string(review) + "}"))
+               .empty());
+    Client user(emu, Auth::BasicUser);
+    REQUIRE(user.del("/rest/note/" + std::to_string(by_hand)).status == 200);
+    CHECK(getObject(c, rs)->getArray("notes")->size() == 0);
+
+    // Owner (an existing user id) and role exclude each other.
+    REQUIRE(c.post(rs, R"({"owner_id": 3})").status == 200);
+    CHECK(getObject(c, rs)->getValue<std::int64_t>("owner") == 3);
+    REQUIRE(c.post(rs, R"({"role_id": 4})").status == 200);
+    task = getObject(c, rs);
+    CHECK(task->get("owner").isEmpty());
+    CHECK(task->getValue<std::int64_t>("role") == 4);
+    REQUIRE(c.post(rs, R"({"owner_id": 1})").status == 200);
+    task = getObject(c, rs);
+    CHECK(task->getValue<std::int64_t>("owner") == 1);
+    CHECK(task->get("role").isEmpty());
+    CHECK(!refusal(c.post(rs, R"({"owner_id": 99})")).empty());
+    CHECK(!refusal(c.post(rs, R"({"owner_id": "alice"})")).empty());  // ids only
+    CHECK(!refusal(c.post(rs, R"({"owner_id": 3, "role_id": 4})")).empty());
+    CHECK(getObject(c, rs)->getValue<std::int64_t>("owner") == 1);
+}
+
+TEST_CASE("emulator: the splunkctl task status codes 0/1/2 behind their option",
+          "[emulator][workbook]") {
+    EmulatorOptions options;
+    options.workbook_templates = {triage()};
+    options.task_status_codes = "012";
+    Emulator emu(options);
+    Client c(emu);
+    const auto cid = createContainer(c, R"({"name": "x", "label": "events", "template_id": 1})");
+    const auto tasks =
+        getObject(c, "/rest/workbook_task?_filter_container_id=" + std::to_string(cid));
+    const std::string rs = "/rest/workbook_task/" + std::to_string(ids(tasks->getArray("data"))[0]);
+    const std::string ss = "/rest/workbook_task/" + std::to_string(ids(tasks->getArray("data"))[1]);
+    // 0 = not started, 1 = in progress, 2 = complete: 0 -> 2 is refused.
+    CHECK(refusal(c.post(rs, R"({"status": 2})")) == "Invalid status transition");
+    REQUIRE(c.post(rs, R"({"status": 1})").status == 200);
+    CHECK(!getObject(c, rs)->get("start_time").isEmpty());
+    REQUIRE(c.post(rs, R"({"status": 2})").status == 200);
+    CHECK(!getObject(c, rs)->get("end_time").isEmpty());
+    REQUIRE(c.post(ss, R"({"status": 1})").status == 200);
+    CHECK(refusal(c.post(ss, R"({"status": 2})")) == "Closing note content is required");
+    REQUIRE(c.post(ss, R"({"status": 2, "note": "done"})").status == 200);
+    CHECK(getObject(c, ss)->getValue<int>("status") == 2);
+
+    for (const char* bad : {"0122", "abc", "001"}) {
+        EmulatorOptions wrong;
+        wrong.task_status_codes = bad;
+        CHECK_THROWS(Emulator(wrong));
+    }
+}

@@ -27,6 +27,34 @@ struct PlaybookSpec {
     double seconds = 0.5;
 };
 
+/// A task of a workbook template phase (POST /rest/workbook_template `phases[].tasks[]`).
+struct WorkbookTaskSpec {
+    std::string name;
+    std::string description;
+    bool is_note_required = false;  ///< completing a copy of it needs an inline closing note
+};
+
+/// A phase of a workbook template; its tasks get orders 1, 2, ... in this order.
+struct WorkbookPhaseSpec {
+    std::string name;
+    std::vector<WorkbookTaskSpec> tasks;
+};
+
+/// A workbook template seeded at start (or added with Emulator::addWorkbookTemplate); its
+/// phases get orders 1, 2, ... in this order.
+struct WorkbookTemplateSpec {
+    std::string name;
+    std::vector<WorkbookPhaseSpec> phases;
+    std::string description;
+    bool is_default = false;
+};
+
+/// A container custom field the instance defines.
+struct CustomFieldSpec {
+    std::string name;
+    bool required = false;  ///< a container create without a non-empty value is refused
+};
+
 struct EmulatorOptions {
     std::string host = "127.0.0.1";
     unsigned short port = 0;           ///< 0 = an ephemeral port, read it back with port()
@@ -64,6 +92,18 @@ struct EmulatorOptions {
     /// upload answer carries `vault_id`; these give the other readings.
     bool attachment_dedup = false;
     bool attachment_answer_without_vault_id = false;
+    /// Users (`ph_user`, type "normal") after the two built-ins (`user`, id 1, and
+    /// "automation", id 2), in this order: ids 3, 4, ...
+    std::vector<std::string> users;
+    /// Custom fields the instance defines. Empty = any custom field is accepted; otherwise
+    /// a container write naming another field, or a create missing a required one, is a 400.
+    std::vector<CustomFieldSpec> custom_fields;
+    /// Workbook templates that exist from the start (ids 1, 2, ... in this order).
+    std::vector<WorkbookTemplateSpec> workbook_templates;
+    /// Workbook task status codes, in the order not started, in progress, complete (a
+    /// permutation of "012"). Default "021" (Splunk's phantomcyber playbooks: 0 = not
+    /// started, 2 = in progress, 1 = complete); "012" is splunkctl's labelling.
+    std::string task_status_codes = "021";
 };
 
 /// The answer of a request made in-process with Emulator::direct().
@@ -117,8 +157,20 @@ public:
     bool deleteContainer(std::int64_t id);
     /// Adds a container label, as POST /rest/system_settings/events would.
     void addLabel(const std::string& name);
+    /// Adds a user (`ph_user`, type "normal") and returns its id; the id it has if a user
+    /// of that name exists already.
+    std::int64_t addUser(const std::string& username);
+    /// Creates a workbook template with its phase and task templates (as POST
+    /// /rest/workbook_template); returns its id. Throws std::runtime_error on failure (e.g.
+    /// a template of that name exists).
+    std::int64_t addWorkbookTemplate(const WorkbookTemplateSpec& spec);
+    /// Live workbook phases and tasks on containers.
+    [[nodiscard]] std::size_t workbookPhaseCount() const;
+    [[nodiscard]] std::size_t workbookTaskCount() const;
     /// The JSON of one record ("container", "artifact", "note", "container_comment",
-    /// "playbook_run", "playbook"); empty string if it does not exist.
+    /// "playbook_run", "playbook", "ph_user", "workbook_template", "workbook_phase_template",
+    /// "workbook_task_template", "workbook_phase", "workbook_task"); empty string if it does
+    /// not exist.
     [[nodiscard]] std::string recordJson(const std::string& type, std::int64_t id) const;
 
     /// Changes fault injection while serving (e.g. turn faults on after a clean first pass).
