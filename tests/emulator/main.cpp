@@ -12,6 +12,7 @@
 #include <iostream>
 #include <map>
 #include <stdexcept>
+#include <vector>
 
 namespace {
 
@@ -72,6 +73,23 @@ protected:
             "A playbook whose runs stay 'running' for SECONDS, then end as OUTCOME (success or "
             "failed). REPO/ is optional (default local). Repeatable.",
             true);
+        add("ph-user", "NAME",
+            "A user (ph_user) that exists, after the built-ins 'admin' (id 1) and 'automation' "
+            "(id 2): ids 3, 4, ... in the order given. Repeatable.",
+            true);
+        add("custom-field", "NAME[:required]",
+            "A container custom field the instance defines. With any defined, a container "
+            "write naming another custom field is refused, and a create without a required "
+            "one. Repeatable (default: none defined, any accepted).",
+            true);
+        add("workbook-template", "SPEC",
+            "A workbook template that exists (ids 1, 2, ... in the order given); SPEC is "
+            "NAME:PHASE=TASK|TASK;PHASE=TASK..., a TASK ending in ! needs a closing note. "
+            "Repeatable.",
+            true);
+        add("task-status-codes", "021|012",
+            "Workbook task status codes for not started, in progress, complete. Default 021 "
+            "(phantomcyber playbooks: 0/2/1); 012 gives splunkctl's labels (0/1/2).");
         add("fail-rate", "R",
             "Fraction (0..1) of /rest requests answered 500; half of the failed writes are "
             "applied before the 500.");
@@ -91,6 +109,8 @@ protected:
         }
         if (name == "playbook") {
             playbooks_.push_back(value);
+        } else if (name == "ph-user" || name == "custom-field" || name == "workbook-template") {
+            repeated_[name].push_back(value);
         } else {
             values_[name] = value;
         }
@@ -103,7 +123,8 @@ protected:
             help.setUsage("[options]");
             help.setHeader(
                 "An emulator of the Splunk SOAR REST API (containers, artifacts, notes, "
-                "comments, playbook runs) with seeded data and fault injection. Options:");
+                "comments, playbook runs, vault files, users, case workbooks) with seeded data "
+                "and fault injection. Options:");
             help.format(std::cout);
             return EXIT_OK;
         }
@@ -236,6 +257,24 @@ private:
         for (const auto& p : playbooks_) {
             o.playbooks.push_back(toPlaybook(p));
         }
+        auto all = [&](const char* n) {
+            const auto it = repeated_.find(n);
+            return it == repeated_.end() ? std::vector<std::string>{} : it->second;
+        };
+        o.users = all("ph-user");
+        for (const auto& f : all("custom-field")) {
+            o.custom_fields.push_back(soar::emulator::parseCustomField(f));
+        }
+        for (const auto& t : all("workbook-template")) {
+            o.workbook_templates.push_back(soar::emulator::parseWorkbookTemplate(t));
+        }
+        if (has("task-status-codes")) {
+            o.task_status_codes = get("task-status-codes");
+            if (o.task_status_codes != "021" && o.task_status_codes != "012") {
+                throw std::invalid_argument("--task-status-codes expects 021 or 012, not '" +
+                                            o.task_status_codes + "'");
+            }
+        }
         if (has("fail-rate")) o.fail_rate = toRate("fail-rate", get("fail-rate"));
         if (has("throttle-rate")) o.throttle_rate = toRate("throttle-rate", get("throttle-rate"));
         if (o.fail_rate + o.throttle_rate > 1) {
@@ -251,6 +290,7 @@ private:
     bool help_ = false;
     std::map<std::string, std::string> values_;
     std::vector<std::string> playbooks_;
+    std::map<std::string, std::vector<std::string>> repeated_;
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 #include <tuple>
 
 namespace soar::emulator {
@@ -607,6 +608,84 @@ void Model::detachTaskNote(const Ptr& note) {
     copy->set("notes", notes);
     copy->set("modified_time", formatTimestamp(clock_.next()));
     tasks_.rows.replace(*task_id, copy);
+}
+
+}  // namespace soar::emulator
+
+namespace soar::emulator {
+
+namespace {
+
+std::vector<std::string> splitText(const std::string& text, char sep) {
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    while (true) {
+        const auto at = text.find(sep, start);
+        parts.push_back(text.substr(start, at == std::string::npos ? at : at - start));
+        if (at == std::string::npos) {
+            return parts;
+        }
+        start = at + 1;
+    }
+}
+
+}  // namespace
+
+WorkbookTemplateSpec parseWorkbookTemplate(const std::string& text) {
+    const auto bad = [&text](const std::string& why) {
+        return std::invalid_argument("workbook template '" + text + "': " + why +
+                                     " (expected NAME:PHASE=TASK|TASK;PHASE=TASK...)");
+    };
+    const auto colon = text.find(':');
+    WorkbookTemplateSpec spec;
+    spec.name = text.substr(0, colon);
+    if (spec.name.empty()) {
+        throw bad("no name");
+    }
+    if (colon == std::string::npos || colon + 1 == text.size()) {
+        return spec;  // a template without phases
+    }
+    for (const auto& phase_text : splitText(text.substr(colon + 1), ';')) {
+        const auto eq = phase_text.find('=');
+        WorkbookPhaseSpec phase;
+        phase.name = phase_text.substr(0, eq);
+        if (phase.name.empty()) {
+            throw bad("a phase without a name");
+        }
+        if (eq != std::string::npos && eq + 1 < phase_text.size()) {
+            for (auto task_name : splitText(phase_text.substr(eq + 1), '|')) {
+                WorkbookTaskSpec task;
+                if (!task_name.empty() && task_name.back() == '!') {
+                    task.is_note_required = true;
+                    task_name.pop_back();
+                }
+                if (task_name.empty()) {
+                    throw bad("a task without a name in phase '" + phase.name + "'");
+                }
+                task.name = task_name;
+                phase.tasks.push_back(task);
+            }
+        }
+        spec.phases.push_back(phase);
+    }
+    return spec;
+}
+
+CustomFieldSpec parseCustomField(const std::string& text) {
+    CustomFieldSpec field;
+    const auto colon = text.rfind(':');
+    field.name = text.substr(0, colon);
+    if (colon != std::string::npos) {
+        if (text.substr(colon + 1) != "required") {
+            throw std::invalid_argument("custom field '" + text +
+                                        "': expected NAME or NAME:required");
+        }
+        field.required = true;
+    }
+    if (field.name.empty()) {
+        throw std::invalid_argument("custom field '" + text + "': no name");
+    }
+    return field;
 }
 
 }  // namespace soar::emulator

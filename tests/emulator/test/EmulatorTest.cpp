@@ -1482,3 +1482,38 @@ TEST_CASE("emulator: the splunkctl task status codes 0/1/2 behind their option",
         CHECK_THROWS(Emulator(wrong));
     }
 }
+
+TEST_CASE("emulator: the command-line forms of workbook templates and custom fields",
+          "[emulator][workbook]") {
+    const auto spec =
+        soar::emulator::parseWorkbookTemplate("Triage:Detect=Review alert|Scope!;Respond=Contain");
+    CHECK(spec.name == "Triage");
+    REQUIRE(spec.phases.size() == 2);
+    CHECK(spec.phases[0].name == "Detect");
+    REQUIRE(spec.phases[0].tasks.size() == 2);
+    CHECK(spec.phases[0].tasks[0].name == "Review alert");
+    CHECK(!spec.phases[0].tasks[0].is_note_required);
+    CHECK(spec.phases[0].tasks[1].name == "Scope");
+    CHECK(spec.phases[0].tasks[1].is_note_required);
+    CHECK(spec.phases[1].tasks.size() == 1);
+    CHECK(soar::emulator::parseWorkbookTemplate("Empty").phases.empty());
+    CHECK(soar::emulator::parseWorkbookTemplate("P:Only").phases.at(0).tasks.empty());
+    for (const char* bad : {"", ":A=b", "N:=b", "N:A=b||c", "N:A=!"}) {
+        CHECK_THROWS_AS(soar::emulator::parseWorkbookTemplate(bad), std::invalid_argument);
+    }
+    CHECK(soar::emulator::parseCustomField("Region:required").required);
+    CHECK(soar::emulator::parseCustomField("Region").name == "Region");
+    CHECK(!soar::emulator::parseCustomField("Region").required);
+    for (const char* bad : {"", ":required", "Region:maybe"}) {
+        CHECK_THROWS_AS(soar::emulator::parseCustomField(bad), std::invalid_argument);
+    }
+
+    // A parsed template seeds an emulator like a hand-written one.
+    EmulatorOptions options;
+    options.workbook_templates = {spec};
+    Emulator emu(options);
+    const auto cid = emu.createContainer(R"({"name": "x", "label": "events", "template_id": 1})");
+    CHECK(emu.workbookPhaseCount() == 2);
+    CHECK(emu.workbookTaskCount() == 3);
+    CHECK(emu.direct("GET", "/rest/container/" + std::to_string(cid) + "/phases").status == 200);
+}

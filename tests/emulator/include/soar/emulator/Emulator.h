@@ -106,6 +106,12 @@ struct EmulatorOptions {
     std::string task_status_codes = "021";
 };
 
+/// Parses the `--workbook-template` text `NAME:PHASE=TASK|TASK;PHASE=TASK...` (a task ending
+/// in `!` needs a closing note; a phase may have no `=TASKS`). Throws std::invalid_argument.
+WorkbookTemplateSpec parseWorkbookTemplate(const std::string& text);
+/// Parses the `--custom-field` text `NAME` or `NAME:required`. Throws std::invalid_argument.
+CustomFieldSpec parseCustomField(const std::string& text);
+
 /// The answer of a request made in-process with Emulator::direct().
 struct DirectResponse {
     int status = 0;
