@@ -14,13 +14,15 @@ std::string_view toString(Stream stream) {
             return "notes";
         case Stream::Comments:
             return "comments";
+        case Stream::Attachments:
+            return "attachments";
     }
     return "unknown";
 }
 
 std::optional<Stream> parseStream(std::string_view name) {
     for (auto s : {Stream::ContainersCreated, Stream::ContainersUpdated, Stream::Artifacts,
-                   Stream::Notes, Stream::Comments}) {
+                   Stream::Notes, Stream::Comments, Stream::Attachments}) {
         if (toString(s) == name) return s;
     }
     return std::nullopt;
@@ -64,6 +66,8 @@ std::string_view toString(RecordKind kind) {
             return "comment";
         case RecordKind::Playbook:
             return "playbook";
+        case RecordKind::Attachment:
+            return "attachment";
     }
     return "unknown";
 }

@@ -143,11 +143,37 @@ CREATE TABLE strikes (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 4: vault files travel with their container. note_map holds them too (kind
+// 'attachment', content_hash = the file's SHA-1); SQLite cannot widen a CHECK constraint, so
+// the table is rebuilt and its rows copied. Passes count the files and bytes they copied.
+constexpr const char* kV4 = R"sql(
+CREATE TABLE note_map_v4 (
+    target_ref          INTEGER NOT NULL,
+    kind                TEXT NOT NULL CHECK (kind IN ('note', 'comment', 'attachment')),
+    source_id           INTEGER NOT NULL,
+    target_id           INTEGER NOT NULL,
+    source_container_id INTEGER NOT NULL,
+    content_hash        TEXT NOT NULL,
+    update_time         TEXT,
+    PRIMARY KEY (target_ref, kind, source_id),
+    FOREIGN KEY (target_ref, source_container_id)
+        REFERENCES container_map (target_ref, source_id) ON DELETE CASCADE
+) WITHOUT ROWID;
+INSERT INTO note_map_v4 SELECT target_ref, kind, source_id, target_id, source_container_id,
+    content_hash, update_time FROM note_map;
+DROP TABLE note_map;
+ALTER TABLE note_map_v4 RENAME TO note_map;
+CREATE INDEX note_map_by_container ON note_map (target_ref, source_container_id);
+ALTER TABLE passes ADD COLUMN files_copied INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE passes ADD COLUMN file_bytes INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // Index i holds the migration to version i + 1.
 constexpr Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
     {3, kV3},
+    {4, kV4},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kLatestSchemaVersion,
               "one migration per schema version");

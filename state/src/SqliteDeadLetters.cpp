@@ -24,7 +24,7 @@ constexpr const char* kDeleteDeadLetter =
 
 std::optional<RecordKind> parseRecordKind(std::string_view name) {
     for (auto k : {RecordKind::Container, RecordKind::Artifact, RecordKind::Note,
-                   RecordKind::Comment, RecordKind::Playbook}) {
+                   RecordKind::Comment, RecordKind::Playbook, RecordKind::Attachment}) {
         if (toString(k) == name) return k;
     }
     return std::nullopt;

@@ -67,7 +67,10 @@ constexpr const char* kDeleteNotes = "DELETE FROM note_map WHERE target_ref = ?1
 
 constexpr const char* kCountContainers = "SELECT count(*) FROM container_map WHERE target_ref = ?1";
 constexpr const char* kCountArtifacts = "SELECT count(*) FROM artifact_map WHERE target_ref = ?1";
-constexpr const char* kCountNotes = "SELECT count(*) FROM note_map WHERE target_ref = ?1";
+constexpr const char* kCountNotes =
+    "SELECT count(*) FROM note_map WHERE target_ref = ?1 AND kind IN ('note', 'comment')";
+constexpr const char* kCountFiles =
+    "SELECT count(*) FROM note_map WHERE target_ref = ?1 AND kind = 'attachment'";
 
 /// The one decoder of a `kContainerColumns` row.
 ContainerMapping containerFrom(SQLite::Statement& row) {
@@ -93,7 +96,7 @@ ArtifactMapping artifactFrom(SQLite::Statement& row) {
 }
 
 std::optional<RecordKind> parseNoteKind(std::string_view name) {
-    for (auto k : {RecordKind::Note, RecordKind::Comment}) {
+    for (auto k : {RecordKind::Note, RecordKind::Comment, RecordKind::Attachment}) {
         if (toString(k) == name) return k;
     }
     return std::nullopt;
@@ -200,6 +203,7 @@ MappingCounts readMappingCounts(Connection& conn, std::int64_t ref) {
     counts.containers = count(conn, kCountContainers, ref);
     counts.artifacts = count(conn, kCountArtifacts, ref);
     counts.notes = count(conn, kCountNotes, ref);
+    counts.files = count(conn, kCountFiles, ref);
     return counts;
 }
 

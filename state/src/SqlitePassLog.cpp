@@ -12,15 +12,15 @@ namespace {
 constexpr const char* kInsertPass =
     "INSERT INTO passes (target_ref, started_at, finished_at, outcome, containers_created, "
     "containers_updated, containers_unchanged, artifacts_created, artifacts_updated, "
-    "artifacts_unchanged, errors, notes_created, notes_updated, comments_created) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    "artifacts_unchanged, errors, notes_created, notes_updated, comments_created, files_copied, "
+    "file_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 constexpr const char* kTrimPasses =
     "DELETE FROM passes WHERE target_ref = ?1 AND id <= (SELECT id FROM passes "
     "WHERE target_ref = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)";
 constexpr const char* kSelectPasses =
     "SELECT started_at, finished_at, outcome, containers_created, containers_updated, "
     "containers_unchanged, artifacts_created, artifacts_updated, artifacts_unchanged, errors, "
-    "notes_created, notes_updated, comments_created "
+    "notes_created, notes_updated, comments_created, files_copied, file_bytes "
     "FROM passes WHERE target_ref = ?1 ORDER BY id DESC LIMIT ?2";
 
 constexpr const char* kMarkFailing =
@@ -48,6 +48,8 @@ PassRecord passFrom(SQLite::Statement& row) {
     pass.counts.notes_created = row.getColumn(10).getInt64();
     pass.counts.notes_updated = row.getColumn(11).getInt64();
     pass.counts.comments_created = row.getColumn(12).getInt64();
+    pass.counts.files_copied = row.getColumn(13).getInt64();
+    pass.counts.file_bytes = row.getColumn(14).getInt64();
     return pass;
 }
 
@@ -96,6 +98,8 @@ void SqliteStore::recordPass(const RouteTarget& key, const PassRecord& pass) {
             q->bind(12, pass.counts.notes_created);
             q->bind(13, pass.counts.notes_updated);
             q->bind(14, pass.counts.comments_created);
+            q->bind(15, pass.counts.files_copied);
+            q->bind(16, pass.counts.file_bytes);
             q->exec();
         }
         Query trim(conn, kTrimPasses);

@@ -1,6 +1,7 @@
 #include "ContainerReplayer.h"
 
 #include "ArtifactReplayer.h"
+#include "AttachmentReplayer.h"
 #include "NoteReplayer.h"
 #include "soar/client/Errors.h"
 
@@ -108,8 +109,11 @@ Replayed ContainerReplayer::write(const SourceContainer& source,
     } else {
         prefetched_.drop(source_id);
     }
-    // A container new to the target brings its notes and comments; later ones come through
-    // the notes and comments streams.
+    // A container new to the target brings its files, notes and comments; later ones come
+    // through their own streams. Files first: notes may reference them.
+    if (pass_.route.attachments && (pass_.force || fresh || adopted || !mapping)) {
+        AttachmentReplayer(pass_, source_id, target_id, fresh, out).all();
+    }
     if (pass_.route.notes && (pass_.force || fresh || adopted || !mapping)) {
         NoteReplayer(pass_, source_id, target_id, fresh, out).all();
     }
@@ -153,6 +157,11 @@ Replayed ContainerReplayer::replayItem(const SourceItem& item) {
     out.unit.key = pass_.key;
     const auto container = pass_.store.containerMapping(pass_.key, item.container);
     if (!container) return out;
+    if (item.kind == RecordKind::Attachment) {
+        AttachmentReplayer(pass_, item.container, container->target_id, false, out)
+            .one(item, pass_.store.noteMapping(pass_.key, item.kind, item.id));
+        return out;
+    }
     NoteReplayer(pass_, item.container, container->target_id, false, out)
         .one(item, pass_.store.noteMapping(pass_.key, item.kind, item.id));
     return out;

@@ -6,7 +6,8 @@
 /// mapping: created (a duplicate answer is adopted and brought up to date), updated,
 /// re-created when the target lost it (404), or left alone. Its artifacts follow
 /// (ArtifactReplayer) when it is new to the target, when its `artifact_update_time` moved, or
-/// on a forced pass; its notes and comments (NoteReplayer) when it is new to the target. The
+/// on a forced pass; its files (AttachmentReplayer), notes and comments (NoteReplayer) when it
+/// is new to the target. The
 /// route's playbook is asked for when the copy was created (or adopted) or its content
 /// changed. A record the target refuses is dead-lettered with the unit; a 500 that persists
 /// over passes for this container is settled by the PoisonTracker; anything else propagates
@@ -30,7 +31,7 @@ public:
     /// as is such a note or comment in replayItem().
     [[nodiscard]] Replayed replay(const SourceContainer& source,
                                   const std::optional<state::ContainerMapping>* stored);
-    /// Replays a note or comment met in its own stream, when its container is on the target
+    /// Replays a note, comment or file met in its own stream, when its container is on the target
     /// (mapped); otherwise it is not this route's, or comes with its container later.
     [[nodiscard]] Replayed replayItem(const SourceItem& item);
 

@@ -77,8 +77,11 @@ PassResult finishPass(const char* what, const state::RouteTarget& key, state::St
          << c.containers_unchanged << " unchanged; artifacts " << c.artifacts_created
          << " created, " << c.artifacts_updated << " updated, " << c.artifacts_unchanged
          << " unchanged; notes " << c.notes_created << " created, " << c.notes_updated
-         << " updated; comments " << c.comments_created << " created; " << result.dead_lettered
-         << " dead-lettered";
+         << " updated; comments " << c.comments_created << " created; ";
+    if (c.files_copied > 0) {
+        line << "files " << c.files_copied << " copied (" << c.file_bytes << " bytes); ";
+    }
+    line << result.dead_lettered << " dead-lettered";
     if (!result.playbooks.empty()) line << "; playbook runs " << result.playbooks;
     if (!result.error.empty()) line << "; " << result.error;
     const bool idle = result.outcome == PassOutcome::Ok && !wroteAny(c) && c.errors == 0 &&

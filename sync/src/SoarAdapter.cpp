@@ -31,6 +31,8 @@ StreamPath pathOf(Stream stream) {
             return {collection::kNote, "modified_time"};
         case Stream::Comments:
             return {collection::kComment, "time"};
+        case Stream::Attachments:
+            return {collection::kAttachment, "create_time"};
     }
     throw ProtocolError("unknown change stream");
 }
@@ -43,6 +45,8 @@ const char* collectionOf(RecordKind kind) {
             return collection::kNote;
         case RecordKind::Comment:
             return collection::kComment;
+        case RecordKind::Attachment:
+            return collection::kAttachment;
         case RecordKind::Container:
         case RecordKind::Playbook:
             break;
@@ -96,18 +100,24 @@ SourceContainer containerOfRecord(const Record& record) {
 SourceItem itemOfRecord(RecordKind kind, const Record& record) {
     SourceItem item;
     item.kind = kind;
+    const bool file = kind == RecordKind::Attachment;
     const char* what = kind == RecordKind::Artifact  ? "artifact"
                        : kind == RecordKind::Comment ? "comment"
+                       : file                        ? "file"
                                                      : "note";
     item.id = requireId(*record, what);
     item.unreadable = unreadableReason(record);
-    const auto of = optId(*record, "container");
+    // An attachment names its container as `container_id` (`container` is its name when the
+    // answer is `pretty`).
+    auto of = file ? optId(*record, "container_id") : std::nullopt;
+    if (!of) of = optId(*record, "container");
     if (!of && !item.unreadable) {
         throw ProtocolError(std::string("a source ") + what + " names no container");
     }
     item.container = of.value_or(0);
     item.changed = optString(*record, kind == RecordKind::Artifact  ? "update_time"
                                       : kind == RecordKind::Comment ? "time"
+                                      : file                        ? "create_time"
                                                                     : "modified_time");
     item.body = record;
     return item;
@@ -155,6 +165,8 @@ RecordKind streamKind(Stream stream) {
             return RecordKind::Note;
         case Stream::Comments:
             return RecordKind::Comment;
+        case Stream::Attachments:
+            return RecordKind::Attachment;
         case Stream::ContainersCreated:
         case Stream::ContainersUpdated:
         case Stream::Artifacts:
@@ -199,7 +211,7 @@ WalkEnd SoarSource::walkContainers(Stream stream, const KeysetCursor& start,
 WalkEnd SoarSource::walkItems(Stream stream, const KeysetCursor& start,
                               const std::function<bool(ItemPage&)>& on_page,
                               const CountCallback& on_count) {
-    // Notes and comments carry no container fields to filter on: every one is read.
+    // Notes, comments and files carry no container fields to filter on: every one is read.
     Query query;
     query.pageSize(page_size_);
     const auto kind = streamKind(stream);
@@ -233,6 +245,9 @@ std::optional<SourceContainer> SoarSource::container(std::int64_t id) {
 std::optional<std::int64_t> SoarSource::containerOf(RecordKind kind, std::int64_t id) {
     const auto record = api_.get(collectionOf(kind), id);
     if (!record) return std::nullopt;
+    if (kind == RecordKind::Attachment) {
+        if (const auto of = optId(**record, "container_id")) return of;
+    }
     return optId(**record, "container");
 }
 
@@ -240,7 +255,13 @@ void SoarSource::forEachItem(RecordKind kind, std::int64_t container,
                              const std::function<void(SourceItem&)>& each) {
     Query query;
     query.sort("id").pageSize(page_size_);
-    forEachPage(api_, itemsPath(kind, container), query, [&](const Page& page) {
+    std::string path = collection::kAttachment;
+    if (kind == RecordKind::Attachment) {
+        query.exact("container_id", container);
+    } else {
+        path = itemsPath(kind, container);
+    }
+    forEachPage(api_, path, query, [&](const Page& page) {
         for (const auto& record : page.records) {
             auto item = itemOfRecord(kind, record);
             each(item);
@@ -316,6 +337,11 @@ std::map<std::int64_t, std::vector<SourceItem>> SoarSource::artifactsOf(
     return out;
 }
 
+std::uint64_t SoarSource::downloadFile(const std::string& sha1, const std::string& path,
+                                       std::uint64_t max_bytes) {
+    return api_.downloadFile(sha1, path, max_bytes);
+}
+
 // --- SoarTarget ---------------------------------------------------------------------------
 
 SoarTarget::SoarTarget(SoarApi& api, std::size_t page_size)
@@ -387,6 +413,26 @@ CreateResult SoarTarget::createComment(const Object& comment) {
 }
 
 void SoarTarget::updateNote(std::int64_t id, const Object& fields) { api_.updateNote(id, fields); }
+
+std::map<std::string, std::int64_t> SoarTarget::fileCopies(std::int64_t container) {
+    std::map<std::string, std::int64_t> copies;
+    Query query;
+    query.exact("container_id", container).sort("id").pageSize(page_size_);
+    forEachPage(api_, collection::kAttachment, query, [&](const Page& page) {
+        for (const auto& record : page.records) {
+            const auto sha1 = vaultIdOf(*record);
+            const auto id = optId(*record, "id");
+            if (sha1 && id) copies.emplace(*sha1, *id);  // the lowest id wins
+        }
+        return true;
+    });
+    return copies;
+}
+
+std::int64_t SoarTarget::attachFile(std::int64_t container, const std::string& name,
+                                    const std::string& path, const std::string& sha1) {
+    return api_.attachFile(container, name, path, sha1);
+}
 
 std::optional<PlaybookInfo> SoarTarget::findPlaybook(const std::string& spec) {
     return api_.findPlaybook(spec);

@@ -96,6 +96,8 @@ PassResult TargetSync::runPass(const std::atomic<bool>* stop) {
         }
         std::vector<Stream> streams{Stream::ContainersCreated, Stream::ContainersUpdated};
         if (route_.artifacts) streams.push_back(Stream::Artifacts);
+        // Files before notes: a note's references to files are mapped through the files' copies.
+        if (route_.attachments) streams.push_back(Stream::Attachments);
         if (route_.notes) {
             streams.push_back(Stream::Notes);
             streams.push_back(Stream::Comments);
@@ -207,7 +209,7 @@ PassResult TargetSync::retryDead(const std::vector<std::int64_t>& only) {
             if (!wanted.empty() && wanted.count(letter.source_id) == 0) continue;
             if (letter.kind == RecordKind::Playbook) continue;  // the tracker settles its own
             try {
-                // An artifact, note or comment: its container is replayed whole.
+                // An artifact, note, comment or file: its container is replayed whole.
                 const auto container = letter.kind == RecordKind::Container
                                            ? std::optional<std::int64_t>(letter.source_id)
                                            : source_.containerOf(letter.kind, letter.source_id);

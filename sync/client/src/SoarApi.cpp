@@ -31,6 +31,24 @@ std::optional<std::int64_t> parseId(const Poco::Dynamic::Var& value) {
     return std::nullopt;
 }
 
+std::optional<std::string> vaultIdOf(const Poco::JSON::Object& attachment) {
+    const auto sha1 = [](const Poco::Dynamic::Var& value) -> std::optional<std::string> {
+        if (value.isEmpty() || !value.isString()) return std::nullopt;
+        std::string text = value.extract<std::string>();
+        if (text.size() != 40) return std::nullopt;
+        for (char& c : text) {
+            if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
+        }
+        return text;
+    };
+    for (const char* key : {"vault_id", "hash"}) {
+        if (auto found = sha1(attachment.get(key))) return found;
+    }
+    if (const auto metadata = attachment.getObject("metadata")) return sha1(metadata->get("sha1"));
+    return std::nullopt;
+}
+
 std::optional<PlaybookOutcome> playbookOutcome(const std::string& status) {
     if (status == "success") return PlaybookOutcome::Success;
     if (status == "failed") return PlaybookOutcome::Failed;

@@ -1,11 +1,16 @@
 #include "support/FakeSource.h"
 
+#include "soar/client/Errors.h"
 #include "soar/client/Timestamp.h"
 #include "soar/sync/RecordMapper.h"
 
+#include <Poco/DigestEngine.h>
 #include <Poco/JSON/Array.h>
+#include <Poco/SHA1Engine.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <iterator>
 #include <stdexcept>
 #include <utility>
@@ -57,6 +62,8 @@ const char* fieldOf(Stream stream) {
             return "modified_time";
         case Stream::Comments:
             return "time";
+        case Stream::Attachments:
+            return "create_time";
     }
     return "";
 }
@@ -67,7 +74,9 @@ bool isContainerStream(Stream stream) {
 }
 
 RecordKind itemKindOf(Stream stream) {
-    return stream == Stream::Comments ? RecordKind::Comment : RecordKind::Note;
+    return stream == Stream::Comments      ? RecordKind::Comment
+           : stream == Stream::Attachments ? RecordKind::Attachment
+                                           : RecordKind::Note;
 }
 
 /// The field an item's `changed` is read from.
@@ -77,6 +86,8 @@ const char* changedField(RecordKind kind) {
             return "modified_time";
         case RecordKind::Comment:
             return "time";
+        case RecordKind::Attachment:
+            return "create_time";
         default:
             return "update_time";
     }
@@ -265,6 +276,33 @@ std::int64_t FakeSource::addComment(std::int64_t container, const std::string& t
     body->set("user_name", "analyst");
     body->set("time", time);
     return addItem(RecordKind::Comment, container, body, 0);
+}
+
+std::string sha1Hex(const std::string& bytes) {
+    Poco::SHA1Engine engine;
+    engine.update(bytes);
+    return Poco::DigestEngine::digestToHex(engine.digest());
+}
+
+std::int64_t FakeSource::addAttachment(std::int64_t container, const std::string& time,
+                                       const std::string& name, const std::string& bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto sha1 = sha1Hex(bytes);
+    Object::Ptr body = new Object;
+    body->set("name", name);
+    body->set("container_id", container);
+    body->set("create_time", time);
+    body->set("hash", sha1);
+    body->set("vault_id", sha1);
+    body->set("size", static_cast<std::int64_t>(bytes.size()));
+    body->set("created_via", "manual upload");
+    files_[sha1] = bytes;
+    return addItem(RecordKind::Attachment, container, body, 0);
+}
+
+void FakeSource::setFileBytes(const std::string& sha1, const std::string& bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    files_[sha1] = bytes;
 }
 
 std::optional<Object::Ptr> FakeSource::containerBody(std::int64_t id) const {
@@ -524,6 +562,35 @@ void FakeSource::forEachItem(RecordKind kind, std::int64_t container,
         }
     }
     for (auto& item : found) each(item);
+}
+
+std::uint64_t FakeSource::downloadFile(const std::string& sha1, const std::string& path,
+                                       std::uint64_t max_bytes) {
+    enter(Call::DownloadFile, 0);
+    std::string bytes;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto found = files_.find(sha1);
+        if (found == files_.end()) {
+            throw sync::RecordError("src: no vault file " + sha1, 404, "Invalid vault_id");
+        }
+        bytes = found->second;
+    }
+    if (bytes.size() > max_bytes) {
+        const std::string limit = "larger than " + std::to_string(max_bytes) + " bytes";
+        throw sync::RecordError("src: the file " + sha1 + " is " + limit, 413, limit);
+    }
+    {
+        std::ofstream out(path, std::ios::binary | std::ios::trunc);
+        out << bytes;
+        if (!out) throw sync::ProtocolError("src: cannot write " + path);
+    }
+    if (sha1Hex(bytes) != sha1) {
+        std::remove(path.c_str());
+        throw sync::ProtocolError("src: the file " + sha1 + " arrived with SHA-1 " +
+                                  sha1Hex(bytes) + ": not the file asked for");
+    }
+    return bytes.size();
 }
 
 std::map<std::int64_t, std::vector<sync::SourceItem>> FakeSource::artifactsOf(

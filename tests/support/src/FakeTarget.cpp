@@ -3,11 +3,14 @@
 #include "soar/client/Errors.h"
 #include "soar/client/Timestamp.h"
 #include "soar/sync/RecordMapper.h"
+#include "support/FakeSource.h"
 
 #include <Poco/JSON/Array.h>
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 namespace soar::test {
@@ -34,6 +37,7 @@ bool isWrite(FakeTarget::Call call) {
         case FakeTarget::Call::UpdateNote:
         case FakeTarget::Call::RunPlaybook:
         case FakeTarget::Call::CancelPlaybookRun:
+        case FakeTarget::Call::AttachFile:
             return true;
         default:
             return false;
@@ -123,6 +127,20 @@ std::vector<std::string> FakeTarget::notesIn(RecordKind kind, std::int64_t conta
         }
     }
     return out;
+}
+
+std::vector<FakeTarget::File> FakeTarget::filesIn(std::int64_t container) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<File> out;
+    for (const auto& [id, file] : files_) {
+        if (file.container == container) out.push_back(file);
+    }
+    return out;
+}
+
+std::size_t FakeTarget::fileCount() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return files_.size();
 }
 
 // --- refusals and failures --------------------------------------------------------------
@@ -606,6 +624,44 @@ std::vector<sync::PlaybookRunSeen> FakeTarget::playbookRuns(std::int64_t playboo
         if (out.size() == 50) break;
     }
     return out;
+}
+
+std::map<std::string, std::int64_t> FakeTarget::fileCopies(std::int64_t container) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::FileCopies, lock);
+    std::map<std::string, std::int64_t> out;
+    for (const auto& [id, file] : files_) {
+        if (file.container == container) out.emplace(file.sha1, id);
+    }
+    return out;
+}
+
+std::int64_t FakeTarget::attachFile(std::int64_t container, const std::string& name,
+                                    const std::string& path, const std::string& sha1) {
+    std::string bytes;
+    {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) throw sync::ProtocolError("cannot read " + path);
+        bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    std::unique_lock<std::mutex> lock;
+    enter(Call::AttachFile, lock);
+    if (containers_.count(container) == 0) {
+        refuse("a file", "container " + std::to_string(container) + " does not exist");
+    }
+    writeInto(lock, container);
+    Object body;
+    body.set("container_id", container);
+    body.set("file_name", name);
+    body.set("hash", sha1);
+    if (const auto message = refusal(Call::AttachFile, body)) refuse("a file", *message);
+    if (sha1Hex(bytes) != sha1) {
+        throw sync::ProtocolError("the target stored " + name + " as " + sha1Hex(bytes) +
+                                  ", not as the file's SHA-1 " + sha1);
+    }
+    const auto id = next_file_++;
+    files_[id] = File{container, name, sha1, std::move(bytes)};
+    return id;
 }
 
 }  // namespace soar::test

@@ -19,7 +19,20 @@ StateError constraint(const RouteTarget& key, const std::string& what) {
                           what + " (route '" + key.route + "', target '" + key.target + "')");
 }
 
-bool isNoteKind(RecordKind kind) { return kind == RecordKind::Note || kind == RecordKind::Comment; }
+bool isNoteKind(RecordKind kind) {
+    return kind == RecordKind::Note || kind == RecordKind::Comment ||
+           kind == RecordKind::Attachment;
+}
+
+/// Notes and comments, or files (`files`), among a target's note mappings.
+template <class Notes>
+std::int64_t countNotes(const Notes& notes, bool files) {
+    std::int64_t n = 0;
+    for (const auto& entry : notes) {
+        if ((entry.second.kind == RecordKind::Attachment) == files) ++n;
+    }
+    return n;
+}
 
 std::pair<std::string, std::int64_t> kindAndId(RecordKind kind, std::int64_t id) {
     return {std::string(toString(kind)), id};
@@ -174,7 +187,8 @@ MappingCounts InMemoryStore::mappingCounts(const RouteTarget& key) const {
     if (const auto* stored = find(key)) {
         counts.containers = static_cast<std::int64_t>(stored->containers.size());
         counts.artifacts = static_cast<std::int64_t>(stored->artifacts.size());
-        counts.notes = static_cast<std::int64_t>(stored->notes.size());
+        counts.notes = countNotes(stored->notes, false);
+        counts.files = countNotes(stored->notes, true);
     }
     return counts;
 }
@@ -478,7 +492,8 @@ TargetStatus InMemoryStore::status(const RouteTarget& key) const {
     out.health = stored->health;
     out.mappings.containers = static_cast<std::int64_t>(stored->containers.size());
     out.mappings.artifacts = static_cast<std::int64_t>(stored->artifacts.size());
-    out.mappings.notes = static_cast<std::int64_t>(stored->notes.size());
+    out.mappings.notes = countNotes(stored->notes, false);
+    out.mappings.files = countNotes(stored->notes, true);
     out.dead_letters = static_cast<std::int64_t>(stored->dead_letters.size());
     for (const auto& [id, run] : runs_) {
         if (run.key == key) ++out.playbook_runs[run.status];

@@ -47,9 +47,13 @@ enum class Stream {
     Notes,
     /// New comments, walked by the comment's `time` (comments are never edited).
     Comments,
+    /// New vault files of containers (`container_attachment`), walked by their `create_time`
+    /// (an attachment is never edited).
+    Attachments,
 };
 
-/// The stored name: `containers_created`, `containers_updated`, `artifacts`, `notes`.
+/// The stored name: `containers_created`, `containers_updated`, `artifacts`, `notes`,
+/// `comments`, `attachments`.
 [[nodiscard]] std::string_view toString(Stream stream);
 /// The stream with that stored name, or nothing for a name this binary does not know.
 [[nodiscard]] std::optional<Stream> parseStream(std::string_view name);
@@ -110,6 +114,8 @@ struct MappingCounts {
     std::int64_t artifacts = 0;
     /// Notes and comments together.
     std::int64_t notes = 0;
+    /// Vault files (container attachments).
+    std::int64_t files = 0;
 };
 
 /// What one pass over a (route, target) did.
@@ -124,6 +130,9 @@ struct PassCounts {
     std::int64_t notes_created = 0;
     std::int64_t notes_updated = 0;
     std::int64_t comments_created = 0;
+    /// Vault files attached to copies, and their bytes.
+    std::int64_t files_copied = 0;
+    std::int64_t file_bytes = 0;
 
     /// Adds every count of `other`: the one way pass counts are summed.
     PassCounts& operator+=(const PassCounts& other) {
@@ -137,6 +146,8 @@ struct PassCounts {
         notes_created += other.notes_created;
         notes_updated += other.notes_updated;
         comments_created += other.comments_created;
+        files_copied += other.files_copied;
+        file_bytes += other.file_bytes;
         return *this;
     }
 };
@@ -199,19 +210,21 @@ struct RecordedIntent {
 };
 
 /// What kind of source record a dead letter is about.
-enum class RecordKind { Container, Artifact, Note, Comment, Playbook };
+enum class RecordKind { Container, Artifact, Note, Comment, Playbook, Attachment };
 [[nodiscard]] std::string_view toString(RecordKind kind);
 
-/// A source note or comment and its copy on the target. Like an artifact's, its container must
-/// be mapped, and forgetting the container forgets it.
+/// A source note, comment or vault file and its copy on the target: the records a container
+/// holds besides its artifacts. Like an artifact's, its container must be mapped, and
+/// forgetting the container forgets it.
 struct NoteMapping {
-    /// RecordKind::Note or RecordKind::Comment.
+    /// RecordKind::Note, RecordKind::Comment or RecordKind::Attachment.
     RecordKind kind = RecordKind::Note;
     std::int64_t source_id = 0;
     std::int64_t target_id = 0;
     std::int64_t source_container_id = 0;
+    /// A file's is its SHA-1 (its vault id, the same on every instance).
     std::string content_hash;
-    /// The source's `modified_time` (notes) or `time` (comments).
+    /// The source's `modified_time` (notes), `time` (comments) or `create_time` (files).
     std::optional<std::string> update_time;
 
     friend bool operator==(const NoteMapping& a, const NoteMapping& b) {

@@ -62,7 +62,7 @@ struct StateOptions {
 class SqliteStore final : public Store {
 public:
     /// The schema version this binary writes; files at a higher version are refused.
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
 
     /// Opens (creating it and its folders when missing) and migrates the state file. Throws
     /// `StateError` naming the path: `Unwritable` when it cannot be created or written,

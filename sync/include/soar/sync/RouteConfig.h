@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -46,6 +47,10 @@ struct RouteConfig {
     std::vector<std::string> add_tags;
     bool artifacts = true;
     bool notes = false;
+    /// Vault files of the copied containers, matched by SHA-1 (design §5, "Complete copies").
+    bool attachments = false;
+    /// A larger file is dead-lettered with its size and this limit, never downloaded.
+    std::uint64_t attachment_max_size = std::uint64_t{24} << 20U;
 };
 
 }  // namespace soar::sync

@@ -41,6 +41,8 @@ public:
                      const std::function<void(SourceItem&)>& each) override;
     [[nodiscard]] std::map<std::int64_t, std::vector<SourceItem>> artifactsOf(
         const std::map<std::int64_t, std::int64_t>& expected) override;
+    std::uint64_t downloadFile(const std::string& sha1, const std::string& path,
+                               std::uint64_t max_bytes) override;
 
 private:
     SoarApi& api_;
@@ -68,6 +70,10 @@ public:
     [[nodiscard]] CreateResult createNote(const Poco::JSON::Object& note) override;
     [[nodiscard]] CreateResult createComment(const Poco::JSON::Object& comment) override;
     void updateNote(std::int64_t id, const Poco::JSON::Object& fields) override;
+    [[nodiscard]] std::map<std::string, std::int64_t> fileCopies(std::int64_t container) override;
+    [[nodiscard]] std::int64_t attachFile(std::int64_t container, const std::string& name,
+                                          const std::string& path,
+                                          const std::string& sha1) override;
     [[nodiscard]] std::optional<PlaybookInfo> findPlaybook(const std::string& spec) override;
     [[nodiscard]] std::int64_t runPlaybook(const PlaybookRunRequest& request) override;
     [[nodiscard]] PlaybookRunStatus playbookRun(std::int64_t run_id) override;

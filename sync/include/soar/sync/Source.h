@@ -37,14 +37,14 @@ struct SourceContainer {
     std::optional<std::string> unreadable;
 };
 
-/// An artifact, note or comment of a container.
+/// An artifact, note, comment or vault file (container attachment) of a container.
 struct SourceItem {
     state::RecordKind kind = state::RecordKind::Artifact;
     std::int64_t id = 0;
     /// The source container it belongs to.
     std::int64_t container = 0;
     /// When it last changed: `update_time` (artifact), `modified_time` (note), `time`
-    /// (comment, which never changes).
+    /// (comment, which never changes), `create_time` (file, which never changes either).
     std::optional<std::string> changed;
     Record body;
     /// As SourceContainer::unreadable; `container` is 0 when it could not be read either.
@@ -75,8 +75,8 @@ struct WalkEnd {
 /// What a walk reports besides its pages: how many records its first page counted.
 using CountCallback = std::function<void(std::int64_t count)>;
 
-/// The record kind a stream carries: containers for the three container streams, notes or
-/// comments for theirs.
+/// The record kind a stream carries: containers for the three container streams, notes,
+/// comments or files for theirs.
 [[nodiscard]] state::RecordKind streamKind(state::Stream stream);
 /// The change time a stream follows, as SOAR names it (`create_time`, ...), for logs and the
 /// live status.
@@ -92,8 +92,8 @@ public:
     virtual WalkEnd walkContainers(state::Stream stream, const KeysetCursor& start,
                                    const std::function<bool(ContainerPage&)>& on_page,
                                    const CountCallback& on_count) = 0;
-    /// The same for the Notes and Comments streams (of every container: the engine keeps
-    /// those of containers it copied).
+    /// The same for the Notes, Comments and Attachments streams (of every container: the
+    /// engine keeps those of containers it copied).
     virtual WalkEnd walkItems(state::Stream stream, const KeysetCursor& start,
                               const std::function<bool(ItemPage&)>& on_page,
                               const CountCallback& on_count) = 0;
@@ -106,7 +106,8 @@ public:
     /// The container an artifact, note or comment belongs to; nullopt when it is gone.
     [[nodiscard]] virtual std::optional<std::int64_t> containerOf(state::RecordKind kind,
                                                                   std::int64_t id) = 0;
-    /// Every artifact, note or comment (`kind`) of a container in id order, one at a time.
+    /// Every artifact, note, comment or file (`kind`) of a container in id order, one at a
+    /// time.
     virtual void forEachItem(state::RecordKind kind, std::int64_t container,
                              const std::function<void(SourceItem&)>& each) = 0;
     /// The artifacts of several containers read together: `expected` maps each container to
@@ -115,6 +116,11 @@ public:
     /// forEachItem).
     [[nodiscard]] virtual std::map<std::int64_t, std::vector<SourceItem>> artifactsOf(
         const std::map<std::int64_t, std::int64_t>& expected) = 0;
+    /// The vault file with SHA-1 `sha1` streamed into the file `path` (created or truncated),
+    /// never held whole in memory; returns its size. Bytes of another SHA-1 are a
+    /// ProtocolError, more than `max_bytes` a RecordError 413 (`path` removed either way).
+    virtual std::uint64_t downloadFile(const std::string& sha1, const std::string& path,
+                                       std::uint64_t max_bytes) = 0;
 };
 
 }  // namespace soar::sync

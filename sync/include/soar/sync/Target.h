@@ -2,8 +2,8 @@
 
 /// Target: the engine's and the playbook tracker's seam to an instance a route writes
 /// (design.md §5): find the copies soar-sync made, create and update containers, artifacts,
-/// notes and comments, and start, poll and cancel playbook runs. SoarTarget (SoarAdapter.h)
-/// implements it on the REST client; tests use FakeTarget.
+/// notes and comments, attach files, and start, poll and cancel playbook runs. SoarTarget
+/// (SoarAdapter.h) implements it on the REST client; tests use FakeTarget.
 ///
 /// Errors: the types of soar/client/Errors.h. A refused record is a RecordError (404 when
 /// the record to update is gone); a duplicate answer on create is not an error but a
@@ -61,6 +61,17 @@ public:
     [[nodiscard]] virtual CreateResult createNote(const Poco::JSON::Object& note) = 0;
     [[nodiscard]] virtual CreateResult createComment(const Poco::JSON::Object& comment) = 0;
     virtual void updateNote(std::int64_t id, const Poco::JSON::Object& fields) = 0;
+
+    /// The vault files attached to a target container: SHA-1 -> attachment id, the lowest id
+    /// where the same bytes are attached twice.
+    [[nodiscard]] virtual std::map<std::string, std::int64_t> fileCopies(
+        std::int64_t container) = 0;
+    /// Attaches the file at `path` (whose SHA-1 is `sha1`) to a container as `name`: the
+    /// attachment id. SOAR may attach the same bytes twice, so the caller looks first
+    /// (fileCopies); it is never resent after the request may have reached the target.
+    [[nodiscard]] virtual std::int64_t attachFile(std::int64_t container, const std::string& name,
+                                                  const std::string& path,
+                                                  const std::string& sha1) = 0;
 
     /// A playbook by numeric id, "repo/name" or a unique bare name; nullopt when none.
     [[nodiscard]] virtual std::optional<PlaybookInfo> findPlaybook(const std::string& spec) = 0;

@@ -7,7 +7,8 @@
 /// - Three streams, each a keyset walk (Paging.h) from its cursor minus `lookback`: new
 ///   containers by `create_time`, edited ones by `container_update_time` (null on a
 ///   never-edited container: the first stream covers those) and containers whose artifacts
-///   changed by `artifact_update_time` (plus notes and comments when the route asks). A
+///   changed by `artifact_update_time` (plus new vault files, notes and comments when the
+///   route asks). A
 ///   container met again with the change timestamps its stored mapping already has is not
 ///   replayed again, so one met in several streams of a pass is replayed once. The first
 ///   walk of new containers from the beginning starts the other streams at the newest
@@ -30,9 +31,9 @@
 ///
 /// The parts of a pass, each in a file of its own under sync/src: Pass (the stream walks and
 /// their cursors), ReplayQueue (containers replayed on the worker pool, the commit frontier,
-/// group commits), ContainerReplayer with ArtifactReplayer and NoteReplayer (one container
-/// in one unit of work), ArtifactPrefetcher, PoisonTracker (stored strikes) and PassReport
-/// (the pass's log lines and its record in the store).
+/// group commits), ContainerReplayer with ArtifactReplayer, AttachmentReplayer and
+/// NoteReplayer (one container in one unit of work), ArtifactPrefetcher, PoisonTracker (stored
+/// strikes) and PassReport (the pass's log lines and its record in the store).
 ///
 /// Thread safety: one pass at a time per object (the daemon never overlaps passes of a
 /// route); a pass replays up to `in_flight` containers at once on the worker pool. The
@@ -124,6 +125,9 @@ struct TargetSyncOptions {
     /// at the same place, if the target accepted other writes since the first of them and
     /// answers a plain request now (a target that fails every write holds the pass).
     int poison_passes = 3;
+    /// Where a vault file waits between its download and its upload (the state file's
+    /// folder); empty = the system's temporary folder.
+    std::string scratch_dir;
 };
 
 class TargetSync {

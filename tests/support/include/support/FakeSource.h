@@ -15,7 +15,8 @@
 ///
 /// Container streams: ContainersCreated by `create_time`, ContainersUpdated by
 /// `container_update_time`, Artifacts by `artifact_update_time`; item streams: Notes by the
-/// note's `modified_time`, Comments by the comment's `time`. Containers pass through an optional
+/// note's `modified_time`, Comments by the comment's `time`, Attachments by the file's
+/// `create_time`. Containers pass through an optional
 /// route filter (`setFilter`); items are walked whatever their container.
 ///
 /// For tests: counters of calls per method (and walks per stream), and error injection — the
@@ -49,6 +50,8 @@ namespace soar::test {
 
 /// `2026-01-01T00:00:00.000000Z` plus `seconds` (and `micros`), as SOAR writes times.
 [[nodiscard]] std::string sourceTime(std::int64_t seconds, std::int64_t micros = 0);
+/// The SHA-1 of `bytes` in lower-case hex: a vault id.
+[[nodiscard]] std::string sha1Hex(const std::string& bytes);
 
 class FakeSource final : public sync::Source {
 public:
@@ -63,6 +66,7 @@ public:
         ContainerOf,
         ForEachItem,
         ArtifactsOf,
+        DownloadFile,
     };
 
     explicit FakeSource(std::string instance = "src", std::size_t page_size = 100);
@@ -110,6 +114,14 @@ public:
     std::int64_t addComment(std::int64_t container, const std::string& time,
                             const std::string& text);
 
+    /// Attaches a vault file created at `time` (its `create_time`): `name`, the SHA-1 of
+    /// `bytes` as `hash` and `vault_id`, `size`, `container_id`. Returns the attachment id.
+    std::int64_t addAttachment(std::int64_t container, const std::string& time,
+                               const std::string& name, const std::string& bytes);
+    /// What downloading the file with that SHA-1 hands out from now on (other bytes than
+    /// its SHA-1 says: a source whose vault is damaged).
+    void setFileBytes(const std::string& sha1, const std::string& bytes);
+
     /// A deep copy of a container's body; nullopt when there is none.
     [[nodiscard]] std::optional<Poco::JSON::Object::Ptr> containerBody(std::int64_t id) const;
     /// How many containers the source holds.
@@ -156,6 +168,11 @@ public:
                      const std::function<void(sync::SourceItem&)>& each) override;
     [[nodiscard]] std::map<std::int64_t, std::vector<sync::SourceItem>> artifactsOf(
         const std::map<std::int64_t, std::int64_t>& expected) override;
+    /// Writes the file's bytes as the real client does: a RecordError 404 for an unknown
+    /// SHA-1, 413 above `max_bytes` (nothing written), a ProtocolError when the bytes do not
+    /// have that SHA-1 (file removed).
+    std::uint64_t downloadFile(const std::string& sha1, const std::string& path,
+                               std::uint64_t max_bytes) override;
 
 private:
     struct Item {
@@ -200,7 +217,9 @@ private:
     std::size_t record_bytes_ = 0;
     std::map<std::int64_t, Poco::JSON::Object::Ptr> containers_;
     std::map<std::int64_t, std::string> unreadable_;
-    /// Artifacts, notes and comments by (kind, id).
+    /// Vault file bytes by SHA-1.
+    std::map<std::string, std::string> files_;
+    /// Artifacts, notes, comments and files by (kind, id).
     std::map<std::pair<state::RecordKind, std::int64_t>, Item> items_;
     std::map<state::RecordKind, std::int64_t> next_ids_;
     std::function<bool(const Poco::JSON::Object&)> filter_;

@@ -6,14 +6,15 @@
 ///
 /// - createContainer answers `existed = true` with the existing id when a container with the
 ///   same `source_data_identifier` is there (SOAR's duplicate answer) and changes nothing;
-/// - artifacts, notes and comments are never deduplicated: a second POST makes a second one;
+/// - artifacts, notes, comments and files are never deduplicated: a second POST makes a
+///   second one;
 /// - an update (container, artifact, note) of an unknown id is a RecordError 404; an artifact,
 ///   note or comment for an unknown container a RecordError 400;
 /// - runs of a registered playbook stay `running` until a test sets their status; a cancel is
 ///   recorded and ends the run `cancelled`.
 ///
 /// Ids are its own (containers from 1001, artifacts from 20001, notes from 30001, comments
-/// from 40001, runs from 100), so a test notices a source id used as a target id.
+/// from 40001, files from 50001, runs from 100), so a test notices a source id used as a target id.
 ///
 /// Test controls: counters of calls per method; refusals (RecordError 400 with the target's
 /// message) by container label or by any predicate; a TransientError 500 for every write to
@@ -71,6 +72,16 @@ public:
         PlaybookRun,
         CancelPlaybookRun,
         PlaybookRuns,
+        FileCopies,
+        AttachFile,
+    };
+
+    /// A vault file attached to a container.
+    struct File {
+        std::int64_t container = 0;
+        std::string name;
+        std::string sha1;
+        std::string bytes;
     };
 
     /// A playbook run as the target holds it.
@@ -112,6 +123,10 @@ public:
     /// The texts of the notes or comments of a container, by id.
     [[nodiscard]] std::vector<std::string> notesIn(state::RecordKind kind,
                                                    std::int64_t container) const;
+
+    /// The files attached to a container, by attachment id.
+    [[nodiscard]] std::vector<File> filesIn(std::int64_t container) const;
+    [[nodiscard]] std::size_t fileCount() const;
 
     // --- refusals and failures ------------------------------------------------------------
 
@@ -189,6 +204,12 @@ public:
     void cancelPlaybookRun(std::int64_t run_id) override;
     [[nodiscard]] std::vector<sync::PlaybookRunSeen> playbookRuns(std::int64_t playbook,
                                                                   std::int64_t container) override;
+    [[nodiscard]] std::map<std::string, std::int64_t> fileCopies(std::int64_t container) override;
+    /// Reads the file at `path` whole; attaches it even when the container has those bytes
+    /// already (as SOAR may); a ProtocolError when its bytes do not have the SHA-1 `sha1`.
+    [[nodiscard]] std::int64_t attachFile(std::int64_t container, const std::string& name,
+                                          const std::string& path,
+                                          const std::string& sha1) override;
 
 private:
     struct Note {
@@ -232,6 +253,8 @@ private:
     std::int64_t next_artifact_ = 20001;
     std::int64_t next_note_ = 30001;
     std::int64_t next_comment_ = 40001;
+    std::map<std::int64_t, File> files_;
+    std::int64_t next_file_ = 50001;
 
     std::map<std::int64_t, sync::PlaybookInfo> playbooks_;
     std::int64_t next_playbook_ = 7;

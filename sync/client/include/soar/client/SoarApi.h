@@ -39,6 +39,7 @@ inline constexpr const char* kComment = "container_comment";
 inline constexpr const char* kPlaybook = "playbook";
 inline constexpr const char* kPlaybookRun = "playbook_run";
 inline constexpr const char* kScm = "scm";
+inline constexpr const char* kAttachment = "container_attachment";
 }  // namespace collection
 
 /// One page of a list answer (`{"count", "num_pages", "data"}`).
@@ -181,5 +182,9 @@ public:
 
 /// Reads an id that SOAR may send as a number or a numeric string; std::nullopt otherwise.
 [[nodiscard]] std::optional<std::int64_t> parseId(const Poco::Dynamic::Var& value);
+
+/// The SHA-1 of a container attachment record (its vault id): `vault_id`, else `hash`, else
+/// `metadata.sha1`, in lower case; std::nullopt when none is 40 hex digits.
+[[nodiscard]] std::optional<std::string> vaultIdOf(const Poco::JSON::Object& attachment);
 
 }  // namespace soar::sync
