@@ -157,6 +157,24 @@ std::vector<CheckRow> runChecks(const AppConfig& config) {
         for (const auto& target : spec.config.targets) {
             const std::string subject = "route " + spec.config.name + " -> " + target;
             auto& entry = instances[target];
+            if (spec.config.attachments) {
+                constexpr std::uint64_t kSafeFileSize = 24ULL << 20U;
+                const auto limit = spec.config.attachment_max_size;
+                if (limit > kSafeFileSize) {
+                    rows.push_back(
+                        {subject, "file size limit", R::Warn,
+                         "attachment_max_size is " + std::to_string(limit) +
+                             " bytes, above 24 MiB: a default SOAR web server is reported to "
+                             "refuse request bodies over about 32 MB and base64 adds a third, "
+                             "so " +
+                             target +
+                             " may refuse larger files (they are dead-lettered with its "
+                             "answer); lower it, or raise the server's body limit"});
+                } else {
+                    rows.push_back({subject, "file size limit", R::Ok,
+                                    "files up to " + std::to_string(limit) + " bytes"});
+                }
+            }
             if (!entry.reachable) {
                 rows.push_back(
                     {subject, "labels and playbook", R::Skip, "not checked: " + entry.skip_reason});

@@ -48,10 +48,13 @@ const std::vector<std::string> kInstanceKeys = {"url",
                                                 "min_tls",
                                                 "max_record_size"};
 const std::vector<std::string> kRouteKeys = {
-    "source",     "targets",        "poll_interval",   "page_size",       "lookback",
-    "start_from", "filter.label",   "filter.severity", "filter.status",   "filter.tags",
-    "filter.raw", "label_map",      "add_tags",        "artifacts",       "notes",
-    "playbook",   "playbook_scope", "playbook_on",     "playbook_timeout"};
+    "source",           "targets",         "poll_interval",
+    "page_size",        "lookback",        "start_from",
+    "filter.label",     "filter.severity", "filter.status",
+    "filter.tags",      "filter.raw",      "label_map",
+    "add_tags",         "artifacts",       "notes",
+    "playbook",         "playbook_scope",  "playbook_on",
+    "playbook_timeout", "attachments",     "attachment_max_size"};
 const std::vector<std::string> kLevels = {"none",   "fatal",       "critical", "error", "warning",
                                           "notice", "information", "debug",    "trace"};
 
@@ -340,6 +343,12 @@ RouteSpec parseRoute(const AbstractConfiguration& ini, const std::string& name,
     r.add_tags = splitList(s.str("add_tags"));
     r.artifacts = s.boolean("artifacts", true);
     r.notes = s.boolean("notes", false);
+    r.attachments = s.boolean("attachments", false);
+    r.attachment_max_size =
+        s.size("attachment_max_size", r.attachment_max_size, 1ULL << 10U, 1ULL << 40U);
+    if (s.has("attachment_max_size") && !r.attachments) {
+        s.fail("attachment_max_size", "has no effect without attachments = true");
+    }
 
     const auto playbook = s.str("playbook");
     if (playbook.empty()) {

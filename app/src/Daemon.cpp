@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -64,6 +65,14 @@ std::string errorKind(const sync::PassResult& result) {
             return "cancelled";
     }
     return "internal";
+}
+
+/// Where vault files wait between download and upload: beside the state file, on a disk the
+/// operator chose for soar-sync; the system's temporary folder for an in-memory store.
+std::string scratchFolderOf(const state::StateOptions& state) {
+    if (state.path.empty() || state.path == ":memory:") return {};
+    const auto folder = std::filesystem::path(state.path).parent_path();
+    return folder.empty() ? std::string(".") : folder.string();
 }
 
 }  // namespace
@@ -126,6 +135,7 @@ std::unique_ptr<Daemon> Daemon::create(const AppConfig& config) {
             options.target = target;
             options.in_flight = connections;
             options.workers = workers.get();
+            options.scratch_dir = scratchFolderOf(cfg.state);
             if (spec.playbook) {
                 unit->playbooks = std::make_unique<sync::PlaybookTracker>(
                     *spec.playbook, unit->key, *unit->target, *d->store_);

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <iomanip>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -110,6 +111,24 @@ std::string thousands(std::int64_t n) {
         out += digits[i];
     }
     return negative ? "-" + out : out;
+}
+
+/// A size for people: `812 B`, `4.0 KiB`, `23.5 MiB`, `1.2 GiB`.
+std::string bytesText(std::int64_t bytes) {
+    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    auto value = static_cast<double>(std::max<std::int64_t>(0, bytes));
+    std::size_t unit = 0;
+    while (value >= 1024.0 && unit + 1 < sizeof units / sizeof units[0]) {
+        value /= 1024.0;
+        ++unit;
+    }
+    std::ostringstream out;
+    if (unit == 0) {
+        out << static_cast<std::int64_t>(value) << " B";
+    } else {
+        out << std::fixed << std::setprecision(1) << value << " " << units[unit];
+    }
+    return out.str();
 }
 
 /// A span of time for people: `40 s`, `3 min 5 s`, `2 h 10 min`, `3 d 4 h`.
@@ -294,6 +313,8 @@ std::string lastPassCell(const StatusSnapshot& s, const TargetView& t) {
     add(c.artifacts_updated, plural(c.artifacts_updated, "artifact", "artifacts") + " updated");
     const std::int64_t notes = c.notes_created + c.notes_updated + c.comments_created;
     add(notes, plural(notes, "note or comment", "notes and comments") + " written");
+    add(c.files_copied,
+        plural(c.files_copied, "file", "files") + " (" + bytesText(c.file_bytes) + ") copied");
     add(c.errors, plural(c.errors, "error", "errors"));
     if (parts.empty()) parts.emplace_back("nothing changed");
     for (std::size_t i = 0; i < parts.size(); ++i) detail += (i > 0 ? ", " : "") + parts[i];
@@ -312,14 +333,15 @@ std::string lagCell(const StatusSnapshot& s, const TargetView& t) {
     return out + "</ul></details>";
 }
 
-std::string mappedCell(const TargetView& t) {
+std::string mappedCell(const TargetView& t, bool files) {
     const auto& m = t.stored.mappings;
     auto row = [](std::int64_t n, const char* what) {
         return "<tr><td class=\"num\">" + thousands(n) + "</td><td class=\"sub\">" + what +
                "</td></tr>";
     };
     return "<table class=\"mapped\">" + row(m.containers, "containers") +
-           row(m.artifacts, "artifacts") + row(m.notes, "notes") + "</table>";
+           row(m.artifacts, "artifacts") + row(m.notes, "notes") +
+           (files ? row(m.files, "files") : std::string()) + "</table>";
 }
 
 /// The running pass: what it does, a bar, `1,234 / 5,000 (25%), ETA 40 s`.
@@ -356,13 +378,13 @@ std::string deadCell(const TargetView& t, const std::string& anchor) {
     return "<a href=\"#" + anchor + "\">" + thousands(t.stored.dead_letters) + "</a>";
 }
 
-void targetRows(std::ostringstream& out, const StatusSnapshot& s, const TargetView& t,
-                const std::string& anchor) {
+void targetRows(std::ostringstream& out, const StatusSnapshot& s, const RouteView& r,
+                const TargetView& t, const std::string& anchor) {
     out << "<tr><td><div class=\"name\">" << htmlEscape(t.target) << "</div><div class=\"sub\">"
         << urlHtml(t.url) << "</div></td><td>" << stateCell(s, t) << "</td><td>"
-        << lastPassCell(s, t) << "</td><td>" << lagCell(s, t) << "</td><td>" << mappedCell(t)
-        << "</td><td>" << progressCell(s, t) << "</td><td class=\"num\">" << deadCell(t, anchor)
-        << "</td><td>" << htmlEscape(runsText(t)) << "</td></tr>\n";
+        << lastPassCell(s, t) << "</td><td>" << lagCell(s, t) << "</td><td>"
+        << mappedCell(t, r.files) << "</td><td>" << progressCell(s, t) << "</td><td class=\"num\">"
+        << deadCell(t, anchor) << "</td><td>" << htmlEscape(runsText(t)) << "</td></tr>\n";
     if (t.stored.health.last_error) {
         out << "<tr class=\"error\"><td></td><td colspan=\"7\">Last error";
         if (t.stored.health.last_error_at) {
@@ -408,7 +430,12 @@ void route(std::ostringstream& out, const StatusSnapshot& s, const RouteView& r,
            std::size_t index) {
     out << "<section class=\"route\"><div class=\"route-head\"><h2>" << htmlEscape(r.name)
         << "</h2><span class=\"from\">from <b>" << htmlEscape(r.source) << "</b> "
-        << urlHtml(r.source_url) << "</span></div>\n";
+        << urlHtml(r.source_url);
+    if (r.files) {
+        out << " &middot; files up to "
+            << htmlEscape(bytesText(static_cast<std::int64_t>(r.file_max_size)));
+    }
+    out << "</span></div>\n";
     if (r.targets.empty()) {
         out << "<p class=\"empty\">No targets.</p></section>\n";
         return;
@@ -417,7 +444,8 @@ void route(std::ostringstream& out, const StatusSnapshot& s, const RouteView& r,
         << "<th>Mapped</th><th>Current pass</th><th class=\"num\">Dead letters</th>"
         << "<th>Playbook runs</th></tr></thead><tbody>\n";
     for (std::size_t i = 0; i < r.targets.size(); ++i) {
-        targetRows(out, s, r.targets[i], "dead-" + std::to_string(index) + "-" + std::to_string(i));
+        targetRows(out, s, r, r.targets[i],
+                   "dead-" + std::to_string(index) + "-" + std::to_string(i));
     }
     out << "</tbody></table>\n";
     for (std::size_t i = 0; i < r.targets.size(); ++i) {

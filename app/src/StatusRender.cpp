@@ -45,10 +45,14 @@ Object::Ptr countsJson(const state::PassCounts& c) {
     notes->set("updated", c.notes_updated);
     Object::Ptr comments = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     comments->set("created", c.comments_created);
+    Object::Ptr files = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    files->set("copied", c.files_copied);
+    files->set("bytes", c.file_bytes);
     out->set("containers", containers);
     out->set("artifacts", artifacts);
     out->set("notes", notes);
     out->set("comments", comments);
+    out->set("files", files);
     out->set("errors", c.errors);
     return out;
 }
@@ -91,6 +95,8 @@ Object::Ptr targetJson(const TargetView& t, bool live) {
     Object::Ptr mappings = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     mappings->set("containers", t.stored.mappings.containers);
     mappings->set("artifacts", t.stored.mappings.artifacts);
+    mappings->set("notes", t.stored.mappings.notes);
+    mappings->set("files", t.stored.mappings.files);
     out->set("mappings", mappings);
     Object::Ptr runs = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     for (const auto status : kRunStatuses) {
@@ -229,6 +235,17 @@ std::string renderTable(const StatusSnapshot& s) {
                 table.note(std::to_string(t.stored.dead_letters) +
                            " dead letter(s): soar-sync dead-letters --route " + r.name);
             }
+            if (r.files) {
+                std::string files = "files: " + std::to_string(t.stored.mappings.files) + " on " +
+                                    t.target + ", up to " + std::to_string(r.file_max_size) +
+                                    " bytes each";
+                if (t.stored.last_pass && t.stored.last_pass->counts.files_copied > 0) {
+                    const auto& c = t.stored.last_pass->counts;
+                    files += "; the last pass copied " + std::to_string(c.files_copied) + " (" +
+                             std::to_string(c.file_bytes) + " bytes)";
+                }
+                table.note(files);
+            }
         }
     }
     return "soar-sync " + s.version + " status at " + s.now + "\n" + table.render();
@@ -290,6 +307,11 @@ std::string renderJson(const StatusSnapshot& s) {
         Object::Ptr route = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
         route->set("name", r.name);
         route->set("source", r.source);
+        Object::Ptr files = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        files->set("enabled", r.files);
+        files->set("max_size",
+                   r.files ? Poco::Dynamic::Var(r.file_max_size) : Poco::Dynamic::Var());
+        route->set("files", files);
         Array::Ptr targets = new Array;
         for (const auto& t : r.targets) targets->add(targetJson(t, s.live));
         route->set("targets", targets);
@@ -336,6 +358,16 @@ std::string renderMetrics(const StatusSnapshot& s) {
         e.sample("soar_sync_notes_replayed_total",
                  with(with(l, "kind", "comment"), "operation", "create"),
                  std::to_string(totals.comments_created));
+    });
+    e.family("soar_sync_files_copied_total", "counter",
+             "Vault files attached to target copies since start.");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        e.sample("soar_sync_files_copied_total", l, std::to_string(t.runtime.totals.files_copied));
+    });
+    e.family("soar_sync_file_bytes_total", "counter",
+             "Bytes of the vault files attached to target copies since start.");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        e.sample("soar_sync_file_bytes_total", l, std::to_string(t.runtime.totals.file_bytes));
     });
     e.family("soar_sync_passes_total", "counter", "Passes finished since start.");
     eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {

@@ -27,6 +27,8 @@ StatusSnapshot readStoredStatus(const AppConfig& config, const state::Store& sto
         route.source = spec.config.source;
         if (const auto* source = config.instance(spec.config.source))
             route.source_url = source->url;
+        route.files = spec.config.attachments;
+        route.file_max_size = spec.config.attachments ? spec.config.attachment_max_size : 0;
         for (const auto& target : spec.config.targets) {
             TargetView view;
             view.target = target;

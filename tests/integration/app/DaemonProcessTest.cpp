@@ -647,6 +647,14 @@ TEST_CASE("check warns about labels of recent source containers the target lacks
     Child ok({"--config", mapped.config, "check"}, mapped.path(), kEnv);
     REQUIRE(ok.wait(20s) == std::optional<int>(0));
     CHECK(ok.out().find("WARN") == std::string::npos);
+
+    // Files larger than a default SOAR web server takes: a warning naming the key.
+    Setup files(source, target,
+                "label_map = phishing:events\nattachments = true\nattachment_max_size = 40MiB\n");
+    Child large({"--config", files.config, "check"}, files.path(), kEnv);
+    REQUIRE(large.wait(20s) == std::optional<int>(0));
+    CHECK_THAT(large.out(), Catch::Contains("file size limit") && Catch::Contains("WARN") &&
+                                Catch::Contains("attachment_max_size is 41943040 bytes"));
 }
 
 TEST_CASE("one daemon per state file: a second run is refused, naming the first",

@@ -101,6 +101,8 @@ label_map = events:synced_events, incident:synced_incident
 add_tags = synced-from-a
 artifacts = false
 notes = true
+attachments = true
+attachment_max_size = 8MiB
 playbook = local/triage
 playbook_scope = all
 playbook_on = both
@@ -126,6 +128,8 @@ playbook_timeout = 5m
     CHECK(r.add_tags == std::vector<std::string>{"synced-from-a"});
     CHECK_FALSE(r.artifacts);
     CHECK(r.notes);
+    CHECK(r.attachments);
+    CHECK(r.attachment_max_size == 8U << 20U);
     REQUIRE(spec.playbook);
     CHECK(spec.playbook->scope == "all");
     CHECK(spec.playbook->on_create);
@@ -204,6 +208,11 @@ TEST_CASE("broken configs name the section, the key and what is expected", "[app
          "[route.r] playbook_on: expected create, update or both, got 'delete'"},
         {"playbook keys without playbook", kInstances + kRoute + "playbook_scope = all\n",
          "[route.r] playbook_scope: has no effect without playbook"},
+        {"file limit without files", kInstances + kRoute + "attachment_max_size = 1MiB\n",
+         "[route.r] attachment_max_size: has no effect without attachments = true"},
+        {"file limit too small",
+         kInstances + kRoute + "attachments = true\nattachment_max_size = 12\n",
+         "[route.r] attachment_max_size:"},
         {"public listen without token", kInstances + kRoute + "[http]\nlisten = 0.0.0.0:8089\n",
          "[http] token_file: required when listen is not a loopback address"},
         {"bad listen", kInstances + kRoute + "[http]\nlisten = 8089\n",

@@ -37,6 +37,8 @@ soar::app::StatusSnapshot sample() {
     ok.runtime.passes = 5;
     ok.runtime.totals.containers_created = 30;
     ok.runtime.totals.notes_updated = 7;
+    ok.runtime.totals.files_copied = 4;
+    ok.runtime.totals.file_bytes = 3'145'728;
     ok.runtime.duration_buckets = {1, 2, 5, 5, 5, 5, 5, 5};
     ok.runtime.duration_count = 5;
     ok.runtime.duration_sum = 2.5;
@@ -74,6 +76,48 @@ TEST_CASE("/status JSON carries cursors, lag, last pass, errors, dead letters an
     CHECK(last->getObject("comments")->getValue<int>("created") == 1);
     CHECK(target->getValue<int>("dead_letters") == 2);
     CHECK(target->getObject("playbook_runs")->getValue<int>("success") == 4);
+    const auto since = target->getObject("since_start")->getObject("files");
+    CHECK(since->getValue<int>("copied") == 4);
+    CHECK(since->getValue<int>("bytes") == 3'145'728);
+}
+
+TEST_CASE("a route that copies files says so in every view", "[app][status]") {
+    auto s = sample();
+    auto& route = s.routes[0];
+    route.files = true;
+    route.file_max_size = 24U << 20U;
+    auto& t = route.targets[0];
+    t.stored.mappings.files = 9;
+    t.stored.last_pass->counts.files_copied = 2;
+    t.stored.last_pass->counts.file_bytes = 1'572'864;
+
+    const auto root =
+        Poco::JSON::Parser().parse(soar::app::renderJson(s)).extract<Poco::JSON::Object::Ptr>();
+    const auto json_route = root->getArray("routes")->getObject(0);
+    CHECK(json_route->getObject("files")->getValue<bool>("enabled"));
+    CHECK(json_route->getObject("files")->getValue<std::int64_t>("max_size") == 24 << 20);
+    const auto target = json_route->getArray("targets")->getObject(0);
+    CHECK(target->getObject("mappings")->getValue<int>("files") == 9);
+    CHECK(target->getObject("last_pass")->getObject("files")->getValue<int>("copied") == 2);
+
+    const auto html = soar::app::renderHtml(s);
+    CHECK_THAT(html, Catch::Contains("files up to 24.0 MiB"));
+    CHECK_THAT(html, Catch::Contains("9</td><td class=\"sub\">files"));
+    CHECK_THAT(html, Catch::Contains("2 files (1.5 MiB) copied"));
+
+    const auto text = soar::app::renderTable(s);
+    CHECK_THAT(text, Catch::Contains("files: 9 on dr, up to 25165824 bytes each; the last pass "
+                                     "copied 2 (1572864 bytes)"));
+
+    const auto metrics = soar::app::renderMetrics(s);
+    CHECK_THAT(metrics, Catch::Contains("soar_sync_files_copied_total{route=\"hq-to-dr\",target="
+                                        "\"dr\"} 4"));
+    CHECK_THAT(metrics, Catch::Contains("soar_sync_file_bytes_total{route=\"hq-to-dr\",target="
+                                        "\"dr\"} 3145728"));
+
+    // A route without files shows no file rows on the page.
+    route.files = false;
+    CHECK(soar::app::renderHtml(s).find("class=\"sub\">files") == std::string::npos);
 }
 
 TEST_CASE("/readyz is ready only when every target passed and none fails", "[app][status]") {

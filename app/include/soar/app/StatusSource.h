@@ -65,6 +65,10 @@ struct RouteView {
     std::string source;
     /// The source instance's base URL.
     std::string source_url;
+    /// Whether the route copies vault files, and the largest it copies (`attachments`,
+    /// `attachment_max_size`).
+    bool files = false;
+    std::uint64_t file_max_size = 0;
     std::vector<TargetView> targets;
 };
 
