@@ -133,6 +133,7 @@ void SyncHarness::makeSync() {
     options.clock = engine_clock_;
     options.target = route.targets.front();
     options.in_flight = in_flight_;
+    options.scratch_dir = (dir.path() / "state").string();
     if (playbook_config_) {
         playbooks = std::make_unique<sync::PlaybookTracker>(
             *playbook_config_, state::RouteTarget{route.name, options.target}, *target_side, *store,
