@@ -3,6 +3,8 @@
 #include "soar/client/Errors.h"
 #include "soar/sync/RecordMapper.h"
 
+#include <Poco/JSON/Array.h>
+
 namespace soar::sync {
 
 using state::RecordKind;
@@ -50,10 +52,38 @@ const std::map<std::pair<bool, std::int64_t>, std::int64_t>& NoteReplayer::copie
     return *copies_;
 }
 
+Poco::JSON::Array::Ptr NoteReplayer::fileReferences(const Poco::JSON::Object& note) const {
+    const auto given = note.getArray("attachments");
+    if (!given) return nullptr;
+    Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
+    for (const auto& ref : *given) {
+        auto id = parseId(ref);
+        if (!id && ref.type() == typeid(Poco::JSON::Object::Ptr)) {
+            id = parseId(ref.extract<Poco::JSON::Object::Ptr>()->get("id"));
+        }
+        if (!id) continue;
+        // A file copied in this container's replay, else in an earlier one; a file not
+        // copied (over the limit, refused) is left out.
+        std::optional<std::int64_t> copy;
+        for (const auto& m : out_.unit.notes) {
+            if (m.kind == RecordKind::Attachment && m.source_id == *id) copy = m.target_id;
+        }
+        if (!copy) {
+            if (const auto stored = pass_.store.noteMapping(pass_.key, RecordKind::Attachment, *id))
+                copy = stored->target_id;
+        }
+        if (copy) out->add(*copy);
+    }
+    return out;
+}
+
 void NoteReplayer::replay(const SourceItem& item, const std::optional<state::NoteMapping>& known) {
     const bool comment = item.kind == RecordKind::Comment;
-    const auto mapped = comment ? pass_.mapper.comment(*item.body, target_container_)
-                                : pass_.mapper.note(*item.body, target_container_);
+    auto mapped = comment ? pass_.mapper.comment(*item.body, target_container_)
+                          : pass_.mapper.note(*item.body, target_container_);
+    if (!comment && pass_.route.attachments) {
+        if (const auto files = fileReferences(*item.body)) mapped->set("attachments", files);
+    }
     const auto hash = RecordMapper::contentHash(*mapped);
     const auto record = [&](std::int64_t target_id) {
         out_.unit.notes.push_back(

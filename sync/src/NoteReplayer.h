@@ -4,11 +4,14 @@
 /// content hash changed; a comment once (SOAR's comments are append-only). Without a stored
 /// mapping, a copy is first looked for by the marker soar-sync writes into its text (SOAR
 /// deduplicates neither), unless soar-sync just created the container. A refused one is
-/// dead-lettered; a 404 on update means the target lost it, so it is copied again.
+/// dead-lettered; a 404 on update means the target lost it, so it is copied again. With
+/// files, a note's references to them (`attachments`) name the files' copies.
 ///
 /// Thread safety: one object per container replay.
 
 #include "PassScope.h"
+
+#include <Poco/JSON/Array.h>
 
 #include <map>
 #include <optional>
@@ -29,6 +32,9 @@ public:
 
 private:
     void replay(const SourceItem& item, const std::optional<state::NoteMapping>& known);
+    /// A note's references to files (`attachments`: source attachment ids) as the ids of the
+    /// files' copies on the target; nullptr when it has none.
+    [[nodiscard]] Poco::JSON::Array::Ptr fileReferences(const Poco::JSON::Object& note) const;
     /// Target note and comment ids by (is comment, source id), from the copies' markers.
     const std::map<std::pair<bool, std::int64_t>, std::int64_t>& copies();
 

@@ -202,9 +202,9 @@ Model::Model(const EmulatorOptions& options)
                                   "parent_container",
                                   "parent_artifact"});
     notes_.name = "note";
-    notes_.fields =
-        fieldSet({"id", "container", "artifact", "title", "content", "note_type", "note_format",
-                  "author", "create_time", "modified_time", "version", "phase", "task"});
+    notes_.fields = fieldSet({"id", "container", "artifact", "title", "content", "note_type",
+                              "note_format", "author", "create_time", "modified_time", "version",
+                              "phase", "task", "attachments"});
     comments_.name = "container_comment";
     comments_.fields = fieldSet({"id", "container", "comment", "user", "time"});
     playbooks_.name = "playbook";

@@ -113,6 +113,30 @@ std::int64_t Model::writeNote(const Ptr& in, std::int64_t id, std::int64_t autho
         throw ApiError(400, "Invalid note_format \"" + format + "\": use markdown or html");
     }
     row->set("note_format", format);
+    // Up to 10 files of the note's container (soar-api-more.md §1.4), as attachment ids.
+    if (in->has("attachments") || id == 0) {
+        Array::Ptr files = new Array;
+        const Var given = in->get("attachments");
+        if (!given.isEmpty()) {
+            if (given.type() != typeid(Array::Ptr)) {
+                throw ApiError(400, "Invalid attachments: expected a list of attachment ids");
+            }
+            const auto list = given.extract<Array::Ptr>();
+            if (list->size() > 10) throw ApiError(400, "A note may reference up to 10 attachments");
+            const std::int64_t container = row->getValue<Poco::Int64>("container");
+            for (const auto& ref : *list) {
+                const auto file = asId(ref);
+                const auto found = file ? attachments_.find(*file) : Ptr();
+                if (found.isNull() || found->getValue<Poco::Int64>("container_id") != container) {
+                    throw ApiError(400, "Invalid attachment id " + ref.toString() +
+                                            ": not a file of container " +
+                                            std::to_string(container));
+                }
+                files->add(*file);
+            }
+        }
+        row->set("attachments", files);
+    }
     const std::string now = formatTimestamp(clock_.next());
     if (id == 0) {
         row->set("create_time", now);

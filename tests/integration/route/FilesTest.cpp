@@ -156,3 +156,38 @@ TEST_CASE(
         }
     }
 }
+
+TEST_CASE("Files: a note's references to files name the files' copies on the target",
+          "[integration][files]") {
+    auto route = soar::test::testRoute();
+    route.attachments = true;
+    route.notes = true;
+    route.attachment_max_size = 64U << 10U;
+    SyncHarness h(seeded(9, 1, 0), seeded(0, 0, 0), route);
+    const auto container = list(h.source, "container")->getObject(0)->getValue<std::int64_t>("id");
+    const auto pcap = h.source.addAttachment(container, "capture.pcap", bytesOf(4'000, 5));
+    const auto huge = h.source.addAttachment(container, "disk.img", bytesOf(100'000, 6));
+    const auto note = h.source.direct(
+        "POST", "/rest/note",
+        R"({"container_id": )" + std::to_string(container) +
+            R"(, "title": "capture", "content": "see the files", "attachments": [)" +
+            std::to_string(pcap) + ", " + std::to_string(huge) + "]}");
+    REQUIRE(note.status == 200);
+    // The emulator, like SOAR, takes only files of the note's own container.
+    CHECK(h.source
+              .direct("POST", "/rest/note",
+                      R"({"container_id": )" + std::to_string(container) +
+                          R"(, "title": "x", "content": "y", "attachments": [999]})")
+              .status == 400);
+
+    CHECK(h.pass().counts.files_copied == 1);
+    const auto files = list(h.target, "container_attachment");
+    REQUIRE(files->size() == 1);
+    const auto copy = files->getObject(0)->getValue<std::int64_t>("id");
+    const auto notes = list(h.target, "note");
+    REQUIRE(notes->size() == 1);
+    const auto refs = notes->getObject(0)->getArray("attachments");
+    REQUIRE(refs);
+    REQUIRE(refs->size() == 1);  // the file over the limit is not on the target
+    CHECK(refs->getElement<std::int64_t>(0) == copy);
+}
