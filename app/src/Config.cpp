@@ -54,7 +54,8 @@ const std::vector<std::string> kRouteKeys = {
     "filter.tags",      "filter.raw",      "label_map",
     "add_tags",         "artifacts",       "notes",
     "playbook",         "playbook_scope",  "playbook_on",
-    "playbook_timeout", "attachments",     "attachment_max_size"};
+    "playbook_timeout", "attachments",     "attachment_max_size",
+    "owner_map",        "custom_fields"};
 const std::vector<std::string> kLevels = {"none",   "fatal",       "critical", "error", "warning",
                                           "notice", "information", "debug",    "trace"};
 
@@ -349,6 +350,13 @@ RouteSpec parseRoute(const AbstractConfiguration& ini, const std::string& name,
     if (s.has("attachment_max_size") && !r.attachments) {
         s.fail("attachment_max_size", "has no effect without attachments = true");
     }
+    const auto owners = s.str("owner_map");
+    if (owners == "by_name") {
+        r.owners_by_name = true;
+    } else if (!owners.empty() && owners != "off") {
+        s.fail("owner_map", "expected by_name or off, got '" + owners + "'");
+    }
+    r.custom_fields = s.boolean("custom_fields", true);
 
     const auto playbook = s.str("playbook");
     if (playbook.empty()) {

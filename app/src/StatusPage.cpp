@@ -315,6 +315,10 @@ std::string lastPassCell(const StatusSnapshot& s, const TargetView& t) {
     add(notes, plural(notes, "note or comment", "notes and comments") + " written");
     add(c.files_copied,
         plural(c.files_copied, "file", "files") + " (" + bytesText(c.file_bytes) + ") copied");
+    add(c.workbooks_copied, plural(c.workbooks_copied, "workbook", "workbooks") + " copied");
+    add(c.tasks_written, plural(c.tasks_written, "task", "tasks") + " written");
+    add(c.owners_unmatched,
+        plural(c.owners_unmatched, "copy", "copies") + " without their owner (no such user)");
     add(c.errors, plural(c.errors, "error", "errors"));
     if (parts.empty()) parts.emplace_back("nothing changed");
     for (std::size_t i = 0; i < parts.size(); ++i) detail += (i > 0 ? ", " : "") + parts[i];

@@ -53,6 +53,15 @@ Object::Ptr countsJson(const state::PassCounts& c) {
     out->set("notes", notes);
     out->set("comments", comments);
     out->set("files", files);
+    Object::Ptr workbooks = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    workbooks->set("copied", c.workbooks_copied);
+    Object::Ptr tasks = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    tasks->set("written", c.tasks_written);
+    Object::Ptr owners = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    owners->set("unmatched", c.owners_unmatched);
+    out->set("workbooks", workbooks);
+    out->set("tasks", tasks);
+    out->set("owners", owners);
     out->set("errors", c.errors);
     return out;
 }
@@ -246,6 +255,11 @@ std::string renderTable(const StatusSnapshot& s) {
                 }
                 table.note(files);
             }
+            if (t.stored.last_pass && t.stored.last_pass->counts.owners_unmatched > 0) {
+                table.note(std::to_string(t.stored.last_pass->counts.owners_unmatched) +
+                           " copies of the last pass left unassigned: " + t.target +
+                           " lacks their owners' usernames (the log names them)");
+            }
         }
     }
     return "soar-sync " + s.version + " status at " + s.now + "\n" + table.render();
@@ -368,6 +382,25 @@ std::string renderMetrics(const StatusSnapshot& s) {
              "Bytes of the vault files attached to target copies since start.");
     eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
         e.sample("soar_sync_file_bytes_total", l, std::to_string(t.runtime.totals.file_bytes));
+    });
+    e.family("soar_sync_workbooks_copied_total", "counter",
+             "Case workbooks made on target copies since start (by template or phase by phase).");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        e.sample("soar_sync_workbooks_copied_total", l,
+                 std::to_string(t.runtime.totals.workbooks_copied));
+    });
+    e.family("soar_sync_tasks_written_total", "counter",
+             "Workbook tasks created or brought up to date on target copies since start.");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        e.sample("soar_sync_tasks_written_total", l,
+                 std::to_string(t.runtime.totals.tasks_written));
+    });
+    e.family("soar_sync_owners_unmatched_total", "counter",
+             "Copies written without their owner since start: the target has no user with the "
+             "source owner's username.");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        e.sample("soar_sync_owners_unmatched_total", l,
+                 std::to_string(t.runtime.totals.owners_unmatched));
     });
     e.family("soar_sync_passes_total", "counter", "Passes finished since start.");
     eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {

@@ -145,7 +145,8 @@ CREATE TABLE strikes (
 
 // Version 4: vault files travel with their container. note_map holds them too (kind
 // 'attachment', content_hash = the file's SHA-1); SQLite cannot widen a CHECK constraint, so
-// the table is rebuilt and its rows copied. Passes count the files and bytes they copied.
+// the table is rebuilt and its rows copied. Passes count the files and bytes they copied,
+// the workbooks and tasks they wrote and the copies left without their owner.
 constexpr const char* kV4 = R"sql(
 CREATE TABLE note_map_v4 (
     target_ref          INTEGER NOT NULL,
@@ -166,6 +167,9 @@ ALTER TABLE note_map_v4 RENAME TO note_map;
 CREATE INDEX note_map_by_container ON note_map (target_ref, source_container_id);
 ALTER TABLE passes ADD COLUMN files_copied INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE passes ADD COLUMN file_bytes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE passes ADD COLUMN workbooks_copied INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE passes ADD COLUMN tasks_written INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE passes ADD COLUMN owners_unmatched INTEGER NOT NULL DEFAULT 0;
 )sql";
 
 // Index i holds the migration to version i + 1.

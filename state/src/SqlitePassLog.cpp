@@ -13,14 +13,16 @@ constexpr const char* kInsertPass =
     "INSERT INTO passes (target_ref, started_at, finished_at, outcome, containers_created, "
     "containers_updated, containers_unchanged, artifacts_created, artifacts_updated, "
     "artifacts_unchanged, errors, notes_created, notes_updated, comments_created, files_copied, "
-    "file_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+    "file_bytes, workbooks_copied, tasks_written, owners_unmatched) VALUES (?1, ?2, ?3, ?4, ?5, "
+    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
 constexpr const char* kTrimPasses =
     "DELETE FROM passes WHERE target_ref = ?1 AND id <= (SELECT id FROM passes "
     "WHERE target_ref = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)";
 constexpr const char* kSelectPasses =
     "SELECT started_at, finished_at, outcome, containers_created, containers_updated, "
     "containers_unchanged, artifacts_created, artifacts_updated, artifacts_unchanged, errors, "
-    "notes_created, notes_updated, comments_created, files_copied, file_bytes "
+    "notes_created, notes_updated, comments_created, files_copied, file_bytes, "
+    "workbooks_copied, tasks_written, owners_unmatched "
     "FROM passes WHERE target_ref = ?1 ORDER BY id DESC LIMIT ?2";
 
 constexpr const char* kMarkFailing =
@@ -50,6 +52,9 @@ PassRecord passFrom(SQLite::Statement& row) {
     pass.counts.comments_created = row.getColumn(12).getInt64();
     pass.counts.files_copied = row.getColumn(13).getInt64();
     pass.counts.file_bytes = row.getColumn(14).getInt64();
+    pass.counts.workbooks_copied = row.getColumn(15).getInt64();
+    pass.counts.tasks_written = row.getColumn(16).getInt64();
+    pass.counts.owners_unmatched = row.getColumn(17).getInt64();
     return pass;
 }
 
@@ -100,6 +105,9 @@ void SqliteStore::recordPass(const RouteTarget& key, const PassRecord& pass) {
             q->bind(14, pass.counts.comments_created);
             q->bind(15, pass.counts.files_copied);
             q->bind(16, pass.counts.file_bytes);
+            q->bind(17, pass.counts.workbooks_copied);
+            q->bind(18, pass.counts.tasks_written);
+            q->bind(19, pass.counts.owners_unmatched);
             q->exec();
         }
         Query trim(conn, kTrimPasses);

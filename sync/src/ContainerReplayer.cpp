@@ -45,7 +45,14 @@ Replayed ContainerReplayer::write(const SourceContainer& source,
     const auto source_id = source.id;
     Replayed out;
     out.unit.key = pass_.key;
-    const auto mapped = pass_.mapper.container(*source.body);
+    auto mapped = pass_.mapper.container(*source.body);
+    if (pass_.owners) {
+        bool unmatched = false;
+        const auto owner = pass_.owners->targetOwner(*source.body, pass_.source, pass_.target,
+                                                     pass_.where(), unmatched);
+        if (owner) mapped->set("owner_id", *owner);
+        if (unmatched) ++out.counts.owners_unmatched;
+    }
     const auto hash = RecordMapper::contentHash(*mapped);
 
     std::int64_t target_id = 0;

@@ -26,7 +26,8 @@ bool Replayed::wrote() const { return wroteAny(counts); }
 
 bool wroteAny(const state::PassCounts& c) {
     return c.containers_created + c.containers_updated + c.artifacts_created + c.artifacts_updated +
-               c.notes_created + c.notes_updated + c.comments_created + c.files_copied >
+               c.notes_created + c.notes_updated + c.comments_created + c.files_copied +
+               c.workbooks_copied + c.tasks_written >
            0;
 }
 

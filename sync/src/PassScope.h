@@ -8,6 +8,7 @@
 /// Thread safety: the references are to thread-safe objects; DeadLetterSet and LiveBoard
 /// lock themselves. Ownership: borrows everything; lives as long as the pass.
 
+#include "OwnerMap.h"
 #include "soar/client/Clock.h"
 #include "soar/client/Paging.h"
 #include "soar/state/Records.h"
@@ -87,6 +88,8 @@ struct PassScope {
     std::string started_at;
     std::chrono::steady_clock::time_point started;
     DeadLetterSet dead_letters;
+    /// Owners by username (`owner_map = by_name`); nullptr when owners are not copied.
+    OwnerMap* owners = nullptr;
 
     [[nodiscard]] bool cancelled() const { return stop != nullptr && stop->load(); }
     /// The clock's wall time as the store keeps it.

@@ -101,7 +101,7 @@ std::string RecordMapper::artifactSdi(std::int64_t source_id) const {
 Object::Ptr RecordMapper::container(const Object& source) const {
     Object::Ptr out = new Object;
     for (const char* key : {"name", "severity", "status", "sensitivity", "start_time", "end_time",
-                            "due_time", "kill_chain"}) {
+                            "due_time", "kill_chain", "container_type"}) {
         copyIfSet(source, *out, key);
     }
     out->set("description", source.has("description") && !source.isNull("description")
@@ -117,7 +117,7 @@ Object::Ptr RecordMapper::container(const Object& source) const {
         if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(tag);
     }
     out->set("tags", toArray(tags));
-    out->set("custom_fields", objectOrEmpty(source, "custom_fields"));
+    if (rules_.custom_fields) out->set("custom_fields", objectOrEmpty(source, "custom_fields"));
 
     const auto source_id = idOf(source);
     auto data = objectOrEmpty(source, "data");

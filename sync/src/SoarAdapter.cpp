@@ -342,6 +342,12 @@ std::uint64_t SoarSource::downloadFile(const std::string& sha1, const std::strin
     return api_.downloadFile(sha1, path, max_bytes);
 }
 
+std::optional<std::string> SoarSource::userName(std::int64_t id) {
+    const auto record = api_.get(collection::kUser, id);
+    if (!record) return std::nullopt;
+    return optString(**record, "username");
+}
+
 // --- SoarTarget ---------------------------------------------------------------------------
 
 SoarTarget::SoarTarget(SoarApi& api, std::size_t page_size)
@@ -427,6 +433,14 @@ std::map<std::string, std::int64_t> SoarTarget::fileCopies(std::int64_t containe
         return true;
     });
     return copies;
+}
+
+std::optional<std::int64_t> SoarTarget::userId(const std::string& username) {
+    Query query;
+    query.exact("username", username).pageSize(1);
+    const auto page = api_.listPage(collection::kUser, query, 0);
+    if (page.records.empty()) return std::nullopt;
+    return optId(*page.records.front(), "id");
 }
 
 std::int64_t SoarTarget::attachFile(std::int64_t container, const std::string& name,

@@ -20,9 +20,10 @@ using state::Stream;
 struct TargetSync::Parts {
     Parts(const RouteConfig& route, const TargetSyncOptions& options, state::Store& store,
           const state::RouteTarget& key)
-        : mapper(MappingRules{route.source, route.label_map, route.add_tags}),
+        : mapper(MappingRules{route.source, route.label_map, route.add_tags, route.custom_fields}),
           logger(Poco::Logger::get("sync.route")),
-          poison(store, key, options.poison_passes) {
+          poison(store, key, options.poison_passes),
+          owners(logger) {
         if (!options.workers) {
             own_pool = std::make_unique<WorkerPool>("route." + route.name + "." + options.target,
                                                     options.in_flight);
@@ -33,6 +34,7 @@ struct TargetSync::Parts {
     Poco::Logger& logger;
     LiveBoard live;
     PoisonTracker poison;
+    OwnerMap owners;
     std::unique_ptr<WorkerPool> own_pool;
     /// When the last idle pass was logged at Information (others go to debug).
     std::chrono::steady_clock::time_point idle_logged{};
@@ -68,7 +70,9 @@ PassResult TargetSync::run(const char* what, bool force, const std::atomic<bool>
                     stop,
                     Timestamp::at(options_.clock->wallNow()).toString(),
                     options_.clock->now(),
-                    {}};
+                    {},
+                    route_.owners_by_name ? &parts_->owners : nullptr};
+    if (scope.owners) scope.owners->newPass();
     WorkerPool& pool = options_.workers ? *options_.workers : *parts_->own_pool;
     PassResult result;
     {

@@ -300,6 +300,19 @@ std::int64_t FakeSource::addAttachment(std::int64_t container, const std::string
     return addItem(RecordKind::Attachment, container, body, 0);
 }
 
+void FakeSource::addUser(std::int64_t id, const std::string& username) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    users_[id] = username;
+}
+
+std::optional<std::string> FakeSource::userName(std::int64_t id) {
+    enter(Call::UserName, id);
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto found = users_.find(id);
+    if (found == users_.end()) return std::nullopt;
+    return found->second;
+}
+
 void FakeSource::setFileBytes(const std::string& sha1, const std::string& bytes) {
     std::lock_guard<std::mutex> lock(mutex_);
     files_[sha1] = bytes;

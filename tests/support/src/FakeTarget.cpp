@@ -138,6 +138,15 @@ std::vector<FakeTarget::File> FakeTarget::filesIn(std::int64_t container) const 
     return out;
 }
 
+std::int64_t FakeTarget::addUser(const std::string& username) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto found = users_.find(username);
+    if (found != users_.end()) return found->second;
+    const auto id = next_user_++;
+    users_[username] = id;
+    return id;
+}
+
 std::size_t FakeTarget::fileCount() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return files_.size();
@@ -311,6 +320,12 @@ std::optional<std::string> FakeTarget::refusal(Call call, const Object& body) co
         const auto label = textOf(body, "label");
         const auto refused = refused_labels_.find(label);
         if (!label.empty() && refused != refused_labels_.end()) return refused->second;
+        if (body.has("owner_id")) {
+            const auto owner = sync::parseId(body.get("owner_id"));
+            bool known = false;
+            for (const auto& [name, id] : users_) known = known || (owner && id == *owner);
+            if (!known) return "Invalid owner_id: " + body.get("owner_id").toString();
+        }
     }
     if (refuse_if_) return refuse_if_(call, body);
     return std::nullopt;
@@ -662,6 +677,14 @@ std::int64_t FakeTarget::attachFile(std::int64_t container, const std::string& n
     const auto id = next_file_++;
     files_[id] = File{container, name, sha1, std::move(bytes)};
     return id;
+}
+
+std::optional<std::int64_t> FakeTarget::userId(const std::string& username) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::UserId, lock);
+    const auto found = users_.find(username);
+    if (found == users_.end()) return std::nullopt;
+    return found->second;
 }
 
 }  // namespace soar::test

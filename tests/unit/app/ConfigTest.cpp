@@ -103,6 +103,8 @@ artifacts = false
 notes = true
 attachments = true
 attachment_max_size = 8MiB
+owner_map = by_name
+custom_fields = false
 playbook = local/triage
 playbook_scope = all
 playbook_on = both
@@ -130,6 +132,8 @@ playbook_timeout = 5m
     CHECK(r.notes);
     CHECK(r.attachments);
     CHECK(r.attachment_max_size == 8U << 20U);
+    CHECK(r.owners_by_name);
+    CHECK_FALSE(r.custom_fields);
     REQUIRE(spec.playbook);
     CHECK(spec.playbook->scope == "all");
     CHECK(spec.playbook->on_create);
@@ -208,6 +212,8 @@ TEST_CASE("broken configs name the section, the key and what is expected", "[app
          "[route.r] playbook_on: expected create, update or both, got 'delete'"},
         {"playbook keys without playbook", kInstances + kRoute + "playbook_scope = all\n",
          "[route.r] playbook_scope: has no effect without playbook"},
+        {"bad owner_map", kInstances + kRoute + "owner_map = by_id\n",
+         "[route.r] owner_map: expected by_name or off, got 'by_id'"},
         {"file limit without files", kInstances + kRoute + "attachment_max_size = 1MiB\n",
          "[route.r] attachment_max_size: has no effect without attachments = true"},
         {"file limit too small",

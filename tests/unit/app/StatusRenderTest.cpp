@@ -115,6 +115,19 @@ TEST_CASE("a route that copies files says so in every view", "[app][status]") {
     CHECK_THAT(metrics, Catch::Contains("soar_sync_file_bytes_total{route=\"hq-to-dr\",target="
                                         "\"dr\"} 3145728"));
 
+    // Owners the target lacks are counted and said.
+    t.stored.last_pass->counts.owners_unmatched = 3;
+    t.runtime.totals.owners_unmatched = 5;
+    t.runtime.totals.tasks_written = 6;
+    CHECK_THAT(soar::app::renderTable(s), Catch::Contains("3 copies of the last pass left "
+                                                          "unassigned: dr lacks their owners'"));
+    CHECK_THAT(soar::app::renderHtml(s), Catch::Contains("3 copies without their owner"));
+    const auto more = soar::app::renderMetrics(s);
+    CHECK_THAT(more, Catch::Contains("soar_sync_owners_unmatched_total{route=\"hq-to-dr\",target="
+                                     "\"dr\"} 5"));
+    CHECK_THAT(more, Catch::Contains("soar_sync_tasks_written_total{route=\"hq-to-dr\",target="
+                                     "\"dr\"} 6"));
+
     // A route without files shows no file rows on the page.
     route.files = false;
     CHECK(soar::app::renderHtml(s).find("class=\"sub\">files") == std::string::npos);

@@ -244,7 +244,7 @@ TEST_CASE("Passes keep a bounded history, and health tracks failing-since", "[st
     pass.started_at = "2024-05-01T10:00:00Z";
     pass.finished_at = "2024-05-01T10:00:05Z";
     pass.outcome = "ok";
-    pass.counts = PassCounts{1, 2, 3, 4, 5, 6, 7};
+    pass.counts = PassCounts{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
     store.recordPass(key, pass);
     auto last = store.lastPass(key);
     REQUIRE(last);
@@ -254,6 +254,12 @@ TEST_CASE("Passes keep a bounded history, and health tracks failing-since", "[st
     CHECK(last->counts.containers_unchanged == 3);
     CHECK(last->counts.artifacts_unchanged == 6);
     CHECK(last->counts.errors == 7);
+    CHECK(last->counts.comments_created == 10);
+    CHECK(last->counts.files_copied == 11);
+    CHECK(last->counts.file_bytes == 12);
+    CHECK(last->counts.workbooks_copied == 13);
+    CHECK(last->counts.tasks_written == 14);
+    CHECK(last->counts.owners_unmatched == 15);
 
     for (int i = 0; i < 120; ++i) {
         pass.outcome = "pass-" + std::to_string(i);

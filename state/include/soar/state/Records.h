@@ -133,6 +133,12 @@ struct PassCounts {
     /// Vault files attached to copies, and their bytes.
     std::int64_t files_copied = 0;
     std::int64_t file_bytes = 0;
+    /// Case workbooks made on copies (by template or phase by phase), and workbook tasks
+    /// created or brought up to date (status, owner, notes).
+    std::int64_t workbooks_copied = 0;
+    std::int64_t tasks_written = 0;
+    /// Copies left unassigned because the target lacks their owner's username.
+    std::int64_t owners_unmatched = 0;
 
     /// Adds every count of `other`: the one way pass counts are summed.
     PassCounts& operator+=(const PassCounts& other) {
@@ -148,6 +154,9 @@ struct PassCounts {
         comments_created += other.comments_created;
         files_copied += other.files_copied;
         file_bytes += other.file_bytes;
+        workbooks_copied += other.workbooks_copied;
+        tasks_written += other.tasks_written;
+        owners_unmatched += other.owners_unmatched;
         return *this;
     }
 };

@@ -30,6 +30,8 @@ struct MappingRules {
     std::map<std::string, std::string> label_map;
     /// Tags added to every copied container.
     std::vector<std::string> add_tags;
+    /// Copy `custom_fields`.
+    bool custom_fields = true;
 };
 
 /// A JSON value with its objects and arrays copied (scalars are values already), so that the

@@ -51,6 +51,11 @@ struct RouteConfig {
     bool attachments = false;
     /// A larger file is dead-lettered with its size and this limit, never downloaded.
     std::uint64_t attachment_max_size = std::uint64_t{24} << 20U;
+    /// `owner_map = by_name`: a copy's owner is the target user with the source owner's
+    /// username (unassigned when the target has none); false (`off`): owners are not copied.
+    bool owners_by_name = false;
+    /// Copy `custom_fields` (a target that lacks one refuses the container: a dead letter).
+    bool custom_fields = true;
 };
 
 }  // namespace soar::sync

@@ -43,6 +43,7 @@ public:
         const std::map<std::int64_t, std::int64_t>& expected) override;
     std::uint64_t downloadFile(const std::string& sha1, const std::string& path,
                                std::uint64_t max_bytes) override;
+    [[nodiscard]] std::optional<std::string> userName(std::int64_t id) override;
 
 private:
     SoarApi& api_;
@@ -71,6 +72,7 @@ public:
     [[nodiscard]] CreateResult createComment(const Poco::JSON::Object& comment) override;
     void updateNote(std::int64_t id, const Poco::JSON::Object& fields) override;
     [[nodiscard]] std::map<std::string, std::int64_t> fileCopies(std::int64_t container) override;
+    [[nodiscard]] std::optional<std::int64_t> userId(const std::string& username) override;
     [[nodiscard]] std::int64_t attachFile(std::int64_t container, const std::string& name,
                                           const std::string& path,
                                           const std::string& sha1) override;

@@ -121,6 +121,8 @@ public:
     /// ProtocolError, more than `max_bytes` a RecordError 413 (`path` removed either way).
     virtual std::uint64_t downloadFile(const std::string& sha1, const std::string& path,
                                        std::uint64_t max_bytes) = 0;
+    /// The username of a user of the source; nullopt when it has no such user.
+    [[nodiscard]] virtual std::optional<std::string> userName(std::int64_t id) = 0;
 };
 
 }  // namespace soar::sync

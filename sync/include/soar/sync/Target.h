@@ -73,6 +73,9 @@ public:
                                                   const std::string& path,
                                                   const std::string& sha1) = 0;
 
+    /// The id of the target's user with that username; nullopt when it has none.
+    [[nodiscard]] virtual std::optional<std::int64_t> userId(const std::string& username) = 0;
+
     /// A playbook by numeric id, "repo/name" or a unique bare name; nullopt when none.
     [[nodiscard]] virtual std::optional<PlaybookInfo> findPlaybook(const std::string& spec) = 0;
     /// Starts a run: its id. Never repeated after the request may have reached the target.

@@ -67,6 +67,7 @@ public:
         ForEachItem,
         ArtifactsOf,
         DownloadFile,
+        UserName,
     };
 
     explicit FakeSource(std::string instance = "src", std::size_t page_size = 100);
@@ -122,6 +123,9 @@ public:
     /// its SHA-1 says: a source whose vault is damaged).
     void setFileBytes(const std::string& sha1, const std::string& bytes);
 
+    /// A user of the source, by id (container `owner` ids name them).
+    void addUser(std::int64_t id, const std::string& username);
+
     /// A deep copy of a container's body; nullopt when there is none.
     [[nodiscard]] std::optional<Poco::JSON::Object::Ptr> containerBody(std::int64_t id) const;
     /// How many containers the source holds.
@@ -173,6 +177,7 @@ public:
     /// have that SHA-1 (file removed).
     std::uint64_t downloadFile(const std::string& sha1, const std::string& path,
                                std::uint64_t max_bytes) override;
+    [[nodiscard]] std::optional<std::string> userName(std::int64_t id) override;
 
 private:
     struct Item {
@@ -217,6 +222,7 @@ private:
     std::size_t record_bytes_ = 0;
     std::map<std::int64_t, Poco::JSON::Object::Ptr> containers_;
     std::map<std::int64_t, std::string> unreadable_;
+    std::map<std::int64_t, std::string> users_;
     /// Vault file bytes by SHA-1.
     std::map<std::string, std::string> files_;
     /// Artifacts, notes, comments and files by (kind, id).

@@ -8,6 +8,7 @@
 ///   same `source_data_identifier` is there (SOAR's duplicate answer) and changes nothing;
 /// - artifacts, notes, comments and files are never deduplicated: a second POST makes a
 ///   second one;
+/// - a container whose `owner_id` names no user (addUser) is refused (RecordError 400);
 /// - an update (container, artifact, note) of an unknown id is a RecordError 404; an artifact,
 ///   note or comment for an unknown container a RecordError 400;
 /// - runs of a registered playbook stay `running` until a test sets their status; a cancel is
@@ -74,6 +75,7 @@ public:
         PlaybookRuns,
         FileCopies,
         AttachFile,
+        UserId,
     };
 
     /// A vault file attached to a container.
@@ -123,6 +125,9 @@ public:
     /// The texts of the notes or comments of a container, by id.
     [[nodiscard]] std::vector<std::string> notesIn(state::RecordKind kind,
                                                    std::int64_t container) const;
+
+    /// Adds a user (ids from 501): container `owner_id`s must name one. Returns its id.
+    std::int64_t addUser(const std::string& username);
 
     /// The files attached to a container, by attachment id.
     [[nodiscard]] std::vector<File> filesIn(std::int64_t container) const;
@@ -205,6 +210,7 @@ public:
     [[nodiscard]] std::vector<sync::PlaybookRunSeen> playbookRuns(std::int64_t playbook,
                                                                   std::int64_t container) override;
     [[nodiscard]] std::map<std::string, std::int64_t> fileCopies(std::int64_t container) override;
+    [[nodiscard]] std::optional<std::int64_t> userId(const std::string& username) override;
     /// Reads the file at `path` whole; attaches it even when the container has those bytes
     /// already (as SOAR may); a ProtocolError when its bytes do not have the SHA-1 `sha1`.
     [[nodiscard]] std::int64_t attachFile(std::int64_t container, const std::string& name,
@@ -254,6 +260,8 @@ private:
     std::int64_t next_note_ = 30001;
     std::int64_t next_comment_ = 40001;
     std::map<std::int64_t, File> files_;
+    std::map<std::string, std::int64_t> users_;
+    std::int64_t next_user_ = 501;
     std::int64_t next_file_ = 50001;
 
     std::map<std::int64_t, sync::PlaybookInfo> playbooks_;

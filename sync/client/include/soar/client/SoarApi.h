@@ -40,6 +40,7 @@ inline constexpr const char* kPlaybook = "playbook";
 inline constexpr const char* kPlaybookRun = "playbook_run";
 inline constexpr const char* kScm = "scm";
 inline constexpr const char* kAttachment = "container_attachment";
+inline constexpr const char* kUser = "ph_user";
 }  // namespace collection
 
 /// One page of a list answer (`{"count", "num_pages", "data"}`).
