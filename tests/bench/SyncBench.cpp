@@ -11,6 +11,21 @@
 //    RSS (VmHWM). A second child then runs one idle pass over the unchanged source; it reports
 //    the CPU time of the pass alone (getrusage around runPass), and the emulators count the
 //    requests. Children keep the emulators' CPU and memory out of the figures.
+// 3. Large records (`--large`): the peak RSS of a child syncing containers of many MiB.
+// 4. Vault files (`--files`, `--file-rss`; route `attachments = true`):
+//    - throughput: a full sync of COUNT containers × 1 file of MiB (20 × 5 MiB), in MB/s of
+//      file bytes, against a bare upload loop into the same target in the same run: N threads
+//      (N = the connection count) each sending POST /rest/container_attachment through
+//      PocoSoarApi::attachFile (base64 streamed from a file, as the sync sends it) into
+//      containers made before the clock starts. The loop runs first; its files are then
+//      deleted from the target so that the sync stores every file anew. Both are timed from
+//      their first request to their last answer; the sync's time also holds its container
+//      creates, its source listings and its downloads, so the ratio errs against the sync.
+//    - peak RSS: a child syncs containers of one file each (12 MiB × 8: with 4 connections,
+//      about 50 MB of files in flight at once), then the same with small files; VmHWM as in 2.
+//      Meanwhile this process samples the child's scratch folder, to show the file bytes that
+//      were in flight at once, not just those that could have been.
+//    Both run by default (about 30 s on 2 cores); `--no-files` skips them.
 
 #include "Benchmarks.h"
 #include "soar/client/PocoSoarApi.h"
@@ -22,16 +37,19 @@
 #include "soar/sync/WorkerPool.h"
 #include "support/TempDir.h"
 
+#include <Poco/DigestEngine.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Pipe.h>
 #include <Poco/PipeStream.h>
 #include <Poco/Process.h>
+#include <Poco/SHA1Engine.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -66,6 +84,12 @@ struct Options {
     /// Large-record runs, "MiB x count" each (`--large 15x1,10x12`): the peak RSS of a sync of
     /// containers whose `data` holds one string that large.
     std::vector<std::pair<int, int>> large = {{15, 1}, {10, 12}};
+    /// File throughput run, "MiB x count" (`--files 5x20`): count containers of one file of
+    /// MiB each, synced in process and against a bare upload loop; a count of 0 skips it.
+    std::pair<int, int> files = {5, 20};
+    /// File RSS runs, "MiB x count" each (`--file-rss 12x8,1x8`): the peak RSS of a child
+    /// syncing count containers of one file of MiB each.
+    std::vector<std::pair<int, int>> file_rss = {{12, 8}, {1, 8}};
 };
 
 std::vector<std::string> parseWords(const std::string& text) {
@@ -75,6 +99,22 @@ std::vector<std::string> parseWords(const std::string& text) {
     while (std::getline(in, item, ',')) {
         if (!item.empty()) out.push_back(item);
     }
+    return out;
+}
+
+/// "MiBxCOUNT" -> (MiB, count).
+std::pair<int, int> parseSizeCount(const std::string& option, const std::string& item) {
+    const auto x = item.find('x');
+    if (x == std::string::npos) throw std::invalid_argument(option + " wants MiBxCOUNT");
+    const std::pair<int, int> out{std::stoi(item.substr(0, x)), std::stoi(item.substr(x + 1))};
+    if (out.first < 0 || out.second < 0) throw std::invalid_argument(option + ": negative");
+    return out;
+}
+
+std::vector<std::pair<int, int>> parseSizeCounts(const std::string& option,
+                                                 const std::string& text) {
+    std::vector<std::pair<int, int>> out;
+    for (const auto& item : parseWords(text)) out.push_back(parseSizeCount(option, item));
     return out;
 }
 
@@ -105,12 +145,14 @@ Options parseOptions(const Args& args) {
         } else if (a == "--size-artifacts") {
             o.size_artifacts = std::stoi(value());
         } else if (a == "--large") {
-            o.large.clear();
-            for (const auto& item : parseWords(value())) {
-                const auto x = item.find('x');
-                if (x == std::string::npos) throw std::invalid_argument("--large wants MiBxCOUNT");
-                o.large.emplace_back(std::stoi(item.substr(0, x)), std::stoi(item.substr(x + 1)));
-            }
+            o.large = parseSizeCounts(a, value());
+        } else if (a == "--files") {
+            o.files = parseSizeCount(a, value());
+        } else if (a == "--file-rss") {
+            o.file_rss = parseSizeCounts(a, value());
+        } else if (a == "--no-files") {
+            o.files = {0, 0};
+            o.file_rss.clear();
         } else if (a == "--no-throughput") {
             o.throughput = false;
         } else {
@@ -186,8 +228,10 @@ long peakRssKb() {
     return -1;
 }
 
-/// `sync --child SOURCE TARGET STATE CONNECTIONS PAGE_SIZE MAX_PASSES`: passes until one ends
-/// ok (at most MAX_PASSES); prints `passes= outcome= pass_cpu_ms= pass_wall_ms=` of the last.
+/// `sync --child SOURCE TARGET STATE CONNECTIONS PAGE_SIZE MAX_PASSES [FILE_MAX_SIZE]`: passes
+/// until one ends ok (at most MAX_PASSES); prints `passes= outcome= pass_cpu_ms= pass_wall_ms=`
+/// of the last. FILE_MAX_SIZE (bytes), when given and not 0, turns the route's `attachments`
+/// on with that `attachment_max_size`; files wait in the state file's folder.
 int runChild(const Args& args) {
     if (args.size() < 7) throw std::invalid_argument("--child needs 6 arguments");
     sync::releaseLargeBlocksOnFree();  // as soar-sync does
@@ -195,16 +239,24 @@ int runChild(const Args& args) {
     auto source = client("src", args[1], connections);
     auto target = client("dst", args[2], connections);
     auto store = state::SqliteStore::open({args[3]});
-    const auto route = benchRoute(std::stoul(args[5]));
+    auto route = benchRoute(std::stoul(args[5]));
+    const std::uint64_t file_max_size = args.size() > 7 ? std::stoull(args[7]) : 0;
+    sync::TargetSyncOptions options;
+    if (file_max_size > 0) {
+        route.attachments = true;
+        route.attachment_max_size = file_max_size;
+        options.scratch_dir = std::filesystem::path(args[3]).parent_path().string();
+    }
     sync::SoarSource source_side(*source, route);
     sync::SoarTarget target_side(*target, route.page_size);
-    sync::TargetSyncOptions options;
     options.target = "dst";
     options.in_flight = connections;
     sync::TargetSync engine(route, options, source_side, target_side, *store);
     const int max_passes = std::stoi(args[6]);
     int passes = 0;
     sync::PassResult result;
+    std::int64_t files = 0;
+    std::int64_t file_bytes = 0;
     double cpu_ms = 0;
     double wall_ms = 0;
     do {
@@ -216,12 +268,14 @@ int runChild(const Args& args) {
         rusage after{};
         getrusage(RUSAGE_SELF, &after);
         cpu_ms = cpuMillis(after) - cpuMillis(before);
+        files += result.counts.files_copied;
+        file_bytes += result.counts.file_bytes;
         ++passes;
     } while (result.outcome != sync::PassOutcome::Ok && passes < max_passes);
     std::cout << "vm_hwm_kb=" << peakRssKb() << " passes=" << passes
               << " outcome=" << sync::toString(result.outcome) << " pass_cpu_ms=" << cpu_ms
               << " pass_wall_ms=" << wall_ms << " created=" << result.counts.containers_created
-              << std::endl;
+              << " files=" << files << " file_bytes=" << file_bytes << std::endl;
     if (!result.error.empty()) std::cerr << "last error: " << result.error << "\n";
     return result.outcome == sync::PassOutcome::Ok ? 0 : 1;
 }
@@ -235,7 +289,8 @@ struct ChildRun {
 };
 
 ChildRun spawnChild(const emulator::Emulator& source, const emulator::Emulator& target,
-                    const std::string& state, const Options& o, int max_passes) {
+                    const std::string& state, const Options& o, int max_passes,
+                    std::uint64_t file_max_size = 0) {
     const std::vector<std::string> args{"sync",
                                         "--child",
                                         source.baseUrl(),
@@ -243,7 +298,8 @@ ChildRun spawnChild(const emulator::Emulator& source, const emulator::Emulator& 
                                         state,
                                         std::to_string(o.connections),
                                         std::to_string(o.page_size),
-                                        std::to_string(max_passes)};
+                                        std::to_string(max_passes),
+                                        std::to_string(file_max_size)};
     Poco::Pipe out;
     const auto start = Clock::now();
     auto handle = Poco::Process::launch("/proc/self/exe", args, nullptr, &out, nullptr);
@@ -304,6 +360,8 @@ struct Rate {
     std::uint64_t requests = 0;
     std::int64_t containers = 0;
     std::int64_t artifacts = 0;
+    std::int64_t files = 0;
+    std::int64_t file_bytes = 0;
 };
 
 /// N threads, each posting a container and then its artifacts in batches of 100 (the sync's
@@ -365,15 +423,23 @@ Rate rawIngest(emulator::Emulator& target, const std::vector<SourceRecord>& reco
     return rate;
 }
 
-Rate fullSync(emulator::Emulator& source, emulator::Emulator& target, const Options& o) {
+/// A full sync in this process; `file_max_size` > 0 turns the route's `attachments` on with
+/// that limit (files wait in a temporary folder).
+Rate fullSync(emulator::Emulator& source, emulator::Emulator& target, const Options& o,
+              std::uint64_t file_max_size = 0) {
     test::TempDir dir;
     auto source_api = client("src", source.baseUrl(), o.connections);
     auto target_api = client("dst", target.baseUrl(), o.connections);
     auto store = state::SqliteStore::open({(dir.path() / "state.db").string()});
-    const auto route = benchRoute(o.page_size);
+    auto route = benchRoute(o.page_size);
+    sync::TargetSyncOptions options;
+    if (file_max_size > 0) {
+        route.attachments = true;
+        route.attachment_max_size = file_max_size;
+        options.scratch_dir = dir.path().string();
+    }
     sync::SoarSource source_side(*source_api, route);
     sync::SoarTarget target_side(*target_api, route.page_size);
-    sync::TargetSyncOptions options;
     options.target = "dst";
     options.in_flight = o.connections;
     sync::TargetSync engine(route, options, source_side, target_side, *store);
@@ -385,6 +451,8 @@ Rate fullSync(emulator::Emulator& source, emulator::Emulator& target, const Opti
         const auto result = engine.runPass();
         rate.containers += result.counts.containers_created;
         rate.artifacts += result.counts.artifacts_created;
+        rate.files += result.counts.files_copied;
+        rate.file_bytes += result.counts.file_bytes;
         if (result.outcome == sync::PassOutcome::Ok) break;
         std::cerr << "sync pass " << sync::toString(result.outcome) << ": " << result.error << "\n";
     }
@@ -392,6 +460,160 @@ Rate fullSync(emulator::Emulator& source, emulator::Emulator& target, const Opti
     rate.cpu_seconds = (processCpuMillis() - cpu_before) / 1e3;
     rate.requests = source.requestCount() + target.requestCount() - requests_before;
     return rate;
+}
+
+// --- vault files ---------------------------------------------------------------------------
+
+/// `size` bytes that do not compress, different for each seed.
+std::string fileBytes(std::size_t size, unsigned seed) {
+    std::string out(size, '\0');
+    std::uint32_t x = seed * 2654435761U + 1U;
+    for (auto& c : out) {
+        x = x * 1103515245U + 12345U;
+        c = static_cast<char>(x >> 24U);
+    }
+    return out;
+}
+
+struct BenchFile {
+    std::string name;
+    std::string sha1;
+    std::uint64_t size = 0;
+    /// A copy of its bytes on disk, for the bare upload loop; empty when not written.
+    std::string path;
+};
+
+/// `count` new containers on `source`, each holding one file of `mib` MiB (all different);
+/// with a `dir`, each file's bytes are also written there.
+std::vector<BenchFile> seedFiles(emulator::Emulator& source, int mib, int count,
+                                 const std::string& dir = "") {
+    std::vector<BenchFile> out;
+    for (int i = 0; i < count; ++i) {
+        const std::string bytes =
+            fileBytes(static_cast<std::size_t>(mib) << 20U, static_cast<unsigned>(i) + 1U);
+        BenchFile file;
+        file.name = "file-" + std::to_string(i) + ".bin";
+        Poco::SHA1Engine sha1;
+        sha1.update(bytes);
+        file.sha1 = Poco::DigestEngine::digestToHex(sha1.digest());
+        file.size = bytes.size();
+        const auto container =
+            source.createContainer(R"({"name": "files )" + std::to_string(i) + R"("})");
+        (void)source.addAttachment(container, file.name, bytes);
+        if (!dir.empty()) {
+            file.path = (std::filesystem::path(dir) / file.name).string();
+            std::ofstream disk(file.path, std::ios::binary);
+            disk.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+            if (!disk.flush()) throw std::runtime_error("cannot write " + file.path);
+        }
+        out.push_back(std::move(file));
+    }
+    return out;
+}
+
+/// The bare upload loop: N threads (N = the connection count) each sending POST
+/// /rest/container_attachment through PocoSoarApi::attachFile, the call and body the sync
+/// uses, into containers made before the clock starts. Afterwards the target forgets these
+/// files (attachments and vault documents deleted), so that a sync stores each anew.
+Rate bareUploads(emulator::Emulator& target, const std::vector<BenchFile>& files,
+                 unsigned connections) {
+    std::vector<std::int64_t> containers;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        containers.push_back(
+            target.createContainer(R"({"name": "bare upload )" + std::to_string(i) + R"("})"));
+    }
+    auto api = client("dst", target.baseUrl(), connections);
+    std::vector<std::int64_t> ids(files.size());
+    std::atomic<std::size_t> next{0};
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    const auto requests_before = target.requestCount();
+    const double cpu_before = processCpuMillis();
+    const auto start = Clock::now();
+    std::vector<std::thread> threads;
+    for (unsigned t = 0; t < connections; ++t) {
+        threads.emplace_back([&] {
+            try {
+                for (std::size_t i = next++; i < files.size(); i = next++) {
+                    ids[i] =
+                        api->attachFile(containers[i], files[i].name, files[i].path, files[i].sha1);
+                }
+            } catch (...) {
+                const std::lock_guard<std::mutex> lock(failure_mutex);
+                failure = std::current_exception();
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    if (failure) std::rethrow_exception(failure);
+    Rate rate;
+    rate.seconds = secondsSince(start);
+    rate.cpu_seconds = (processCpuMillis() - cpu_before) / 1e3;
+    rate.requests = target.requestCount() - requests_before;
+    rate.files = static_cast<std::int64_t>(files.size());
+    for (const auto& f : files) rate.file_bytes += static_cast<std::int64_t>(f.size);
+    for (const auto id : ids) {
+        const auto deleted =
+            target.direct("DELETE", "/rest/container_attachment/" + std::to_string(id));
+        if (deleted.status != 200) {
+            throw std::runtime_error("cannot delete attachment " + std::to_string(id));
+        }
+    }
+    for (const auto id : containers) (void)target.deleteContainer(id);
+    if (target.vaultDocumentCount() != 0) {
+        throw std::runtime_error("the bare upload loop's files stayed in the target's vault");
+    }
+    return rate;
+}
+
+/// Watches a scratch folder from another thread (every 2 ms) while it lives: the most files
+/// waiting between download and upload at once, and the most bytes they held. Sampled, so it
+/// can miss a short peak; it only ever under-states what was in flight.
+class ScratchWatch {
+public:
+    explicit ScratchWatch(std::string folder)
+        : folder_(std::move(folder)), thread_([this] { watch(); }) {}
+    ~ScratchWatch() { stop(); }
+    ScratchWatch(const ScratchWatch&) = delete;
+    ScratchWatch& operator=(const ScratchWatch&) = delete;
+
+    void stop() {
+        done_ = true;
+        if (thread_.joinable()) thread_.join();
+    }
+    [[nodiscard]] std::size_t maxFiles() const { return max_files_; }
+    [[nodiscard]] std::uint64_t maxBytes() const { return max_bytes_; }
+
+private:
+    void watch() {
+        while (!done_) {
+            std::size_t files = 0;
+            std::uint64_t bytes = 0;
+            std::error_code error;
+            for (const auto& entry : std::filesystem::directory_iterator(folder_, error)) {
+                if (entry.path().filename().string().rfind(".soar-sync-file-", 0) != 0) continue;
+                std::error_code gone;  // uploaded and removed since the listing
+                const auto size = entry.file_size(gone);
+                if (gone) continue;
+                ++files;
+                bytes += size;
+            }
+            max_files_ = std::max(max_files_, files);
+            max_bytes_ = std::max(max_bytes_, bytes);
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+    }
+
+    std::string folder_;
+    std::atomic<bool> done_{false};
+    std::size_t max_files_ = 0;
+    std::uint64_t max_bytes_ = 0;
+    std::thread thread_;
+};
+
+/// The route's attachment_max_size for files of `size` bytes: the default, or `size` if larger.
+std::uint64_t fileLimit(std::uint64_t size) {
+    return std::max(sync::RouteConfig{}.attachment_max_size, size);
 }
 
 emulator::EmulatorOptions seeded(int containers, int artifacts) {
@@ -490,6 +712,68 @@ int runSyncBench(const Args& args) {
         row("full sync: peak RSS", fixed(static_cast<double>(run.max_rss_kb) / 1024, 1) + " MiB",
             "created " + run.fields["created"] + ", " + run.fields["outcome"] +
                 "; max_record_size 16 MiB");
+        std::cout << std::endl;
+    }
+
+    if (o.files.first > 0 && o.files.second > 0) {
+        const auto [mib, count] = o.files;
+        test::TempDir dir;
+        emulator::Emulator source(emulator::EmulatorOptions{});
+        emulator::Emulator target(emulator::EmulatorOptions{});
+        const auto files = seedFiles(source, mib, count, dir.path().string());
+        const Rate bare = bareUploads(target, files, o.connections);
+        const Rate sync = fullSync(source, target, o, fileLimit(files.front().size));
+        const double mb = static_cast<double>(bare.file_bytes) / 1e6;
+        const double mbs_bare = static_cast<double>(bare.file_bytes) / 1e6 / bare.seconds;
+        const double mbs_sync = static_cast<double>(sync.file_bytes) / 1e6 / sync.seconds;
+        std::cout << "vault files: full sync of " << count << " containers x 1 file of " << mib
+                  << " MiB (" << fixed(mb, 1) << " MB; MB = 10^6 bytes)\n";
+        row("bare upload loop: time", fixed(bare.seconds, 2) + " s",
+            std::to_string(bare.requests) + " POST /rest/container_attachment, attachFile");
+        row("bare upload loop: MB/s", fixed(mbs_bare, 1));
+        row("bare upload loop: CPUs busy (client + target)",
+            fixed(bare.cpu_seconds / bare.seconds, 2));
+        row("sync: time", fixed(sync.seconds, 2) + " s",
+            std::to_string(sync.requests) + " requests (source + target)");
+        row("sync: MB/s", fixed(mbs_sync, 1),
+            std::to_string(sync.files) + " files, " +
+                fixed(static_cast<double>(sync.file_bytes) / 1e6, 1) + " MB copied");
+        row("sync: CPUs busy (sync + source + target)", fixed(sync.cpu_seconds / sync.seconds, 2));
+        row("sync / bare upload loop (MB/s)", fixed(mbs_sync / mbs_bare, 2),
+            "sync also downloads and creates containers");
+        if (sync.files != count) std::cout << "  WARNING: " << sync.files << " files copied\n";
+        std::cout << std::endl;
+    }
+
+    for (const auto& [mib, count] : o.file_rss) {
+        test::TempDir dir;
+        emulator::Emulator source(emulator::EmulatorOptions{});
+        emulator::Emulator target(emulator::EmulatorOptions{});
+        const auto files = seedFiles(source, mib, count);
+        const std::uint64_t size = static_cast<std::uint64_t>(mib) << 20U;
+        const std::uint64_t in_flight =
+            std::min<std::uint64_t>(o.connections, static_cast<std::uint64_t>(count)) * size;
+        ScratchWatch scratch(dir.path().string());
+        ChildRun run =
+            spawnChild(source, target, (dir.path() / "state.db").string(), o, 3, fileLimit(size));
+        scratch.stop();
+        std::cout << count << " source containers x 1 file of " << mib
+                  << " MiB (sync in a child process)\n";
+        row("full sync: peak RSS", fixed(static_cast<double>(run.max_rss_kb) / 1024, 1) + " MiB",
+            run.fields["files"] + " files, " + fixed(std::stod(run.fields["file_bytes"]) / 1e6, 1) +
+                " MB copied, " + run.fields["outcome"]);
+        row("full sync: file bytes in flight, at most",
+            fixed(static_cast<double>(in_flight) / 1e6, 1) + " MB",
+            std::to_string(
+                std::min<std::uint64_t>(o.connections, static_cast<std::uint64_t>(count))) +
+                " containers at once x " + std::to_string(mib) + " MiB");
+        row("full sync: file bytes in flight, seen",
+            fixed(static_cast<double>(scratch.maxBytes()) / 1e6, 1) + " MB",
+            std::to_string(scratch.maxFiles()) + " scratch files at once (sampled every 2 ms)");
+        row("full sync: time", fixed(run.wall_s, 1) + " s",
+            fixed(static_cast<double>(size * static_cast<std::uint64_t>(count)) / 1e6 / run.wall_s,
+                  1) +
+                " MB/s");
         std::cout << std::endl;
     }
     return 0;

@@ -22,8 +22,10 @@ constexpr Benchmark kBenchmarks[] = {
      soar::bench::runStateBench},
     {"sync",
      "full sync throughput against the target's raw ingest rate; idle pass requests and CPU; "
-     "peak RSS, also of large records [--containers N] [--artifacts N] [--connections N] "
+     "peak RSS, also of large records; vault file MB/s against a bare upload loop, and peak "
+     "RSS with files in flight [--containers N] [--artifacts N] [--connections N] "
      "[--page-size N] [--sizes N,N,...] [--size-artifacts N] [--large MiBxN,...] "
+     "[--files MiBxN (default 5x20)] [--file-rss MiBxN,... (default 12x8,1x8)] [--no-files] "
      "[--no-throughput]",
      soar::bench::runSyncBench},
 };
