@@ -55,7 +55,7 @@ const std::vector<std::string> kRouteKeys = {
     "add_tags",         "artifacts",       "notes",
     "playbook",         "playbook_scope",  "playbook_on",
     "playbook_timeout", "attachments",     "attachment_max_size",
-    "owner_map",        "custom_fields"};
+    "owner_map",        "custom_fields",   "workbooks"};
 const std::vector<std::string> kLevels = {"none",   "fatal",       "critical", "error", "warning",
                                           "notice", "information", "debug",    "trace"};
 
@@ -357,6 +357,7 @@ RouteSpec parseRoute(const AbstractConfiguration& ini, const std::string& name,
         s.fail("owner_map", "expected by_name or off, got '" + owners + "'");
     }
     r.custom_fields = s.boolean("custom_fields", true);
+    r.workbooks = s.boolean("workbooks", false);
 
     const auto playbook = s.str("playbook");
     if (playbook.empty()) {

@@ -16,13 +16,16 @@ std::string_view toString(Stream stream) {
             return "comments";
         case Stream::Attachments:
             return "attachments";
+        case Stream::Tasks:
+            return "tasks";
     }
     return "unknown";
 }
 
 std::optional<Stream> parseStream(std::string_view name) {
     for (auto s : {Stream::ContainersCreated, Stream::ContainersUpdated, Stream::Artifacts,
-                   Stream::Notes, Stream::Comments, Stream::Attachments}) {
+                   Stream::Notes, Stream::Comments, Stream::Attachments,
+                   Stream::Tasks}) {
         if (toString(s) == name) return s;
     }
     return std::nullopt;
@@ -68,6 +71,8 @@ std::string_view toString(RecordKind kind) {
             return "playbook";
         case RecordKind::Attachment:
             return "attachment";
+        case RecordKind::Task:
+            return "task";
     }
     return "unknown";
 }

@@ -143,14 +143,14 @@ CREATE TABLE strikes (
 ) WITHOUT ROWID;
 )sql";
 
-// Version 4: vault files travel with their container. note_map holds them too (kind
-// 'attachment', content_hash = the file's SHA-1); SQLite cannot widen a CHECK constraint, so
+// Version 4: vault files and workbook tasks travel with their container. note_map holds them
+// too (kind 'attachment' with content_hash = the file's SHA-1, kind 'task'); SQLite cannot widen a CHECK constraint, so
 // the table is rebuilt and its rows copied. Passes count the files and bytes they copied,
 // the workbooks and tasks they wrote and the copies left without their owner.
 constexpr const char* kV4 = R"sql(
 CREATE TABLE note_map_v4 (
     target_ref          INTEGER NOT NULL,
-    kind                TEXT NOT NULL CHECK (kind IN ('note', 'comment', 'attachment')),
+    kind                TEXT NOT NULL CHECK (kind IN ('note', 'comment', 'attachment', 'task')),
     source_id           INTEGER NOT NULL,
     target_id           INTEGER NOT NULL,
     source_container_id INTEGER NOT NULL,

@@ -24,7 +24,8 @@ constexpr const char* kDeleteDeadLetter =
 
 std::optional<RecordKind> parseRecordKind(std::string_view name) {
     for (auto k : {RecordKind::Container, RecordKind::Artifact, RecordKind::Note,
-                   RecordKind::Comment, RecordKind::Playbook, RecordKind::Attachment}) {
+                   RecordKind::Comment, RecordKind::Playbook, RecordKind::Attachment,
+                   RecordKind::Task}) {
         if (toString(k) == name) return k;
     }
     return std::nullopt;

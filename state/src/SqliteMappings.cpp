@@ -69,6 +69,8 @@ constexpr const char* kCountContainers = "SELECT count(*) FROM container_map WHE
 constexpr const char* kCountArtifacts = "SELECT count(*) FROM artifact_map WHERE target_ref = ?1";
 constexpr const char* kCountNotes =
     "SELECT count(*) FROM note_map WHERE target_ref = ?1 AND kind IN ('note', 'comment')";
+constexpr const char* kCountTasks =
+    "SELECT count(*) FROM note_map WHERE target_ref = ?1 AND kind = 'task'";
 constexpr const char* kCountFiles =
     "SELECT count(*) FROM note_map WHERE target_ref = ?1 AND kind = 'attachment'";
 
@@ -96,7 +98,8 @@ ArtifactMapping artifactFrom(SQLite::Statement& row) {
 }
 
 std::optional<RecordKind> parseNoteKind(std::string_view name) {
-    for (auto k : {RecordKind::Note, RecordKind::Comment, RecordKind::Attachment}) {
+    for (auto k :
+         {RecordKind::Note, RecordKind::Comment, RecordKind::Attachment, RecordKind::Task}) {
         if (toString(k) == name) return k;
     }
     return std::nullopt;
@@ -204,6 +207,7 @@ MappingCounts readMappingCounts(Connection& conn, std::int64_t ref) {
     counts.artifacts = count(conn, kCountArtifacts, ref);
     counts.notes = count(conn, kCountNotes, ref);
     counts.files = count(conn, kCountFiles, ref);
+    counts.tasks = count(conn, kCountTasks, ref);
     return counts;
 }
 

@@ -3,6 +3,7 @@
 #include "ArtifactReplayer.h"
 #include "AttachmentReplayer.h"
 #include "NoteReplayer.h"
+#include "WorkbookReplayer.h"
 #include "soar/client/Errors.h"
 
 #include <Poco/Logger.h>
@@ -121,6 +122,10 @@ Replayed ContainerReplayer::write(const SourceContainer& source,
     if (pass_.route.attachments && (pass_.force || fresh || adopted || !mapping)) {
         AttachmentReplayer(pass_, source_id, target_id, fresh, out).all();
     }
+    if (pass_.route.workbooks && (pass_.force || fresh || adopted || !mapping) &&
+        source.body->optValue<std::string>("container_type", "") == "case") {
+        WorkbookReplayer(pass_, source_id, target_id, fresh, out).all();
+    }
     if (pass_.route.notes && (pass_.force || fresh || adopted || !mapping)) {
         NoteReplayer(pass_, source_id, target_id, fresh, out).all();
     }
@@ -164,6 +169,10 @@ Replayed ContainerReplayer::replayItem(const SourceItem& item) {
     out.unit.key = pass_.key;
     const auto container = pass_.store.containerMapping(pass_.key, item.container);
     if (!container) return out;
+    if (item.kind == RecordKind::Task) {
+        WorkbookReplayer(pass_, item.container, container->target_id, false, out).one(item);
+        return out;
+    }
     if (item.kind == RecordKind::Attachment) {
         AttachmentReplayer(pass_, item.container, container->target_id, false, out)
             .one(item, pass_.store.noteMapping(pass_.key, item.kind, item.id));

@@ -34,6 +34,10 @@ void NoteReplayer::all() {
 }
 
 void NoteReplayer::one(const SourceItem& item, const std::optional<state::NoteMapping>& known) {
+    // A task's note is not the container's: it goes with its task (WorkbookReplayer).
+    if (item.kind == RecordKind::Note && item.body->has("task") && !item.body->isNull("task")) {
+        return;
+    }
     replay(item, known);
 }
 

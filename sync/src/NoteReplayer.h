@@ -27,7 +27,8 @@ public:
 
     /// Copies every note and comment of the container (one new to the target, or forced).
     void all();
-    /// Copies one note or comment met in its own stream; `known` is its stored mapping.
+    /// Copies one note or comment met in its own stream; `known` is its stored mapping. A
+    /// workbook task's note is left to its task.
     void one(const SourceItem& item, const std::optional<state::NoteMapping>& known);
 
 private:

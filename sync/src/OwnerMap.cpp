@@ -43,15 +43,29 @@ std::optional<std::int64_t> OwnerMap::targetOwner(const Poco::JSON::Object& sour
         name = sourceName(*owner, source);
     }
     if (!name) return std::nullopt;  // the source no longer has the user
-    if (auto id = targetId(*name, target)) return id;
+    return byName(*name, target, where, unmatched);
+}
+
+std::optional<std::int64_t> OwnerMap::targetUser(std::int64_t source_user, Source& source,
+                                                 Target& target, const std::string& where,
+                                                 bool& unmatched) {
+    unmatched = false;
+    const auto name = sourceName(source_user, source);
+    if (!name) return std::nullopt;
+    return byName(*name, target, where, unmatched);
+}
+
+std::optional<std::int64_t> OwnerMap::byName(const std::string& name, Target& target,
+                                             const std::string& where, bool& unmatched) {
+    if (auto id = targetId(name, target)) return id;
     unmatched = true;
     bool first = false;
     {
         std::lock_guard<std::mutex> lock(logged_mutex_);
-        first = logged_.insert(*name).second;
+        first = logged_.insert(name).second;
     }
     if (first) {
-        poco_warning(logger_, where + "the target has no user '" + *name +
+        poco_warning(logger_, where + "the target has no user '" + name +
                                   "': copies owned by that user on the source are left "
                                   "unassigned (add the user to assign them)");
     }

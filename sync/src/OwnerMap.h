@@ -41,7 +41,14 @@ public:
         const Poco::JSON::Object& source_container, Source& source, Target& target,
         const std::string& where, bool& unmatched);
 
+    /// The same for a source user id (a workbook task's owner).
+    [[nodiscard]] std::optional<std::int64_t> targetUser(std::int64_t source_user, Source& source,
+                                                         Target& target, const std::string& where,
+                                                         bool& unmatched);
+
 private:
+    std::optional<std::int64_t> byName(const std::string& name, Target& target,
+                                       const std::string& where, bool& unmatched);
     std::optional<std::string> sourceName(std::int64_t id, Source& source);
     std::optional<std::int64_t> targetId(const std::string& name, Target& target);
 

@@ -33,6 +33,8 @@ StreamPath pathOf(Stream stream) {
             return {collection::kComment, "time"};
         case Stream::Attachments:
             return {collection::kAttachment, "create_time"};
+        case Stream::Tasks:
+            return {collection::kWorkbookTask, "modified_time"};
     }
     throw ProtocolError("unknown change stream");
 }
@@ -47,6 +49,8 @@ const char* collectionOf(RecordKind kind) {
             return collection::kComment;
         case RecordKind::Attachment:
             return collection::kAttachment;
+        case RecordKind::Task:
+            return collection::kWorkbookTask;
         case RecordKind::Container:
         case RecordKind::Playbook:
             break;
@@ -101,9 +105,11 @@ SourceItem itemOfRecord(RecordKind kind, const Record& record) {
     SourceItem item;
     item.kind = kind;
     const bool file = kind == RecordKind::Attachment;
+    const bool task = kind == RecordKind::Task;
     const char* what = kind == RecordKind::Artifact  ? "artifact"
                        : kind == RecordKind::Comment ? "comment"
                        : file                        ? "file"
+                       : task                        ? "task"
                                                      : "note";
     item.id = requireId(*record, what);
     item.unreadable = unreadableReason(record);
@@ -121,6 +127,65 @@ SourceItem itemOfRecord(RecordKind kind, const Record& record) {
                                                                     : "modified_time");
     item.body = record;
     return item;
+}
+
+/// A workbook from `container/<id>/phases` (phases with their tasks nested), phases and
+/// tasks in order. A phase or task without a numeric id is a ProtocolError.
+Workbook readWorkbook(SoarApi& api, std::int64_t container, std::size_t page_size) {
+    Workbook out;
+    Query query;
+    query.sort("id").pageSize(page_size);
+    const auto number = [](const Object& record, const char* key) {
+        return optId(record, key).value_or(0);
+    };
+    forEachPage(api,
+                std::string(collection::kContainer) + "/" + std::to_string(container) + "/phases",
+                query, [&](const Page& page) {
+                    for (const auto& record : page.records) {
+                        WorkbookPhase phase;
+                        phase.id = requireId(*record, "workbook phase");
+                        phase.name = optString(*record, "name").value_or("");
+                        phase.order = number(*record, "order");
+                        phase.template_id = optId(*record, "template");
+                        if (const auto tasks = record->getArray("tasks")) {
+                            for (std::size_t i = 0; i < tasks->size(); ++i) {
+                                const auto t = tasks->getObject(static_cast<unsigned>(i));
+                                if (!t) continue;
+                                WorkbookTask task;
+                                task.id = requireId(*t, "workbook task");
+                                task.name = optString(*t, "name").value_or("");
+                                task.order = number(*t, "order");
+                                task.description = optString(*t, "description").value_or("");
+                                task.status = number(*t, "status");
+                                task.owner = optId(*t, "owner");
+                                task.note_required = t->has("is_note_required") &&
+                                                     t->get("is_note_required").isBoolean() &&
+                                                     t->get("is_note_required").extract<bool>();
+                                task.modified_time = optString(*t, "modified_time");
+                                phase.tasks.push_back(std::move(task));
+                            }
+                        }
+                        out.push_back(std::move(phase));
+                    }
+                    return true;
+                });
+    const auto by_order = [](const auto& a, const auto& b) {
+        return a.order != b.order ? a.order < b.order : a.id < b.id;
+    };
+    std::sort(out.begin(), out.end(), by_order);
+    for (auto& phase : out) std::sort(phase.tasks.begin(), phase.tasks.end(), by_order);
+    return out;
+}
+
+/// Each note of a workbook task, in id order.
+void forEachNoteOfTask(SoarApi& api, std::int64_t task, std::size_t page_size,
+                       const std::function<void(const Record&)>& each) {
+    Query query;
+    query.exact("task_id", task).sort("id").pageSize(page_size);
+    forEachPage(api, collection::kNote, query, [&](const Page& page) {
+        for (const auto& record : page.records) each(record);
+        return true;
+    });
 }
 
 /// A keyset walk handing `on_page` a page of typed entries at a time: up to `page_size`, and
@@ -167,6 +232,8 @@ RecordKind streamKind(Stream stream) {
             return RecordKind::Comment;
         case Stream::Attachments:
             return RecordKind::Attachment;
+        case Stream::Tasks:
+            return RecordKind::Task;
         case Stream::ContainersCreated:
         case Stream::ContainersUpdated:
         case Stream::Artifacts:
@@ -348,6 +415,23 @@ std::optional<std::string> SoarSource::userName(std::int64_t id) {
     return optString(**record, "username");
 }
 
+Workbook SoarSource::workbook(std::int64_t container) {
+    return readWorkbook(api_, container, page_size_);
+}
+
+std::optional<std::string> SoarSource::templateName(std::int64_t id) {
+    const auto record = api_.get(collection::kWorkbookTemplate, id);
+    if (!record) return std::nullopt;
+    return optString(**record, "name");
+}
+
+void SoarSource::forEachTaskNote(std::int64_t task, const std::function<void(SourceItem&)>& each) {
+    forEachNoteOfTask(api_, task, page_size_, [&](const Record& record) {
+        auto item = itemOfRecord(RecordKind::Note, record);
+        each(item);
+    });
+}
+
 // --- SoarTarget ---------------------------------------------------------------------------
 
 SoarTarget::SoarTarget(SoarApi& api, std::size_t page_size)
@@ -433,6 +517,50 @@ std::map<std::string, std::int64_t> SoarTarget::fileCopies(std::int64_t containe
         return true;
     });
     return copies;
+}
+
+Workbook SoarTarget::workbook(std::int64_t container) {
+    return readWorkbook(api_, container, page_size_);
+}
+
+std::optional<std::int64_t> SoarTarget::findTemplate(const std::string& name) {
+    Query query;
+    query.exact("name", name).sort("id").pageSize(1);
+    const auto page = api_.listPage(collection::kWorkbookTemplate, query, 0);
+    if (page.records.empty()) return std::nullopt;
+    return optId(*page.records.front(), "id");
+}
+
+std::int64_t SoarTarget::createPhase(std::int64_t container, const std::string& name,
+                                     std::int64_t order) {
+    Object body;
+    body.set("container_id", container);
+    body.set("name", name);
+    body.set("order", order);
+    return api_.createRecord(collection::kWorkbookPhase, body);
+}
+
+std::int64_t SoarTarget::createTask(std::int64_t phase, const WorkbookTask& task) {
+    Object body;
+    body.set("phase_id", phase);
+    body.set("name", task.name);
+    body.set("description", task.description);
+    body.set("order", task.order);
+    body.set("is_note_required", task.note_required);
+    return api_.createRecord(collection::kWorkbookTask, body);
+}
+
+void SoarTarget::updateTask(std::int64_t id, const Object& fields) {
+    api_.updateRecord(collection::kWorkbookTask, id, fields);
+}
+
+void SoarTarget::forEachTaskNote(
+    std::int64_t task, const std::function<void(std::int64_t, const std::string&)>& each) {
+    forEachNoteOfTask(api_, task, page_size_, [&](const Record& record) {
+        const auto text = optString(*record, "content");
+        const auto id = optId(*record, "id");
+        if (text && id) each(*id, *text);
+    });
 }
 
 std::optional<std::int64_t> SoarTarget::userId(const std::string& username) {

@@ -102,6 +102,7 @@ PassResult TargetSync::runPass(const std::atomic<bool>* stop) {
         if (route_.artifacts) streams.push_back(Stream::Artifacts);
         // Files before notes: a note's references to files are mapped through the files' copies.
         if (route_.attachments) streams.push_back(Stream::Attachments);
+        if (route_.workbooks) streams.push_back(Stream::Tasks);
         if (route_.notes) {
             streams.push_back(Stream::Notes);
             streams.push_back(Stream::Comments);

@@ -116,6 +116,12 @@ public:
     soar::sync::CreateResult createNote(const Poco::JSON::Object& /*note*/) { return {}; }
     soar::sync::CreateResult createComment(const Poco::JSON::Object& /*comment*/) { return {}; }
     void updateNote(std::int64_t /*id*/, const Poco::JSON::Object& /*fields*/) {}
+    std::int64_t createRecord(const std::string& /*collection*/,
+                              const Poco::JSON::Object& /*body*/) {
+        return 0;
+    }
+    void updateRecord(const std::string& /*collection*/, std::int64_t /*id*/,
+                      const Poco::JSON::Object& /*fields*/) {}
     std::optional<soar::sync::PlaybookInfo> findPlaybook(const std::string& /*spec*/) {
         return std::nullopt;
     }

@@ -174,6 +174,19 @@ void PocoSoarApi::updateNote(std::int64_t id, const Poco::JSON::Object& fields) 
     (void)caller_->call("POST", idPath("note", id), "", toJson(fields), {});
 }
 
+std::int64_t PocoSoarApi::createRecord(const std::string& collection,
+                                       const Poco::JSON::Object& body) {
+    CallOptions options;
+    options.retry = RetryMode::OnlyUnsent;
+    const Reply reply = caller_->call("POST", collection, "", toJson(body), options);
+    return createResult(*caller_, "POST /rest/" + collection, reply, "existing_id").id;
+}
+
+void PocoSoarApi::updateRecord(const std::string& collection, std::int64_t id,
+                               const Poco::JSON::Object& fields) {
+    (void)caller_->call("POST", idPath(collection, id), "", toJson(fields), {});
+}
+
 std::optional<PlaybookInfo> PocoSoarApi::findPlaybook(const std::string& spec) {
     const auto info = [](const Record& record) {
         PlaybookInfo result;

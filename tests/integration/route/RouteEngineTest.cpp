@@ -432,6 +432,12 @@ public:
     void updateNote(std::int64_t id, const Poco::JSON::Object& f) override {
         real_.updateNote(id, f);
     }
+    std::int64_t createRecord(const std::string& c, const Poco::JSON::Object& b) override {
+        return real_.createRecord(c, b);
+    }
+    void updateRecord(const std::string& c, std::int64_t id, const Poco::JSON::Object& f) override {
+        real_.updateRecord(c, id, f);
+    }
     std::optional<soar::sync::PlaybookInfo> findPlaybook(const std::string& spec) override {
         return real_.findPlaybook(spec);
     }

@@ -64,6 +64,8 @@ const char* fieldOf(Stream stream) {
             return "time";
         case Stream::Attachments:
             return "create_time";
+        case Stream::Tasks:
+            return "modified_time";
     }
     return "";
 }
@@ -76,6 +78,7 @@ bool isContainerStream(Stream stream) {
 RecordKind itemKindOf(Stream stream) {
     return stream == Stream::Comments      ? RecordKind::Comment
            : stream == Stream::Attachments ? RecordKind::Attachment
+           : stream == Stream::Tasks       ? RecordKind::Task
                                            : RecordKind::Note;
 }
 
@@ -83,6 +86,7 @@ RecordKind itemKindOf(Stream stream) {
 const char* changedField(RecordKind kind) {
     switch (kind) {
         case RecordKind::Note:
+        case RecordKind::Task:
             return "modified_time";
         case RecordKind::Comment:
             return "time";
@@ -311,6 +315,133 @@ std::optional<std::string> FakeSource::userName(std::int64_t id) {
     const auto found = users_.find(id);
     if (found == users_.end()) return std::nullopt;
     return found->second;
+}
+
+void FakeSource::addTemplate(std::int64_t id, const std::string& name) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    templates_[id] = name;
+}
+
+std::int64_t FakeSource::addPhase(std::int64_t container, const std::string& name,
+                                  std::optional<std::int64_t> template_id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (containers_.count(container) == 0) {
+        throw std::out_of_range("FakeSource: no container " + std::to_string(container));
+    }
+    std::int64_t order = 0;
+    for (const auto& [id, phase] : phases_) {
+        if (phase.container == container) order = std::max(order, phase.order);
+    }
+    const auto id = next_phase_++;
+    phases_[id] = Phase{container, name, order + 1, template_id};
+    return id;
+}
+
+std::int64_t FakeSource::addTask(std::int64_t phase, const std::string& time,
+                                 const std::string& name, std::int64_t status,
+                                 std::optional<std::int64_t> owner, bool note_required) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto& p = phases_.at(phase);
+    std::int64_t order = 0;
+    for (const auto& [key, item] : items_) {
+        if (key.first == RecordKind::Task && item.body->getValue<std::int64_t>("phase") == phase) {
+            order = std::max(order, item.body->getValue<std::int64_t>("order"));
+        }
+    }
+    Object::Ptr body = new Object;
+    body->set("name", name);
+    body->set("order", order + 1);
+    body->set("phase", phase);
+    body->set("status", status);
+    body->set("owner", owner ? Poco::Dynamic::Var(*owner) : Poco::Dynamic::Var());
+    body->set("description", "do " + name);
+    body->set("is_note_required", note_required);
+    body->set("modified_time", time);
+    return addItem(RecordKind::Task, p.container, body, 0);
+}
+
+void FakeSource::editTask(std::int64_t id, const std::string& time, std::int64_t status,
+                          std::optional<std::int64_t> owner) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& item = itemAt(RecordKind::Task, id);
+    item.body->set("status", status);
+    if (owner) item.body->set("owner", *owner);
+    item.body->set("modified_time", time);
+}
+
+std::int64_t FakeSource::addTaskNote(std::int64_t task, const std::string& time,
+                                     const std::string& content) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& owner = itemAt(RecordKind::Task, task);
+    owner.body->set("modified_time", time);
+    Object::Ptr body = new Object;
+    body->set("title", "task note");
+    body->set("content", content);
+    body->set("note_type", "task");
+    body->set("note_format", "markdown");
+    body->set("task", task);
+    body->set("create_time", time);
+    body->set("modified_time", time);
+    return addItem(RecordKind::Note, owner.container, body, 0);
+}
+
+sync::Workbook FakeSource::workbook(std::int64_t container) {
+    enter(Call::Workbook, container);
+    std::lock_guard<std::mutex> lock(mutex_);
+    sync::Workbook out;
+    for (const auto& [id, phase] : phases_) {
+        if (phase.container != container) continue;
+        sync::WorkbookPhase p;
+        p.id = id;
+        p.name = phase.name;
+        p.order = phase.order;
+        p.template_id = phase.template_id;
+        for (const auto& [key, item] : items_) {
+            if (key.first != RecordKind::Task || item.body->getValue<std::int64_t>("phase") != id) {
+                continue;
+            }
+            sync::WorkbookTask t;
+            t.id = key.second;
+            t.name = item.body->getValue<std::string>("name");
+            t.order = item.body->getValue<std::int64_t>("order");
+            t.description = item.body->getValue<std::string>("description");
+            t.status = item.body->getValue<std::int64_t>("status");
+            if (!item.body->isNull("owner")) t.owner = item.body->getValue<std::int64_t>("owner");
+            t.note_required = item.body->getValue<bool>("is_note_required");
+            t.modified_time = textOf(*item.body, "modified_time");
+            p.tasks.push_back(t);
+        }
+        std::sort(p.tasks.begin(), p.tasks.end(),
+                  [](const auto& a, const auto& b) { return a.order < b.order; });
+        out.push_back(std::move(p));
+    }
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.order < b.order; });
+    return out;
+}
+
+std::optional<std::string> FakeSource::templateName(std::int64_t id) {
+    enter(Call::TemplateName, id);
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto found = templates_.find(id);
+    if (found == templates_.end()) return std::nullopt;
+    return found->second;
+}
+
+void FakeSource::forEachTaskNote(std::int64_t task,
+                                 const std::function<void(sync::SourceItem&)>& each) {
+    enter(Call::TaskNotes, task);
+    std::vector<sync::SourceItem> found;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (const auto& [key, item] : items_) {
+            if (key.first == RecordKind::Note && item.body->has("task") &&
+                !item.body->isNull("task") && item.body->getValue<std::int64_t>("task") == task) {
+                found.push_back(toItem(RecordKind::Note, key.second));
+            }
+        }
+    }
+    for (auto& item : found) each(item);
 }
 
 void FakeSource::setFileBytes(const std::string& sha1, const std::string& bytes) {
@@ -569,7 +700,9 @@ void FakeSource::forEachItem(RecordKind kind, std::int64_t container,
     {
         std::lock_guard<std::mutex> lock(mutex_);
         for (const auto& [key, item] : items_) {
-            if (key.first == kind && item.container == container) {
+            // A task's notes are not among its container's (SOAR's container/<id>/notes).
+            const bool task_note = item.body->has("task") && !item.body->isNull("task");
+            if (key.first == kind && item.container == container && !task_note) {
                 found.push_back(toItem(kind, key.second));
             }
         }

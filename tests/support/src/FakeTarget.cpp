@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
-#include <iterator>
+#include <sstream>
 #include <stdexcept>
 
 namespace soar::test {
@@ -38,6 +38,9 @@ bool isWrite(FakeTarget::Call call) {
         case FakeTarget::Call::RunPlaybook:
         case FakeTarget::Call::CancelPlaybookRun:
         case FakeTarget::Call::AttachFile:
+        case FakeTarget::Call::CreatePhase:
+        case FakeTarget::Call::CreateTask:
+        case FakeTarget::Call::UpdateTask:
             return true;
         default:
             return false;
@@ -122,7 +125,7 @@ std::vector<std::string> FakeTarget::notesIn(RecordKind kind, std::int64_t conta
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<std::string> out;
     for (const auto& [id, note] : notes_) {
-        if (note.kind == kind && note.container == container) {
+        if (note.kind == kind && note.container == container && note.task == 0) {
             out.push_back(textOf(*note.body, kind == RecordKind::Comment ? "comment" : "content"));
         }
     }
@@ -354,6 +357,11 @@ std::int64_t FakeTarget::storeArtifact(std::int64_t container, const Object& bod
 sync::CreateResult FakeTarget::storeNote(RecordKind kind, Call call, const Object& body) {
     std::unique_lock<std::mutex> lock;
     enter(call, lock);
+    std::int64_t task = 0;
+    if (body.has("task_id")) {
+        task = sync::parseId(body.get("task_id")).value_or(0);
+        if (tasks_.count(task) == 0) refuse("a note", "Invalid task_id: " + std::to_string(task));
+    }
     const auto container = containerIdOf(body);
     const char* what = kind == RecordKind::Comment ? "a comment" : "a note";
     if (containers_.count(container) == 0) {
@@ -365,7 +373,7 @@ sync::CreateResult FakeTarget::storeNote(RecordKind kind, Call call, const Objec
     auto copy = sync::deepCopy(body);
     copy->set("id", id);
     copy->set("container", container);
-    notes_[id] = Note{kind, container, copy};
+    notes_[id] = Note{kind, container, copy, task};
     return {id, false};
 }
 
@@ -416,6 +424,15 @@ void FakeTarget::updateContainer(std::int64_t id, const Object& fields) {
                                 404, "container not found");
     }
     const auto old_sdi = textOf(*found->second, "source_data_identifier");
+    for (const char* key : {"template", "template_id"}) {
+        if (!fields.has(key)) continue;
+        const auto chosen = sync::parseId(fields.get(key));
+        if (!chosen || templates_.count(*chosen) == 0) {
+            refuse("container " + std::to_string(id), "Invalid " + std::string(key));
+        }
+        instantiate(id, *chosen);
+        break;
+    }
     mergeInto(*found->second, fields);
     found->second->set("id", id);
     const auto new_sdi = textOf(*found->second, "source_data_identifier");
@@ -510,7 +527,7 @@ void FakeTarget::forEachNote(RecordKind kind, std::int64_t container,
         std::unique_lock<std::mutex> lock;
         enter(Call::ForEachNote, lock);
         for (const auto& [id, note] : notes_) {
-            if (note.kind == kind && note.container == container) {
+            if (note.kind == kind && note.container == container && note.task == 0) {
                 found.emplace_back(
                     id, textOf(*note.body, kind == RecordKind::Comment ? "comment" : "content"));
             }
@@ -657,7 +674,9 @@ std::int64_t FakeTarget::attachFile(std::int64_t container, const std::string& n
     {
         std::ifstream in(path, std::ios::binary);
         if (!in) throw sync::ProtocolError("cannot read " + path);
-        bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        std::ostringstream read;
+        read << in.rdbuf();
+        bytes = read.str();
     }
     std::unique_lock<std::mutex> lock;
     enter(Call::AttachFile, lock);
@@ -685,6 +704,184 @@ std::optional<std::int64_t> FakeTarget::userId(const std::string& username) {
     const auto found = users_.find(username);
     if (found == users_.end()) return std::nullopt;
     return found->second;
+}
+
+// --- workbooks ---------------------------------------------------------------------------
+
+std::int64_t FakeTarget::addTemplate(
+    const std::string& name,
+    const std::vector<std::pair<std::string, std::vector<std::string>>>& phases) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto id = next_template_++;
+    templates_[id] = Template{name, phases};
+    return id;
+}
+
+std::int64_t FakeTarget::storePhase(std::int64_t container, const std::string& name,
+                                    std::optional<std::int64_t> template_id) {
+    std::int64_t order = 0;
+    for (const auto& [id, phase] : phases_) {
+        if (phase.container == container) order = std::max(order, phase.order);
+    }
+    const auto id = next_phase_++;
+    phases_[id] = Phase{container, name, order + 1, template_id};
+    return id;
+}
+
+void FakeTarget::instantiate(std::int64_t container, std::int64_t template_id) {
+    for (const auto& [phase_name, task_names] : templates_.at(template_id).phases) {
+        const auto phase = storePhase(container, phase_name, template_id);
+        std::int64_t order = 0;
+        for (const auto& task_name : task_names) {
+            sync::WorkbookTask task;
+            task.id = next_task_++;
+            task.name = task_name;
+            task.order = ++order;
+            tasks_[task.id] = Task{phase, task};
+        }
+    }
+}
+
+sync::Workbook FakeTarget::workbookOf(std::int64_t container) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    sync::Workbook out;
+    for (const auto& [id, phase] : phases_) {
+        if (phase.container != container) continue;
+        sync::WorkbookPhase p;
+        p.id = id;
+        p.name = phase.name;
+        p.order = phase.order;
+        p.template_id = phase.template_id;
+        for (const auto& [task_id, task] : tasks_) {
+            if (task.phase == id) p.tasks.push_back(task.task);
+        }
+        std::sort(p.tasks.begin(), p.tasks.end(),
+                  [](const auto& a, const auto& b) { return a.order < b.order; });
+        out.push_back(std::move(p));
+    }
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.order < b.order; });
+    return out;
+}
+
+std::vector<std::string> FakeTarget::taskNotesIn(std::int64_t task) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<std::string> out;
+    for (const auto& [id, note] : notes_) {
+        if (note.task == task) out.push_back(textOf(*note.body, "content"));
+    }
+    return out;
+}
+
+void FakeTarget::requireClosingNote(std::int64_t task) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    tasks_.at(task).task.note_required = true;
+}
+
+sync::Workbook FakeTarget::workbook(std::int64_t container) {
+    {
+        std::unique_lock<std::mutex> lock;
+        enter(Call::Workbook, lock);
+    }
+    return workbookOf(container);
+}
+
+std::optional<std::int64_t> FakeTarget::findTemplate(const std::string& name) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::FindTemplate, lock);
+    for (const auto& [id, t] : templates_) {
+        if (t.name == name) return id;
+    }
+    return std::nullopt;
+}
+
+std::int64_t FakeTarget::createPhase(std::int64_t container, const std::string& name,
+                                     std::int64_t /*order*/) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::CreatePhase, lock);
+    if (containers_.count(container) == 0) {
+        refuse("a phase", "container " + std::to_string(container) + " does not exist");
+    }
+    writeInto(lock, container);
+    return storePhase(container, name, std::nullopt);
+}
+
+std::int64_t FakeTarget::createTask(std::int64_t phase, const sync::WorkbookTask& task) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::CreateTask, lock);
+    const auto found = phases_.find(phase);
+    if (found == phases_.end())
+        refuse("a task", "phase " + std::to_string(phase) + " does not exist");
+    Object body;
+    body.set("name", task.name);
+    if (const auto message = refusal(Call::CreateTask, body)) refuse("a task", *message);
+    sync::WorkbookTask stored;
+    stored.id = next_task_++;
+    stored.name = task.name;
+    stored.description = task.description;
+    stored.note_required = task.note_required;
+    std::int64_t order = 0;
+    for (const auto& [id, t] : tasks_) {
+        if (t.phase == phase) order = std::max(order, t.task.order);
+    }
+    stored.order = order + 1;
+    tasks_[stored.id] = Task{phase, stored};
+    return stored.id;
+}
+
+void FakeTarget::updateTask(std::int64_t id, const Object& fields) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::UpdateTask, lock);
+    const auto found = tasks_.find(id);
+    if (found == tasks_.end()) {
+        throw sync::RecordError(
+            "[instance." + instance_ + "] task " + std::to_string(id) + " not found (HTTP 404)",
+            404, "task not found");
+    }
+    if (const auto message = refusal(Call::UpdateTask, fields)) {
+        refuse("task " + std::to_string(id), *message);
+    }
+    auto& task = found->second.task;
+    const bool has_note = fields.has("note") && !fields.get("note").toString().empty();
+    if (fields.has("status")) {
+        const auto to = sync::parseId(fields.get("status")).value_or(-1);
+        const auto from = task.status;
+        // 0 not started, 2 in progress, 1 complete: one step at a time, either way.
+        const bool allowed = from == to || (from == 0 && to == 2) || (from == 2 && to == 1) ||
+                             (from == 1 && to == 2) || (from == 2 && to == 0);
+        if (!allowed) refuse("task " + std::to_string(id), "Invalid status transition");
+        if (from != to && to == 1 && task.note_required && !has_note) {
+            refuse("task " + std::to_string(id), "Closing note content is required");
+        }
+        task.status = to;
+    }
+    if (fields.has("owner_id")) {
+        const auto owner = sync::parseId(fields.get("owner_id"));
+        bool known = false;
+        for (const auto& [name, user] : users_) known = known || (owner && user == *owner);
+        if (!known) refuse("task " + std::to_string(id), "Invalid owner_id");
+        task.owner = owner;
+    }
+    if (has_note) {
+        Object::Ptr note = new Object;
+        note->set("content", fields.get("note").toString());
+        const auto note_id = next_note_++;
+        notes_[note_id] =
+            Note{RecordKind::Note, phases_.at(found->second.phase).container, note, id};
+    }
+}
+
+void FakeTarget::forEachTaskNote(
+    std::int64_t task, const std::function<void(std::int64_t, const std::string&)>& each) {
+    std::vector<std::pair<std::int64_t, std::string>> found;
+    {
+        std::unique_lock<std::mutex> lock;
+        enter(Call::TaskNotes, lock);
+        for (const auto& [id, note] : notes_) {
+            if (note.task == task) found.emplace_back(id, textOf(*note.body, "content"));
+        }
+    }
+    for (const auto& [id, text] : found) each(id, text);
 }
 
 }  // namespace soar::test

@@ -21,15 +21,15 @@ StateError constraint(const RouteTarget& key, const std::string& what) {
 
 bool isNoteKind(RecordKind kind) {
     return kind == RecordKind::Note || kind == RecordKind::Comment ||
-           kind == RecordKind::Attachment;
+           kind == RecordKind::Attachment || kind == RecordKind::Task;
 }
 
-/// Notes and comments, or files (`files`), among a target's note mappings.
+/// The note mappings of the given kinds.
 template <class Notes>
-std::int64_t countNotes(const Notes& notes, bool files) {
+std::int64_t countNotes(const Notes& notes, std::initializer_list<RecordKind> kinds) {
     std::int64_t n = 0;
     for (const auto& entry : notes) {
-        if ((entry.second.kind == RecordKind::Attachment) == files) ++n;
+        for (const auto kind : kinds) n += entry.second.kind == kind ? 1 : 0;
     }
     return n;
 }
@@ -187,8 +187,9 @@ MappingCounts InMemoryStore::mappingCounts(const RouteTarget& key) const {
     if (const auto* stored = find(key)) {
         counts.containers = static_cast<std::int64_t>(stored->containers.size());
         counts.artifacts = static_cast<std::int64_t>(stored->artifacts.size());
-        counts.notes = countNotes(stored->notes, false);
-        counts.files = countNotes(stored->notes, true);
+        counts.notes = countNotes(stored->notes, {RecordKind::Note, RecordKind::Comment});
+        counts.files = countNotes(stored->notes, {RecordKind::Attachment});
+        counts.tasks = countNotes(stored->notes, {RecordKind::Task});
     }
     return counts;
 }
@@ -492,8 +493,9 @@ TargetStatus InMemoryStore::status(const RouteTarget& key) const {
     out.health = stored->health;
     out.mappings.containers = static_cast<std::int64_t>(stored->containers.size());
     out.mappings.artifacts = static_cast<std::int64_t>(stored->artifacts.size());
-    out.mappings.notes = countNotes(stored->notes, false);
-    out.mappings.files = countNotes(stored->notes, true);
+    out.mappings.notes = countNotes(stored->notes, {RecordKind::Note, RecordKind::Comment});
+    out.mappings.files = countNotes(stored->notes, {RecordKind::Attachment});
+    out.mappings.tasks = countNotes(stored->notes, {RecordKind::Task});
     out.dead_letters = static_cast<std::int64_t>(stored->dead_letters.size());
     for (const auto& [id, run] : runs_) {
         if (run.key == key) ++out.playbook_runs[run.status];

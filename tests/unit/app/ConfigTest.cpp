@@ -105,6 +105,7 @@ attachments = true
 attachment_max_size = 8MiB
 owner_map = by_name
 custom_fields = false
+workbooks = true
 playbook = local/triage
 playbook_scope = all
 playbook_on = both
@@ -134,6 +135,7 @@ playbook_timeout = 5m
     CHECK(r.attachment_max_size == 8U << 20U);
     CHECK(r.owners_by_name);
     CHECK_FALSE(r.custom_fields);
+    CHECK(r.workbooks);
     REQUIRE(spec.playbook);
     CHECK(spec.playbook->scope == "all");
     CHECK(spec.playbook->on_create);

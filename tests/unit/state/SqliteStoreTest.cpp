@@ -71,12 +71,14 @@ UnitOfWork notesOnly(const RouteTarget& key, std::vector<NoteMapping> notes) {
 
 TEST_CASE("Stream, status and kind names round-trip", "[state]") {
     for (auto s : {Stream::ContainersCreated, Stream::ContainersUpdated, Stream::Artifacts,
-                   Stream::Notes, Stream::Comments, Stream::Attachments}) {
+                   Stream::Notes, Stream::Comments, Stream::Attachments,
+                   Stream::Tasks}) {
         CHECK(parseStream(toString(s)) == s);
     }
     CHECK(toString(Stream::ContainersUpdated) == "containers_updated");
     CHECK(toString(Stream::Attachments) == "attachments");
     CHECK_FALSE(parseStream("workbooks"));
+    CHECK(toString(RecordKind::Task) == "task");
     CHECK(toString(RecordKind::Attachment) == "attachment");
     CHECK(toString(RunStatus::TimedOut) == "timed_out");
     CHECK(isTerminal(RunStatus::Cancelled));

@@ -50,10 +50,12 @@ enum class Stream {
     /// New vault files of containers (`container_attachment`), walked by their `create_time`
     /// (an attachment is never edited).
     Attachments,
+    /// Changed workbook tasks of cases, walked by the task's `modified_time`.
+    Tasks,
 };
 
 /// The stored name: `containers_created`, `containers_updated`, `artifacts`, `notes`,
-/// `comments`, `attachments`.
+/// `comments`, `attachments`, `tasks`.
 [[nodiscard]] std::string_view toString(Stream stream);
 /// The stream with that stored name, or nothing for a name this binary does not know.
 [[nodiscard]] std::optional<Stream> parseStream(std::string_view name);
@@ -116,6 +118,8 @@ struct MappingCounts {
     std::int64_t notes = 0;
     /// Vault files (container attachments).
     std::int64_t files = 0;
+    /// Workbook tasks of cases.
+    std::int64_t tasks = 0;
 };
 
 /// What one pass over a (route, target) did.
@@ -219,21 +223,22 @@ struct RecordedIntent {
 };
 
 /// What kind of source record a dead letter is about.
-enum class RecordKind { Container, Artifact, Note, Comment, Playbook, Attachment };
+enum class RecordKind { Container, Artifact, Note, Comment, Playbook, Attachment, Task };
 [[nodiscard]] std::string_view toString(RecordKind kind);
 
-/// A source note, comment or vault file and its copy on the target: the records a container
-/// holds besides its artifacts. Like an artifact's, its container must be mapped, and
+/// A source note, comment, vault file or workbook task and its copy on the target: the
+/// records a container holds besides its artifacts. Like an artifact's, its container must be mapped, and
 /// forgetting the container forgets it.
 struct NoteMapping {
-    /// RecordKind::Note, RecordKind::Comment or RecordKind::Attachment.
+    /// RecordKind::Note, Comment, Attachment or Task.
     RecordKind kind = RecordKind::Note;
     std::int64_t source_id = 0;
     std::int64_t target_id = 0;
     std::int64_t source_container_id = 0;
-    /// A file's is its SHA-1 (its vault id, the same on every instance).
+    /// A file's is its SHA-1 (its vault id, the same on every instance); a task's covers its
+    /// status, owner and notes.
     std::string content_hash;
-    /// The source's `modified_time` (notes), `time` (comments) or `create_time` (files).
+    /// The source's `modified_time` (notes, tasks), `time` (comments) or `create_time` (files).
     std::optional<std::string> update_time;
 
     friend bool operator==(const NoteMapping& a, const NoteMapping& b) {

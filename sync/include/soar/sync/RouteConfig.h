@@ -56,6 +56,8 @@ struct RouteConfig {
     bool owners_by_name = false;
     /// Copy `custom_fields` (a target that lacks one refuses the container: a dead letter).
     bool custom_fields = true;
+    /// A case keeps its workbook: template, phases, tasks (status, owner, notes).
+    bool workbooks = false;
 };
 
 }  // namespace soar::sync

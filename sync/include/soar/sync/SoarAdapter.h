@@ -44,6 +44,9 @@ public:
     std::uint64_t downloadFile(const std::string& sha1, const std::string& path,
                                std::uint64_t max_bytes) override;
     [[nodiscard]] std::optional<std::string> userName(std::int64_t id) override;
+    [[nodiscard]] Workbook workbook(std::int64_t container) override;
+    [[nodiscard]] std::optional<std::string> templateName(std::int64_t id) override;
+    void forEachTaskNote(std::int64_t task, const std::function<void(SourceItem&)>& each) override;
 
 private:
     SoarApi& api_;
@@ -73,6 +76,15 @@ public:
     void updateNote(std::int64_t id, const Poco::JSON::Object& fields) override;
     [[nodiscard]] std::map<std::string, std::int64_t> fileCopies(std::int64_t container) override;
     [[nodiscard]] std::optional<std::int64_t> userId(const std::string& username) override;
+    [[nodiscard]] Workbook workbook(std::int64_t container) override;
+    [[nodiscard]] std::optional<std::int64_t> findTemplate(const std::string& name) override;
+    [[nodiscard]] std::int64_t createPhase(std::int64_t container, const std::string& name,
+                                           std::int64_t order) override;
+    [[nodiscard]] std::int64_t createTask(std::int64_t phase, const WorkbookTask& task) override;
+    void updateTask(std::int64_t id, const Poco::JSON::Object& fields) override;
+    void forEachTaskNote(
+        std::int64_t task,
+        const std::function<void(std::int64_t id, const std::string& text)>& each) override;
     [[nodiscard]] std::int64_t attachFile(std::int64_t container, const std::string& name,
                                           const std::string& path,
                                           const std::string& sha1) override;

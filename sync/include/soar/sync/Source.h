@@ -12,6 +12,7 @@
 #include "soar/client/Paging.h"
 #include "soar/client/SoarApi.h"
 #include "soar/state/Records.h"
+#include "soar/sync/Workbook.h"
 
 #include <cstdint>
 #include <functional>
@@ -37,14 +38,16 @@ struct SourceContainer {
     std::optional<std::string> unreadable;
 };
 
-/// An artifact, note, comment or vault file (container attachment) of a container.
+/// An artifact, note, comment, vault file (container attachment) or workbook task of a
+/// container.
 struct SourceItem {
     state::RecordKind kind = state::RecordKind::Artifact;
     std::int64_t id = 0;
     /// The source container it belongs to.
     std::int64_t container = 0;
     /// When it last changed: `update_time` (artifact), `modified_time` (note), `time`
-    /// (comment, which never changes), `create_time` (file, which never changes either).
+    /// (comment, which never changes), `create_time` (file, which never changes either),
+    /// `modified_time` (workbook task).
     std::optional<std::string> changed;
     Record body;
     /// As SourceContainer::unreadable; `container` is 0 when it could not be read either.
@@ -123,6 +126,14 @@ public:
                                        std::uint64_t max_bytes) = 0;
     /// The username of a user of the source; nullopt when it has no such user.
     [[nodiscard]] virtual std::optional<std::string> userName(std::int64_t id) = 0;
+
+    /// A case's workbook: its phases with their tasks, in order (empty when it has none).
+    [[nodiscard]] virtual Workbook workbook(std::int64_t container) = 0;
+    /// The name of a workbook template; nullopt when the source has no such template.
+    [[nodiscard]] virtual std::optional<std::string> templateName(std::int64_t id) = 0;
+    /// The notes of a workbook task in id order (they are not among the container's notes).
+    virtual void forEachTaskNote(std::int64_t task,
+                                 const std::function<void(SourceItem&)>& each) = 0;
 };
 
 }  // namespace soar::sync

@@ -12,6 +12,7 @@
 
 #include "soar/client/SoarApi.h"
 #include "soar/state/Records.h"
+#include "soar/sync/Workbook.h"
 
 #include <cstdint>
 #include <functional>
@@ -72,6 +73,22 @@ public:
     [[nodiscard]] virtual std::int64_t attachFile(std::int64_t container, const std::string& name,
                                                   const std::string& path,
                                                   const std::string& sha1) = 0;
+
+    /// A case copy's workbook, as Source::workbook.
+    [[nodiscard]] virtual Workbook workbook(std::int64_t container) = 0;
+    /// The id of the workbook template with that name; nullopt when there is none.
+    [[nodiscard]] virtual std::optional<std::int64_t> findTemplate(const std::string& name) = 0;
+    /// Adds a phase to a container's workbook: its id.
+    [[nodiscard]] virtual std::int64_t createPhase(std::int64_t container, const std::string& name,
+                                                   std::int64_t order) = 0;
+    /// Adds a task to a phase: its id.
+    [[nodiscard]] virtual std::int64_t createTask(std::int64_t phase, const WorkbookTask& task) = 0;
+    /// Writes fields of a task (`status`, `owner_id`, and the closing `note` with it).
+    virtual void updateTask(std::int64_t id, const Poco::JSON::Object& fields) = 0;
+    /// The notes of a task: id and content, in id order.
+    virtual void forEachTaskNote(
+        std::int64_t task,
+        const std::function<void(std::int64_t id, const std::string& text)>& each) = 0;
 
     /// The id of the target's user with that username; nullopt when it has none.
     [[nodiscard]] virtual std::optional<std::int64_t> userId(const std::string& username) = 0;

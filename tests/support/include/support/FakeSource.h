@@ -68,6 +68,9 @@ public:
         ArtifactsOf,
         DownloadFile,
         UserName,
+        Workbook,
+        TemplateName,
+        TaskNotes,
     };
 
     explicit FakeSource(std::string instance = "src", std::size_t page_size = 100);
@@ -126,6 +129,23 @@ public:
     /// A user of the source, by id (container `owner` ids name them).
     void addUser(std::int64_t id, const std::string& username);
 
+    /// Workbooks. A template's name by id (phases name their template by id).
+    void addTemplate(std::int64_t id, const std::string& name);
+    /// Adds a phase (after the container's others) to a container's workbook. Returns its id.
+    std::int64_t addPhase(std::int64_t container, const std::string& name,
+                          std::optional<std::int64_t> template_id = std::nullopt);
+    /// Adds a task to a phase at `time` (its `modified_time`): walked by the Tasks stream.
+    std::int64_t addTask(std::int64_t phase, const std::string& time, const std::string& name,
+                         std::int64_t status = 0, std::optional<std::int64_t> owner = std::nullopt,
+                         bool note_required = false);
+    /// Changes a task's status (and owner, when given) at `time`.
+    void editTask(std::int64_t id, const std::string& time, std::int64_t status,
+                  std::optional<std::int64_t> owner = std::nullopt);
+    /// Adds a note to a task at `time` (the task's `modified_time` moves too, as on SOAR). It
+    /// is walked by the Notes stream but is not among its container's notes (forEachItem).
+    std::int64_t addTaskNote(std::int64_t task, const std::string& time,
+                             const std::string& content);
+
     /// A deep copy of a container's body; nullopt when there is none.
     [[nodiscard]] std::optional<Poco::JSON::Object::Ptr> containerBody(std::int64_t id) const;
     /// How many containers the source holds.
@@ -178,6 +198,10 @@ public:
     std::uint64_t downloadFile(const std::string& sha1, const std::string& path,
                                std::uint64_t max_bytes) override;
     [[nodiscard]] std::optional<std::string> userName(std::int64_t id) override;
+    [[nodiscard]] sync::Workbook workbook(std::int64_t container) override;
+    [[nodiscard]] std::optional<std::string> templateName(std::int64_t id) override;
+    void forEachTaskNote(std::int64_t task,
+                         const std::function<void(sync::SourceItem&)>& each) override;
 
 private:
     struct Item {
@@ -223,6 +247,15 @@ private:
     std::map<std::int64_t, Poco::JSON::Object::Ptr> containers_;
     std::map<std::int64_t, std::string> unreadable_;
     std::map<std::int64_t, std::string> users_;
+    struct Phase {
+        std::int64_t container = 0;
+        std::string name;
+        std::int64_t order = 0;
+        std::optional<std::int64_t> template_id;
+    };
+    std::map<std::int64_t, std::string> templates_;
+    std::map<std::int64_t, Phase> phases_;
+    std::int64_t next_phase_ = 1;
     /// Vault file bytes by SHA-1.
     std::map<std::string, std::string> files_;
     /// Artifacts, notes, comments and files by (kind, id).

@@ -9,6 +9,10 @@
 /// - artifacts, notes, comments and files are never deduplicated: a second POST makes a
 ///   second one;
 /// - a container whose `owner_id` names no user (addUser) is refused (RecordError 400);
+/// - task statuses move as SOAR's community functions read them (0 not started, 2 in
+///   progress, 1 complete) one step at a time: 0->2, 2->1, 1->2, 2->0; any other change is
+///   refused "Invalid status transition", and completing a task that needs a closing note
+///   without one "Closing note content is required"; a note with the status is a task note;
 /// - an update (container, artifact, note) of an unknown id is a RecordError 404; an artifact,
 ///   note or comment for an unknown container a RecordError 400;
 /// - runs of a registered playbook stay `running` until a test sets their status; a cancel is
@@ -76,6 +80,12 @@ public:
         FileCopies,
         AttachFile,
         UserId,
+        Workbook,
+        FindTemplate,
+        CreatePhase,
+        CreateTask,
+        UpdateTask,
+        TaskNotes,
     };
 
     /// A vault file attached to a container.
@@ -122,9 +132,21 @@ public:
     [[nodiscard]] std::vector<Poco::JSON::Object::Ptr> artifactsIn(std::int64_t container) const;
     /// How many notes (`kind` Note) or comments (Comment) the target holds.
     [[nodiscard]] std::size_t noteCount(state::RecordKind kind) const;
-    /// The texts of the notes or comments of a container, by id.
+    /// The texts of the notes or comments of a container, by id (not its tasks' notes).
     [[nodiscard]] std::vector<std::string> notesIn(state::RecordKind kind,
                                                    std::int64_t container) const;
+
+    /// A workbook template: phase names with their task names. A container updated with its
+    /// id as `template` (or `template_id`) gets a copy of its phases and tasks. Returns its id.
+    std::int64_t addTemplate(
+        const std::string& name,
+        const std::vector<std::pair<std::string, std::vector<std::string>>>& phases);
+    /// A container's workbook as it stands (not counted as a call).
+    [[nodiscard]] sync::Workbook workbookOf(std::int64_t container) const;
+    /// The contents of a task's notes, by id.
+    [[nodiscard]] std::vector<std::string> taskNotesIn(std::int64_t task) const;
+    /// Makes completing a task need a closing note.
+    void requireClosingNote(std::int64_t task);
 
     /// Adds a user (ids from 501): container `owner_id`s must name one. Returns its id.
     std::int64_t addUser(const std::string& username);
@@ -211,6 +233,16 @@ public:
                                                                   std::int64_t container) override;
     [[nodiscard]] std::map<std::string, std::int64_t> fileCopies(std::int64_t container) override;
     [[nodiscard]] std::optional<std::int64_t> userId(const std::string& username) override;
+    [[nodiscard]] sync::Workbook workbook(std::int64_t container) override;
+    [[nodiscard]] std::optional<std::int64_t> findTemplate(const std::string& name) override;
+    [[nodiscard]] std::int64_t createPhase(std::int64_t container, const std::string& name,
+                                           std::int64_t order) override;
+    [[nodiscard]] std::int64_t createTask(std::int64_t phase,
+                                          const sync::WorkbookTask& task) override;
+    void updateTask(std::int64_t id, const Poco::JSON::Object& fields) override;
+    void forEachTaskNote(
+        std::int64_t task,
+        const std::function<void(std::int64_t id, const std::string& text)>& each) override;
     /// Reads the file at `path` whole; attaches it even when the container has those bytes
     /// already (as SOAR may); a ProtocolError when its bytes do not have the SHA-1 `sha1`.
     [[nodiscard]] std::int64_t attachFile(std::int64_t container, const std::string& name,
@@ -222,7 +254,28 @@ private:
         state::RecordKind kind = state::RecordKind::Note;
         std::int64_t container = 0;
         Poco::JSON::Object::Ptr body;
+        /// The workbook task a task note belongs to; 0 for the container's notes.
+        std::int64_t task = 0;
     };
+    struct Phase {
+        std::int64_t container = 0;
+        std::string name;
+        std::int64_t order = 0;
+        std::optional<std::int64_t> template_id;
+    };
+    struct Task {
+        std::int64_t phase = 0;
+        sync::WorkbookTask task;
+    };
+    struct Template {
+        std::string name;
+        std::vector<std::pair<std::string, std::vector<std::string>>> phases;
+    };
+    /// Copies a template's phases and tasks into a container; the caller holds the mutex.
+    void instantiate(std::int64_t container, std::int64_t template_id);
+    /// A phase appended to a container's workbook; the caller holds the mutex.
+    std::int64_t storePhase(std::int64_t container, const std::string& name,
+                            std::optional<std::int64_t> template_id);
     struct Artifact {
         std::int64_t container = 0;
         Poco::JSON::Object::Ptr body;
@@ -262,6 +315,12 @@ private:
     std::map<std::int64_t, File> files_;
     std::map<std::string, std::int64_t> users_;
     std::int64_t next_user_ = 501;
+    std::map<std::int64_t, Template> templates_;
+    std::int64_t next_template_ = 61;
+    std::map<std::int64_t, Phase> phases_;
+    std::int64_t next_phase_ = 601;
+    std::map<std::int64_t, Task> tasks_;
+    std::int64_t next_task_ = 6001;
     std::int64_t next_file_ = 50001;
 
     std::map<std::int64_t, sync::PlaybookInfo> playbooks_;

@@ -38,6 +38,12 @@ public:
         unused("createComment");
     }
     void updateNote(std::int64_t, const Poco::JSON::Object&) override { unused("updateNote"); }
+    std::int64_t createRecord(const std::string&, const Poco::JSON::Object&) override {
+        unused("createRecord");
+    }
+    void updateRecord(const std::string&, std::int64_t, const Poco::JSON::Object&) override {
+        unused("updateRecord");
+    }
     std::optional<sync::PlaybookInfo> findPlaybook(const std::string&) override {
         unused("findPlaybook");
     }

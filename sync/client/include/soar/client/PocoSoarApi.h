@@ -75,6 +75,10 @@ public:
     [[nodiscard]] CreateResult createNote(const Poco::JSON::Object& note) override;
     [[nodiscard]] CreateResult createComment(const Poco::JSON::Object& comment) override;
     void updateNote(std::int64_t id, const Poco::JSON::Object& fields) override;
+    [[nodiscard]] std::int64_t createRecord(const std::string& collection,
+                                            const Poco::JSON::Object& body) override;
+    void updateRecord(const std::string& collection, std::int64_t id,
+                      const Poco::JSON::Object& fields) override;
     [[nodiscard]] std::optional<PlaybookInfo> findPlaybook(const std::string& spec) override;
     [[nodiscard]] std::int64_t runPlaybook(const PlaybookRunRequest& request) override;
     [[nodiscard]] PlaybookRunStatus playbookRun(std::int64_t run_id) override;

@@ -41,6 +41,9 @@ inline constexpr const char* kPlaybookRun = "playbook_run";
 inline constexpr const char* kScm = "scm";
 inline constexpr const char* kAttachment = "container_attachment";
 inline constexpr const char* kUser = "ph_user";
+inline constexpr const char* kWorkbookTemplate = "workbook_template";
+inline constexpr const char* kWorkbookPhase = "workbook_phase";
+inline constexpr const char* kWorkbookTask = "workbook_task";
 }  // namespace collection
 
 /// One page of a list answer (`{"count", "num_pages", "data"}`).
@@ -154,6 +157,15 @@ public:
     [[nodiscard]] virtual CreateResult createComment(const Poco::JSON::Object& comment) = 0;
     /// POST /rest/note/<id> with the changed fields.
     virtual void updateNote(std::int64_t id, const Poco::JSON::Object& fields) = 0;
+
+    /// POST /rest/<collection> for a record SOAR never deduplicates (a workbook phase or
+    /// task): its id. Retried only when it cannot have reached the server.
+    [[nodiscard]] virtual std::int64_t createRecord(const std::string& collection,
+                                                    const Poco::JSON::Object& body) = 0;
+    /// POST /rest/<collection>/<id> with the changed fields (a RecordError 404 when it is
+    /// gone).
+    virtual void updateRecord(const std::string& collection, std::int64_t id,
+                              const Poco::JSON::Object& fields) = 0;
 
     /// A playbook by numeric id ("42"), by "repo/name", or by a bare name when it is unique;
     /// std::nullopt when there is none. A bare name found in several repos is a RecordError.

@@ -1,0 +1,62 @@
+#pragma once
+
+/// WorkbookReplayer: a case's workbook onto its copy (design.md §5, "Complete copies";
+/// soar-api-more.md §3). Template, phase and task ids differ between instances, so phases
+/// are matched by name (the n-th phase of a name to the n-th of that name), and tasks by name
+/// within their phase. A copy without a workbook gets the target's template of the source's
+/// template name (`container_type: case` with `template` and `template_id`, since sources
+/// disagree on the key); phases and tasks the copy still lacks (no such template, or a
+/// template that differs) are created one by one. Each task then follows the source:
+///
+/// - its notes (task notes, not among the container's) are copied with soar-sync's marker,
+///   found again by it after a lost state file, and updated when their content changed;
+/// - its owner by username, when the route maps owners (`owner_map = by_name`);
+/// - its status, by the transitions the target allows: the status is written directly, and
+///   when the target calls that transition invalid, through the third status first (this
+///   works whichever of SOAR's two readings of the codes the instances use); a target that
+///   asks for a closing note gets one.
+///
+/// A task is written again only when its `modified_time` moved (or on a forced pass); one
+/// the target refuses is dead-lettered. Thread safety: one object per container replay.
+
+#include "PassScope.h"
+#include "soar/sync/Workbook.h"
+
+#include <map>
+#include <optional>
+#include <string>
+
+namespace soar::sync {
+
+class WorkbookReplayer {
+public:
+    /// `fresh`: the container copy was just created (it has no workbook yet).
+    WorkbookReplayer(PassScope& pass, std::int64_t source_container, std::int64_t target_container,
+                     bool fresh, Replayed& out);
+
+    /// The whole workbook: made on the copy if it has none, every task brought up to date.
+    void all();
+    /// One task met in the tasks stream (the workbook is made or completed as needed; only
+    /// this task is brought up to date).
+    void one(const SourceItem& task);
+
+private:
+    void replay(std::optional<std::int64_t> only);
+    /// Gives the copy the source's template, when the target has one of that name.
+    void addTemplate(const Workbook& source, Workbook& target);
+    void syncTask(const WorkbookTask& source, const WorkbookTask& target);
+    /// Writes a status, with the closing note or through the third status when the target
+    /// asks for it.
+    void setStatus(const WorkbookTask& target, std::int64_t status);
+    /// Copies the notes of a source task onto its copy; true when one was written.
+    bool copyNotes(std::int64_t source_task, std::int64_t target_task);
+
+    PassScope& pass_;
+    std::int64_t source_container_;
+    std::int64_t target_container_;
+    bool fresh_;
+    Replayed& out_;
+    std::map<std::int64_t, state::NoteMapping> known_;
+};
+
+}  // namespace soar::sync
