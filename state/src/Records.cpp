@@ -24,8 +24,7 @@ std::string_view toString(Stream stream) {
 
 std::optional<Stream> parseStream(std::string_view name) {
     for (auto s : {Stream::ContainersCreated, Stream::ContainersUpdated, Stream::Artifacts,
-                   Stream::Notes, Stream::Comments, Stream::Attachments,
-                   Stream::Tasks}) {
+                   Stream::Notes, Stream::Comments, Stream::Attachments, Stream::Tasks}) {
         if (toString(s) == name) return s;
     }
     return std::nullopt;

@@ -144,9 +144,9 @@ CREATE TABLE strikes (
 )sql";
 
 // Version 4: vault files and workbook tasks travel with their container. note_map holds them
-// too (kind 'attachment' with content_hash = the file's SHA-1, kind 'task'); SQLite cannot widen a CHECK constraint, so
-// the table is rebuilt and its rows copied. Passes count the files and bytes they copied,
-// the workbooks and tasks they wrote and the copies left without their owner.
+// too (kind 'attachment' with content_hash = the file's SHA-1, kind 'task'); SQLite cannot widen a
+// CHECK constraint, so the table is rebuilt and its rows copied. Passes count the files and bytes
+// they copied, the workbooks and tasks they wrote and the copies left without their owner.
 constexpr const char* kV4 = R"sql(
 CREATE TABLE note_map_v4 (
     target_ref          INTEGER NOT NULL,

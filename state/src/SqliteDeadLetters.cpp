@@ -23,9 +23,9 @@ constexpr const char* kDeleteDeadLetter =
     "DELETE FROM dead_letters WHERE target_ref = ?1 AND kind = ?2 AND source_id = ?3";
 
 std::optional<RecordKind> parseRecordKind(std::string_view name) {
-    for (auto k : {RecordKind::Container, RecordKind::Artifact, RecordKind::Note,
-                   RecordKind::Comment, RecordKind::Playbook, RecordKind::Attachment,
-                   RecordKind::Task}) {
+    for (auto k :
+         {RecordKind::Container, RecordKind::Artifact, RecordKind::Note, RecordKind::Comment,
+          RecordKind::Playbook, RecordKind::Attachment, RecordKind::Task}) {
         if (toString(k) == name) return k;
     }
     return std::nullopt;

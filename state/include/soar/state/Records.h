@@ -227,8 +227,8 @@ enum class RecordKind { Container, Artifact, Note, Comment, Playbook, Attachment
 [[nodiscard]] std::string_view toString(RecordKind kind);
 
 /// A source note, comment, vault file or workbook task and its copy on the target: the
-/// records a container holds besides its artifacts. Like an artifact's, its container must be mapped, and
-/// forgetting the container forgets it.
+/// records a container holds besides its artifacts. Like an artifact's, its container must be
+/// mapped, and forgetting the container forgets it.
 struct NoteMapping {
     /// RecordKind::Note, Comment, Attachment or Task.
     RecordKind kind = RecordKind::Note;
