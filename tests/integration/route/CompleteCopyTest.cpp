@@ -5,9 +5,11 @@
 
 #include "SyncHarness.h"
 
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <string>
 
 using soar::sync::PassOutcome;
@@ -80,4 +82,138 @@ TEST_CASE(
     CHECK(again.counts.containers_created == 0);
     CHECK(h.target.containerCount() == 2);
     CHECK(copyOf(h.target, a)->getValue<std::int64_t>("owner") == alice_target);
+}
+
+namespace {
+
+using soar::emulator::WorkbookTemplateSpec;
+
+WorkbookTemplateSpec phishingTemplate() {
+    return {"Phishing",
+            {{"Triage", {{"Review", "read the mail", false}, {"Contain", "purge it", true}}},
+             {"Recover", {{"Restore", "", false}}}},
+            "",
+            false};
+}
+
+Poco::JSON::Array::Ptr listOf(const soar::emulator::Emulator& e, const std::string& path) {
+    const auto response = e.direct("GET", path);
+    REQUIRE(response.status == 200);
+    return Poco::JSON::Parser()
+        .parse(response.body)
+        .extract<Poco::JSON::Object::Ptr>()
+        ->getArray("data");
+}
+
+/// "phase/task" -> "status owner-name notes" of a container's workbook.
+std::map<std::string, std::string> workbookOf(const soar::emulator::Emulator& e,
+                                              std::int64_t container) {
+    std::map<std::string, std::string> out;
+    const auto phases =
+        listOf(e, "/rest/container/" + std::to_string(container) + "/phases?page_size=0");
+    for (std::size_t i = 0; i < phases->size(); ++i) {
+        const auto phase = phases->getObject(static_cast<unsigned>(i));
+        const auto tasks = phase->getArray("tasks");
+        for (std::size_t j = 0; j < tasks->size(); ++j) {
+            const auto task = tasks->getObject(static_cast<unsigned>(j));
+            std::string owner = "-";
+            if (!task->isNull("owner")) {
+                const auto user = e.direct("GET", "/rest/ph_user/" + task->get("owner").toString());
+                owner = Poco::JSON::Parser()
+                            .parse(user.body)
+                            .extract<Poco::JSON::Object::Ptr>()
+                            ->getValue<std::string>("username");
+            }
+            const auto notes =
+                listOf(e, "/rest/note?page_size=0&_filter_task_id=" + task->get("id").toString());
+            out[phase->getValue<std::string>("name") + "/" + task->getValue<std::string>("name")] =
+                task->get("status").toString() + " " + owner + " " + std::to_string(notes->size());
+        }
+    }
+    return out;
+}
+
+void setStatus(soar::emulator::Emulator& e, std::int64_t task, int status,
+               const std::string& extra = "") {
+    const auto r = e.direct("POST", "/rest/workbook_task/" + std::to_string(task),
+                            R"({"status": )" + std::to_string(status) + extra + "}");
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "Complete copies: a case's workbook, with and without the template on the target, "
+    "under both readings of the task status codes",
+    "[integration][workbooks]") {
+    const bool template_there = GENERATE(true, false);
+    const std::string codes = GENERATE(std::string("021"), std::string("012"));
+    DYNAMIC_SECTION("template on target " << template_there << ", codes " << codes) {
+        // codes[0] not started, codes[1] in progress, codes[2] complete.
+        const int in_progress = codes[1] - '0';
+        const int complete = codes[2] - '0';
+        auto source_options = seeded(0, 0, 0);
+        source_options.users = {"dana"};
+        source_options.task_status_codes = codes;
+        source_options.workbook_templates = {phishingTemplate()};
+        auto target_options = seeded(0, 0, 0);
+        target_options.users = {"zed", "dana"};
+        target_options.task_status_codes = codes;
+        if (template_there) {
+            target_options.workbook_templates = {{"Other", {{"X", {{"y", "", false}}}}, "", false},
+                                                 phishingTemplate()};
+        }
+        auto route = soar::test::testRoute();
+        route.workbooks = true;
+        route.owners_by_name = true;
+        SyncHarness h(source_options, target_options, route);
+        const auto id = h.source.createContainer(
+            R"({"name": "phish", "label": "events", "container_type": "case", "template_id": 1})");
+        const auto tasks =
+            listOf(h.source, "/rest/workbook_task?page_size=0&sort=id&_filter_container_id=" +
+                                 std::to_string(id));
+        REQUIRE(tasks->size() == 3);
+        const auto review = tasks->getObject(0)->getValue<std::int64_t>("id");
+        const auto contain = tasks->getObject(1)->getValue<std::int64_t>("id");
+        setStatus(h.source, review, in_progress);
+        setStatus(h.source, review, complete);
+        setStatus(h.source, contain, in_progress, R"(, "owner_id": 3)");
+        REQUIRE(
+            h.source
+                .direct("POST", "/rest/note",
+                        R"({"task_id": )" + std::to_string(review) +
+                            R"(, "title": "t", "content": "phish confirmed", "note_type": "task"})")
+                .status == 200);
+
+        const auto first = h.pass();
+        CHECK(first.outcome == PassOutcome::Ok);
+        CHECK(first.counts.workbooks_copied == 1);
+        const auto copy = copyOf(h.target, id)->getValue<std::int64_t>("id");
+        const auto expected = workbookOf(h.source, id);
+        CHECK(expected.at("Triage/Review") == std::to_string(complete) + " - 1");
+        CHECK(workbookOf(h.target, copy) == expected);
+        CHECK(h.target.workbookPhaseCount() == 2U);
+
+        // The source completes a task that needs a closing note; found by the tasks stream.
+        setStatus(h.source, contain, complete, R"(, "note": "purged from 40 mailboxes")");
+        const auto later = h.pass();
+        CHECK(later.counts.tasks_written == 1);
+        CHECK(workbookOf(h.target, copy).at("Triage/Contain").rfind(std::to_string(complete), 0) ==
+              0);
+
+        // Idle, then a lost state file: nothing is written, nothing made twice.
+        const auto phases = h.target.workbookPhaseCount();
+        const auto task_count = h.target.workbookTaskCount();
+        const auto notes = h.target.noteCount();
+        const auto idle = h.pass();
+        CHECK(idle.counts.tasks_written + idle.counts.workbooks_copied +
+                  idle.counts.notes_created ==
+              0);
+        h.reopenStore(true);
+        (void)h.pass();
+        CHECK(h.target.workbookPhaseCount() == phases);
+        CHECK(h.target.workbookTaskCount() == task_count);
+        CHECK(h.target.noteCount() == notes);
+    }
 }
