@@ -2,6 +2,7 @@
 
 #include "TextTable.h"
 #include "soar/client/Errors.h"
+#include "soar/client/Paging.h"
 #include "soar/client/PocoSoarApi.h"
 #include "soar/client/Query.h"
 #include "soar/client/Secret.h"
@@ -68,6 +69,40 @@ std::set<std::string> sampleSourceLabels(sync::SoarApi& source, const RouteSpec&
         }
     }
     return labels;
+}
+
+/// The names of the workbook templates the source's newest case phases were made from (up to
+/// kLabelSample phases).
+std::set<std::string> sampleSourceTemplates(sync::SoarApi& source) {
+    sync::Query query;
+    query.sort("id", sync::SortOrder::Desc).pageSize(kLabelSample);
+    const auto page = source.listPage(sync::collection::kWorkbookPhase, query, 0);
+    std::set<std::int64_t> ids;
+    for (const auto& record : page.records) {
+        if (record && record->has("template")) {
+            if (const auto id = sync::parseId(record->get("template"))) ids.insert(*id);
+        }
+    }
+    std::set<std::string> names;
+    for (const auto id : ids) {
+        const auto found = source.get(sync::collection::kWorkbookTemplate, id);
+        if (found && (*found)->has("name")) names.insert((*found)->get("name").toString());
+    }
+    return names;
+}
+
+/// The names of every workbook template of an instance.
+std::set<std::string> fetchTemplates(sync::SoarApi& api) {
+    std::set<std::string> names;
+    sync::Query query;
+    query.sort("id").pageSize(kLabelSample);
+    sync::forEachPage(api, sync::collection::kWorkbookTemplate, query, [&](const sync::Page& page) {
+        for (const auto& record : page.records) {
+            if (record && record->has("name")) names.insert(record->get("name").toString());
+        }
+        return true;
+    });
+    return names;
 }
 
 }  // namespace
@@ -154,6 +189,21 @@ std::vector<CheckRow> runChecks(const AppConfig& config) {
                 sample_problem = std::string("sampling the source failed: ") + e.what();
             }
         }
+        // The workbook templates the route's cases use on the source.
+        std::set<std::string> templates;
+        std::string template_problem;
+        if (spec.config.workbooks) {
+            if (!source.reachable) {
+                template_problem = source.skip_reason;
+            } else {
+                try {
+                    templates = sampleSourceTemplates(*source.api);
+                } catch (const std::exception& e) {
+                    template_problem =
+                        std::string("reading the source's workbooks failed: ") + e.what();
+                }
+            }
+        }
         for (const auto& target : spec.config.targets) {
             const std::string subject = "route " + spec.config.name + " -> " + target;
             auto& entry = instances[target];
@@ -223,6 +273,34 @@ std::vector<CheckRow> runChecks(const AppConfig& config) {
                                         joined(missing) + ", which " + target +
                                         " lacks: they will be dead-lettered (add the labels, "
                                         "or map them with label_map)"});
+                }
+            }
+            if (spec.config.workbooks && !template_problem.empty()) {
+                rows.push_back(
+                    {subject, "workbook templates", R::Skip, "not checked: " + template_problem});
+            } else if (spec.config.workbooks) {
+                try {
+                    const auto on_target = fetchTemplates(*entry.api);
+                    std::vector<std::string> missing;
+                    for (const auto& name : templates) {
+                        if (on_target.count(name) == 0) missing.push_back(name);
+                    }
+                    if (templates.empty()) {
+                        rows.push_back({subject, "workbook templates", R::Ok,
+                                        "the source's cases use no template yet"});
+                    } else if (missing.empty()) {
+                        rows.push_back({subject, "workbook templates", R::Ok,
+                                        joined({templates.begin(), templates.end()})});
+                    } else {
+                        rows.push_back({subject, "workbook templates", R::Warn,
+                                        "cases on the source use " + joined(missing) + ", which " +
+                                            target +
+                                            " lacks: their copies get the phases and tasks one "
+                                            "by one instead of the template (add the templates "
+                                            "to keep them alike)"});
+                    }
+                } catch (const std::exception& e) {
+                    rows.push_back({subject, "workbook templates", R::Fail, e.what()});
                 }
             }
             if (spec.playbook) {

@@ -337,7 +337,7 @@ std::string lagCell(const StatusSnapshot& s, const TargetView& t) {
     return out + "</ul></details>";
 }
 
-std::string mappedCell(const TargetView& t, bool files) {
+std::string mappedCell(const RouteView& r, const TargetView& t) {
     const auto& m = t.stored.mappings;
     auto row = [](std::int64_t n, const char* what) {
         return "<tr><td class=\"num\">" + thousands(n) + "</td><td class=\"sub\">" + what +
@@ -345,7 +345,8 @@ std::string mappedCell(const TargetView& t, bool files) {
     };
     return "<table class=\"mapped\">" + row(m.containers, "containers") +
            row(m.artifacts, "artifacts") + row(m.notes, "notes") +
-           (files ? row(m.files, "files") : std::string()) + "</table>";
+           (r.files ? row(m.files, "files") : std::string()) +
+           (r.workbooks ? row(m.tasks, "tasks") : std::string()) + "</table>";
 }
 
 /// The running pass: what it does, a bar, `1,234 / 5,000 (25%), ETA 40 s`.
@@ -386,9 +387,9 @@ void targetRows(std::ostringstream& out, const StatusSnapshot& s, const RouteVie
                 const TargetView& t, const std::string& anchor) {
     out << "<tr><td><div class=\"name\">" << htmlEscape(t.target) << "</div><div class=\"sub\">"
         << urlHtml(t.url) << "</div></td><td>" << stateCell(s, t) << "</td><td>"
-        << lastPassCell(s, t) << "</td><td>" << lagCell(s, t) << "</td><td>"
-        << mappedCell(t, r.files) << "</td><td>" << progressCell(s, t) << "</td><td class=\"num\">"
-        << deadCell(t, anchor) << "</td><td>" << htmlEscape(runsText(t)) << "</td></tr>\n";
+        << lastPassCell(s, t) << "</td><td>" << lagCell(s, t) << "</td><td>" << mappedCell(r, t)
+        << "</td><td>" << progressCell(s, t) << "</td><td class=\"num\">" << deadCell(t, anchor)
+        << "</td><td>" << htmlEscape(runsText(t)) << "</td></tr>\n";
     if (t.stored.health.last_error) {
         out << "<tr class=\"error\"><td></td><td colspan=\"7\">Last error";
         if (t.stored.health.last_error_at) {
@@ -439,6 +440,8 @@ void route(std::ostringstream& out, const StatusSnapshot& s, const RouteView& r,
         out << " &middot; files up to "
             << htmlEscape(bytesText(static_cast<std::int64_t>(r.file_max_size)));
     }
+    if (r.workbooks) out << " &middot; case workbooks";
+    if (r.owners_by_name) out << " &middot; owners by name";
     out << "</span></div>\n";
     if (r.targets.empty()) {
         out << "<p class=\"empty\">No targets.</p></section>\n";

@@ -106,6 +106,7 @@ Object::Ptr targetJson(const TargetView& t, bool live) {
     mappings->set("artifacts", t.stored.mappings.artifacts);
     mappings->set("notes", t.stored.mappings.notes);
     mappings->set("files", t.stored.mappings.files);
+    mappings->set("tasks", t.stored.mappings.tasks);
     out->set("mappings", mappings);
     Object::Ptr runs = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     for (const auto status : kRunStatuses) {
@@ -326,6 +327,9 @@ std::string renderJson(const StatusSnapshot& s) {
         files->set("max_size",
                    r.files ? Poco::Dynamic::Var(r.file_max_size) : Poco::Dynamic::Var());
         route->set("files", files);
+        route->set("workbooks", r.workbooks);
+        route->set("owner_map", r.owners_by_name ? "by_name" : "off");
+        route->set("custom_fields", r.custom_fields);
         Array::Ptr targets = new Array;
         for (const auto& t : r.targets) targets->add(targetJson(t, s.live));
         route->set("targets", targets);

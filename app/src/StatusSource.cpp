@@ -29,6 +29,9 @@ StatusSnapshot readStoredStatus(const AppConfig& config, const state::Store& sto
             route.source_url = source->url;
         route.files = spec.config.attachments;
         route.file_max_size = spec.config.attachments ? spec.config.attachment_max_size : 0;
+        route.workbooks = spec.config.workbooks;
+        route.owners_by_name = spec.config.owners_by_name;
+        route.custom_fields = spec.config.custom_fields;
         for (const auto& target : spec.config.targets) {
             TargetView view;
             view.target = target;

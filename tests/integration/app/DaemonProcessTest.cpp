@@ -655,6 +655,22 @@ TEST_CASE("check warns about labels of recent source containers the target lacks
     REQUIRE(large.wait(20s) == std::optional<int>(0));
     CHECK_THAT(large.out(), Catch::Contains("file size limit") && Catch::Contains("WARN") &&
                                 Catch::Contains("attachment_max_size is 41943040 bytes"));
+
+    // Cases made from a template the target lacks: a warning naming it.
+    (void)source.addWorkbookTemplate(
+        {"Phishing", {{"Triage", {{"Review", "", false}}}}, "", false});
+    (void)source.createContainer(
+        R"({"name": "case", "label": "events", "container_type": "case", "template_id": 1})");
+    Setup cases(source, target, "label_map = phishing:events\nworkbooks = true\n");
+    Child templates({"--config", cases.config, "check"}, cases.path(), kEnv);
+    REQUIRE(templates.wait(20s) == std::optional<int>(0));
+    CHECK_THAT(templates.out(), Catch::Contains("workbook templates") &&
+                                    Catch::Contains("cases on the source use Phishing"));
+    (void)target.addWorkbookTemplate(
+        {"Phishing", {{"Triage", {{"Review", "", false}}}}, "", false});
+    Child present({"--config", cases.config, "check"}, cases.path(), kEnv);
+    REQUIRE(present.wait(20s) == std::optional<int>(0));
+    CHECK(present.out().find("WARN") == std::string::npos);
 }
 
 TEST_CASE("one daemon per state file: a second run is refused, naming the first",

@@ -128,6 +128,25 @@ TEST_CASE("a route that copies files says so in every view", "[app][status]") {
     CHECK_THAT(more, Catch::Contains("soar_sync_tasks_written_total{route=\"hq-to-dr\",target="
                                      "\"dr\"} 6"));
 
+    // Workbooks and owners by name show on the route and its targets.
+    route.workbooks = true;
+    route.owners_by_name = true;
+    t.stored.mappings.tasks = 14;
+    const auto with_cases = soar::app::renderHtml(s);
+    CHECK_THAT(with_cases, Catch::Contains("case workbooks") && Catch::Contains("owners by name") &&
+                               Catch::Contains("14</td><td class=\"sub\">tasks"));
+    const auto cases_json = Poco::JSON::Parser()
+                                .parse(soar::app::renderJson(s))
+                                .extract<Poco::JSON::Object::Ptr>()
+                                ->getArray("routes")
+                                ->getObject(0);
+    CHECK(cases_json->getValue<bool>("workbooks"));
+    CHECK(cases_json->getValue<std::string>("owner_map") == "by_name");
+    CHECK(cases_json->getArray("targets")
+              ->getObject(0)
+              ->getObject("mappings")
+              ->getValue<int>("tasks") == 14);
+
     // A route without files shows no file rows on the page.
     route.files = false;
     CHECK(soar::app::renderHtml(s).find("class=\"sub\">files") == std::string::npos);

@@ -69,6 +69,10 @@ struct RouteView {
     /// `attachment_max_size`).
     bool files = false;
     std::uint64_t file_max_size = 0;
+    /// `workbooks`, `owner_map = by_name`, `custom_fields`.
+    bool workbooks = false;
+    bool owners_by_name = false;
+    bool custom_fields = true;
     std::vector<TargetView> targets;
 };
 
