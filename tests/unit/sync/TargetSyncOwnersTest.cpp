@@ -93,7 +93,7 @@ TEST_CASE("Engine owners: the source's owner_name saves the lookup, and off copi
 }
 
 TEST_CASE(
-    "Engine fields: custom fields, sensitivity, due time, kill chain and type are copied; "
+    "Engine fields: custom fields, sensitivity, due time, kill chain and type are copied, and "
     "a target that refuses a custom field dead-letters the container",
     "[engine][unit][owners]") {
     EngineFixture f;
