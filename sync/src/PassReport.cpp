@@ -81,6 +81,11 @@ PassResult finishPass(const char* what, const state::RouteTarget& key, state::St
     if (c.files_copied > 0) {
         line << "files " << c.files_copied << " copied (" << c.file_bytes << " bytes); ";
     }
+    if (c.workbooks_copied + c.tasks_written > 0) {
+        line << "workbooks " << c.workbooks_copied << " copied, tasks " << c.tasks_written
+             << " written; ";
+    }
+    if (c.owners_unmatched > 0) line << c.owners_unmatched << " without their owner; ";
     line << result.dead_lettered << " dead-lettered";
     if (!result.playbooks.empty()) line << "; playbook runs " << result.playbooks;
     if (!result.error.empty()) line << "; " << result.error;
