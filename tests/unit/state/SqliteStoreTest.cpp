@@ -71,8 +71,7 @@ UnitOfWork notesOnly(const RouteTarget& key, std::vector<NoteMapping> notes) {
 
 TEST_CASE("Stream, status and kind names round-trip", "[state]") {
     for (auto s : {Stream::ContainersCreated, Stream::ContainersUpdated, Stream::Artifacts,
-                   Stream::Notes, Stream::Comments, Stream::Attachments,
-                   Stream::Tasks}) {
+                   Stream::Notes, Stream::Comments, Stream::Attachments, Stream::Tasks}) {
         CHECK(parseStream(toString(s)) == s);
     }
     CHECK(toString(Stream::ContainersUpdated) == "containers_updated");
