@@ -84,6 +84,25 @@ TEST_CASE(
     CHECK(copyOf(h.target, a)->getValue<std::int64_t>("owner") == alice_target);
 }
 
+TEST_CASE(
+    "Complete copies: a custom field the target requires and the source lacks dead-letters "
+    "the container with the target's message",
+    "[integration][owners]") {
+    auto target_options = seeded(0, 0, 0);
+    target_options.custom_fields = {{"region", true}};
+    SyncHarness h(seeded(0, 0, 0), target_options, soar::test::testRoute());
+    const auto without = h.source.createContainer(R"({"name": "n", "label": "events"})");
+    const auto with = h.source.createContainer(
+        R"({"name": "w", "label": "events", "custom_fields": {"region": "apac"}})");
+    CHECK(h.pass().outcome == PassOutcome::RecordErrors);
+    const auto letters = h.store->deadLetters({"src-to-dst", "dst"});
+    REQUIRE(letters.size() == 1);
+    CHECK(letters[0].source_id == without);
+    CHECK(letters[0].message == "Missing required custom field: 'region'");
+    CHECK(copyOf(h.target, with)->getObject("custom_fields")->getValue<std::string>("region") ==
+          "apac");
+}
+
 namespace {
 
 using soar::emulator::WorkbookTemplateSpec;
