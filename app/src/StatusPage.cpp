@@ -426,8 +426,9 @@ void deadLetters(std::ostringstream& out, const StatusSnapshot& s, const RouteVi
         out << "Showing the newest " << thousands(listed) << " of "
             << thousands(t.stored.dead_letters) << ". ";
     }
-    out << "List them all with <code>soar-sync dead-letters</code>, fix the cause on the target "
-        << "(a missing label, a field it rejects), then send them again with "
+    out << "List them all with <code>soar-sync dead-letters</code>, fix the cause (a label or "
+        << "custom field the target lacks, a file above <code>attachment_max_size</code>), then "
+        << "send them again with "
         << "<code>soar-sync retry-dead --route " << htmlEscape(r.name) << "</code>.</p></div>\n";
 }
 
