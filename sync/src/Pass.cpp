@@ -131,15 +131,22 @@ bool Pass::submitContainer(StreamEntry<SourceContainer> entry, const Mappings* k
     // cursor) has not changed since it was refused: retry-dead re-drives it.
     const bool refused_before = stored && compare(position, *stored) <= 0 &&
                                 scope_.dead_letters.contains(state::RecordKind::Container, id);
+    // A copy soar-sync made from this route's target (a reverse route's copy, say dr -> hq
+    // meeting hq's containers copied to dr) is never replayed back: copies never bounce.
+    const bool copy_of_target =
+        container.body && container.body->optValue<std::string>("source_data_identifier", "")
+                                  .rfind("soar-sync:" + scope_.key.target + ":", 0) == 0;
     const auto version = versionOf(container);
     bool queued_before = false;
     {
         std::lock_guard<std::mutex> lock(versions_mutex_);
         const auto done = versions_.find(id);
         queued_before = !scope_.force && done != versions_.end() && done->second == version;
-        if (!written_already && !refused_before && !queued_before) versions_[id] = version;
+        if (!written_already && !refused_before && !queued_before && !copy_of_target) {
+            versions_[id] = version;
+        }
     }
-    if (written_already || refused_before || queued_before) {
+    if (written_already || refused_before || queued_before || copy_of_target) {
         prefetcher_.drop(id);
         return queue_.skip(position);
     }

@@ -8,6 +8,9 @@
 /// - a container dead-lettered before and met again in the lookback overlap (at or before the
 ///   stored cursor) has not changed since it was refused: left to retry-dead;
 /// - a container queued before in this pass at the same version is not queued again;
+/// - a container that is itself a soar-sync copy made from this route's target (its
+///   `source_data_identifier` is `soar-sync:<target>:...`) is never replayed back to it, so
+///   routes hq -> dr and dr -> hq run together without copies bouncing;
 /// - anything else goes to the ReplayQueue, which replays it on the workers (ContainerReplayer)
 ///   and commits it with the stream's cursor.
 ///

@@ -585,3 +585,34 @@ TEST_CASE("Idle passes log at debug, with an Information line at most every 5 mi
     REQUIRE(h.pass().outcome == PassOutcome::Ok);  // idle again after work: said at once
     CHECK(idleLines() == 3);
 }
+
+TEST_CASE(
+    "Routes hq -> dr and dr -> hq run together: containers born on either side reach the "
+    "other once, copies never bounce",
+    "[integration]") {
+    SyncHarness h(seeded(11, 4, 2), seeded(12, 3, 1));  // route src -> dst
+    auto reverse = soar::test::testRoute();
+    reverse.name = "dst-to-src";
+    reverse.source = "dst";
+    reverse.targets = {"src"};
+    soar::sync::SoarSource reverse_source(*h.target_api, reverse);
+    soar::sync::SoarTarget reverse_target(*h.source_api, reverse.page_size);
+    soar::sync::TargetSyncOptions options;
+    options.target = "src";
+    soar::sync::TargetSync back(reverse, options, reverse_source, reverse_target, *h.store);
+
+    for (int round = 0; round < 3; ++round) {
+        INFO("round " << round);
+        CHECK(h.pass().outcome == PassOutcome::Ok);
+        CHECK(back.runPass().outcome == PassOutcome::Ok);
+    }
+    // 4 born on src + 3 born on dr, on each side: nothing copied twice, nothing bounced.
+    CHECK(h.source.containerCount() == 7);
+    CHECK(h.target.containerCount() == 7);
+    // dr's failback: a container created on dr during an outage reaches src.
+    (void)h.target.createContainer(R"({"name": "born on dr", "label": "events"})");
+    CHECK(back.runPass().counts.containers_created == 1);
+    CHECK(h.pass().counts.containers_created == 0);
+    CHECK(h.source.containerCount() == 8);
+    CHECK(h.target.containerCount() == 8);
+}

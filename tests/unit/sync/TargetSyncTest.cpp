@@ -295,3 +295,30 @@ TEST_CASE("Engine: refused credentials mark the target failing, and a transient 
         CHECK(f.target.writes() == 0);
     }
 }
+
+TEST_CASE("Engine: a copy soar-sync made from the route's own target is never replayed back",
+          "[engine][unit]") {
+    EngineFixture f;  // route r: src -> dst
+    // On src, a copy that the reverse route (dst -> src) made of dst's container 42, and a
+    // copy of another instance's container.
+    const auto bounced =
+        f.source.addContainer(sourceTime(0), fields("source_data_identifier", "soar-sync:dst:42"));
+    const auto from_other =
+        f.source.addContainer(sourceTime(1), fields("source_data_identifier", "soar-sync:lab:7"));
+    const auto native = f.source.addContainer(sourceTime(2));
+    const auto result = f.pass();
+    CHECK(result.outcome == PassOutcome::Ok);
+    CHECK(result.counts.containers_created == 2);
+    CHECK_FALSE(f.target.containerBySdi(f.sdi(bounced)));
+    CHECK(f.target.containerBySdi(f.sdi(from_other)));
+    CHECK(f.target.containerBySdi(f.sdi(native)));
+    CHECK(f.store.deadLetters(f.key).empty());
+    const auto cursor = f.cursor(Stream::ContainersCreated);
+    REQUIRE(cursor);
+    CHECK(cursor->timestamp == sourceTime(2));
+    // Edited later, it is still not sent back.
+    f.source.editContainer(bounced, sourceTime(20));
+    f.clock->advance(std::chrono::seconds(30));
+    CHECK(f.pass().counts.containers_created + f.pass().counts.containers_updated == 0);
+    CHECK_FALSE(f.target.containerBySdi(f.sdi(bounced)));
+}
