@@ -169,11 +169,7 @@ Workbook readWorkbook(SoarApi& api, std::int64_t container, std::size_t page_siz
                     }
                     return true;
                 });
-    const auto by_order = [](const auto& a, const auto& b) {
-        return a.order != b.order ? a.order < b.order : a.id < b.id;
-    };
-    std::sort(out.begin(), out.end(), by_order);
-    for (auto& phase : out) std::sort(phase.tasks.begin(), phase.tasks.end(), by_order);
+    sortByOrder(out);
     return out;
 }
 

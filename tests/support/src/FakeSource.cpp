@@ -411,12 +411,9 @@ sync::Workbook FakeSource::workbook(std::int64_t container) {
             t.modified_time = textOf(*item.body, "modified_time");
             p.tasks.push_back(t);
         }
-        std::sort(p.tasks.begin(), p.tasks.end(),
-                  [](const auto& a, const auto& b) { return a.order < b.order; });
         out.push_back(std::move(p));
     }
-    std::sort(out.begin(), out.end(),
-              [](const auto& a, const auto& b) { return a.order < b.order; });
+    sync::sortByOrder(out);
     return out;
 }
 

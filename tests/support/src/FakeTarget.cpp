@@ -755,12 +755,9 @@ sync::Workbook FakeTarget::workbookOf(std::int64_t container) const {
         for (const auto& [task_id, task] : tasks_) {
             if (task.phase == id) p.tasks.push_back(task.task);
         }
-        std::sort(p.tasks.begin(), p.tasks.end(),
-                  [](const auto& a, const auto& b) { return a.order < b.order; });
         out.push_back(std::move(p));
     }
-    std::sort(out.begin(), out.end(),
-              [](const auto& a, const auto& b) { return a.order < b.order; });
+    sync::sortByOrder(out);
     return out;
 }
 

@@ -5,6 +5,7 @@
 /// instance's own; phases and tasks are matched between instances by name, never by id.
 /// Plain value types, copy freely.
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -37,5 +38,14 @@ struct WorkbookPhase {
 };
 
 using Workbook = std::vector<WorkbookPhase>;
+
+/// Puts phases, and each phase's tasks, in their order (ties by id), as SOAR shows them.
+inline void sortByOrder(Workbook& workbook) {
+    const auto by_order = [](const auto& a, const auto& b) {
+        return a.order != b.order ? a.order < b.order : a.id < b.id;
+    };
+    std::sort(workbook.begin(), workbook.end(), by_order);
+    for (auto& phase : workbook) std::sort(phase.tasks.begin(), phase.tasks.end(), by_order);
+}
 
 }  // namespace soar::sync
