@@ -132,6 +132,23 @@ std::int64_t Model::Collection::insert(Ptr row) {
     return id;
 }
 
+std::vector<Model::Collection*> Model::collections() {
+    return {&containers_,     &artifacts_,
+            &notes_,          &comments_,
+            &playbooks_,      &runs_,
+            &severities_,     &statuses_,
+            &users_,          &scms_,
+            &attachments_,    &vault_documents_,
+            &templates_,      &phase_templates_,
+            &task_templates_, &phases_,
+            &tasks_};
+}
+
+std::vector<const Model::Collection*> Model::collections() const {
+    const auto all = const_cast<Model*>(this)->collections();
+    return {all.begin(), all.end()};
+}
+
 Model::Model(const EmulatorOptions& options)
     : options_(options), clock_(options.coarse_time), labels_(options.labels) {
     containers_.name = "container";
@@ -257,10 +274,7 @@ Model::Model(const EmulatorOptions& options)
                   "sla",       "sla_type",    "start_time",    "end_time",    "notes",
                   "files"});
 
-    for (Collection* c :
-         {&containers_, &artifacts_, &notes_, &comments_, &playbooks_, &runs_, &severities_,
-          &statuses_, &users_, &scms_, &attachments_, &vault_documents_, &templates_,
-          &phase_templates_, &task_templates_, &phases_, &tasks_}) {
+    for (Collection* c : collections()) {
         c->rows.setColumns(c->fields);
     }
     const std::vector<std::pair<std::string, std::string>> severities = {
@@ -395,10 +409,7 @@ void Model::addLabel(const std::string& name) {
 
 std::string Model::recordJson(const std::string& type, std::int64_t id) const {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (const Collection* c :
-         {&containers_, &artifacts_, &notes_, &comments_, &playbooks_, &runs_, &severities_,
-          &statuses_, &users_, &scms_, &attachments_, &vault_documents_, &templates_,
-          &phase_templates_, &task_templates_, &phases_, &tasks_}) {
+    for (const Collection* c : collections()) {
         if (c->name == type) {
             const auto row = c->find(id);
             return row.isNull() ? std::string() : toJson(row);
@@ -409,10 +420,7 @@ std::string Model::recordJson(const std::string& type, std::int64_t id) const {
 
 std::size_t Model::count(const std::string& type) const {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (const Collection* c :
-         {&containers_, &artifacts_, &notes_, &comments_, &playbooks_, &runs_, &severities_,
-          &statuses_, &users_, &scms_, &attachments_, &vault_documents_, &templates_,
-          &phase_templates_, &task_templates_, &phases_, &tasks_}) {
+    for (const Collection* c : collections()) {
         if (c->name == type) {
             return c->rows.size();
         }
@@ -681,10 +689,8 @@ Response Model::route(const Request& request) {
         }
         return downloadAttachment(request);
     }
-    for (Collection* c : {&artifacts_, &notes_, &comments_, &playbooks_, &runs_, &severities_,
-                          &statuses_, &users_, &scms_, &attachments_, &vault_documents_,
-                          &templates_, &phase_templates_, &task_templates_, &phases_, &tasks_}) {
-        if (c->name == type) {
+    for (Collection* c : collections()) {
+        if (c != &containers_ && c->name == type) {
             return routeSimple(*c, request, parts);
         }
     }

@@ -82,6 +82,9 @@ private:
     Response routeContainer(const Request& request, const std::vector<std::string>& parts);
     Response routeSimple(Collection& collection, const Request& request,
                          const std::vector<std::string>& parts);
+    /// Every collection, in a fixed order (lookups by name go through it).
+    std::vector<Collection*> collections();
+    std::vector<const Collection*> collections() const;
 
     Response list(const Collection& collection, const QueryParams& params,
                   const std::set<std::int64_t>* candidates = nullptr,
