@@ -90,6 +90,14 @@ protected:
         add("task-status-codes", "021|012",
             "Workbook task status codes for not started, in progress, complete. Default 021 "
             "(phantomcyber playbooks: 0/2/1); 012 gives splunkctl's labels (0/1/2).");
+        add("status", "NAME:TYPE",
+            "A custom container status after the built-ins new, open and closed; TYPE is new, "
+            "open or resolved. Repeatable (at most 30).",
+            true);
+        add("remove-status", "NAME",
+            "Deletes a status at start, e.g. open; container writes may still name new, open "
+            "and closed. Repeatable.",
+            true);
         add("fail-rate", "R",
             "Fraction (0..1) of /rest requests answered 500; half of the failed writes are "
             "applied before the 500.");
@@ -109,7 +117,8 @@ protected:
         }
         if (name == "playbook") {
             playbooks_.push_back(value);
-        } else if (name == "ph-user" || name == "custom-field" || name == "workbook-template") {
+        } else if (name == "ph-user" || name == "custom-field" || name == "workbook-template" ||
+                   name == "status" || name == "remove-status") {
             repeated_[name].push_back(value);
         } else {
             values_[name] = value;
@@ -123,7 +132,8 @@ protected:
             help.setUsage("[options]");
             help.setHeader(
                 "An emulator of the Splunk SOAR REST API (containers, artifacts, notes, "
-                "comments, playbook runs, vault files, users, case workbooks) with seeded data "
+                "comments, playbook runs, vault files, users, case workbooks, "
+                "statuses) with seeded data "
                 "and fault injection. Options:");
             help.format(std::cout);
             return EXIT_OK;
@@ -268,6 +278,10 @@ private:
         for (const auto& t : all("workbook-template")) {
             o.workbook_templates.push_back(soar::emulator::parseWorkbookTemplate(t));
         }
+        for (const auto& st : all("status")) {
+            o.statuses.push_back(soar::emulator::parseStatus(st));
+        }
+        o.removed_statuses = all("remove-status");
         if (has("task-status-codes")) {
             o.task_status_codes = get("task-status-codes");
             if (o.task_status_codes != "021" && o.task_status_codes != "012") {

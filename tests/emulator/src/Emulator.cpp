@@ -358,6 +358,12 @@ std::int64_t idOf(const DirectResponse& r, const char* what) {
                              "): " + r.body);
 }
 
+std::string jsonText(const Poco::JSON::Object& body) {
+    std::ostringstream json;
+    body.stringify(json);
+    return json.str();
+}
+
 }  // namespace
 
 void Emulator::editContainer(std::int64_t id, const std::string& json_patch) {
@@ -384,9 +390,7 @@ std::int64_t Emulator::addAttachment(std::int64_t container, const std::string& 
     body.set("container_id", container);
     body.set("file_name", name);
     body.set("file_content", content.str());
-    std::ostringstream json;
-    body.stringify(json);
-    return idOf(direct("POST", "/rest/container_attachment", json.str()), "addAttachment");
+    return idOf(direct("POST", "/rest/container_attachment", jsonText(body)), "addAttachment");
 }
 
 bool Emulator::deleteContainer(std::int64_t id) {
@@ -403,6 +407,15 @@ std::int64_t Emulator::addWorkbookTemplate(const WorkbookTemplateSpec& spec) {
     return idOf(direct("POST", "/rest/workbook_template", toJson(templateBody(spec))),
                 "addWorkbookTemplate");
 }
+
+std::int64_t Emulator::addStatus(const std::string& name, const std::string& type) {
+    Poco::JSON::Object body;
+    body.set("name", name);
+    body.set("status_type", type);
+    return idOf(direct("POST", "/rest/container_status", jsonText(body)), "addStatus");
+}
+
+bool Emulator::removeStatus(const std::string& name) { return impl_->model().removeStatus(name); }
 
 std::size_t Emulator::workbookPhaseCount() const { return impl_->model().count("workbook_phase"); }
 

@@ -238,7 +238,8 @@ Model::Model(const EmulatorOptions& options)
     severities_.name = "severity";
     severities_.fields = fieldSet({"id", "name", "color", "is_default"});
     statuses_.name = "container_status";
-    statuses_.fields = fieldSet({"id", "name", "status_type", "is_default"});
+    statuses_.fields = fieldSet({"id", "name", "status_type", "is_default", "is_mutable",
+                                 "disabled", "order", "create_time", "modified_time"});
     users_.name = "ph_user";
     users_.fields =
         fieldSet({"id", "username", "type", "is_active", "first_name", "last_name", "email"});
@@ -286,15 +287,7 @@ Model::Model(const EmulatorOptions& options)
         row->set("is_default", name == "medium");
         severities_.insert(row);
     }
-    const std::vector<std::pair<std::string, std::string>> statuses = {
-        {"new", "new"}, {"open", "in progress"}, {"closed", "closed"}};
-    for (const auto& [name, type] : statuses) {
-        Object::Ptr row = new Object;
-        row->set("name", name);
-        row->set("status_type", type);
-        row->set("is_default", name == "new");
-        statuses_.insert(row);
-    }
+    setUpStatuses(options);
     for (const auto& [name, type] : std::vector<std::pair<std::string, std::string>>{
              {options.user, "normal"}, {"automation", "automation"}}) {
         Object::Ptr row = new Object;
@@ -398,6 +391,11 @@ std::int64_t Model::addUser(const std::string& username) {
     row->set("type", "normal");
     row->set("is_active", true);
     return users_.insert(row);
+}
+
+bool Model::removeStatus(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return eraseStatus(name);
 }
 
 void Model::addLabel(const std::string& name) {

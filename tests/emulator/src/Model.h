@@ -60,6 +60,8 @@ public:
     void addLabel(const std::string& name);
     /// The id of the user of that name, added (type "normal") if missing.
     std::int64_t addUser(const std::string& username);
+    /// Deletes the container status of that name; false if there is none.
+    bool removeStatus(const std::string& name);
     [[nodiscard]] std::string recordJson(const std::string& type, std::int64_t id) const;
     [[nodiscard]] std::size_t count(const std::string& type) const;
 
@@ -116,6 +118,19 @@ private:
     void settleRuns(Micros now);
     std::int64_t findPlaybook(const Poco::Dynamic::Var& ref) const;
     std::int64_t scmId(const std::string& repo);
+
+    // Container statuses (ModelOther.cpp)
+    /// The built-in statuses new, open, closed, then the options' custom ones and deletions.
+    void setUpStatuses(const EmulatorOptions& options);
+    /// Adds a container status: name `[a-z0-9_-]`, at most 128 characters, not taken;
+    /// type new, open or resolved; at most 30 besides the built-ins. Throws ApiError(400).
+    std::int64_t insertStatus(const std::string& name, const std::string& type, bool builtin);
+    bool eraseStatus(const std::string& name);
+    /// The status a container write names, lower case: one that exists, or new, open or
+    /// closed (accepted even when deleted). Throws ApiError(400) otherwise.
+    std::string containerStatus(const Poco::Dynamic::Var& value) const;
+    /// The status_type of a status (the built-ins' even when deleted); "" if unknown.
+    std::string statusType(const std::string& name) const;
 
     // Vault files (ModelVault.cpp)
     Response postAttachment(const Request& request);

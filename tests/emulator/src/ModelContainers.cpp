@@ -119,8 +119,7 @@ void Model::applyContainerFields(Ptr row, const Ptr& in, bool creating, bool use
     std::string old_status = creating ? "" : row->getValue<std::string>("status");
     if (creating || given("status")) {
         const Var v = in->get("status");
-        row->set("status",
-                 v.isEmpty() && creating ? "new" : vocabularyName(statuses_, v, "Status"));
+        row->set("status", v.isEmpty() && creating ? "new" : containerStatus(v));
     }
     if (creating || given("sensitivity")) {
         Var v = in->get("sensitivity");
@@ -271,20 +270,22 @@ void Model::applyContainerFields(Ptr row, const Ptr& in, bool creating, bool use
     if (creating || given("ingest_app_id")) {
         row->set("ingest_app", nullableString(in->get("ingest_app_id"), "ingest_app_id"));
     }
-    // Status side effects: first move to an open status stamps open_time, closing stamps
-    // close_time and the closing owner.
+    // Status side effects, by status_type: the first move to an open-type status stamps
+    // open_time, a move to a resolved-type one stamps close_time and the closing owner, and
+    // leaving the resolved type clears them.
     const std::string status = row->getValue<std::string>("status");
     if (status != old_status && (!creating || status != "new")) {
         const std::string now = formatTimestamp(clock_.next());
-        if (status == "open" && row->get("open_time").isEmpty()) {
+        const std::string type = statusType(status);
+        if (type == "open" && row->get("open_time").isEmpty()) {
             row->set("open_time", now);
         }
-        if (status == "closed") {
+        if (type == "resolved") {
             if (!given("close_time")) {
                 row->set("close_time", now);
             }
             row->set("closing_owner", user ? Var(Poco::Int64{1}) : Var(Poco::Int64{2}));
-        } else if (old_status == "closed") {
+        } else if (statusType(old_status) == "resolved") {
             row->set("close_time", Var());
             row->set("closing_owner", Var());
         }

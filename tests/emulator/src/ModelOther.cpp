@@ -5,6 +5,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace soar::emulator {
 
@@ -220,19 +221,146 @@ Response Model::postVocabulary(Collection& collection, const Request& request) {
             throw ApiError(400, collection.name + " \"" + name + "\" already exists");
         }
     }
+    if (&collection == &statuses_) {
+        return jsonResponse(
+            200, success(insertStatus(name, stringField(*in, "status_type", "open"), false)));
+    }
     Ptr row = new Object;
     row->set("name", name);
     row->set("is_default", false);
-    if (&collection == &severities_) {
-        row->set("color", stringField(*in, "color", "white"));
-    } else {
-        const std::string type = stringField(*in, "status_type", "in progress");
-        if (type != "new" && type != "in progress" && type != "closed") {
-            throw ApiError(400, "Invalid status_type \"" + type + "\"");
-        }
-        row->set("status_type", type);
-    }
+    row->set("color", stringField(*in, "color", "white"));
     return jsonResponse(200, success(collection.insert(row)));
+}
+
+namespace {
+
+/// The statuses a container write may name even after they were deleted (soar-api-more.md
+/// §4), with their types.
+const std::vector<std::pair<std::string, std::string>> kBuiltinStatuses = {
+    {"new", "new"}, {"open", "open"}, {"closed", "resolved"}};
+constexpr std::size_t kMaxCustomStatuses = 30;
+constexpr std::size_t kMaxStatusName = 128;
+
+}  // namespace
+
+std::int64_t Model::insertStatus(const std::string& name, const std::string& type, bool builtin) {
+    if (name.empty() || name.size() > kMaxStatusName ||
+        !std::all_of(name.begin(), name.end(), [](unsigned char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+        })) {
+        throw ApiError(400, "Invalid status name \"" + name +
+                                "\": use 1 to 128 of the characters a-z, 0-9, _ and -");
+    }
+    if (type != "new" && type != "open" && type != "resolved") {
+        throw ApiError(400, "Invalid status_type \"" + type + "\": use new, open or resolved");
+    }
+    std::size_t custom = 0;
+    std::int64_t order = 0;
+    for (const auto& entry : statuses_.rows) {
+        const auto& row = entry.second;
+        if (row->getValue<std::string>("name") == name) {
+            throw ApiError(400, "container_status \"" + name + "\" already exists");
+        }
+        custom += row->getValue<bool>("is_mutable") ? 1 : 0;
+        order = std::max(order, row->getValue<Poco::Int64>("order"));
+    }
+    if (!builtin && custom >= kMaxCustomStatuses) {
+        throw ApiError(400, "An instance has at most " + std::to_string(kMaxCustomStatuses) +
+                                " custom statuses");
+    }
+    const std::string now = formatTimestamp(clock_.next());
+    Ptr row = new Object;
+    row->set("name", name);
+    row->set("status_type", type);
+    row->set("is_default", builtin && name == "new");
+    row->set("is_mutable", !builtin);
+    row->set("disabled", false);
+    row->set("order", order + 1);
+    row->set("create_time", now);
+    row->set("modified_time", now);
+    return statuses_.insert(row);
+}
+
+void Model::setUpStatuses(const EmulatorOptions& options) {
+    for (const auto& [name, type] : kBuiltinStatuses) {
+        (void)insertStatus(name, type, true);
+    }
+    for (const auto& status : options.statuses) {
+        try {
+            (void)insertStatus(status.name, status.type, false);
+        } catch (const ApiError& e) {
+            throw std::invalid_argument("status '" + status.name + "': " + e.what());
+        }
+    }
+    for (const auto& name : options.removed_statuses) {
+        if (!eraseStatus(name)) {
+            throw std::invalid_argument("cannot remove status '" + name + "': no such status");
+        }
+    }
+}
+
+bool Model::eraseStatus(const std::string& name) {
+    for (const auto& entry : statuses_.rows) {
+        if (entry.second->getValue<std::string>("name") == name) {
+            statuses_.rows.erase(entry.first);
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string Model::containerStatus(const Var& value) const {
+    if (!value.isString()) {
+        throw ApiError(400, "Invalid status: expected a status name, not " + value.toString());
+    }
+    std::string name = value.extract<std::string>();
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (!statusType(name).empty()) {
+        return name;
+    }
+    std::string known;
+    for (const auto& entry : statuses_.rows) {
+        known += (known.empty() ? "" : ", ") + entry.second->getValue<std::string>("name");
+    }
+    for (const auto& builtin : kBuiltinStatuses) {
+        const bool listed =
+            std::any_of(statuses_.rows.begin(), statuses_.rows.end(), [&](const auto& entry) {
+                return entry.second->template getValue<std::string>("name") == builtin.first;
+            });
+        if (!listed) {
+            known += ", " + builtin.first;  // deleted, and still accepted
+        }
+    }
+    throw ApiError(400, "Status \"" + value.extract<std::string>() +
+                            "\" is not a known status (known: " + known + ")");
+}
+
+std::string Model::statusType(const std::string& name) const {
+    for (const auto& entry : statuses_.rows) {
+        if (entry.second->getValue<std::string>("name") == name) {
+            return entry.second->getValue<std::string>("status_type");
+        }
+    }
+    for (const auto& [builtin, type] : kBuiltinStatuses) {
+        if (builtin == name) {
+            return type;
+        }
+    }
+    return {};
+}
+
+StatusSpec parseStatus(const std::string& text) {
+    const auto colon = text.rfind(':');
+    StatusSpec status;
+    status.name = text.substr(0, colon);
+    status.type = colon == std::string::npos ? "" : text.substr(colon + 1);
+    if (status.name.empty() ||
+        (status.type != "new" && status.type != "open" && status.type != "resolved")) {
+        throw std::invalid_argument("status '" + text +
+                                    "': expected NAME:TYPE with TYPE new, open or resolved");
+    }
+    return status;
 }
 
 Response Model::containerOptions() const {

@@ -1517,3 +1517,128 @@ TEST_CASE("emulator: the command-line forms of workbook templates and custom fie
     CHECK(emu.workbookTaskCount() == 3);
     CHECK(emu.direct("GET", "/rest/container/" + std::to_string(cid) + "/phases").status == 200);
 }
+
+namespace {
+
+std::vector<std::string> stringsOf(const Poco::JSON::Array::Ptr& data, const std::string& key) {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < data->size(); ++i) {
+        out.push_back(data->getObject(static_cast<unsigned int>(i))->getValue<std::string>(key));
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("emulator: container statuses by type, custom ones and deleted built-ins",
+          "[emulator][status]") {
+    {
+        Emulator emu({});
+        Client c(emu);
+        const auto all = getObject(c, "/rest/container_status?page_size=0")->getArray("data");
+        REQUIRE(all->size() == 3);
+        CHECK(stringsOf(all, "name") == std::vector<std::string>{"new", "open", "closed"});
+        CHECK(stringsOf(all, "status_type") == std::vector<std::string>{"new", "open", "resolved"});
+        for (std::size_t i = 0; i < all->size(); ++i) {
+            const auto row = all->getObject(static_cast<unsigned int>(i));
+            for (const char* key : {"id", "name", "status_type", "is_default", "is_mutable",
+                                    "disabled", "order", "create_time", "modified_time"}) {
+                CHECK(row->has(key));
+            }
+            CHECK(row->getValue<bool>("is_default") == (i == 0));
+            CHECK(!row->getValue<bool>("is_mutable"));
+            CHECK(!row->getValue<bool>("disabled"));
+            CHECK(row->getValue<std::size_t>("order") == i + 1);
+        }
+        CHECK(countOf(c, "/rest/container_status?_filter_status_type=" + enc("\"resolved\"")) == 1);
+    }
+
+    EmulatorOptions o;
+    o.statuses = {{"triage", "new"}, {"resolved", "resolved"}};
+    o.removed_statuses = {"open"};
+    Emulator emu(o);
+    Client c(emu);
+    auto all = getObject(c, "/rest/container_status?page_size=0")->getArray("data");
+    CHECK(stringsOf(all, "name") ==
+          std::vector<std::string>{"new", "closed", "triage", "resolved"});
+    CHECK(ids(all) == std::vector<std::int64_t>{1, 3, 4, 5});
+    CHECK(all->getObject(2)->getValue<bool>("is_mutable"));
+    CHECK(getObject(c, "/rest/container_options")->getArray("status")->size() == 4);
+
+    // A custom status is taken by name, any case; a resolved-type one closes.
+    const auto id = createContainer(c, R"({"name": "x", "label": "events", "status": "Triage"})");
+    const std::string target = "/rest/container/" + std::to_string(id);
+    CHECK(getObject(c, target)->getValue<std::string>("status") == "triage");
+    CHECK(countOf(c, "/rest/container?_filter_status=" + enc("\"triage\"")) == 1);
+    REQUIRE(c.post(target, R"({"status": "resolved"})").status == 200);
+    auto row = getObject(c, target);
+    CHECK(!row->get("close_time").isEmpty());
+    CHECK(!row->get("closing_owner").isEmpty());
+    // "open" was deleted, and is still accepted (as are new and closed); it reopens.
+    REQUIRE(c.post(target, R"({"status": "open"})").status == 200);
+    row = getObject(c, target);
+    CHECK(row->getValue<std::string>("status") == "open");
+    CHECK(row->get("close_time").isEmpty());
+    CHECK(!row->get("open_time").isEmpty());
+    CHECK(countOf(c, "/rest/container?_filter_status=" + enc("\"open\"")) == 1);
+    CHECK(createContainer(c, R"({"name": "y", "label": "events", "status": "open"})") > id);
+
+    // An unknown status is a 400 with a clear message, on create and update alike.
+    std::string message = refusal(c.post(target, R"({"status": "bogus"})"));
+    CHECK(message.find("\"bogus\" is not a known status") != std::string::npos);
+    CHECK(message.find("(known: new, closed, triage, resolved, open)") != std::string::npos);
+    CHECK(getObject(c, target)->getValue<std::string>("status") == "open");
+    message = refusal(c.post("/rest/container", R"({"name": "z", "label": "events",
+        "status": "escalated"})"));
+    CHECK(message.find("\"escalated\" is not a known status") != std::string::npos);
+    CHECK(!refusal(c.post(target, R"({"status": 3})")).empty());
+
+    // Statuses added while serving, over REST or in process.
+    CHECK(emu.addStatus("escalated", "open") == 6);
+    CHECK(createContainer(c, R"({"name": "z", "label": "events", "status": "escalated"})") > 0);
+    CHECK(
+        c.post("/rest/container_status", R"({"name": "Waiting", "status_type": "open"})").status ==
+        200);
+    CHECK(countOf(c, "/rest/container_status?_filter_name=" + enc("\"waiting\"")) == 1);
+    CHECK_THROWS(emu.addStatus("escalated", "open"));      // taken
+    CHECK_THROWS(emu.addStatus("on hold", "open"));        // a space
+    CHECK_THROWS(emu.addStatus("parked", "in progress"));  // not a type
+    CHECK_THROWS(emu.addStatus(std::string(129, 'a'), "open"));
+    CHECK(!refusal(c.post("/rest/container_status", R"({"name": "x", "status_type": "closed"})"))
+               .empty());
+
+    // Deleting one: closed stays assignable, a custom one does not.
+    CHECK(emu.removeStatus("closed"));
+    CHECK(!emu.removeStatus("closed"));
+    CHECK(emu.removeStatus("triage"));
+    REQUIRE(c.post(target, R"({"status": "closed"})").status == 200);
+    CHECK(!getObject(c, target)->get("close_time").isEmpty());
+    CHECK(!refusal(c.post(target, R"({"status": "triage"})")).empty());
+    CHECK(emu.recordJson("container_status", 4).empty());
+}
+
+TEST_CASE("emulator: status options and their command-line form", "[emulator][status]") {
+    const auto spec = soar::emulator::parseStatus("in-review:open");
+    CHECK(spec.name == "in-review");
+    CHECK(spec.type == "open");
+    CHECK(soar::emulator::parseStatus("a:b:resolved").name == "a:b");
+    for (const char* bad : {"", "x", ":open", "x:closed", "x:"}) {
+        CHECK_THROWS_AS(soar::emulator::parseStatus(bad), std::invalid_argument);
+    }
+    EmulatorOptions o;
+    o.statuses = {{"Bad Name", "open"}};
+    CHECK_THROWS_AS(Emulator(o), std::invalid_argument);
+    o.statuses = {{"dup", "open"}, {"dup", "new"}};
+    CHECK_THROWS_AS(Emulator(o), std::invalid_argument);
+    o.statuses.clear();
+    o.removed_statuses = {"nope"};
+    CHECK_THROWS_AS(Emulator(o), std::invalid_argument);
+    o.removed_statuses.clear();
+    for (int i = 0; i < 31; ++i) {
+        o.statuses.push_back({"s" + std::to_string(i), "open"});
+    }
+    CHECK_THROWS_AS(Emulator(o), std::invalid_argument);  // at most 30 custom statuses
+    o.statuses.pop_back();
+    Emulator emu(o);
+    CHECK_THROWS(emu.addStatus("one-more", "open"));
+}

@@ -55,6 +55,12 @@ struct CustomFieldSpec {
     bool required = false;  ///< a container create without a non-empty value is refused
 };
 
+/// A container status the instance defines besides the built-ins new, open and closed.
+struct StatusSpec {
+    std::string name;           ///< [a-z0-9_-], at most 128 characters
+    std::string type = "open";  ///< status_type: "new", "open" or "resolved"
+};
+
 struct EmulatorOptions {
     std::string host = "127.0.0.1";
     unsigned short port = 0;           ///< 0 = an ephemeral port, read it back with port()
@@ -104,6 +110,11 @@ struct EmulatorOptions {
     /// permutation of "012"). Default "021" (Splunk's phantomcyber playbooks: 0 = not
     /// started, 2 = in progress, 1 = complete); "012" is splunkctl's labelling.
     std::string task_status_codes = "021";
+    /// Custom container statuses after the built-ins (ids 4, 5, ... in this order; at most
+    /// 30), and statuses to delete at start (e.g. "open"). Container writes naming new,
+    /// open or closed are accepted even when those are deleted.
+    std::vector<StatusSpec> statuses;
+    std::vector<std::string> removed_statuses;
 };
 
 /// Parses the `--workbook-template` text `NAME:PHASE=TASK|TASK;PHASE=TASK...` (a task ending
@@ -111,6 +122,9 @@ struct EmulatorOptions {
 WorkbookTemplateSpec parseWorkbookTemplate(const std::string& text);
 /// Parses the `--custom-field` text `NAME` or `NAME:required`. Throws std::invalid_argument.
 CustomFieldSpec parseCustomField(const std::string& text);
+/// Parses the `--status` text `NAME:TYPE` (TYPE new, open or resolved). Throws
+/// std::invalid_argument.
+StatusSpec parseStatus(const std::string& text);
 
 /// The answer of a request made in-process with Emulator::direct().
 struct DirectResponse {
@@ -170,13 +184,19 @@ public:
     /// /rest/workbook_template); returns its id. Throws std::runtime_error on failure (e.g.
     /// a template of that name exists).
     std::int64_t addWorkbookTemplate(const WorkbookTemplateSpec& spec);
+    /// Adds a container status (as POST /rest/container_status) and returns its id; throws
+    /// std::runtime_error when the name is taken or invalid, or the type is not new, open
+    /// or resolved.
+    std::int64_t addStatus(const std::string& name, const std::string& type);
+    /// Deletes a container status (built-in or not); false if there is none of that name.
+    bool removeStatus(const std::string& name);
     /// Live workbook phases and tasks on containers.
     [[nodiscard]] std::size_t workbookPhaseCount() const;
     [[nodiscard]] std::size_t workbookTaskCount() const;
     /// The JSON of one record ("container", "artifact", "note", "container_comment",
     /// "playbook_run", "playbook", "ph_user", "workbook_template", "workbook_phase_template",
-    /// "workbook_task_template", "workbook_phase", "workbook_task"); empty string if it does
-    /// not exist.
+    /// "workbook_task_template", "workbook_phase", "workbook_task", "container_status");
+    /// empty string if it does not exist.
     [[nodiscard]] std::string recordJson(const std::string& type, std::int64_t id) const;
 
     /// Changes fault injection while serving (e.g. turn faults on after a clean first pass).
