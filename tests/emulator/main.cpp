@@ -98,6 +98,9 @@ protected:
             "Deletes a status at start, e.g. open; container writes may still name new, open "
             "and closed. Repeatable.",
             true);
+        add("large-result-kb", "N",
+            "The first app run (geolocate ip) of every playbook run carries at least N KiB of "
+            "result_data rows when it succeeds (default 0: one row).");
         add("fail-rate", "R",
             "Fraction (0..1) of /rest requests answered 500; half of the failed writes are "
             "applied before the 500.");
@@ -132,7 +135,7 @@ protected:
             help.setUsage("[options]");
             help.setHeader(
                 "An emulator of the Splunk SOAR REST API (containers, artifacts, notes, "
-                "comments, playbook runs, vault files, users, case workbooks, "
+                "comments, playbook, action and app runs, vault files, users, case workbooks, "
                 "statuses) with seeded data "
                 "and fault injection. Options:");
             help.format(std::cout);
@@ -282,6 +285,9 @@ private:
             o.statuses.push_back(soar::emulator::parseStatus(st));
         }
         o.removed_statuses = all("remove-status");
+        if (has("large-result-kb")) {
+            o.large_result_kb = toInt("large-result-kb", get("large-result-kb"), 0, 1000000);
+        }
         if (has("task-status-codes")) {
             o.task_status_codes = get("task-status-codes");
             if (o.task_status_codes != "021" && o.task_status_codes != "012") {

@@ -417,6 +417,10 @@ std::int64_t Emulator::addStatus(const std::string& name, const std::string& typ
 
 bool Emulator::removeStatus(const std::string& name) { return impl_->model().removeStatus(name); }
 
+std::size_t Emulator::actionRunCount() const { return impl_->model().count("action_run"); }
+
+std::size_t Emulator::appRunCount() const { return impl_->model().count("app_run"); }
+
 std::size_t Emulator::workbookPhaseCount() const { return impl_->model().count("workbook_phase"); }
 
 std::size_t Emulator::workbookTaskCount() const { return impl_->model().count("workbook_task"); }

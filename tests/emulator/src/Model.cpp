@@ -133,15 +133,10 @@ std::int64_t Model::Collection::insert(Ptr row) {
 }
 
 std::vector<Model::Collection*> Model::collections() {
-    return {&containers_,     &artifacts_,
-            &notes_,          &comments_,
-            &playbooks_,      &runs_,
-            &severities_,     &statuses_,
-            &users_,          &scms_,
-            &attachments_,    &vault_documents_,
-            &templates_,      &phase_templates_,
-            &task_templates_, &phases_,
-            &tasks_};
+    return {&containers_,  &artifacts_,       &notes_,       &comments_,        &playbooks_,
+            &runs_,        &severities_,      &statuses_,    &users_,           &scms_,
+            &attachments_, &vault_documents_, &templates_,   &phase_templates_, &task_templates_,
+            &phases_,      &tasks_,           &action_runs_, &app_runs_};
 }
 
 std::vector<const Model::Collection*> Model::collections() const {
@@ -274,6 +269,17 @@ Model::Model(const EmulatorOptions& options)
                   "status",    "create_time", "modified_time", "notified",    "is_note_required",
                   "sla",       "sla_type",    "start_time",    "end_time",    "notes",
                   "files"});
+
+    action_runs_.name = "action_run";
+    action_runs_.fields =
+        fieldSet({"id", "name", "action", "type", "status", "message", "playbook_run", "playbook",
+                  "container", "owner", "app", "app_name", "asset", "create_time", "start_time",
+                  "end_time", "update_time", "version"});
+    app_runs_.name = "app_run";
+    app_runs_.fields = fieldSet({"id", "action", "action_run", "app", "app_name", "app_version",
+                                 "asset", "container", "playbook_run", "effective_user",
+                                 "start_time", "end_time", "status", "message", "exception_occured",
+                                 "extra_data", "result_summary", "result_data", "version"});
 
     for (Collection* c : collections()) {
         c->rows.setColumns(c->fields);
@@ -477,6 +483,9 @@ Object::Ptr Model::related(const std::string& field, const Var& id) const {
     }
     if (field == "playbook_run") {
         return runs_.find(*key);
+    }
+    if (field == "action_run") {
+        return action_runs_.find(*key);
     }
     if (field == "scm") {
         return scms_.find(*key);
@@ -687,6 +696,9 @@ Response Model::route(const Request& request) {
         }
         return downloadAttachment(request);
     }
+    if (type == action_runs_.name || type == app_runs_.name) {
+        return routeActions(request, parts);
+    }
     for (Collection* c : collections()) {
         if (c != &containers_ && c->name == type) {
             return routeSimple(*c, request, parts);
@@ -835,6 +847,8 @@ Response Model::routeContainer(const Request& request, const std::vector<std::st
             sub = &attachments_;
         } else if (detail == "phases") {
             sub = &phases_;
+        } else if (detail == "actions") {
+            sub = &action_runs_;
         } else {
             return notFound("Unknown resource: " + request.path);
         }

@@ -132,6 +132,20 @@ private:
     /// The status_type of a status (the built-ins' even when deleted); "" if unknown.
     std::string statusType(const std::string& name) const;
 
+    // Action runs and app runs of playbook runs (ModelActions.cpp)
+    /// How many action runs a run of this playbook makes (1 or 2).
+    static std::size_t actionCount(std::int64_t playbook);
+    /// Makes the running action runs, and one app run each, of a new playbook run.
+    void createActions(const Ptr& run);
+    /// Ends the action and app runs of a playbook run that ended as `outcome` (success,
+    /// failed or cancelled) at `end`.
+    void finishActions(std::int64_t run_id, const std::string& outcome, const std::string& end);
+    /// action_run and app_run requests (list, record, /rest/action_run/<id>/app_runs);
+    /// app runs carry `result_data` only with `include_expensive`.
+    Response routeActions(const Request& request, const std::vector<std::string>& parts);
+    /// Drops `result_data` from the app runs of a list page unless the query asks for it.
+    static void hideExpensive(Response& page, const QueryParams& query);
+
     // Vault files (ModelVault.cpp)
     Response postAttachment(const Request& request);
     Response downloadAttachment(const Request& request) const;
@@ -187,7 +201,7 @@ private:
     std::vector<std::string> labels_;
     Collection containers_, artifacts_, notes_, comments_, playbooks_, runs_, severities_,
         statuses_, users_, scms_, attachments_, vault_documents_, templates_, phase_templates_,
-        task_templates_, phases_, tasks_;
+        task_templates_, phases_, tasks_, action_runs_, app_runs_;
     /// Vault documents by SHA-1, and the bytes of each.
     std::unordered_map<std::string, std::int64_t> vault_by_hash_;
     std::unordered_map<std::string, std::string> vault_bytes_;
@@ -196,6 +210,8 @@ private:
     std::unordered_map<std::int64_t, std::map<std::string, std::int64_t>> artifact_hashes_;
     std::map<std::int64_t, RunState> running_;
     std::map<std::int64_t, RunState> run_plans_;
+    /// The (action run, app run) ids of each playbook run whose actions have not ended.
+    std::map<std::int64_t, std::vector<std::pair<std::int64_t, std::int64_t>>> run_actions_;
 };
 
 /// The POST /rest/workbook_template body of a template spec.

@@ -394,7 +394,7 @@ void Model::deleteContainer(std::int64_t id) {
     }
     for (const auto attachment : attached) deleteAttachment(attachment);
     deleteWorkbooks(id);
-    for (Collection* c : {&notes_, &comments_, &runs_}) {
+    for (Collection* c : {&notes_, &comments_, &runs_, &action_runs_, &app_runs_}) {
         for (auto r = c->rows.begin(); r != c->rows.end();) {
             r = r->second->getValue<Poco::Int64>("container") == id ? c->rows.erase(r)
                                                                     : std::next(r);

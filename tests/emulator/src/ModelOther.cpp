@@ -473,9 +473,10 @@ Response Model::postRun(const Request& request) {
     row->set("test_mode", false);
     row->set("update_time", started);
     row->set("version", 1);
-    row->set("num_actions", 0);
+    row->set("num_actions", static_cast<Poco::Int64>(actionCount(playbook)));
     row->set("scope", scope);
     const std::int64_t id = runs_.insert(row);
+    createActions(row);
     const RunState& plan = run_plans_.at(playbook);
     running_[id] = RunState{wallClockMicros() + plan.deadline, plan.outcome};
     Object::Ptr body = new Object;
@@ -503,7 +504,9 @@ void Model::settleRuns(Micros now) {
             m->set("status", it->second.outcome);
             copy->set("message", toJson(message));
             runs_.rows.replace(it->first, copy);
+            finishActions(it->first, it->second.outcome, formatTimestamp(end));
         }
+        run_actions_.erase(it->first);
         it = running_.erase(it);
     }
 }
@@ -523,6 +526,7 @@ Response Model::cancelRun(std::int64_t id, const std::string& request_body) {
         copy->set("end_time", now);
         copy->set("update_time", now);
         runs_.rows.replace(id, copy);
+        finishActions(id, "cancelled", now);
         running_.erase(it);
     }
     // A cancel of a finished run is accepted and does nothing, like the real server.

@@ -20,13 +20,14 @@ const std::set<std::string> kLookups = {
     "iendswith", "isnull",   "range",     "regex",      "iregex"};
 
 /// Fields whose value is a JSON object: further `__` parts are keys inside it.
-const std::set<std::string> kJsonFields = {"cef",           "cef_types", "data",
-                                           "custom_fields", "misc",      "run_data"};
+const std::set<std::string> kJsonFields = {"cef",  "cef_types", "data",           "custom_fields",
+                                           "misc", "run_data",  "result_summary", "extra_data"};
 /// Fields holding the id of another record: further `__` parts are that record's fields.
 const std::set<std::string> kRelations = {
-    "container",    "parent_container", "artifact", "parent_artifact", "playbook", "playbook_run",
-    "scm",          "vault_document",   "owner",    "author",          "user",     "effective_user",
-    "closing_owner"};
+    "container",     "parent_container", "artifact", "parent_artifact",
+    "playbook",      "playbook_run",     "scm",      "vault_document",
+    "owner",         "author",           "user",     "effective_user",
+    "closing_owner", "action_run"};
 
 std::vector<std::string> splitOn(const std::string& text, const std::string& sep) {
     std::vector<std::string> parts;

@@ -1530,6 +1530,188 @@ std::vector<std::string> stringsOf(const Poco::JSON::Array::Ptr& data, const std
 
 }  // namespace
 
+TEST_CASE("emulator: playbook runs make action runs and app runs that follow them",
+          "[emulator][actions]") {
+    EmulatorOptions o;
+    // Playbook ids 1 and 3 (odd) run two actions, id 2 (even) one.
+    o.playbooks = {PlaybookSpec{"local", "enrich", "success", 0.2},
+                   PlaybookSpec{"local", "contain", "failed", 0.2},
+                   PlaybookSpec{"local", "slow", "success", 30}};
+    o.large_result_kb = 200;
+    Emulator emu(o);
+    Client c(emu);
+    const auto cid = createContainer(c, R"({"name": "c", "label": "events"})");
+    const std::string cs = std::to_string(cid);
+    auto start = [&](int playbook) {
+        const HttpResult s =
+            c.post("/rest/playbook_run", R"({"container_id": )" + cs + R"(, "playbook_id": )" +
+                                             std::to_string(playbook) + R"(, "run": true})");
+        REQUIRE(s.status == 200);
+        return s.object()->getValue<std::string>("playbook_run_id");
+    };
+    const std::string ok = start(1);
+    const std::string bad = start(2);
+    const std::string slow = start(3);
+    CHECK(emu.actionRunCount() == 5);
+    CHECK(emu.appRunCount() == 5);
+    CHECK(getObject(c, "/rest/playbook_run/" + ok)->getValue<int>("num_actions") == 2);
+    CHECK(getObject(c, "/rest/playbook_run/" + bad)->getValue<int>("num_actions") == 1);
+
+    // While the run runs, its actions and their app runs run.
+    const std::string of_ok = "/rest/action_run?page_size=0&_filter_playbook_run=" + ok;
+    auto actions = getObject(c, of_ok);
+    REQUIRE(actions->getValue<int>("count") == 2);
+    CHECK(stringsOf(actions->getArray("data"), "action") ==
+          std::vector<std::string>{"geolocate ip", "whois ip"});
+    CHECK(stringsOf(actions->getArray("data"), "name") ==
+          std::vector<std::string>{"geolocate_ip_1", "whois_ip_1"});
+    CHECK(stringsOf(actions->getArray("data"), "status") ==
+          std::vector<std::string>{"running", "running"});
+    CHECK(stringsOf(actions->getArray("data"), "app_name") ==
+          std::vector<std::string>{"MaxMind", "WHOIS RDAP"});
+    const auto first = actions->getArray("data")->getObject(0);
+    CHECK(first->getValue<std::int64_t>("container") == cid);
+    CHECK(first->getValue<std::string>("playbook_run") == ok);
+    CHECK(first->getValue<int>("app") == 1);
+    CHECK(first->get("end_time").isEmpty());
+    CHECK(std::regex_match(first->getValue<std::string>("start_time"), kTimestamp));
+    CHECK(countOf(c, "/rest/action_run?_filter_playbook_run_id=" + ok) == 2);
+    CHECK(countOf(c, "/rest/action_run?_filter_playbook_run=" + bad) == 1);
+    const std::string geo = std::to_string(first->getValue<std::int64_t>("id"));
+    auto app_runs = getObject(c, "/rest/action_run/" + geo + "/app_runs");
+    REQUIRE(app_runs->getValue<int>("count") == 1);
+    CHECK(app_runs->getArray("data")->getObject(0)->getValue<std::string>("status") == "running");
+
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // A successful run: every action succeeded, with an end time.
+    actions = getObject(c, of_ok);
+    CHECK(stringsOf(actions->getArray("data"), "status") ==
+          std::vector<std::string>{"success", "success"});
+    CHECK(!actions->getArray("data")->getObject(1)->get("end_time").isEmpty());
+    CHECK(actions->getArray("data")->getObject(0)->getValue<std::string>("end_time") ==
+          getObject(c, "/rest/playbook_run/" + ok)->getValue<std::string>("end_time"));
+
+    // result_data only with include_expensive, on lists and on the record.
+    HttpResult r = c.get("/rest/action_run/" + geo + "/app_runs");
+    REQUIRE(r.status == 200);
+    auto app_run = r.data()->getObject(0);
+    CHECK(!app_run->has("result_data"));
+    CHECK(app_run->getValue<std::string>("status") == "success");
+    CHECK(app_run->getValue<std::string>("app_version") == "2.3.1");
+    CHECK(app_run->getObject("result_summary")->getValue<int>("total_objects_successful") == 1);
+    CHECK(r.body.size() < 4096);
+    const std::string app_run_id = std::to_string(app_run->getValue<std::int64_t>("id"));
+    for (const std::string expensive :
+         {"?include_expensive", "?include_expensive=true", "?include_expensive=True"}) {
+        r = c.get("/rest/app_run/" + app_run_id + expensive);
+        REQUIRE(r.status == 200);
+        REQUIRE(r.object()->has("result_data"));
+        // The first app run of a successful run is large on purpose (large_result_kb).
+        CHECK(r.body.size() > 200 * 1024);
+        const auto result = r.object()->getArray("result_data")->getObject(0);
+        CHECK(result->getValue<std::string>("status") == "success");
+        CHECK(result->getArray("data")->size() > 100);
+        CHECK(result->getObject("summary")->getValue<std::string>("city") == "Reston");
+        CHECK(result->getObject("parameter")->has("ip"));
+    }
+    CHECK(!getObject(c, "/rest/app_run/" + app_run_id)->has("result_data"));
+    CHECK(!getObject(c, "/rest/app_run/" + app_run_id + "?include_expensive=false")
+               ->has("result_data"));
+    r = c.get("/rest/action_run/" + geo + "/app_runs?include_expensive=true");
+    CHECK(r.data()->getObject(0)->has("result_data"));
+    CHECK(r.body.size() > 200 * 1024);
+    // The other app runs stay small, with or without it.
+    r = c.get("/rest/app_run?include_expensive&page_size=0&_filter_playbook_run=" + ok +
+              "&_filter_action=" + enc("\"whois ip\""));
+    REQUIRE(r.object()->getValue<int>("count") == 1);
+    CHECK(r.body.size() < 4096);
+    CHECK(r.data()->getObject(0)->getArray("result_data")->size() == 1);
+    CHECK(countOf(c, "/rest/app_run?_filter_action_run=" + geo) == 1);
+    CHECK(countOf(c, "/rest/app_run?_filter_action_run__playbook_run=" + ok) == 2);
+
+    // A failed run failed on its last action, with a message.
+    auto failed = getObject(c, "/rest/action_run?_filter_playbook_run=" + bad)
+                      ->getArray("data")
+                      ->getObject(0);
+    CHECK(failed->getValue<std::string>("status") == "failed");
+    CHECK(!failed->getValue<std::string>("message").empty());
+    const std::string failed_id = std::to_string(failed->getValue<std::int64_t>("id"));
+    auto failed_app =
+        getObject(c, "/rest/app_run?include_expensive&_filter_action_run=" + failed_id)
+            ->getArray("data")
+            ->getObject(0);
+    CHECK(failed_app->getValue<std::string>("status") == "failed");
+    CHECK(failed_app->getObject("result_summary")->getValue<int>("total_objects_successful") == 0);
+    CHECK(failed_app->getArray("result_data")->getObject(0)->getValue<std::string>("status") ==
+          "failed");
+    CHECK(countOf(c, "/rest/action_run?_filter_playbook_run__status=" + enc("\"failed\"")) == 1);
+    CHECK(countOf(c, "/rest/action_run?_filter_playbook__name=" + enc("\"enrich\"")) == 2);
+
+    // A cancelled run's running actions fail with the message "cancelled".
+    REQUIRE(c.post("/rest/playbook_run/" + slow, R"({"cancel": true})").status == 200);
+    actions = getObject(c, "/rest/action_run?_filter_playbook_run=" + slow);
+    CHECK(stringsOf(actions->getArray("data"), "status") ==
+          std::vector<std::string>{"failed", "failed"});
+    CHECK(stringsOf(actions->getArray("data"), "message") ==
+          std::vector<std::string>{"cancelled", "cancelled"});
+    CHECK(countOf(c, "/rest/app_run?_filter_status=" + enc("\"failed\"")) == 3);
+
+    // Sort, paging, the container's actions, read-only routes.
+    r = c.get("/rest/action_run?sort=id&order=desc&page_size=2&page=1");
+    REQUIRE(r.status == 200);
+    CHECK(r.object()->getValue<int>("num_pages") == 3);
+    CHECK(ids(r.data()) == std::vector<std::int64_t>{3, 2});
+    CHECK(countOf(c, "/rest/container/" + cs + "/actions") == 5);
+    CHECK(countOf(c, "/rest/action_run?_filter_container=" + cs) == 5);
+    CHECK(c.post("/rest/action_run", "{}").status == 405);
+    CHECK(c.post("/rest/app_run/1", "{}").status == 405);
+    CHECK(c.get("/rest/action_run/999").status == 404);
+    CHECK(c.get("/rest/action_run/999/app_runs").status == 404);
+    CHECK(c.get("/rest/app_run/999?include_expensive").status == 404);
+    CHECK(c.get("/rest/action_run/1/nothing").status == 404);
+    CHECK(!emu.recordJson("app_run", 1).empty());
+
+    // Deleting the container deletes its action and app runs.
+    CHECK(emu.deleteContainer(cid));
+    CHECK(emu.actionRunCount() == 0);
+    CHECK(emu.appRunCount() == 0);
+    CHECK(countOf(c, "/rest/app_run") == 0);
+}
+
+TEST_CASE("emulator: action runs are the same for the same playbooks", "[emulator][actions]") {
+    auto names = [] {
+        EmulatorOptions o;
+        o.playbooks = {PlaybookSpec{"local", "a", "success", 0},
+                       PlaybookSpec{"local", "b", "success", 0}};
+        Emulator emu(o);
+        const auto cid = emu.createContainer(R"({"name": "c", "label": "events"})");
+        for (int playbook : {1, 2, 1}) {
+            REQUIRE(emu.direct("POST", "/rest/playbook_run",
+                               R"({"container_id": )" + std::to_string(cid) +
+                                   R"(, "playbook_id": )" + std::to_string(playbook) +
+                                   R"(, "run": true})")
+                        .status == 200);
+        }
+        const auto r = emu.direct("GET", "/rest/app_run?page_size=0&include_expensive");
+        REQUIRE(r.status == 200);
+        const auto data =
+            Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>()->getArray("data");
+        std::vector<std::string> out;
+        for (std::size_t i = 0; i < data->size(); ++i) {
+            const auto row = data->getObject(static_cast<unsigned int>(i));
+            out.push_back(row->getValue<std::string>("action") + "/" +
+                          row->getValue<std::string>("status") + "/" +
+                          std::to_string(row->getArray("result_data")->size()));
+        }
+        return out;
+    };
+    const auto once = names();
+    CHECK(once == std::vector<std::string>{"geolocate ip/success/1", "whois ip/success/1",
+                                           "geolocate ip/success/1", "geolocate ip/success/1",
+                                           "whois ip/success/1"});
+    CHECK(names() == once);
+}
+
 TEST_CASE("emulator: container statuses by type, custom ones and deleted built-ins",
           "[emulator][status]") {
     {

@@ -19,7 +19,9 @@
 namespace soar::emulator {
 
 /// One playbook the emulator knows; a run of it stays `running` for `seconds` and then
-/// ends with `outcome` ("success" or "failed").
+/// ends with `outcome` ("success" or "failed"). Each run makes one action run (playbook
+/// ids even: "geolocate ip") or two (ids odd: then "whois ip"), with one app run each,
+/// which follow the run's status.
 struct PlaybookSpec {
     std::string repo = "local";
     std::string name;
@@ -115,6 +117,10 @@ struct EmulatorOptions {
     /// open or closed are accepted even when those are deleted.
     std::vector<StatusSpec> statuses;
     std::vector<std::string> removed_statuses;
+    /// When > 0, the first app run ("geolocate ip") of every playbook run carries at least
+    /// this many KiB of `result_data` rows when it succeeds (for clients that must
+    /// summarise, not paste).
+    int large_result_kb = 0;
 };
 
 /// Parses the `--workbook-template` text `NAME:PHASE=TASK|TASK;PHASE=TASK...` (a task ending
@@ -190,13 +196,16 @@ public:
     std::int64_t addStatus(const std::string& name, const std::string& type);
     /// Deletes a container status (built-in or not); false if there is none of that name.
     bool removeStatus(const std::string& name);
+    /// Action runs of playbook runs, and app runs (one per action run).
+    [[nodiscard]] std::size_t actionRunCount() const;
+    [[nodiscard]] std::size_t appRunCount() const;
     /// Live workbook phases and tasks on containers.
     [[nodiscard]] std::size_t workbookPhaseCount() const;
     [[nodiscard]] std::size_t workbookTaskCount() const;
     /// The JSON of one record ("container", "artifact", "note", "container_comment",
     /// "playbook_run", "playbook", "ph_user", "workbook_template", "workbook_phase_template",
-    /// "workbook_task_template", "workbook_phase", "workbook_task", "container_status");
-    /// empty string if it does not exist.
+    /// "workbook_task_template", "workbook_phase", "workbook_task", "container_status",
+    /// "action_run", "app_run" (with its result_data)); empty string if it does not exist.
     [[nodiscard]] std::string recordJson(const std::string& type, std::int64_t id) const;
 
     /// Changes fault injection while serving (e.g. turn faults on after a clean first pass).
