@@ -371,6 +371,44 @@ void Emulator::editContainer(std::int64_t id, const std::string& json_patch) {
                "editContainer");
 }
 
+void Emulator::editContainer(std::int64_t id, const Poco::JSON::Object& fields) {
+    editContainer(id, jsonText(fields));
+}
+
+std::int64_t Emulator::addNote(std::int64_t container, const std::string& title,
+                               const std::string& content) {
+    Poco::JSON::Object body;
+    body.set("container_id", container);
+    body.set("title", title);
+    body.set("content", content);
+    body.set("note_type", "general");
+    body.set("note_format", "markdown");
+    return idOf(direct("POST", "/rest/note", jsonText(body)), "addNote");
+}
+
+std::int64_t Emulator::addComment(std::int64_t container, const std::string& text) {
+    Poco::JSON::Object body;
+    body.set("container_id", container);
+    body.set("comment", text);
+    return idOf(direct("POST", "/rest/container_comment", jsonText(body)), "addComment");
+}
+
+void Emulator::editNote(std::int64_t id, const std::string& content) {
+    Poco::JSON::Object body;
+    body.set("content", content);
+    (void)idOf(direct("POST", "/rest/note/" + std::to_string(id), jsonText(body)), "editNote");
+}
+
+void Emulator::setTaskStatus(std::int64_t task, int status, const std::string& note) {
+    Poco::JSON::Object body;
+    body.set("status", status);
+    if (!note.empty()) {
+        body.set("note", note);
+    }
+    (void)idOf(direct("POST", "/rest/workbook_task/" + std::to_string(task), jsonText(body)),
+               "setTaskStatus");
+}
+
 std::int64_t Emulator::createContainer(const std::string& json) {
     return idOf(direct("POST", "/rest/container", json), "createContainer");
 }

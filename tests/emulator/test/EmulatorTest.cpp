@@ -1520,6 +1520,13 @@ TEST_CASE("emulator: the command-line forms of workbook templates and custom fie
 
 namespace {
 
+Poco::JSON::Object::Ptr parsedRecord(const Emulator& emu, const std::string& type,
+                                     std::int64_t id) {
+    const std::string json = emu.recordJson(type, id);
+    REQUIRE(!json.empty());
+    return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
+}
+
 std::vector<std::string> stringsOf(const Poco::JSON::Array::Ptr& data, const std::string& key) {
     std::vector<std::string> out;
     for (std::size_t i = 0; i < data->size(); ++i) {
@@ -1823,4 +1830,125 @@ TEST_CASE("emulator: status options and their command-line form", "[emulator][st
     o.statuses.pop_back();
     Emulator emu(o);
     CHECK_THROWS(emu.addStatus("one-more", "open"));
+}
+
+TEST_CASE("emulator: analyst edits in process take the REST paths and move update times",
+          "[emulator][analyst]") {
+    EmulatorOptions o;
+    o.users = {"alice"};
+    o.workbook_templates = {soar::emulator::parseWorkbookTemplate("T:P=Look|Close!")};
+    Emulator emu(o);
+    Client c(emu);
+    const auto id = createContainer(c, R"({"name": "x", "label": "events", "template_id": 1})");
+    const auto before = parsedRecord(emu, "container", id);
+
+    Poco::JSON::Object fields;
+    fields.set("status", "open");
+    fields.set("severity", "High");
+    fields.set("owner_id", 3);
+    Poco::JSON::Array::Ptr tags = new Poco::JSON::Array;
+    tags->add("phish");
+    fields.set("tags", tags);
+    emu.editContainer(id, fields);
+    auto after = parsedRecord(emu, "container", id);
+    CHECK(after->getValue<int>("version") == before->getValue<int>("version") + 1);
+    CHECK(after->getValue<std::string>("container_update_time") >
+          before->getValue<std::string>("container_update_time"));
+    CHECK(after->getValue<std::string>("severity") == "high");
+    CHECK(after->getValue<std::string>("owner_name") == "alice");
+    CHECK(after->getArray("tags")->getElement<std::string>(0) == "phish");
+    // The same validation as POST /rest/container/<id>: a refused edit changes nothing.
+    Poco::JSON::Object bad;
+    bad.set("severity", "apocalyptic");
+    CHECK_THROWS_AS(emu.editContainer(id, bad), std::runtime_error);
+    bad.set("severity", "low");
+    bad.set("status", "nope");
+    CHECK_THROWS_AS(emu.editContainer(id, bad), std::runtime_error);
+    CHECK(parsedRecord(emu, "container", id)->getValue<int>("version") ==
+          after->getValue<int>("version"));
+    CHECK_THROWS(emu.editContainer(999, fields));
+
+    // Notes and comments as the user, seen over REST.
+    const auto note = emu.addNote(id, "Finding", "first **draft**");
+    auto n = parsedRecord(emu, "note", note);
+    CHECK(n->getValue<std::string>("content") == "first **draft**");
+    CHECK(n->getValue<std::string>("note_type") == "general");
+    CHECK(n->getValue<int>("author") == 1);
+    CHECK(countOf(c, "/rest/container/" + std::to_string(id) + "/notes") == 1);
+    const std::string created = n->getValue<std::string>("modified_time");
+    emu.editNote(note, "final");
+    n = parsedRecord(emu, "note", note);
+    CHECK(n->getValue<std::string>("content") == "final");
+    CHECK(n->getValue<std::string>("title") == "Finding");
+    CHECK(n->getValue<int>("version") == 2);
+    CHECK(n->getValue<std::string>("modified_time") > created);
+    CHECK_THROWS(emu.editNote(999, "x"));
+    CHECK_THROWS(emu.addNote(999, "t", "x"));
+    const auto comment = emu.addComment(id, "looked at it");
+    CHECK(parsedRecord(emu, "container_comment", comment)->getValue<std::string>("comment") ==
+          "looked at it");
+    CHECK(countOf(c, "/rest/container/" + std::to_string(id) + "/comments") == 1);
+    CHECK_THROWS(emu.addComment(id, ""));
+
+    // Workbook tasks move one step at a time (codes 0/2/1 here) and need their notes.
+    const auto tasks =
+        ids(getObject(c, "/rest/workbook_task?_filter_container_id=" + std::to_string(id))
+                ->getArray("data"));
+    REQUIRE(tasks.size() == 2);
+    const std::string task_before =
+        parsedRecord(emu, "workbook_task", tasks[0])->getValue<std::string>("modified_time");
+    CHECK_THROWS(emu.setTaskStatus(tasks[0], 1));  // not started -> complete skips a step
+    emu.setTaskStatus(tasks[0], 2);
+    auto task = parsedRecord(emu, "workbook_task", tasks[0]);
+    CHECK(task->getValue<int>("status") == 2);
+    CHECK(!task->get("start_time").isEmpty());
+    CHECK(task->getValue<std::string>("modified_time") > task_before);
+    emu.setTaskStatus(tasks[0], 1);
+    CHECK(!parsedRecord(emu, "workbook_task", tasks[0])->get("end_time").isEmpty());
+    emu.setTaskStatus(tasks[1], 2);
+    CHECK_THROWS_WITH(emu.setTaskStatus(tasks[1], 1),
+                      Catch::Contains("Closing note content is required"));
+    const std::size_t notes = emu.noteCount();
+    emu.setTaskStatus(tasks[1], 1, "closed it");
+    CHECK(parsedRecord(emu, "workbook_task", tasks[1])->getValue<int>("status") == 1);
+    CHECK(emu.noteCount() == notes + 1);
+    CHECK_THROWS(emu.setTaskStatus(999, 2));
+}
+
+TEST_CASE("emulator: analyst edits from many threads while clients read", "[emulator][analyst]") {
+    Emulator emu({});
+    const auto id = emu.createContainer(R"({"name": "x", "label": "events"})");
+    std::atomic<bool> done{false};
+    std::thread reader([&] {
+        Client c(emu);
+        while (!done) {
+            CHECK(c.get("/rest/container/" + std::to_string(id)).status == 200);
+        }
+    });
+    std::vector<std::thread> writers;
+    // Each writer's comments get ids of their own: 25 distinct ones per thread, 100 in all.
+    std::vector<std::set<std::int64_t>> comments(4);
+    for (std::size_t t = 0; t < comments.size(); ++t) {
+        writers.emplace_back([&, t] {
+            for (int i = 0; i < 25; ++i) {
+                comments[t].insert(emu.addComment(id, "c" + std::to_string(i)));
+                (void)emu.addNote(id, "t", "n" + std::to_string(i));
+                emu.editContainer(id, R"({"description": "edit"})");
+            }
+        });
+    }
+    for (auto& w : writers) {
+        w.join();
+    }
+    done = true;
+    reader.join();
+    std::set<std::int64_t> all;
+    for (const auto& mine : comments) {
+        CHECK(mine.size() == 25);
+        all.insert(mine.begin(), mine.end());
+    }
+    CHECK(all.size() == 100);
+    CHECK(emu.commentCount() == 100);
+    CHECK(emu.noteCount() == 100);
+    CHECK(parsedRecord(emu, "container", id)->getValue<int>("version") == 101);
 }

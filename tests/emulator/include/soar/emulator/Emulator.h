@@ -16,6 +16,10 @@
 #include <string>
 #include <vector>
 
+namespace Poco::JSON {
+class Object;
+}
+
 namespace soar::emulator {
 
 /// One playbook the emulator knows; a run of it stays `running` for `seconds` and then
@@ -168,6 +172,21 @@ public:
     /// Edits a container as an analyst would (same rules as POST /rest/container/<id>:
     /// bumps version and container_update_time). Throws std::runtime_error on failure.
     void editContainer(std::int64_t id, const std::string& json_patch);
+    /// The same with the fields as a JSON object (status, severity, sensitivity, owner_id,
+    /// tags, name, custom_fields, ...).
+    void editContainer(std::int64_t id, const Poco::JSON::Object& fields);
+    /// Analyst edits, each the REST request it stands for, made as the user (author and
+    /// user id 1), with the same validation and update times. Throw std::runtime_error on
+    /// failure. addNote: a general markdown note (POST /rest/note) → its id; addComment:
+    /// POST /rest/container_comment → its id; editNote: new content of a note (POST
+    /// /rest/note/<id>; modified_time moves, version + 1); setTaskStatus: POST
+    /// /rest/workbook_task/<id> with `status` (a code of the instance's task status codes)
+    /// and, if not empty, the inline closing `note`.
+    std::int64_t addNote(std::int64_t container, const std::string& title,
+                         const std::string& content);
+    std::int64_t addComment(std::int64_t container, const std::string& text);
+    void editNote(std::int64_t id, const std::string& content);
+    void setTaskStatus(std::int64_t task, int status, const std::string& note = "");
     /// Creates a container (POST /rest/container body); returns its id. Throws on failure.
     std::int64_t createContainer(const std::string& json);
     /// Adds an artifact (POST /rest/artifact body); returns its id (or the existing one).
