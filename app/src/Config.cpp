@@ -55,7 +55,8 @@ const std::vector<std::string> kRouteKeys = {
     "add_tags",         "artifacts",       "notes",
     "playbook",         "playbook_scope",  "playbook_on",
     "playbook_timeout", "attachments",     "attachment_max_size",
-    "owner_map",        "custom_fields",   "workbooks"};
+    "owner_map",        "custom_fields",   "workbooks",
+    "mirror_back",      "conflict"};
 const std::vector<std::string> kLevels = {"none",   "fatal",       "critical", "error", "warning",
                                           "notice", "information", "debug",    "trace"};
 
@@ -358,6 +359,49 @@ RouteSpec parseRoute(const AbstractConfiguration& ini, const std::string& name,
     }
     r.custom_fields = s.boolean("custom_fields", true);
     r.workbooks = s.boolean("workbooks", false);
+    for (const auto& item : splitList(s.str("mirror_back"))) {
+        auto& m = r.mirror_back;
+        bool* flag = item == "status"        ? &m.status
+                     : item == "severity"    ? &m.severity
+                     : item == "sensitivity" ? &m.sensitivity
+                     : item == "owner"       ? &m.owner
+                     : item == "tags"        ? &m.tags
+                     : item == "notes"       ? &m.notes
+                     : item == "comments"    ? &m.comments
+                     : item == "tasks"       ? &m.tasks
+                                             : nullptr;
+        if (!flag) {
+            s.fail("mirror_back",
+                   "expected a comma list of status, severity, sensitivity, owner, tags, notes, "
+                   "comments, tasks; got '" +
+                       item + "'");
+        }
+        *flag = true;
+    }
+    if (r.mirror_back.owner && !r.owners_by_name) {
+        s.fail("mirror_back", "owner flows back by username: it needs owner_map = by_name");
+    }
+    if ((r.mirror_back.notes || r.mirror_back.comments) && !r.notes) {
+        s.fail("mirror_back", "notes and comments flow back only on a route with notes = true");
+    }
+    if (r.mirror_back.tasks) {
+        s.fail("mirror_back",
+               "tasks do not flow back in this version (task status and notes on copies stay "
+               "there); list status, severity, sensitivity, owner, tags, notes or comments");
+    }
+    const auto conflict = s.str("conflict", "newest");
+    if (conflict == "newest") {
+        r.conflict = sync::ConflictRule::Newest;
+    } else if (conflict == "source") {
+        r.conflict = sync::ConflictRule::Source;
+    } else if (conflict == "target") {
+        r.conflict = sync::ConflictRule::Target;
+    } else {
+        s.fail("conflict", "expected newest, source or target, got '" + conflict + "'");
+    }
+    if (s.has("conflict") && !r.mirror_back.fields()) {
+        s.fail("conflict", "has no effect without container fields in mirror_back");
+    }
 
     const auto playbook = s.str("playbook");
     if (playbook.empty()) {

@@ -22,6 +22,8 @@ struct Daemon::Unit {
     state::RouteTarget key;
     /// The target instance's client as the engine and the tracker see it.
     std::unique_ptr<sync::SoarTarget> target;
+    /// Two-way routes: the target as mirroring reads and writes it.
+    std::unique_ptr<sync::SoarMirrorSide> target_side;
     std::unique_ptr<sync::PlaybookTracker> playbooks;
     std::unique_ptr<sync::TargetSync> sync;
     /// Guarded by Daemon::runtime_mutex_.
@@ -32,6 +34,8 @@ struct Daemon::RouteUnit {
     const RouteSpec* spec = nullptr;
     /// The source instance's client as the route's engines see it (its filters, its pages).
     std::unique_ptr<sync::SoarSource> source;
+    /// Two-way routes: the source as mirroring reads and writes it.
+    std::unique_ptr<sync::SoarMirrorSide> source_side;
     std::vector<std::unique_ptr<Unit>> targets;
     /// Passes of one route never overlap (the schedule and a command never share a daemon,
     /// but this makes it hold whoever calls).
@@ -121,6 +125,10 @@ std::unique_ptr<Daemon> Daemon::create(const AppConfig& config) {
         route->spec = &spec;
         route->source =
             std::make_unique<sync::SoarSource>(*d->clients_.at(spec.config.source), spec.config);
+        if (spec.config.mirror_back.any()) {
+            route->source_side = std::make_unique<sync::SoarMirrorSide>(
+                *d->clients_.at(spec.config.source), spec.config.page_size);
+        }
         for (const auto& target : spec.config.targets) {
             const unsigned connections = cfg.instance(target)->connections;
             auto& workers = d->workers_[target];
@@ -136,6 +144,12 @@ std::unique_ptr<Daemon> Daemon::create(const AppConfig& config) {
             options.in_flight = connections;
             options.workers = workers.get();
             options.scratch_dir = scratchFolderOf(cfg.state);
+            if (route->source_side) {
+                unit->target_side = std::make_unique<sync::SoarMirrorSide>(*d->clients_.at(target),
+                                                                           spec.config.page_size);
+                options.source_side = route->source_side.get();
+                options.target_side = unit->target_side.get();
+            }
             if (spec.playbook) {
                 unit->playbooks = std::make_unique<sync::PlaybookTracker>(
                     *spec.playbook, unit->key, *unit->target, *d->store_);

@@ -18,13 +18,20 @@ std::string_view toString(Stream stream) {
             return "attachments";
         case Stream::Tasks:
             return "tasks";
+        case Stream::CopiesUpdated:
+            return "copies_updated";
+        case Stream::CopyNotes:
+            return "copy_notes";
+        case Stream::CopyComments:
+            return "copy_comments";
     }
     return "unknown";
 }
 
 std::optional<Stream> parseStream(std::string_view name) {
     for (auto s : {Stream::ContainersCreated, Stream::ContainersUpdated, Stream::Artifacts,
-                   Stream::Notes, Stream::Comments, Stream::Attachments, Stream::Tasks}) {
+                   Stream::Notes, Stream::Comments, Stream::Attachments, Stream::Tasks,
+                   Stream::CopiesUpdated, Stream::CopyNotes, Stream::CopyComments}) {
         if (toString(s) == name) return s;
     }
     return std::nullopt;

@@ -172,12 +172,31 @@ ALTER TABLE passes ADD COLUMN tasks_written INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE passes ADD COLUMN owners_unmatched INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 5: two-way routes. mirror_state keeps, per container mapping, the mirrored fields as
+// each side held them when last settled (forgotten with the mapping). The target's changes are
+// read by target id, so container_map and note_map gain an index on it. Passes count what went
+// back to the source and the conflicts settled.
+constexpr const char* kV5 = R"sql(
+CREATE TABLE mirror_state (
+    target_ref    INTEGER NOT NULL,
+    source_id     INTEGER NOT NULL,
+    source_fields TEXT NOT NULL,
+    target_fields TEXT NOT NULL,
+    PRIMARY KEY (target_ref, source_id),
+    FOREIGN KEY (target_ref, source_id)
+        REFERENCES container_map (target_ref, source_id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX container_map_by_target ON container_map (target_ref, target_id);
+CREATE INDEX note_map_by_target ON note_map (target_ref, kind, target_id);
+ALTER TABLE passes ADD COLUMN fields_mirrored INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE passes ADD COLUMN notes_mirrored INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE passes ADD COLUMN conflicts_source_won INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE passes ADD COLUMN conflicts_target_won INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // Index i holds the migration to version i + 1.
 constexpr Migration kMigrations[] = {
-    {1, kV1},
-    {2, kV2},
-    {3, kV3},
-    {4, kV4},
+    {1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kLatestSchemaVersion,
               "one migration per schema version");

@@ -31,6 +31,18 @@ const std::string kNoteColumns =
     "FROM note_map ";
 const std::string kSelectNote =
     kNoteColumns + "WHERE target_ref = ?1 AND kind = ?2 AND source_id = ?3";
+const std::string kSelectNoteByTarget =
+    kNoteColumns + "WHERE target_ref = ?1 AND kind = ?2 AND target_id = ?3 ORDER BY source_id";
+const std::string kSelectContainerByTarget =
+    kContainerColumns + "WHERE target_ref = ?1 AND target_id = ?2 ORDER BY source_id";
+constexpr const char* kSelectMirror =
+    "SELECT source_id, source_fields, target_fields FROM mirror_state "
+    "WHERE target_ref = ?1 AND source_id = ?2";
+constexpr const char* kUpsertMirror =
+    "INSERT INTO mirror_state (target_ref, source_id, source_fields, target_fields) "
+    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (target_ref, source_id) DO UPDATE SET "
+    "source_fields = excluded.source_fields, target_fields = excluded.target_fields";
+constexpr const char* kDeleteMirrors = "DELETE FROM mirror_state WHERE target_ref = ?1";
 const std::string kSelectNotesOf = kNoteColumns +
                                    "WHERE target_ref = ?1 AND source_container_id = ?2 "
                                    "ORDER BY kind, source_id";
@@ -201,6 +213,15 @@ void upsertNote(Connection& conn, std::int64_t ref, const NoteMapping& mapping) 
     q->exec();
 }
 
+void upsertMirror(Connection& conn, std::int64_t ref, const MirrorState& mirror) {
+    Query q(conn, kUpsertMirror);
+    q->bind(1, ref);
+    q->bind(2, mirror.source_id);
+    q->bind(3, mirror.source_fields);
+    q->bind(4, mirror.target_fields);
+    q->exec();
+}
+
 MappingCounts readMappingCounts(Connection& conn, std::int64_t ref) {
     MappingCounts counts;
     counts.containers = count(conn, kCountContainers, ref);
@@ -267,6 +288,53 @@ std::optional<NoteMapping> SqliteStore::noteMapping(const RouteTarget& key, Reco
         if (!q->executeStep()) return std::nullopt;
         return noteFrom(conn, *q);
     });
+}
+
+std::optional<NoteMapping> SqliteStore::noteMappingByTarget(const RouteTarget& key, RecordKind kind,
+                                                            std::int64_t target_id) const {
+    return read("looking up a note mapping by target id",
+                [&](Connection& conn) -> std::optional<NoteMapping> {
+                    const auto ref = findTargetRef(conn, key);
+                    if (!ref) return std::nullopt;
+                    Query q(conn, kSelectNoteByTarget.c_str());
+                    q->bind(1, *ref);
+                    bindText(*q, 2, toString(kind));
+                    q->bind(3, target_id);
+                    if (!q->executeStep()) return std::nullopt;
+                    return noteFrom(conn, *q);
+                });
+}
+
+std::optional<ContainerMapping> SqliteStore::containerMappingByTarget(
+    const RouteTarget& key, std::int64_t target_container_id) const {
+    return read("looking up a container mapping by target id",
+                [&](Connection& conn) -> std::optional<ContainerMapping> {
+                    const auto ref = findTargetRef(conn, key);
+                    if (!ref) return std::nullopt;
+                    Query q(conn, kSelectContainerByTarget.c_str());
+                    q->bind(1, *ref);
+                    q->bind(2, target_container_id);
+                    if (!q->executeStep()) return std::nullopt;
+                    return containerFrom(*q);
+                });
+}
+
+std::optional<MirrorState> SqliteStore::mirrorState(const RouteTarget& key,
+                                                    std::int64_t source_container_id) const {
+    return read("looking up a two-way mapping's fields",
+                [&](Connection& conn) -> std::optional<MirrorState> {
+                    const auto ref = findTargetRef(conn, key);
+                    if (!ref) return std::nullopt;
+                    Query q(conn, kSelectMirror);
+                    q->bind(1, *ref);
+                    q->bind(2, source_container_id);
+                    if (!q->executeStep()) return std::nullopt;
+                    MirrorState m;
+                    m.source_id = q->getColumn(0).getInt64();
+                    m.source_fields = q->getColumn(1).getString();
+                    m.target_fields = q->getColumn(2).getString();
+                    return m;
+                });
 }
 
 std::vector<NoteMapping> SqliteStore::noteMappingsOf(const RouteTarget& key,
@@ -348,6 +416,9 @@ std::int64_t SqliteStore::deleteMappings(const RouteTarget& key) {
             Query artifacts(conn, kDeleteArtifacts);
             artifacts->bind(1, ref);
             artifacts->exec();
+            Query mirrors(conn, kDeleteMirrors);
+            mirrors->bind(1, ref);
+            mirrors->exec();
             Query notes(conn, kDeleteNotes);
             notes->bind(1, ref);
             notes->exec();

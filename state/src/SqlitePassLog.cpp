@@ -13,8 +13,9 @@ constexpr const char* kInsertPass =
     "INSERT INTO passes (target_ref, started_at, finished_at, outcome, containers_created, "
     "containers_updated, containers_unchanged, artifacts_created, artifacts_updated, "
     "artifacts_unchanged, errors, notes_created, notes_updated, comments_created, files_copied, "
-    "file_bytes, workbooks_copied, tasks_written, owners_unmatched) VALUES (?1, ?2, ?3, ?4, ?5, "
-    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
+    "file_bytes, workbooks_copied, tasks_written, owners_unmatched, fields_mirrored, "
+    "notes_mirrored, conflicts_source_won, conflicts_target_won) VALUES (?1, ?2, ?3, ?4, ?5, "
+    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)";
 constexpr const char* kTrimPasses =
     "DELETE FROM passes WHERE target_ref = ?1 AND id <= (SELECT id FROM passes "
     "WHERE target_ref = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)";
@@ -22,7 +23,8 @@ constexpr const char* kSelectPasses =
     "SELECT started_at, finished_at, outcome, containers_created, containers_updated, "
     "containers_unchanged, artifacts_created, artifacts_updated, artifacts_unchanged, errors, "
     "notes_created, notes_updated, comments_created, files_copied, file_bytes, "
-    "workbooks_copied, tasks_written, owners_unmatched "
+    "workbooks_copied, tasks_written, owners_unmatched, fields_mirrored, notes_mirrored, "
+    "conflicts_source_won, conflicts_target_won "
     "FROM passes WHERE target_ref = ?1 ORDER BY id DESC LIMIT ?2";
 
 constexpr const char* kMarkFailing =
@@ -55,6 +57,10 @@ PassRecord passFrom(SQLite::Statement& row) {
     pass.counts.workbooks_copied = row.getColumn(15).getInt64();
     pass.counts.tasks_written = row.getColumn(16).getInt64();
     pass.counts.owners_unmatched = row.getColumn(17).getInt64();
+    pass.counts.fields_mirrored = row.getColumn(18).getInt64();
+    pass.counts.notes_mirrored = row.getColumn(19).getInt64();
+    pass.counts.conflicts_source_won = row.getColumn(20).getInt64();
+    pass.counts.conflicts_target_won = row.getColumn(21).getInt64();
     return pass;
 }
 
@@ -108,6 +114,10 @@ void SqliteStore::recordPass(const RouteTarget& key, const PassRecord& pass) {
             q->bind(17, pass.counts.workbooks_copied);
             q->bind(18, pass.counts.tasks_written);
             q->bind(19, pass.counts.owners_unmatched);
+            q->bind(20, pass.counts.fields_mirrored);
+            q->bind(21, pass.counts.notes_mirrored);
+            q->bind(22, pass.counts.conflicts_source_won);
+            q->bind(23, pass.counts.conflicts_target_won);
             q->exec();
         }
         Query trim(conn, kTrimPasses);

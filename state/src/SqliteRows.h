@@ -27,6 +27,7 @@ void upsertCursor(Connection& conn, std::int64_t ref, const Cursor& cursor);
 void upsertContainer(Connection& conn, std::int64_t ref, const ContainerMapping& mapping);
 void upsertArtifact(Connection& conn, std::int64_t ref, const ArtifactMapping& mapping);
 void upsertNote(Connection& conn, std::int64_t ref, const NoteMapping& mapping);
+void upsertMirror(Connection& conn, std::int64_t ref, const MirrorState& mirror);
 [[nodiscard]] MappingCounts readMappingCounts(Connection& conn, std::int64_t ref);
 
 // Playbook runs (SqlitePlaybookRuns.cpp).

@@ -243,6 +243,7 @@ CommitResult SqliteStore::commit(const UnitOfWork& unit) {
         for (const auto& c : unit.containers) upsertContainer(conn, ref, c);
         for (const auto& a : unit.artifacts) upsertArtifact(conn, ref, a);
         for (const auto& n : unit.notes) upsertNote(conn, ref, n);
+        for (const auto& m : unit.mirrors) upsertMirror(conn, ref, m);
         for (const auto& c : unit.cursors) upsertCursor(conn, ref, c);
         for (const auto& d : unit.resolved_dead_letters) (void)deleteDeadLetter(conn, ref, d);
         CommitResult result;

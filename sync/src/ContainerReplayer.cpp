@@ -2,6 +2,7 @@
 
 #include "ArtifactReplayer.h"
 #include "AttachmentReplayer.h"
+#include "FieldMirror.h"
 #include "NoteReplayer.h"
 #include "WorkbookReplayer.h"
 #include "soar/client/Errors.h"
@@ -54,16 +55,27 @@ Replayed ContainerReplayer::write(const SourceContainer& source,
         if (owner) mapped->set("owner_id", *owner);
         if (unmatched) ++out.counts.owners_unmatched;
     }
-    const auto hash = RecordMapper::contentHash(*mapped);
+    // A two-way route settles its mirrored fields three ways (FieldMirror) instead of
+    // overwriting them: the hash covers the rest, which flows one way.
+    FieldMirror* const mirror = pass_.fields;
+    Poco::JSON::Object::Ptr one_way = mapped;
+    if (mirror) {
+        mirror->mapForCreate(*mapped);
+        one_way = new Poco::JSON::Object(*mapped);
+        for (const auto& key : mirror->bodyKeys()) one_way->remove(key);
+    }
+    const auto hash = RecordMapper::contentHash(*one_way);
 
     std::int64_t target_id = 0;
     bool fresh = false;    // soar-sync made this container now: no copies to look for
     bool adopted = false;  // it was on the target already, unknown to the state file
     bool written = false;  // the container's mapping must be (re)stored
+    bool whole = false;    // the target got the whole body, mirrored fields too
     try {
         if (!mapping) {
             const auto created = pass_.target.createContainer(*mapped);
             target_id = created.id;
+            whole = true;
             if (created.existed) {
                 // Written before the state file knew (a crash, a lost file): bring the copy up
                 // to date rather than trusting it.
@@ -78,7 +90,7 @@ Replayed ContainerReplayer::write(const SourceContainer& source,
         } else if (pass_.force || mapping->content_hash != hash) {
             target_id = mapping->target_id;
             try {
-                pass_.target.updateContainer(target_id, *mapped);
+                pass_.target.updateContainer(target_id, *one_way);
                 ++out.counts.containers_updated;
             } catch (const RecordError& e) {
                 if (e.httpStatus() != 404) throw;
@@ -86,6 +98,7 @@ Replayed ContainerReplayer::write(const SourceContainer& source,
                 const auto created = pass_.target.createContainer(*mapped);
                 target_id = created.id;
                 fresh = !created.existed;
+                whole = true;
                 ++out.counts.containers_created;
             }
             written = true;
@@ -97,6 +110,14 @@ Replayed ContainerReplayer::write(const SourceContainer& source,
         prefetched_.drop(source_id);
         out.refuse(pass_, RecordKind::Container, source_id, refusalMessage(e));
         return out;
+    }
+
+    if (mirror) {
+        try {
+            settle(source, target_id, whole, *mapped, out);
+        } catch (const RecordError& e) {
+            out.refuse(pass_, RecordKind::Container, source_id, refusalMessage(e));
+        }
     }
 
     auto artifact_update_time = source.artifact_update_time;
@@ -152,6 +173,28 @@ Replayed ContainerReplayer::write(const SourceContainer& source,
         out.resolve(pass_, RecordKind::Container, source_id);
     }
     return out;
+}
+
+void ContainerReplayer::settle(const SourceContainer& source, std::int64_t target_id, bool whole,
+                               const Poco::JSON::Object& mapped, Replayed& out) {
+    auto& mirror = *pass_.fields;
+    if (whole) {
+        out.unit.mirrors.push_back({source.id, FieldMirror::encode(mirror.read(*source.body)),
+                                    FieldMirror::encode(mirror.read(mapped))});
+        return;
+    }
+    const auto base = pass_.store.mirrorState(pass_.key, source.id);
+    // The source's mirrored fields have not moved since they were settled: nothing flows out
+    // (a change on the copy comes back through MirrorBack).
+    if (base && FieldMirror::encode(mirror.read(*source.body)) == base->source_fields) return;
+    const auto copy = pass_.target_side->readContainer(target_id);
+    if (!copy || copy->unreadable) return;
+    const auto settled = mirror.settle(source, *copy, base);
+    if (settled.to_target > 0) ++out.counts.containers_updated;
+    out.counts.fields_mirrored += settled.to_source;
+    out.counts.conflicts_source_won += settled.conflicts_source_won;
+    out.counts.conflicts_target_won += settled.conflicts_target_won;
+    out.unit.mirrors.push_back(settled.state);
 }
 
 Replayed ContainerReplayer::unreadable(RecordKind kind, std::int64_t id,

@@ -37,6 +37,10 @@ public:
 
 private:
     Replayed unreadable(state::RecordKind kind, std::int64_t id, const std::string& reason);
+    /// Two-way routes: settles the container's mirrored fields with its copy (FieldMirror).
+    /// `whole`: the copy was just written with all of `mapped`, so both sides are known.
+    void settle(const SourceContainer& source, std::int64_t target_id, bool whole,
+                const Poco::JSON::Object& mapped, Replayed& out);
     Replayed write(const SourceContainer& source,
                    const std::optional<state::ContainerMapping>& mapping);
 

@@ -48,6 +48,7 @@ public:
     bool replayId(std::int64_t source_id);
 
     void fail(std::exception_ptr error) { queue_.fail(std::move(error)); }
+    [[nodiscard]] PassScope& scope() { return scope_; }
     [[nodiscard]] bool stopped() const { return queue_.stopped(); }
     /// Waits for what is in flight, then sums the pass up.
     [[nodiscard]] PassResult result();

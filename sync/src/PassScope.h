@@ -14,6 +14,7 @@
 #include "soar/state/Records.h"
 #include "soar/state/Store.h"
 #include "soar/sync/LiveStatus.h"
+#include "soar/sync/MirrorSide.h"
 #include "soar/sync/PlaybookTracker.h"
 #include "soar/sync/RecordMapper.h"
 #include "soar/sync/RouteConfig.h"
@@ -34,6 +35,8 @@ class Logger;
 }
 
 namespace soar::sync {
+
+class FieldMirror;
 
 /// The dead letters of a (route, target) as a pass knows them: read once when it starts,
 /// plus those it refuses.
@@ -90,6 +93,11 @@ struct PassScope {
     DeadLetterSet dead_letters;
     /// Owners by username (`owner_map = by_name`); nullptr when owners are not copied.
     OwnerMap* owners = nullptr;
+    /// Two-way routes: both instances as mirroring sees them (nullptr on a one-way route), and
+    /// the container fields settled between them (nullptr when none flows back).
+    MirrorSide* source_side = nullptr;
+    MirrorSide* target_side = nullptr;
+    FieldMirror* fields = nullptr;
 
     [[nodiscard]] bool cancelled() const { return stop != nullptr && stop->load(); }
     /// The clock's wall time as the store keeps it.

@@ -16,8 +16,8 @@ void append(std::vector<T>& into, std::vector<T>& from) {
 
 bool empty(const state::UnitOfWork& unit) {
     return unit.containers.empty() && unit.artifacts.empty() && unit.notes.empty() &&
-           unit.resolved_dead_letters.empty() && unit.dead_letters.empty() &&
-           unit.playbook_intents.empty();
+           unit.mirrors.empty() && unit.resolved_dead_letters.empty() &&
+           unit.dead_letters.empty() && unit.playbook_intents.empty();
 }
 
 }  // namespace
@@ -150,6 +150,7 @@ void ReplayQueue::stage(std::optional<KeysetCursor> moved, Replayed replayed) {
     append(staged_.containers, unit.containers);
     append(staged_.artifacts, unit.artifacts);
     append(staged_.notes, unit.notes);
+    append(staged_.mirrors, unit.mirrors);
     append(staged_.resolved_dead_letters, unit.resolved_dead_letters);
     append(staged_.dead_letters, unit.dead_letters);
     append(staged_.playbook_intents, unit.playbook_intents);

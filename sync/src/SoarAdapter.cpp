@@ -1,5 +1,6 @@
 #include "soar/sync/SoarAdapter.h"
 
+#include "SoarRecords.h"
 #include "soar/client/Errors.h"
 
 #include <Poco/JSON/Array.h>
@@ -7,17 +8,10 @@
 #include <algorithm>
 
 namespace soar::sync {
-namespace {
 
 using Poco::JSON::Object;
 using state::RecordKind;
 using state::Stream;
-
-/// What SOAR calls a stream: the collection walked and the timestamp field it is walked by.
-struct StreamPath {
-    const char* collection;
-    const char* field;
-};
 
 StreamPath pathOf(Stream stream) {
     switch (stream) {
@@ -35,9 +29,17 @@ StreamPath pathOf(Stream stream) {
             return {collection::kAttachment, "create_time"};
         case Stream::Tasks:
             return {collection::kWorkbookTask, "modified_time"};
+        case Stream::CopiesUpdated:
+            return {collection::kContainer, "container_update_time"};
+        case Stream::CopyNotes:
+            return {collection::kNote, "modified_time"};
+        case Stream::CopyComments:
+            return {collection::kComment, "time"};
     }
     throw ProtocolError("unknown change stream");
 }
+
+namespace {
 
 const char* collectionOf(RecordKind kind) {
     switch (kind) {
@@ -66,6 +68,8 @@ std::string itemsPath(RecordKind kind, std::int64_t container) {
     return std::string(collection::kContainer) + "/" + std::to_string(container) + tail;
 }
 
+}  // namespace
+
 std::optional<std::string> optString(const Object& record, const std::string& key) {
     if (!record.has(key) || record.isNull(key)) return std::nullopt;
     return record.get(key).toString();
@@ -74,6 +78,8 @@ std::optional<std::string> optString(const Object& record, const std::string& ke
 std::optional<std::int64_t> optId(const Object& record, const std::string& key) {
     return record.has(key) ? parseId(record.get(key)) : std::nullopt;
 }
+
+namespace {
 
 /// The id of a source record. Records of a walk always have one (the walk keys those it
 /// could not read); one read otherwise (a container's artifacts, a record by id) without a
@@ -88,6 +94,8 @@ std::int64_t requireId(const Object& record, const char* what) {
     }
     return *id;
 }
+
+}  // namespace
 
 SourceContainer containerOfRecord(const Record& record) {
     SourceContainer c;
@@ -128,6 +136,8 @@ SourceItem itemOfRecord(RecordKind kind, const Record& record) {
     item.body = record;
     return item;
 }
+
+namespace {
 
 /// A workbook from `container/<id>/phases` (phases with their tasks nested), phases and
 /// tasks in order. A phase or task without a numeric id is a ProtocolError.
@@ -184,41 +194,36 @@ void forEachNoteOfTask(SoarApi& api, std::int64_t task, std::size_t page_size,
     });
 }
 
-/// A keyset walk handing `on_page` a page of typed entries at a time: up to `page_size`, and
-/// never more than one answer of the source's (a page the client read again smaller, around
-/// a record it could not read, is handed on as it was read, not gathered up to `page_size`:
-/// the records around one too large to keep may be large too).
-template <class Entry, class Convert>
-WalkEnd walkPages(SoarApi& api, Stream stream, const Query& base, std::size_t page_size,
-                  const KeysetCursor& start,
-                  const std::function<bool(std::vector<StreamEntry<Entry>>&)>& on_page,
-                  const CountCallback& on_count, const Convert& convert) {
-    const auto path = pathOf(stream);
-    std::vector<StreamEntry<Entry>> page;
-    page.reserve(page_size);
-    bool stopped = false;
-    std::size_t share = 0;  // bytes per record of the answer being handed on
-    const auto flush = [&] {
-        if (!stopped && !page.empty()) stopped = !on_page(page);
-        page.clear();
-    };
-    const auto result = keysetWalk(
-        api, path.collection, path.field, base, start,
-        [&](const Record& record, const KeysetCursor& position) {
-            page.push_back({convert(record), position, share});
-            if (page.size() >= page_size) flush();
-            return !stopped;
-        },
-        {}, on_count,
-        [&](const Page& answer) {
-            flush();
-            share = answer.bytes / std::max<std::size_t>(1, answer.records.size());
-        });
-    flush();
-    return WalkEnd{result.end, result.stopped || stopped};
+}  // namespace
+
+void forEachNoteOf(SoarApi& api, RecordKind kind, std::int64_t container, std::size_t page_size,
+                   const std::function<void(std::int64_t, const std::string&)>& each) {
+    const bool comment = kind == RecordKind::Comment;
+    Query query;
+    query.sort("id").pageSize(page_size);
+    forEachPage(api, itemsPath(kind, container), query, [&](const Page& page) {
+        for (const auto& record : page.records) {
+            const auto text = optString(*record, comment ? "comment" : "content");
+            const auto id = optId(*record, "id");
+            if (text && id) each(*id, *text);
+        }
+        return true;
+    });
 }
 
-}  // namespace
+std::optional<std::string> userNameOf(SoarApi& api, std::int64_t id) {
+    const auto record = api.get(collection::kUser, id);
+    if (!record) return std::nullopt;
+    return optString(**record, "username");
+}
+
+std::optional<std::int64_t> userIdOf(SoarApi& api, const std::string& username) {
+    Query query;
+    query.exact("username", username).pageSize(1);
+    const auto page = api.listPage(collection::kUser, query, 0);
+    if (page.records.empty()) return std::nullopt;
+    return optId(*page.records.front(), "id");
+}
 
 RecordKind streamKind(Stream stream) {
     switch (stream) {
@@ -230,9 +235,14 @@ RecordKind streamKind(Stream stream) {
             return RecordKind::Attachment;
         case Stream::Tasks:
             return RecordKind::Task;
+        case Stream::CopyNotes:
+            return RecordKind::Note;
+        case Stream::CopyComments:
+            return RecordKind::Comment;
         case Stream::ContainersCreated:
         case Stream::ContainersUpdated:
         case Stream::Artifacts:
+        case Stream::CopiesUpdated:
             break;
     }
     return RecordKind::Container;
@@ -405,11 +415,7 @@ std::uint64_t SoarSource::downloadFile(const std::string& sha1, const std::strin
     return api_.downloadFile(sha1, path, max_bytes);
 }
 
-std::optional<std::string> SoarSource::userName(std::int64_t id) {
-    const auto record = api_.get(collection::kUser, id);
-    if (!record) return std::nullopt;
-    return optString(**record, "username");
-}
+std::optional<std::string> SoarSource::userName(std::int64_t id) { return userNameOf(api_, id); }
 
 Workbook SoarSource::workbook(std::int64_t container) {
     return readWorkbook(api_, container, page_size_);
@@ -479,17 +485,7 @@ void SoarTarget::updateArtifact(std::int64_t id, const Object& fields) {
 
 void SoarTarget::forEachNote(RecordKind kind, std::int64_t container,
                              const std::function<void(std::int64_t, const std::string&)>& each) {
-    const bool comment = kind == RecordKind::Comment;
-    Query query;
-    query.sort("id").pageSize(page_size_);
-    forEachPage(api_, itemsPath(kind, container), query, [&](const Page& page) {
-        for (const auto& record : page.records) {
-            const auto text = optString(*record, comment ? "comment" : "content");
-            const auto id = optId(*record, "id");
-            if (text && id) each(*id, *text);
-        }
-        return true;
-    });
+    forEachNoteOf(api_, kind, container, page_size_, each);
 }
 
 CreateResult SoarTarget::createNote(const Object& note) { return api_.createNote(note); }
@@ -560,11 +556,7 @@ void SoarTarget::forEachTaskNote(
 }
 
 std::optional<std::int64_t> SoarTarget::userId(const std::string& username) {
-    Query query;
-    query.exact("username", username).pageSize(1);
-    const auto page = api_.listPage(collection::kUser, query, 0);
-    if (page.records.empty()) return std::nullopt;
-    return optId(*page.records.front(), "id");
+    return userIdOf(api_, username);
 }
 
 std::int64_t SoarTarget::attachFile(std::int64_t container, const std::string& name,

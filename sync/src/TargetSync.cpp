@@ -1,5 +1,7 @@
 #include "soar/sync/TargetSync.h"
 
+#include "FieldMirror.h"
+#include "MirrorBack.h"
 #include "Pass.h"
 #include "PassReport.h"
 #include "PassScope.h"
@@ -73,6 +75,16 @@ PassResult TargetSync::run(const char* what, bool force, const std::atomic<bool>
                     {},
                     route_.owners_by_name ? &parts_->owners : nullptr};
     if (scope.owners) scope.owners->newPass();
+    std::optional<FieldMirror> fields;
+    if (options_.source_side && options_.target_side && route_.mirror_back.any()) {
+        scope.source_side = options_.source_side;
+        scope.target_side = options_.target_side;
+        if (route_.mirror_back.fields()) {
+            fields.emplace(route_, key_.target, *options_.source_side, *options_.target_side,
+                           parts_->logger);
+            scope.fields = &*fields;
+        }
+    }
     WorkerPool& pool = options_.workers ? *options_.workers : *parts_->own_pool;
     PassResult result;
     {
@@ -80,6 +92,7 @@ PassResult TargetSync::run(const char* what, bool force, const std::atomic<bool>
         body(pass, result);
         auto summed = pass.result();
         summed.not_found = std::move(result.not_found);
+        summed.counts += result.counts;  // what went back to the source
         result = std::move(summed);
     }
     const bool daemon_pass = std::string(what) == "pass";
@@ -89,7 +102,7 @@ PassResult TargetSync::run(const char* what, bool force, const std::atomic<bool>
 }
 
 PassResult TargetSync::runPass(const std::atomic<bool>* stop) {
-    return run("pass", false, stop, [&](Pass& pass, PassResult&) {
+    return run("pass", false, stop, [&](Pass& pass, PassResult& result) {
         if (options_.playbooks) {
             // Intents a crash left without a run id are settled before anything new is sent.
             try {
@@ -159,6 +172,17 @@ PassResult TargetSync::runPass(const std::atomic<bool>* stop) {
             } catch (...) {
                 pass.fail(std::current_exception());
             }
+        }
+        // The way back, once the source's changes went out: a field both sides changed is
+        // then settled once, by the rule.
+        if (pass.scope().source_side && !pass.stopped()) {
+            MirrorBack back(pass.scope(), pass.scope().fields);
+            try {
+                back.run();
+            } catch (...) {
+                pass.fail(std::current_exception());
+            }
+            result.counts += back.counts();
         }
         if (options_.playbooks && !pass.stopped()) {
             try {

@@ -65,7 +65,12 @@ const char* fieldOf(Stream stream) {
         case Stream::Attachments:
             return "create_time";
         case Stream::Tasks:
+        case Stream::CopyNotes:
             return "modified_time";
+        case Stream::CopiesUpdated:
+            return "container_update_time";
+        case Stream::CopyComments:
+            return "time";
     }
     return "";
 }
@@ -754,6 +759,195 @@ std::map<std::int64_t, std::vector<sync::SourceItem>> FakeSource::artifactsOf(
         }
     }
     return out;
+}
+
+}  // namespace soar::test
+
+namespace soar::test {
+
+using state::RecordKind;
+
+std::int64_t FakeSource::writes() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::int64_t n = 0;
+    for (const auto call : {Call::WriteContainer, Call::AddNote, Call::EditNote}) {
+        const auto found = calls_.find(call);
+        if (found != calls_.end()) n += found->second;
+    }
+    return n;
+}
+
+void FakeSource::setStatuses(std::vector<sync::StatusInfo> statuses) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    statuses_ = std::move(statuses);
+}
+
+std::string FakeSource::stamp() const {
+    std::optional<sync::Timestamp> newest;
+    const auto consider = [&](const Poco::JSON::Object& body, const char* key) {
+        if (!body.has(key) || body.isNull(key)) return;
+        const auto at = sync::Timestamp::parse(body.get(key).toString());
+        if (at && (!newest || *newest < *at)) newest = at;
+    };
+    for (const auto& [id, body] : containers_) {
+        for (const char* key : {"create_time", "container_update_time", "artifact_update_time"}) {
+            consider(*body, key);
+        }
+    }
+    for (const auto& [key, item] : items_) {
+        for (const char* field : {"update_time", "modified_time", "time", "create_time"}) {
+            consider(*item.body, field);
+        }
+    }
+    return newest ? newest->plusMicros(1).toString() : sourceTime(0);
+}
+
+sync::WalkEnd FakeSource::walkCopies(const std::string& sdi_prefix, const sync::KeysetCursor& start,
+                                     const std::function<bool(sync::ContainerPage&)>& on_page) {
+    sync::ContainerPage page;
+    sync::KeysetCursor end = start;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::vector<std::pair<sync::Timestamp, std::int64_t>> hits;
+        const auto from = sync::Timestamp::parse(start.timestamp);
+        for (const auto& [id, body] : containers_) {
+            if (body->optValue<std::string>("source_data_identifier", "").rfind(sdi_prefix, 0) !=
+                0) {
+                continue;
+            }
+            const auto at =
+                sync::Timestamp::parse(body->optValue<std::string>("container_update_time", ""));
+            if (!at) continue;
+            if (from && (*at < *from || (*at == *from && id <= start.last_id))) continue;
+            hits.emplace_back(*at, id);
+        }
+        std::sort(hits.begin(), hits.end());
+        for (const auto& [at, id] : hits) {
+            auto c = toContainer(id);
+            const auto time = *c.update_time;
+            page.push_back({std::move(c), {time, id}, 0});
+            end = sync::KeysetCursor::after(time);
+        }
+    }
+    if (page.empty()) return {start, false};
+    if (!on_page(page)) return {page.back().position, true};
+    return {end, false};
+}
+
+sync::WalkEnd FakeSource::walkNotes(RecordKind kind, const sync::KeysetCursor& start,
+                                    const std::function<bool(sync::ItemPage&)>& on_page) {
+    return walkItems(kind == RecordKind::Comment ? state::Stream::Comments : state::Stream::Notes,
+                     start, on_page, {});
+}
+
+std::optional<std::string> FakeSource::newest(RecordKind kind, const std::string& sdi_prefix) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::optional<sync::Timestamp> best;
+    std::string out;
+    const auto consider = [&](const std::string& time) {
+        const auto at = sync::Timestamp::parse(time);
+        if (at && (!best || *best < *at)) {
+            best = at;
+            out = time;
+        }
+    };
+    if (kind == RecordKind::Container) {
+        for (const auto& [id, body] : containers_) {
+            if (body->optValue<std::string>("source_data_identifier", "").rfind(sdi_prefix, 0) ==
+                0) {
+                consider(body->optValue<std::string>("container_update_time", ""));
+            }
+        }
+    } else {
+        for (const auto& [key, item] : items_) {
+            if (key.first != kind) continue;
+            consider(item.body->optValue<std::string>(
+                kind == RecordKind::Comment ? "time" : "modified_time", ""));
+        }
+    }
+    if (!best) return std::nullopt;
+    return out;
+}
+
+std::optional<sync::SourceContainer> FakeSource::readContainer(std::int64_t id) {
+    return container(id);
+}
+
+void FakeSource::writeContainer(std::int64_t id, const Poco::JSON::Object& fields) {
+    enter(Call::WriteContainer, id);
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto found = containers_.find(id);
+    if (found == containers_.end()) {
+        throw sync::RecordError(
+            "[instance." + instance_ + "] container " + std::to_string(id) + " not found", 404,
+            "container not found");
+    }
+    const auto time = stamp();
+    for (const auto& [key, value] : fields) {
+        found->second->set(key == "owner_id" ? std::string("owner") : key, sync::deepCopy(value));
+    }
+    found->second->set("container_update_time", time);
+}
+
+std::int64_t FakeSource::addNote(RecordKind kind, const Poco::JSON::Object& body) {
+    enter(Call::AddNote, 0);
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto container = sync::parseId(body.get("container_id")).value_or(0);
+    if (containers_.count(container) == 0) {
+        throw sync::RecordError("[instance." + instance_ + "] container " +
+                                    std::to_string(container) + " does not exist",
+                                400, "container does not exist");
+    }
+    const auto time = stamp();
+    auto copy = sync::deepCopy(body);
+    copy->remove("container_id");
+    if (kind == RecordKind::Comment) {
+        copy->set("time", time);
+    } else {
+        copy->set("create_time", time);
+        copy->set("modified_time", time);
+    }
+    return addItem(kind, container, copy, 0);
+}
+
+void FakeSource::forEachNote(RecordKind kind, std::int64_t container,
+                             const std::function<void(std::int64_t, const std::string&)>& each) {
+    enter(Call::ForEachNote, container);
+    std::vector<std::pair<std::int64_t, std::string>> found;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (const auto& [key, item] : items_) {
+            if (key.first != kind || item.container != container) continue;
+            found.emplace_back(key.second,
+                               item.body->optValue<std::string>(
+                                   kind == RecordKind::Comment ? "comment" : "content", ""));
+        }
+    }
+    for (const auto& [id, text] : found) each(id, text);
+}
+
+void FakeSource::editNote(std::int64_t id, const Poco::JSON::Object& fields) {
+    enter(Call::EditNote, id);
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto time = stamp();
+    auto& item = itemAt(RecordKind::Note, id);
+    for (const auto& [key, value] : fields) item.body->set(key, sync::deepCopy(value));
+    item.body->set("modified_time", time);
+}
+
+std::vector<sync::StatusInfo> FakeSource::statuses() {
+    enter(Call::Statuses, 0);
+    std::lock_guard<std::mutex> lock(mutex_);
+    return statuses_;
+}
+
+std::optional<std::int64_t> FakeSource::userId(const std::string& username) {
+    enter(Call::UserId, 0);
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [id, name] : users_) {
+        if (name == username) return id;
+    }
+    return std::nullopt;
 }
 
 }  // namespace soar::test

@@ -374,7 +374,215 @@ sync::CreateResult FakeTarget::storeNote(RecordKind kind, Call call, const Objec
     copy->set("id", id);
     copy->set("container", container);
     notes_[id] = Note{kind, container, copy, task};
+    note_times_[id] = stamp();
     return {id, false};
+}
+
+std::string FakeTarget::stamp() {
+    const auto at = sync::Timestamp::parse(latest_);
+    latest_ = at ? at->plusMicros(1).toString() : sourceTime(0);
+    return latest_;
+}
+
+void FakeTarget::saw(const std::string& time) {
+    const auto at = sync::Timestamp::parse(time);
+    const auto newest = sync::Timestamp::parse(latest_);
+    if (at && (!newest || *newest < *at)) latest_ = time;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> FakeTarget::after(
+    const std::map<std::int64_t, std::string>& times, const sync::KeysetCursor& start) const {
+    std::vector<std::pair<sync::Timestamp, std::int64_t>> hits;
+    const auto from = sync::Timestamp::parse(start.timestamp);
+    for (const auto& [id, time] : times) {
+        const auto at = sync::Timestamp::parse(time);
+        if (!at) continue;
+        if (from &&
+            (*at < *from || (*at == *from && (start.last_id == sync::KeysetCursor::kWholeGroup ||
+                                              id <= start.last_id)))) {
+            continue;
+        }
+        hits.emplace_back(*at, id);
+    }
+    std::sort(hits.begin(), hits.end());
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    for (const auto& [at, id] : hits) out.emplace_back(times.at(id), id);
+    return out;
+}
+
+// --- analysts ---------------------------------------------------------------------------
+
+void FakeTarget::editAsAnalyst(std::int64_t id, const std::string& time,
+                               const std::function<void(Object&)>& edit) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& body = *containers_.at(id);
+    edit(body);
+    container_times_[id] = time;
+    saw(time);
+}
+
+std::int64_t FakeTarget::addNoteAsAnalyst(RecordKind kind, std::int64_t container,
+                                          const std::string& time, const std::string& text) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (containers_.count(container) == 0) throw std::out_of_range("no such container");
+    const bool comment = kind == RecordKind::Comment;
+    const auto id = comment ? next_comment_++ : next_note_++;
+    Object::Ptr body = new Object;
+    body->set("id", id);
+    body->set("container", container);
+    if (comment) {
+        body->set("comment", text);
+        body->set("time", time);
+    } else {
+        body->set("title", "analyst note");
+        body->set("content", text);
+        body->set("note_type", "general");
+        body->set("modified_time", time);
+    }
+    notes_[id] = Note{kind, container, body, 0};
+    note_times_[id] = time;
+    saw(time);
+    return id;
+}
+
+void FakeTarget::editNoteAsAnalyst(std::int64_t id, const std::string& time,
+                                   const std::string& text) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    notes_.at(id).body->set("content", text);
+    note_times_[id] = time;
+    saw(time);
+}
+
+std::optional<std::string> FakeTarget::updateTimeOf(std::int64_t id) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto found = container_times_.find(id);
+    if (found == container_times_.end()) return std::nullopt;
+    return found->second;
+}
+
+void FakeTarget::setStatuses(std::vector<sync::StatusInfo> statuses) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    statuses_ = std::move(statuses);
+}
+
+// --- sync::MirrorSide -------------------------------------------------------------------
+
+sync::WalkEnd FakeTarget::walkCopies(const std::string& sdi_prefix, const sync::KeysetCursor& start,
+                                     const std::function<bool(sync::ContainerPage&)>& on_page) {
+    sync::ContainerPage page;
+    sync::KeysetCursor end = start;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::map<std::int64_t, std::string> times;
+        for (const auto& [id, time] : container_times_) {
+            if (textOf(*containers_.at(id), "source_data_identifier").rfind(sdi_prefix, 0) == 0) {
+                times[id] = time;
+            }
+        }
+        for (const auto& [time, id] : after(times, start)) {
+            sync::SourceContainer c;
+            c.id = id;
+            c.update_time = time;
+            c.body = sync::deepCopy(*containers_.at(id));
+            page.push_back({std::move(c), {time, id}, 0});
+            end = sync::KeysetCursor::after(time);
+        }
+    }
+    if (page.empty()) return {start, false};
+    if (!on_page(page)) return {page.back().position, true};
+    return {end, false};
+}
+
+sync::WalkEnd FakeTarget::walkNotes(RecordKind kind, const sync::KeysetCursor& start,
+                                    const std::function<bool(sync::ItemPage&)>& on_page) {
+    sync::ItemPage page;
+    sync::KeysetCursor end = start;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::map<std::int64_t, std::string> times;
+        for (const auto& [id, time] : note_times_) {
+            if (notes_.at(id).kind == kind) times[id] = time;
+        }
+        for (const auto& [time, id] : after(times, start)) {
+            const auto& note = notes_.at(id);
+            sync::SourceItem item;
+            item.kind = kind;
+            item.id = id;
+            item.container = note.container;
+            item.changed = time;
+            item.body = sync::deepCopy(*note.body);
+            if (note.task != 0) item.body->set("task", note.task);
+            page.push_back({std::move(item), {time, id}, 0});
+            end = sync::KeysetCursor::after(time);
+        }
+    }
+    if (page.empty()) return {start, false};
+    if (!on_page(page)) return {page.back().position, true};
+    return {end, false};
+}
+
+std::optional<std::string> FakeTarget::newest(RecordKind kind, const std::string& sdi_prefix) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::optional<sync::Timestamp> best;
+    std::string out;
+    const auto consider = [&](const std::string& time) {
+        const auto at = sync::Timestamp::parse(time);
+        if (at && (!best || *best < *at)) {
+            best = at;
+            out = time;
+        }
+    };
+    if (kind == RecordKind::Container) {
+        for (const auto& [id, time] : container_times_) {
+            if (textOf(*containers_.at(id), "source_data_identifier").rfind(sdi_prefix, 0) == 0) {
+                consider(time);
+            }
+        }
+    } else {
+        for (const auto& [id, time] : note_times_) {
+            if (notes_.at(id).kind == kind) consider(time);
+        }
+    }
+    if (!best) return std::nullopt;
+    return out;
+}
+
+std::optional<sync::SourceContainer> FakeTarget::readContainer(std::int64_t id) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::Container, lock);
+    const auto found = containers_.find(id);
+    if (found == containers_.end()) return std::nullopt;
+    sync::SourceContainer c;
+    c.id = id;
+    const auto time = container_times_.find(id);
+    if (time != container_times_.end()) c.update_time = time->second;
+    c.body = sync::deepCopy(*found->second);
+    return c;
+}
+
+void FakeTarget::writeContainer(std::int64_t id, const Object& fields) {
+    updateContainer(id, fields);
+}
+
+std::int64_t FakeTarget::addNote(RecordKind kind, const Object& body) {
+    return (kind == RecordKind::Comment ? createComment(body) : createNote(body)).id;
+}
+
+void FakeTarget::editNote(std::int64_t id, const Object& fields) { updateNote(id, fields); }
+
+std::vector<sync::StatusInfo> FakeTarget::statuses() {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::Statuses, lock);
+    return statuses_;
+}
+
+std::optional<std::string> FakeTarget::userName(std::int64_t id) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::UserId, lock);
+    for (const auto& [name, user] : users_) {
+        if (user == id) return name;
+    }
+    return std::nullopt;
 }
 
 // --- sync::Target -----------------------------------------------------------------------
@@ -400,6 +608,7 @@ sync::CreateResult FakeTarget::createContainer(const Object& container) {
     auto copy = sync::deepCopy(container);
     copy->set("id", id);
     containers_[id] = copy;
+    container_times_[id] = stamp();
     if (!sdi.empty()) by_sdi_.emplace(sdi, id);
     return {id, false};
 }
@@ -435,6 +644,7 @@ void FakeTarget::updateContainer(std::int64_t id, const Object& fields) {
     }
     mergeInto(*found->second, fields);
     found->second->set("id", id);
+    container_times_[id] = stamp();
     const auto new_sdi = textOf(*found->second, "source_data_identifier");
     if (new_sdi != old_sdi) {
         by_sdi_.erase(old_sdi);
@@ -566,6 +776,7 @@ void FakeTarget::updateNote(std::int64_t id, const Object& fields) {
     mergeInto(*found->second.body, fields);
     found->second.body->set("id", id);
     found->second.body->set("container", found->second.container);
+    note_times_[id] = stamp();
 }
 
 std::optional<sync::PlaybookInfo> FakeTarget::findPlaybook(const std::string& spec) {

@@ -143,6 +143,39 @@ std::optional<NoteMapping> InMemoryStore::noteMapping(const RouteTarget& key, Re
     return it->second;
 }
 
+std::optional<ContainerMapping> InMemoryStore::containerMappingByTarget(
+    const RouteTarget& key, std::int64_t target_container_id) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (const auto* stored = find(key)) {
+        for (const auto& [id, c] : stored->containers) {
+            if (c.target_id == target_container_id) return c;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<NoteMapping> InMemoryStore::noteMappingByTarget(const RouteTarget& key,
+                                                              RecordKind kind,
+                                                              std::int64_t target_id) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (const auto* stored = find(key)) {
+        for (const auto& [id, note] : stored->notes) {
+            if (note.kind == kind && note.target_id == target_id) return note;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<MirrorState> InMemoryStore::mirrorState(const RouteTarget& key,
+                                                      std::int64_t source_container_id) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto* stored = find(key);
+    if (!stored) return std::nullopt;
+    const auto it = stored->mirrors.find(source_container_id);
+    if (it == stored->mirrors.end()) return std::nullopt;
+    return it->second;
+}
+
 std::vector<NoteMapping> InMemoryStore::noteMappingsOf(const RouteTarget& key,
                                                        std::int64_t source_container_id) const {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -202,6 +235,7 @@ bool InMemoryStore::deleteContainerMapping(const RouteTarget& key,
     if (stored.containers.erase(source_container_id) == 0) return false;
     eraseOf(stored.artifacts, source_container_id);
     eraseOf(stored.notes, source_container_id);
+    stored.mirrors.erase(source_container_id);
     return true;
 }
 
@@ -217,6 +251,7 @@ std::int64_t InMemoryStore::deleteMappings(const RouteTarget& key) {
     stored.containers.clear();
     stored.artifacts.clear();
     stored.notes.clear();
+    stored.mirrors.clear();
     stored.strikes.clear();
     return containers;
 }
@@ -254,6 +289,13 @@ CommitResult InMemoryStore::commit(const UnitOfWork& unit) {
                               " names unmapped container " + std::to_string(n.source_container_id));
         }
         draft.notes[kindAndId(n.kind, n.source_id)] = n;
+    }
+    for (const auto& m : unit.mirrors) {
+        if (draft.containers.count(m.source_id) == 0) {
+            throw constraint(unit.key, "the two-way fields of unmapped container " +
+                                           std::to_string(m.source_id));
+        }
+        draft.mirrors[m.source_id] = m;
     }
     for (const auto& c : unit.cursors) draft.cursors[c.stream] = c;
     for (const auto& d : unit.resolved_dead_letters) {

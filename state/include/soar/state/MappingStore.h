@@ -48,6 +48,16 @@ public:
     [[nodiscard]] virtual std::optional<NoteMapping> noteMapping(const RouteTarget& key,
                                                                  RecordKind kind,
                                                                  std::int64_t source_id) const = 0;
+    /// The mapping whose copy on the target has that id (a two-way route reading the target's
+    /// changes), or nothing.
+    [[nodiscard]] virtual std::optional<ContainerMapping> containerMappingByTarget(
+        const RouteTarget& key, std::int64_t target_container_id) const = 0;
+    /// The note or comment mapping whose target record has that id, or nothing.
+    [[nodiscard]] virtual std::optional<NoteMapping> noteMappingByTarget(
+        const RouteTarget& key, RecordKind kind, std::int64_t target_id) const = 0;
+    /// What both sides of a two-way mapping held when it was last settled, or nothing.
+    [[nodiscard]] virtual std::optional<MirrorState> mirrorState(
+        const RouteTarget& key, std::int64_t source_container_id) const = 0;
     /// The mapped notes and comments of one source container, by kind name (comments before
     /// notes) then source id.
     [[nodiscard]] virtual std::vector<NoteMapping> noteMappingsOf(

@@ -52,10 +52,17 @@ enum class Stream {
     Attachments,
     /// Changed workbook tasks of cases, walked by the task's `modified_time`.
     Tasks,
+    /// Two-way routes: the target's copies edited there, walked on the target by their
+    /// `container_update_time`.
+    CopiesUpdated,
+    /// Two-way routes: notes of the target's copies, walked on the target by `modified_time`.
+    CopyNotes,
+    /// Two-way routes: comments of the target's copies, walked on the target by `time`.
+    CopyComments,
 };
 
 /// The stored name: `containers_created`, `containers_updated`, `artifacts`, `notes`,
-/// `comments`, `attachments`, `tasks`.
+/// `comments`, `attachments`, `tasks`, `copies_updated`, `copy_notes`, `copy_comments`.
 [[nodiscard]] std::string_view toString(Stream stream);
 /// The stream with that stored name, or nothing for a name this binary does not know.
 [[nodiscard]] std::optional<Stream> parseStream(std::string_view name);
@@ -110,6 +117,22 @@ struct ArtifactMapping {
     }
 };
 
+/// A two-way mapping's mirrored fields as each side held them when soar-sync last settled
+/// them (design §5, "Two-way without loops"): a side whose fields still read so has not
+/// changed since, whoever wrote them last. Each is a canonical JSON object of the fields the
+/// route mirrors, in that side's own terms (its status names, its user ids). Its container
+/// must be mapped; forgetting the container forgets it.
+struct MirrorState {
+    std::int64_t source_id = 0;
+    std::string source_fields;
+    std::string target_fields;
+
+    friend bool operator==(const MirrorState& a, const MirrorState& b) {
+        return a.source_id == b.source_id && a.source_fields == b.source_fields &&
+               a.target_fields == b.target_fields;
+    }
+};
+
 /// How many mappings a (route, target) holds.
 struct MappingCounts {
     std::int64_t containers = 0;
@@ -143,6 +166,12 @@ struct PassCounts {
     std::int64_t tasks_written = 0;
     /// Copies left unassigned because the target lacks their owner's username.
     std::int64_t owners_unmatched = 0;
+    /// Two-way routes: container fields written back to the source from a copy, notes and
+    /// comments copied back, and conflicts (a field both sides changed) by the side that won.
+    std::int64_t fields_mirrored = 0;
+    std::int64_t notes_mirrored = 0;
+    std::int64_t conflicts_source_won = 0;
+    std::int64_t conflicts_target_won = 0;
 
     /// Adds every count of `other`: the one way pass counts are summed.
     PassCounts& operator+=(const PassCounts& other) {
@@ -161,6 +190,10 @@ struct PassCounts {
         workbooks_copied += other.workbooks_copied;
         tasks_written += other.tasks_written;
         owners_unmatched += other.owners_unmatched;
+        fields_mirrored += other.fields_mirrored;
+        notes_mirrored += other.notes_mirrored;
+        conflicts_source_won += other.conflicts_source_won;
+        conflicts_target_won += other.conflicts_target_won;
         return *this;
     }
 };
@@ -288,6 +321,8 @@ struct UnitOfWork {
     std::vector<ArtifactMapping> artifacts;
     /// Notes and comments, upserted like artifacts.
     std::vector<NoteMapping> notes;
+    /// Two-way mappings' settled fields, upserted; each one's container must be mapped.
+    std::vector<MirrorState> mirrors;
     /// Cursor advances, stored as given (the store does not compare them).
     std::vector<Cursor> cursors;
     /// Dead letters resolved by this unit's writes.

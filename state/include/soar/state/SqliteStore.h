@@ -62,7 +62,7 @@ struct StateOptions {
 class SqliteStore final : public Store {
 public:
     /// The schema version this binary writes; files at a higher version are refused.
-    static constexpr int kSchemaVersion = 4;
+    static constexpr int kSchemaVersion = 5;
 
     /// Opens (creating it and its folders when missing) and migrates the state file. Throws
     /// `StateError` naming the path: `Unwritable` when it cannot be created or written,
@@ -107,6 +107,12 @@ public:
         const std::vector<std::int64_t>& source_artifact_ids) const override;
     [[nodiscard]] std::optional<NoteMapping> noteMapping(const RouteTarget& key, RecordKind kind,
                                                          std::int64_t source_id) const override;
+    [[nodiscard]] std::optional<ContainerMapping> containerMappingByTarget(
+        const RouteTarget& key, std::int64_t target_container_id) const override;
+    [[nodiscard]] std::optional<NoteMapping> noteMappingByTarget(
+        const RouteTarget& key, RecordKind kind, std::int64_t target_id) const override;
+    [[nodiscard]] std::optional<MirrorState> mirrorState(
+        const RouteTarget& key, std::int64_t source_container_id) const override;
     [[nodiscard]] std::vector<NoteMapping> noteMappingsOf(
         const RouteTarget& key, std::int64_t source_container_id) const override;
     [[nodiscard]] std::vector<ArtifactMapping> artifactMappingsOf(

@@ -27,6 +27,32 @@ struct RouteFilters {
     std::vector<std::string> raw;
 };
 
+/// Who wins a field both sides of a two-way route changed since it was last settled.
+enum class ConflictRule {
+    /// The side whose container changed last (`container_update_time`); ties go to the source.
+    Newest,
+    Source,
+    Target,
+};
+
+/// What `mirror_back` lists: the container fields and items that flow from a target copy back
+/// to its source container (design §4, "two-way").
+struct MirrorItems {
+    bool status = false;
+    bool severity = false;
+    bool sensitivity = false;
+    bool owner = false;
+    bool tags = false;
+    bool notes = false;
+    bool comments = false;
+    bool tasks = false;
+
+    /// Whether anything flows back (the route is two-way).
+    [[nodiscard]] bool any() const { return fields() || notes || comments || tasks; }
+    /// Whether any container field flows back.
+    [[nodiscard]] bool fields() const { return status || severity || sensitivity || owner || tags; }
+};
+
 struct RouteConfig {
     /// The `<name>` of `[route.<name>]`.
     std::string name;
@@ -58,6 +84,9 @@ struct RouteConfig {
     bool custom_fields = true;
     /// A case keeps its workbook: template, phases, tasks (status, owner, notes).
     bool workbooks = false;
+    /// Two-way: what flows back from the copies (nothing: one-way).
+    MirrorItems mirror_back;
+    ConflictRule conflict = ConflictRule::Newest;
 };
 
 }  // namespace soar::sync

@@ -10,6 +10,7 @@
 
 #include "soar/client/Query.h"
 #include "soar/client/SoarApi.h"
+#include "soar/sync/MirrorSide.h"
 #include "soar/sync/RouteConfig.h"
 #include "soar/sync/Source.h"
 #include "soar/sync/Target.h"
@@ -94,6 +95,35 @@ public:
     void cancelPlaybookRun(std::int64_t run_id) override;
     [[nodiscard]] std::vector<PlaybookRunSeen> playbookRuns(std::int64_t playbook,
                                                             std::int64_t container) override;
+
+private:
+    SoarApi& api_;
+    std::size_t page_size_;
+};
+
+/// One instance of a two-way route, either side (SoarMirrorSide.cpp).
+class SoarMirrorSide final : public MirrorSide {
+public:
+    /// `page_size`: records per list request.
+    SoarMirrorSide(SoarApi& api, std::size_t page_size);
+
+    WalkEnd walkCopies(const std::string& sdi_prefix, const KeysetCursor& start,
+                       const std::function<bool(ContainerPage&)>& on_page) override;
+    WalkEnd walkNotes(state::RecordKind kind, const KeysetCursor& start,
+                      const std::function<bool(ItemPage&)>& on_page) override;
+    [[nodiscard]] std::optional<std::string> newest(state::RecordKind kind,
+                                                    const std::string& sdi_prefix) override;
+    [[nodiscard]] std::optional<SourceContainer> readContainer(std::int64_t id) override;
+    void writeContainer(std::int64_t id, const Poco::JSON::Object& fields) override;
+    [[nodiscard]] std::int64_t addNote(state::RecordKind kind,
+                                       const Poco::JSON::Object& body) override;
+    void forEachNote(
+        state::RecordKind kind, std::int64_t container,
+        const std::function<void(std::int64_t id, const std::string& text)>& each) override;
+    void editNote(std::int64_t id, const Poco::JSON::Object& fields) override;
+    [[nodiscard]] std::vector<StatusInfo> statuses() override;
+    [[nodiscard]] std::optional<std::string> userName(std::int64_t id) override;
+    [[nodiscard]] std::optional<std::int64_t> userId(const std::string& username) override;
 
 private:
     SoarApi& api_;

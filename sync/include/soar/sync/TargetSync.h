@@ -46,6 +46,7 @@
 #include "soar/state/Records.h"
 #include "soar/state/Store.h"
 #include "soar/sync/LiveStatus.h"
+#include "soar/sync/MirrorSide.h"
 #include "soar/sync/PlaybookTracker.h"
 #include "soar/sync/RecordMapper.h"
 #include "soar/sync/RouteConfig.h"
@@ -128,6 +129,10 @@ struct TargetSyncOptions {
     /// Where a vault file waits between its download and its upload (the state file's
     /// folder); empty = the system's temporary folder.
     std::string scratch_dir;
+    /// Two-way routes (`mirror_back`): the source and this target as mirroring reads and
+    /// writes them (borrowed). Without both, the route runs one-way.
+    MirrorSide* source_side = nullptr;
+    MirrorSide* target_side = nullptr;
 };
 
 class TargetSync {

@@ -30,6 +30,7 @@
 
 #include "soar/client/Paging.h"
 #include "soar/state/Records.h"
+#include "soar/sync/MirrorSide.h"
 #include "soar/sync/Source.h"
 
 #include <Poco/JSON/Object.h>
@@ -53,7 +54,7 @@ namespace soar::test {
 /// The SHA-1 of `bytes` in lower-case hex: a vault id.
 [[nodiscard]] std::string sha1Hex(const std::string& bytes);
 
-class FakeSource final : public sync::Source {
+class FakeSource final : public sync::Source, public sync::MirrorSide {
 public:
     /// The seam's methods, for counters and error injection. `WalkPage`: one page read by a
     /// walk (walkContainers or walkItems).
@@ -71,6 +72,12 @@ public:
         Workbook,
         TemplateName,
         TaskNotes,
+        WriteContainer,
+        AddNote,
+        EditNote,
+        ForEachNote,
+        Statuses,
+        UserId,
     };
 
     explicit FakeSource(std::string instance = "src", std::size_t page_size = 100);
@@ -166,6 +173,10 @@ public:
     [[nodiscard]] std::int64_t calls(Call call) const;
     /// How many walks of a stream were started.
     [[nodiscard]] std::int64_t walks(state::Stream stream) const;
+    /// Writes through the MirrorSide seam (writeContainer, addNote, editNote).
+    [[nodiscard]] std::int64_t writes() const;
+    /// The statuses statuses() answers (default: new, open and closed).
+    void setStatuses(std::vector<sync::StatusInfo> statuses);
     /// Calls of every method together (pages not counted).
     [[nodiscard]] std::int64_t totalCalls() const;
     void resetCounts();
@@ -203,7 +214,32 @@ public:
     void forEachTaskNote(std::int64_t task,
                          const std::function<void(sync::SourceItem&)>& each) override;
 
+    // --- sync::MirrorSide (userName is the Source's) --------------------------------------
+    // Writes through it stamp the container or note just after the newest time the source
+    // holds, as a server stamps an edit with its clock.
+
+    sync::WalkEnd walkCopies(const std::string& sdi_prefix, const sync::KeysetCursor& start,
+                             const std::function<bool(sync::ContainerPage&)>& on_page) override;
+    sync::WalkEnd walkNotes(state::RecordKind kind, const sync::KeysetCursor& start,
+                            const std::function<bool(sync::ItemPage&)>& on_page) override;
+    [[nodiscard]] std::optional<std::string> newest(state::RecordKind kind,
+                                                    const std::string& sdi_prefix) override;
+    [[nodiscard]] std::optional<sync::SourceContainer> readContainer(std::int64_t id) override;
+    /// Sets the fields (`owner_id` as `owner`), moves `container_update_time`.
+    void writeContainer(std::int64_t id, const Poco::JSON::Object& fields) override;
+    [[nodiscard]] std::int64_t addNote(state::RecordKind kind,
+                                       const Poco::JSON::Object& body) override;
+    void forEachNote(
+        state::RecordKind kind, std::int64_t container,
+        const std::function<void(std::int64_t id, const std::string& text)>& each) override;
+    void editNote(std::int64_t id, const Poco::JSON::Object& fields) override;
+    [[nodiscard]] std::vector<sync::StatusInfo> statuses() override;
+    [[nodiscard]] std::optional<std::int64_t> userId(const std::string& username) override;
+
 private:
+    /// A time just after the newest one the source holds; the caller holds the mutex.
+    [[nodiscard]] std::string stamp() const;
+
     struct Item {
         state::RecordKind kind = state::RecordKind::Artifact;
         std::int64_t container = 0;
@@ -247,6 +283,8 @@ private:
     std::map<std::int64_t, Poco::JSON::Object::Ptr> containers_;
     std::map<std::int64_t, std::string> unreadable_;
     std::map<std::int64_t, std::string> users_;
+    std::vector<sync::StatusInfo> statuses_{
+        {"new", "new"}, {"open", "open"}, {"closed", "resolved"}};
     struct Phase {
         std::int64_t container = 0;
         std::string name;

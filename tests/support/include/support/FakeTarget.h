@@ -36,6 +36,7 @@
 #include "soar/client/Clock.h"
 #include "soar/client/SoarApi.h"
 #include "soar/state/Records.h"
+#include "soar/sync/MirrorSide.h"
 #include "soar/sync/Target.h"
 
 #include <Poco/JSON/Object.h>
@@ -58,7 +59,7 @@
 
 namespace soar::test {
 
-class FakeTarget final : public sync::Target {
+class FakeTarget final : public sync::Target, public sync::MirrorSide {
 public:
     enum class Call {
         Ping,
@@ -86,6 +87,8 @@ public:
         CreateTask,
         UpdateTask,
         TaskNotes,
+        Container,
+        Statuses,
     };
 
     /// A vault file attached to a container.
@@ -154,6 +157,24 @@ public:
     /// The files attached to a container, by attachment id.
     [[nodiscard]] std::vector<File> filesIn(std::int64_t container) const;
     [[nodiscard]] std::size_t fileCount() const;
+
+    // --- analysts (two-way routes) -------------------------------------------------------
+
+    /// Edits a container as a person on the target would, at `time` (its
+    /// `container_update_time`): `edit` changes the body (`status`, `owner_id`, `tags`, ...).
+    /// Not counted as a call. Every write through the seams stamps its container (and note)
+    /// just after the newest time the fake has seen, so walks meet soar-sync's writes too.
+    void editAsAnalyst(std::int64_t id, const std::string& time,
+                       const std::function<void(Poco::JSON::Object&)>& edit);
+    /// Adds a note (or comment, `kind`) to a container as a person would, at `time`: its id.
+    std::int64_t addNoteAsAnalyst(state::RecordKind kind, std::int64_t container,
+                                  const std::string& time, const std::string& text);
+    /// Edits a note's content as a person would, at `time`.
+    void editNoteAsAnalyst(std::int64_t id, const std::string& time, const std::string& text);
+    /// A container's `container_update_time` (nullopt when none was stamped).
+    [[nodiscard]] std::optional<std::string> updateTimeOf(std::int64_t id) const;
+    /// The statuses statuses() answers (default: new, open and closed).
+    void setStatuses(std::vector<sync::StatusInfo> statuses);
 
     // --- refusals and failures ------------------------------------------------------------
 
@@ -243,6 +264,25 @@ public:
     void forEachTaskNote(
         std::int64_t task,
         const std::function<void(std::int64_t id, const std::string& text)>& each) override;
+    // --- sync::MirrorSide (userId and forEachNote are the Target's) ----------------------
+
+    sync::WalkEnd walkCopies(const std::string& sdi_prefix, const sync::KeysetCursor& start,
+                             const std::function<bool(sync::ContainerPage&)>& on_page) override;
+    sync::WalkEnd walkNotes(state::RecordKind kind, const sync::KeysetCursor& start,
+                            const std::function<bool(sync::ItemPage&)>& on_page) override;
+    [[nodiscard]] std::optional<std::string> newest(state::RecordKind kind,
+                                                    const std::string& sdi_prefix) override;
+    [[nodiscard]] std::optional<sync::SourceContainer> readContainer(std::int64_t id) override;
+    /// As updateContainer (counted as one).
+    void writeContainer(std::int64_t id, const Poco::JSON::Object& fields) override;
+    /// As createNote or createComment.
+    [[nodiscard]] std::int64_t addNote(state::RecordKind kind,
+                                       const Poco::JSON::Object& body) override;
+    /// As updateNote.
+    void editNote(std::int64_t id, const Poco::JSON::Object& fields) override;
+    [[nodiscard]] std::vector<sync::StatusInfo> statuses() override;
+    [[nodiscard]] std::optional<std::string> userName(std::int64_t id) override;
+
     /// Reads the file at `path` whole; attaches it even when the container has those bytes
     /// already (as SOAR may); a ProtocolError when its bytes do not have the SHA-1 `sha1`.
     [[nodiscard]] std::int64_t attachFile(std::int64_t container, const std::string& name,
@@ -298,6 +338,13 @@ private:
     std::int64_t storeArtifact(std::int64_t container, const Poco::JSON::Object& body);
     sync::CreateResult storeNote(state::RecordKind kind, Call call, const Poco::JSON::Object& body);
     std::int64_t containerIdOf(const Poco::JSON::Object& body) const;
+    /// A time just after the newest one seen; the caller holds the mutex.
+    std::string stamp();
+    /// Records `time` as seen; the caller holds the mutex.
+    void saw(const std::string& time);
+    /// Entries of a walk over `times` (id -> time), strictly after `start`, by time then id.
+    std::vector<std::pair<std::string, std::int64_t>> after(
+        const std::map<std::int64_t, std::string>& times, const sync::KeysetCursor& start) const;
 
     std::string instance_;
     std::shared_ptr<sync::Clock> clock_;
@@ -305,6 +352,12 @@ private:
     std::condition_variable gate_changed_;
 
     std::map<std::int64_t, Poco::JSON::Object::Ptr> containers_;
+    /// `container_update_time` of each container, `modified_time` (`time`) of each note.
+    std::map<std::int64_t, std::string> container_times_;
+    std::map<std::int64_t, std::string> note_times_;
+    std::string latest_;
+    std::vector<sync::StatusInfo> statuses_{
+        {"new", "new"}, {"open", "open"}, {"closed", "resolved"}};
     std::map<std::string, std::int64_t> by_sdi_;
     std::map<std::int64_t, Artifact> artifacts_;
     std::map<std::int64_t, Note> notes_;

@@ -54,6 +54,13 @@ public:
     [[nodiscard]] std::optional<state::NoteMapping> noteMapping(
         const state::RouteTarget& key, state::RecordKind kind,
         std::int64_t source_id) const override;
+    [[nodiscard]] std::optional<state::ContainerMapping> containerMappingByTarget(
+        const state::RouteTarget& key, std::int64_t target_container_id) const override;
+    [[nodiscard]] std::optional<state::NoteMapping> noteMappingByTarget(
+        const state::RouteTarget& key, state::RecordKind kind,
+        std::int64_t target_id) const override;
+    [[nodiscard]] std::optional<state::MirrorState> mirrorState(
+        const state::RouteTarget& key, std::int64_t source_container_id) const override;
     [[nodiscard]] std::vector<state::NoteMapping> noteMappingsOf(
         const state::RouteTarget& key, std::int64_t source_container_id) const override;
     [[nodiscard]] std::vector<state::ArtifactMapping> artifactMappingsOf(
@@ -118,6 +125,7 @@ private:
         std::map<std::int64_t, state::ContainerMapping> containers;
         std::map<std::int64_t, state::ArtifactMapping> artifacts;
         std::map<KindAndId, state::NoteMapping> notes;
+        std::map<std::int64_t, state::MirrorState> mirrors;
         /// Oldest first; at most `kKeptPasses`.
         std::vector<state::PassRecord> passes;
         state::TargetHealth health;

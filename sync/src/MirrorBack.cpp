@@ -1,0 +1,177 @@
+#include "MirrorBack.h"
+
+#include "soar/client/Errors.h"
+#include "soar/client/Timestamp.h"
+
+#include <Poco/Logger.h>
+
+namespace soar::sync {
+
+using state::RecordKind;
+using state::Stream;
+
+MirrorBack::MirrorBack(PassScope& pass, FieldMirror* fields)
+    : pass_(pass),
+      fields_(fields),
+      source_(*pass.source_side),
+      target_(*pass.target_side),
+      back_mapper_(MappingRules{pass.key.target, {}, {}, false}),
+      copy_prefix_("soar-sync:" + pass.route.source + ":") {}
+
+void MirrorBack::run() {
+    const auto& m = pass_.route.mirror_back;
+    if (fields_ && !pass_.cancelled()) walkCopies();
+    if (m.notes && !pass_.cancelled()) walkNotes(RecordKind::Note);
+    if (m.comments && !pass_.cancelled()) walkNotes(RecordKind::Comment);
+}
+
+std::optional<KeysetCursor> MirrorBack::start(Stream stream, RecordKind kind) {
+    const auto stored = pass_.store.cursor(pass_.key, stream);
+    if (!stored) {
+        if (const auto newest = target_.newest(kind, copy_prefix_)) {
+            const auto at = KeysetCursor::after(*newest);
+            pass_.store.setCursor(pass_.key, {stream, at.timestamp, at.last_id});
+        } else {
+            pass_.store.setCursor(pass_.key, {stream, std::string(), 0});
+        }
+        return std::nullopt;
+    }
+    const auto at = Timestamp::parse(stored->timestamp);
+    if (at && pass_.route.lookback.count() > 0) {
+        return KeysetCursor::after(
+            at->plusMicros(
+                  -std::chrono::duration_cast<std::chrono::microseconds>(pass_.route.lookback)
+                       .count())
+                .toString());
+    }
+    return KeysetCursor{stored->timestamp, stored->last_id};
+}
+
+void MirrorBack::commit(state::UnitOfWork& unit, Stream stream, const KeysetCursor& at) {
+    unit.key = pass_.key;
+    unit.cursors.push_back({stream, at.timestamp, at.last_id});
+    pass_.store.commit(unit);
+    unit = state::UnitOfWork{};
+}
+
+void MirrorBack::walkCopies() {
+    const auto from = start(Stream::CopiesUpdated, RecordKind::Container);
+    if (!from) return;
+    const auto end = target_.walkCopies(copy_prefix_, *from, [&](ContainerPage& page) {
+        state::UnitOfWork unit;
+        for (auto& entry : page) {
+            copy(entry.record, unit);
+            if (!unit.mirrors.empty()) commit(unit, Stream::CopiesUpdated, entry.position);
+        }
+        return !pass_.cancelled();
+    });
+    if (!end.stopped) {
+        state::UnitOfWork unit;
+        commit(unit, Stream::CopiesUpdated, end.end);
+    }
+}
+
+void MirrorBack::copy(const SourceContainer& copy, state::UnitOfWork& unit) {
+    if (copy.unreadable || !copy.body) return;
+    const auto sdi = copy.body->optValue<std::string>("source_data_identifier", "");
+    if (sdi.rfind(copy_prefix_, 0) != 0) return;
+    std::int64_t source_id = 0;
+    try {
+        std::size_t used = 0;
+        source_id = std::stoll(sdi.substr(copy_prefix_.size()), &used);
+        if (used != sdi.size() - copy_prefix_.size()) return;
+    } catch (const std::exception&) {
+        return;  // another shape of sdi: not a container copy of this source
+    }
+    const auto mapping = pass_.store.containerMapping(pass_.key, source_id);
+    if (!mapping || mapping->target_id != copy.id) return;
+    const auto base = pass_.store.mirrorState(pass_.key, source_id);
+    if (base && FieldMirror::encode(fields_->read(*copy.body)) == base->target_fields) return;
+    const auto source = source_.readContainer(source_id);
+    if (!source || source->unreadable) return;  // gone from the source: not mirrored back
+    try {
+        const auto settled = fields_->settle(*source, copy, base);
+        counts_.fields_mirrored += settled.to_source;
+        counts_.conflicts_source_won += settled.conflicts_source_won;
+        counts_.conflicts_target_won += settled.conflicts_target_won;
+        if (settled.to_target > 0) ++counts_.containers_updated;
+        unit.mirrors.push_back(settled.state);
+        if (settled.to_source > 0) {
+            poco_information(pass_.logger, pass_.where() + "copy " + std::to_string(copy.id) +
+                                               " changed on " + pass_.key.target + ": " +
+                                               std::to_string(settled.to_source) +
+                                               " field(s) written back to " + pass_.route.source +
+                                               " container " + std::to_string(source_id));
+        }
+    } catch (const RecordError& e) {
+        poco_warning(pass_.logger, pass_.where() + "copy " + std::to_string(copy.id) +
+                                       " could not be settled with " + pass_.route.source +
+                                       " container " + std::to_string(source_id) + ": " +
+                                       refusalMessage(e));
+    }
+}
+
+void MirrorBack::walkNotes(RecordKind kind) {
+    const auto stream = kind == RecordKind::Comment ? Stream::CopyComments : Stream::CopyNotes;
+    const auto from = start(stream, kind);
+    if (!from) return;
+    const auto end = target_.walkNotes(kind, *from, [&](ItemPage& page) {
+        state::UnitOfWork unit;
+        for (auto& entry : page) {
+            note(entry.record, unit);
+            if (!unit.notes.empty()) commit(unit, stream, entry.position);
+        }
+        return !pass_.cancelled();
+    });
+    if (!end.stopped) {
+        state::UnitOfWork unit;
+        commit(unit, stream, end.end);
+    }
+}
+
+void MirrorBack::note(const SourceItem& item, state::UnitOfWork& unit) {
+    if (item.unreadable || !item.body) return;
+    const bool comment = item.kind == RecordKind::Comment;
+    // A task's note goes with its task, not with the container's notes.
+    if (!comment && item.body->has("task") && !item.body->isNull("task")) return;
+    const auto text = item.body->optValue<std::string>(comment ? "comment" : "content", "");
+    // soar-sync's copy of a source note: never mirrored back.
+    if (text.find("[soar-sync:" + pass_.route.source + ":") != std::string::npos) return;
+    const auto container = pass_.store.containerMappingByTarget(pass_.key, item.container);
+    if (!container) return;  // not a copy of this route
+    auto mapped = comment ? back_mapper_.comment(*item.body, container->source_id)
+                          : back_mapper_.note(*item.body, container->source_id);
+    const auto hash = RecordMapper::contentHash(*mapped);
+    const auto known = pass_.store.noteMappingByTarget(pass_.key, item.kind, item.id);
+    try {
+        std::int64_t source_note = 0;
+        if (known) {
+            if (comment || known->content_hash == hash) return;
+            Poco::JSON::Object fields(*mapped);
+            fields.remove("container_id");
+            source_.editNote(known->source_id, fields);
+            source_note = known->source_id;
+        } else {
+            // Written before a crash lost the commit: the source has it with this marker.
+            const auto marker = back_mapper_.noteMarker(comment, item.id);
+            source_.forEachNote(
+                item.kind, container->source_id, [&](std::int64_t id, const std::string& existing) {
+                    if (source_note == 0 && existing.find(marker) != std::string::npos) {
+                        source_note = id;
+                    }
+                });
+            if (source_note == 0) source_note = source_.addNote(item.kind, *mapped);
+        }
+        ++counts_.notes_mirrored;
+        unit.notes.push_back(
+            {item.kind, source_note, item.id, container->source_id, hash, item.changed});
+    } catch (const RecordError& e) {
+        poco_warning(pass_.logger, pass_.where() + std::string(comment ? "comment " : "note ") +
+                                       std::to_string(item.id) + " of copy " +
+                                       std::to_string(item.container) +
+                                       " could not be written back to " + pass_.route.source +
+                                       ": " + refusalMessage(e));
+    }
+}
+
+}  // namespace soar::sync
