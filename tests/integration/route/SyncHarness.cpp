@@ -134,6 +134,12 @@ void SyncHarness::makeSync() {
     options.target = route.targets.front();
     options.in_flight = in_flight_;
     options.scratch_dir = (dir.path() / "state").string();
+    if (route.mirror_back.any()) {
+        source_mirror = std::make_unique<sync::SoarMirrorSide>(*source_api, route.page_size);
+        target_mirror = std::make_unique<sync::SoarMirrorSide>(*target_api, route.page_size);
+        options.source_side = source_mirror.get();
+        options.target_side = target_mirror.get();
+    }
     if (playbook_config_) {
         playbooks = std::make_unique<sync::PlaybookTracker>(
             *playbook_config_, state::RouteTarget{route.name, options.target}, *target_side, *store,

@@ -70,6 +70,10 @@ public:
     /// The clients as the engine and the tracker see them (rebuilt with the engine).
     std::unique_ptr<sync::SoarSource> source_side;
     std::unique_ptr<sync::SoarTarget> target_side;
+    /// Both instances as a two-way route reads and writes them (used when the route has
+    /// `mirror_back`).
+    std::unique_ptr<sync::SoarMirrorSide> source_mirror;
+    std::unique_ptr<sync::SoarMirrorSide> target_mirror;
     std::unique_ptr<state::SqliteStore> store;
     std::unique_ptr<sync::PlaybookTracker> playbooks;
     std::unique_ptr<sync::TargetSync> sync_;

@@ -1,0 +1,115 @@
+// Two-way routes between two emulators over HTTP (design.md §5, "Two-way without loops"):
+// what an analyst changes on a copy (status, severity, tags, a note, a comment) reaches the
+// source through the real REST paths, a status the source lacks travels by its type, and once
+// the edits stop, passes change nothing on either instance.
+
+#include "SyncHarness.h"
+
+#include <Poco/JSON/Parser.h>
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <string>
+
+using soar::sync::PassOutcome;
+using soar::test::seeded;
+using soar::test::SyncHarness;
+
+namespace {
+
+Poco::JSON::Object::Ptr get(const soar::emulator::Emulator& emulator, const std::string& path) {
+    const auto response = emulator.direct("GET", path);
+    REQUIRE(response.status == 200);
+    return Poco::JSON::Parser().parse(response.body).extract<Poco::JSON::Object::Ptr>();
+}
+
+std::int64_t copyOf(const soar::emulator::Emulator& target, std::int64_t source_id) {
+    const auto data = get(target,
+                          "/rest/container?page_size=0&_filter_source_data_identifier=%22soar-"
+                          "sync:src:" +
+                              std::to_string(source_id) + "%22")
+                          ->getArray("data");
+    REQUIRE(data->size() == 1);
+    return data->getObject(0)->getValue<std::int64_t>("id");
+}
+
+/// Every container's `version` and the note and comment counts: what any write moves.
+std::map<std::string, std::int64_t> writesSeen(const soar::emulator::Emulator& emulator) {
+    std::map<std::string, std::int64_t> out;
+    const auto data = get(emulator, "/rest/container?page_size=0")->getArray("data");
+    for (std::size_t i = 0; i < data->size(); ++i) {
+        const auto c = data->getObject(static_cast<unsigned>(i));
+        out["container " + c->get("id").toString()] = c->getValue<std::int64_t>("version");
+    }
+    out["notes"] = static_cast<std::int64_t>(emulator.noteCount());
+    out["comments"] = static_cast<std::int64_t>(emulator.commentCount());
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("Two-way over HTTP: changes on a copy reach the source, and nothing echoes",
+          "[integration][mirror]") {
+    auto target_options = seeded(0, 0, 0);
+    target_options.statuses = {{"escalated", "open"}};
+    auto route = soar::test::testRoute();
+    route.notes = true;
+    route.mirror_back.status = true;
+    route.mirror_back.severity = true;
+    route.mirror_back.tags = true;
+    route.mirror_back.notes = true;
+    route.mirror_back.comments = true;
+    route.add_tags = {"synced"};
+    SyncHarness h(seeded(0, 0, 0), target_options, route);
+    const auto id = h.source.createContainer(R"({"name": "phish", "label": "events"})");
+    REQUIRE(h.pass().counts.containers_created == 1);
+    REQUIRE(h.pass().outcome == PassOutcome::Ok);
+    const auto copy = copyOf(h.target, id);
+
+    Poco::JSON::Object edit;
+    edit.set("status", "escalated");  // a status the source does not have: of type open
+    edit.set("severity", "high");
+    Poco::JSON::Array::Ptr tags = new Poco::JSON::Array;
+    tags->add("synced");
+    tags->add("vip");
+    edit.set("tags", tags);
+    h.target.editContainer(copy, edit);
+    (void)h.target.addNote(copy, "DR", "seen on the DR side");
+    (void)h.target.addComment(copy, "on it");
+
+    const auto back = h.pass();
+    CHECK(back.outcome == PassOutcome::Ok);
+    CHECK(back.counts.fields_mirrored == 3);
+    CHECK(back.counts.notes_mirrored == 2);
+    const auto source = get(h.source, "/rest/container/" + std::to_string(id));
+    CHECK(source->getValue<std::string>("status") == "open");
+    CHECK(source->getValue<std::string>("severity") == "high");
+    const auto source_tags = source->getArray("tags");
+    REQUIRE(source_tags->size() == 1);
+    CHECK(source_tags->get(0).toString() == "vip");
+    const auto notes = get(h.source, "/rest/container/" + std::to_string(id) + "/notes?page_size=0")
+                           ->getArray("data");
+    REQUIRE(notes->size() == 1);
+    CHECK_THAT(notes->getObject(0)->getValue<std::string>("content"),
+               Catch::StartsWith("seen on the DR side") && Catch::Contains("[soar-sync:dst:note:"));
+    CHECK(h.source.commentCount() == 1);
+    // The copy keeps its own status: escalated is already of the source's meaning.
+    CHECK(
+        get(h.target, "/rest/container/" + std::to_string(copy))->getValue<std::string>("status") ==
+        "escalated");
+
+    // The edits stop: two passes change nothing anywhere.
+    const auto source_before = writesSeen(h.source);
+    const auto target_before = writesSeen(h.target);
+    REQUIRE(h.pass().outcome == PassOutcome::Ok);
+    REQUIRE(h.pass().outcome == PassOutcome::Ok);
+    CHECK(writesSeen(h.source) == source_before);
+    CHECK(writesSeen(h.target) == target_before);
+
+    // Closing on the source closes the copy.
+    h.source.editContainer(id, R"({"status": "closed"})");
+    REQUIRE(h.pass().outcome == PassOutcome::Ok);
+    CHECK(
+        get(h.target, "/rest/container/" + std::to_string(copy))->getValue<std::string>("status") ==
+        "closed");
+}
