@@ -49,6 +49,8 @@ box-shadow:0 1px 2px rgba(16,24,40,.04)}
 border-bottom:1px solid #e4e7eb}
 .route-head h2{margin:0;font-size:16px}
 .route-head .from{color:#52606d;font-size:13px}
+.route-head .direction{color:#3e4c59;font-size:12px;background:#eef1f4;border-radius:999px;
+padding:1px 9px}
 table{border-collapse:collapse;width:100%}
 th,td{padding:9px 14px;text-align:left;vertical-align:top}
 thead th{font-size:11.5px;text-transform:uppercase;letter-spacing:.04em;color:#616e7c;
@@ -319,6 +321,14 @@ std::string lastPassCell(const StatusSnapshot& s, const TargetView& t) {
     add(c.tasks_written, plural(c.tasks_written, "task", "tasks") + " written");
     add(c.owners_unmatched,
         plural(c.owners_unmatched, "copy", "copies") + " without their owner (no such user)");
+    add(c.fields_mirrored,
+        plural(c.fields_mirrored, "field", "fields") + " mirrored back to the source");
+    add(c.notes_mirrored,
+        plural(c.notes_mirrored, "note or comment", "notes and comments") + " mirrored back");
+    add(c.conflicts_source_won,
+        plural(c.conflicts_source_won, "conflict", "conflicts") + " won by the source");
+    add(c.conflicts_target_won,
+        plural(c.conflicts_target_won, "conflict", "conflicts") + " won by the target");
     add(c.errors, plural(c.errors, "error", "errors"));
     if (parts.empty()) parts.emplace_back("nothing changed");
     for (std::size_t i = 0; i < parts.size(); ++i) detail += (i > 0 ? ", " : "") + parts[i];
@@ -435,7 +445,8 @@ void deadLetters(std::ostringstream& out, const StatusSnapshot& s, const RouteVi
 void route(std::ostringstream& out, const StatusSnapshot& s, const RouteView& r,
            std::size_t index) {
     out << "<section class=\"route\"><div class=\"route-head\"><h2>" << htmlEscape(r.name)
-        << "</h2><span class=\"from\">from <b>" << htmlEscape(r.source) << "</b> "
+        << "</h2><span class=\"direction\">" << htmlEscape(directionText(r))
+        << "</span><span class=\"from\">from <b>" << htmlEscape(r.source) << "</b> "
         << urlHtml(r.source_url);
     if (r.files) {
         out << " &middot; files up to "

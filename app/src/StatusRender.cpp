@@ -62,6 +62,14 @@ Object::Ptr countsJson(const state::PassCounts& c) {
     out->set("workbooks", workbooks);
     out->set("tasks", tasks);
     out->set("owners", owners);
+    Object::Ptr mirrored = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    mirrored->set("fields", c.fields_mirrored);
+    mirrored->set("notes", c.notes_mirrored);
+    Object::Ptr conflicts = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    conflicts->set("source_won", c.conflicts_source_won);
+    conflicts->set("target_won", c.conflicts_target_won);
+    out->set("mirrored_back", mirrored);
+    out->set("conflicts", conflicts);
     out->set("errors", c.errors);
     return out;
 }
@@ -224,8 +232,8 @@ std::string htmlEscape(const std::string& text) {
 }
 
 std::string renderTable(const StatusSnapshot& s) {
-    TextTable table({"ROUTE", "TARGET", "STATE", "CURSOR (create_time)", "LAG", "CONTAINERS",
-                     "DEAD", "LAST PASS", "PLAYBOOK RUNS"});
+    TextTable table({"ROUTE", "DIRECTION", "TARGET", "STATE", "CURSOR (create_time)", "LAG",
+                     "CONTAINERS", "DEAD", "LAST PASS", "PLAYBOOK RUNS"});
     for (const auto& r : s.routes) {
         for (const auto& t : r.targets) {
             std::string state = failing(t) ? "failing" : (t.stored.last_pass ? "ok" : "new");
@@ -234,8 +242,9 @@ std::string renderTable(const StatusSnapshot& s) {
                 last = t.stored.last_pass->outcome + " " +
                        t.stored.last_pass->finished_at.substr(0, 19);
             }
-            table.add({r.name, t.target, state, cursorText(t, state::Stream::ContainersCreated),
-                       lagText(t), std::to_string(t.stored.mappings.containers),
+            table.add({r.name, directionWord(r), t.target, state,
+                       cursorText(t, state::Stream::ContainersCreated), lagText(t),
+                       std::to_string(t.stored.mappings.containers),
                        std::to_string(t.stored.dead_letters), last, runsText(t)});
             if (t.stored.health.last_error) {
                 table.note("last error (" + t.stored.health.last_error_at.value_or("") +
@@ -260,6 +269,14 @@ std::string renderTable(const StatusSnapshot& s) {
                 table.note(std::to_string(t.stored.last_pass->counts.owners_unmatched) +
                            " copies of the last pass left unassigned: " + t.target +
                            " lacks their owners' usernames (the log names them)");
+            }
+            if (!r.mirror_back.empty()) {
+                std::string back = directionText(r);
+                if (t.stored.last_pass) {
+                    const auto mirrored = mirroredText(t.stored.last_pass->counts);
+                    if (!mirrored.empty()) back += "; " + mirrored;
+                }
+                table.note(back);
             }
         }
     }
@@ -330,6 +347,12 @@ std::string renderJson(const StatusSnapshot& s) {
         route->set("workbooks", r.workbooks);
         route->set("owner_map", r.owners_by_name ? "by_name" : "off");
         route->set("custom_fields", r.custom_fields);
+        route->set("direction", directionWord(r));
+        Array::Ptr mirror_back = new Array;
+        for (const auto& item : r.mirror_back) mirror_back->add(item);
+        route->set("mirror_back", mirror_back);
+        route->set("conflict",
+                   r.mirror_back.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(r.conflict));
         Array::Ptr targets = new Array;
         for (const auto& t : r.targets) targets->add(targetJson(t, s.live));
         route->set("targets", targets);
@@ -405,6 +428,24 @@ std::string renderMetrics(const StatusSnapshot& s) {
     eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
         e.sample("soar_sync_owners_unmatched_total", l,
                  std::to_string(t.runtime.totals.owners_unmatched));
+    });
+    e.family("soar_sync_mirrored_back_total", "counter",
+             "Two-way routes: container fields written back to the source from target copies, "
+             "and notes and comments copied back, since start, by kind.");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        e.sample("soar_sync_mirrored_back_total", with(l, "kind", "fields"),
+                 std::to_string(t.runtime.totals.fields_mirrored));
+        e.sample("soar_sync_mirrored_back_total", with(l, "kind", "notes"),
+                 std::to_string(t.runtime.totals.notes_mirrored));
+    });
+    e.family("soar_sync_conflicts_total", "counter",
+             "Two-way routes: fields both sides changed since they were last settled, since "
+             "start, by the side that won.");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        e.sample("soar_sync_conflicts_total", with(l, "winner", "source"),
+                 std::to_string(t.runtime.totals.conflicts_source_won));
+        e.sample("soar_sync_conflicts_total", with(l, "winner", "target"),
+                 std::to_string(t.runtime.totals.conflicts_target_won));
     });
     e.family("soar_sync_passes_total", "counter", "Passes finished since start.");
     eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {

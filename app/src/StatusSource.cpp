@@ -3,7 +3,39 @@
 #include "soar/app/StoredStatus.h"
 #include "soar/client/Timestamp.h"
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace soar::app {
+
+namespace {
+
+std::vector<std::string> mirrorNames(const sync::MirrorItems& m) {
+    std::vector<std::string> out;
+    const std::pair<bool, const char*> items[] = {
+        {m.status, "status"},     {m.severity, "severity"}, {m.sensitivity, "sensitivity"},
+        {m.owner, "owner"},       {m.tags, "tags"},         {m.notes, "notes"},
+        {m.comments, "comments"}, {m.tasks, "tasks"}};
+    for (const auto& [on, name] : items) {
+        if (on) out.emplace_back(name);
+    }
+    return out;
+}
+
+const char* conflictName(sync::ConflictRule rule) {
+    switch (rule) {
+        case sync::ConflictRule::Source:
+            return "source";
+        case sync::ConflictRule::Target:
+            return "target";
+        case sync::ConflictRule::Newest:
+            break;
+    }
+    return "newest";
+}
+
+}  // namespace
 
 const char* versionString() {
 #ifdef SOAR_SYNC_VERSION
@@ -32,6 +64,8 @@ StatusSnapshot readStoredStatus(const AppConfig& config, const state::Store& sto
         route.workbooks = spec.config.workbooks;
         route.owners_by_name = spec.config.owners_by_name;
         route.custom_fields = spec.config.custom_fields;
+        route.mirror_back = mirrorNames(spec.config.mirror_back);
+        route.conflict = conflictName(spec.config.conflict);
         for (const auto& target : spec.config.targets) {
             TargetView view;
             view.target = target;

@@ -23,4 +23,27 @@ std::string runsText(const TargetView& t) {
     return out.empty() ? "-" : out;
 }
 
+std::string directionWord(const RouteView& r) {
+    return r.mirror_back.empty() ? "one-way" : "two-way";
+}
+
+std::string directionText(const RouteView& r) {
+    if (r.mirror_back.empty()) return "one-way";
+    std::string out = "two-way: ";
+    for (std::size_t i = 0; i < r.mirror_back.size(); ++i) {
+        out += (i > 0 ? ", " : "") + r.mirror_back[i];
+    }
+    return out + "; conflict = " + r.conflict;
+}
+
+std::string mirroredText(const state::PassCounts& c) {
+    const std::int64_t conflicts = c.conflicts_source_won + c.conflicts_target_won;
+    if (c.fields_mirrored == 0 && c.notes_mirrored == 0 && conflicts == 0) return "";
+    return "the last pass mirrored back " + std::to_string(c.fields_mirrored) + " field" +
+           (c.fields_mirrored == 1 ? "" : "s") + " and " + std::to_string(c.notes_mirrored) +
+           (c.notes_mirrored == 1 ? " note or comment" : " notes or comments") +
+           "; conflicts: " + std::to_string(c.conflicts_source_won) + " won by the source, " +
+           std::to_string(c.conflicts_target_won) + " by the target";
+}
+
 }  // namespace soar::app

@@ -1,7 +1,8 @@
 #pragma once
 
-/// Short texts about one (route, target) that several status renderings share (the `status`
-/// table, the `/` page): plain functions of a TargetView, safe from any thread.
+/// Short texts about one route or (route, target) that several status renderings share (the
+/// `status` table, the `/` page): plain functions of a RouteView or TargetView, safe from any
+/// thread.
 
 #include "soar/app/StatusSource.h"
 
@@ -15,5 +16,14 @@ namespace soar::app {
 [[nodiscard]] std::string lagText(const TargetView& t);
 /// Playbook runs by state, `running=1 success=4`, or `-` when there are none.
 [[nodiscard]] std::string runsText(const TargetView& t);
+/// `one-way`, or `two-way` when anything flows back from the copies.
+[[nodiscard]] std::string directionWord(const RouteView& r);
+/// `one-way`, or what flows back and who wins a conflict:
+/// `two-way: status, severity, tags, notes; conflict = newest`.
+[[nodiscard]] std::string directionText(const RouteView& r);
+/// What the last pass of a two-way route brought back and how its conflicts went:
+/// `the last pass mirrored back 3 fields and 2 notes or comments; conflicts: 1 won by the
+/// source, 0 by the target`, or empty when it brought nothing back and settled no conflict.
+[[nodiscard]] std::string mirroredText(const state::PassCounts& c);
 
 }  // namespace soar::app

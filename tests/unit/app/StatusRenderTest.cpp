@@ -152,6 +152,90 @@ TEST_CASE("a route that copies files says so in every view", "[app][status]") {
     CHECK(soar::app::renderHtml(s).find("class=\"sub\">files") == std::string::npos);
 }
 
+TEST_CASE("a two-way route says what flows back, and its mirrored figures, in every view",
+          "[app][status]") {
+    auto s = sample();
+    auto& route = s.routes[0];
+
+    // One-way: said as such, nothing flows back.
+    CHECK_THAT(soar::app::renderTable(s), Catch::Contains("DIRECTION") &&
+                                              Catch::Contains("one-way") &&
+                                              !Catch::Contains("two-way"));
+    CHECK_THAT(soar::app::renderHtml(s), Catch::Contains("<span class=\"direction\">one-way"));
+    const auto one_way = Poco::JSON::Parser()
+                             .parse(soar::app::renderJson(s))
+                             .extract<Poco::JSON::Object::Ptr>()
+                             ->getArray("routes")
+                             ->getObject(0);
+    CHECK(one_way->getValue<std::string>("direction") == "one-way");
+    CHECK(one_way->getArray("mirror_back")->size() == 0);
+    CHECK(one_way->isNull("conflict"));
+
+    route.mirror_back = {"status", "severity", "tags", "notes"};
+    route.conflict = "newest";
+    auto& t = route.targets[0];
+    auto& last = t.stored.last_pass->counts;
+    last.fields_mirrored = 3;
+    last.notes_mirrored = 2;
+    last.conflicts_source_won = 1;
+    last.conflicts_target_won = 4;
+    t.runtime.totals.fields_mirrored = 11;
+    t.runtime.totals.notes_mirrored = 7;
+    t.runtime.totals.conflicts_source_won = 5;
+    t.runtime.totals.conflicts_target_won = 6;
+
+    const auto text = soar::app::renderTable(s);
+    CHECK_THAT(text, Catch::Contains("two-way: status, severity, tags, notes; conflict = newest; "
+                                     "the last pass mirrored back 3 fields and 2 notes or "
+                                     "comments; conflicts: 1 won by the source, 4 by the target"));
+
+    const auto root =
+        Poco::JSON::Parser().parse(soar::app::renderJson(s)).extract<Poco::JSON::Object::Ptr>();
+    const auto json_route = root->getArray("routes")->getObject(0);
+    CHECK(json_route->getValue<std::string>("direction") == "two-way");
+    const auto mirror_back = json_route->getArray("mirror_back");
+    REQUIRE(mirror_back->size() == 4);
+    CHECK(mirror_back->getElement<std::string>(0) == "status");
+    CHECK(mirror_back->getElement<std::string>(3) == "notes");
+    CHECK(json_route->getValue<std::string>("conflict") == "newest");
+    const auto target = json_route->getArray("targets")->getObject(0);
+    const auto pass = target->getObject("last_pass");
+    CHECK(pass->getObject("mirrored_back")->getValue<int>("fields") == 3);
+    CHECK(pass->getObject("mirrored_back")->getValue<int>("notes") == 2);
+    CHECK(pass->getObject("conflicts")->getValue<int>("source_won") == 1);
+    CHECK(pass->getObject("conflicts")->getValue<int>("target_won") == 4);
+    const auto since = target->getObject("since_start");
+    CHECK(since->getObject("mirrored_back")->getValue<int>("fields") == 11);
+    CHECK(since->getObject("conflicts")->getValue<int>("target_won") == 6);
+
+    const auto html = soar::app::renderHtml(s);
+    CHECK_THAT(html, Catch::Contains("hq-to-dr</h2><span class=\"direction\">two-way: status, "
+                                     "severity, tags, notes; conflict = newest</span>"));
+    CHECK_THAT(html, Catch::Contains("3 fields mirrored back to the source"));
+    CHECK_THAT(html, Catch::Contains("2 notes and comments mirrored back"));
+    CHECK_THAT(html, Catch::Contains("1 conflict won by the source"));
+    CHECK_THAT(html, Catch::Contains("4 conflicts won by the target"));
+
+    const auto metrics = soar::app::renderMetrics(s);
+    CHECK_THAT(metrics, Catch::Contains("# TYPE soar_sync_mirrored_back_total counter"));
+    CHECK_THAT(metrics, Catch::Contains("soar_sync_mirrored_back_total{route=\"hq-to-dr\","
+                                        "target=\"dr\",kind=\"fields\"} 11"));
+    CHECK_THAT(metrics, Catch::Contains("soar_sync_mirrored_back_total{route=\"hq-to-dr\","
+                                        "target=\"dr\",kind=\"notes\"} 7"));
+    CHECK_THAT(metrics, Catch::Contains("# TYPE soar_sync_conflicts_total counter"));
+    CHECK_THAT(metrics, Catch::Contains("soar_sync_conflicts_total{route=\"hq-to-dr\","
+                                        "target=\"dr\",winner=\"source\"} 5"));
+    CHECK_THAT(metrics, Catch::Contains("soar_sync_conflicts_total{route=\"hq-to-dr\","
+                                        "target=\"dr\",winner=\"target\"} 6"));
+
+    // A quiet last pass shows the direction alone, and a source-wins rule is named.
+    last = soar::state::PassCounts{};
+    route.conflict = "source";
+    const auto quiet = soar::app::renderTable(s);
+    CHECK_THAT(quiet, Catch::Contains("two-way: status, severity, tags, notes; conflict = source"));
+    CHECK(quiet.find("mirrored back") == std::string::npos);
+}
+
 TEST_CASE("/readyz is ready only when every target passed and none fails", "[app][status]") {
     auto s = sample();
     auto verdict = soar::app::readiness(s);

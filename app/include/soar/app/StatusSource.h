@@ -73,6 +73,12 @@ struct RouteView {
     bool workbooks = false;
     bool owners_by_name = false;
     bool custom_fields = true;
+    /// Two-way routes: what flows back from the copies to the source (`mirror_back`: status,
+    /// severity, sensitivity, owner, tags, notes, comments, tasks, in that order); empty for
+    /// a one-way route.
+    std::vector<std::string> mirror_back;
+    /// Who wins a field both sides changed (`conflict`): newest, source or target.
+    std::string conflict = "newest";
     std::vector<TargetView> targets;
 };
 
