@@ -261,7 +261,7 @@ std::int64_t Model::insertStatus(const std::string& name, const std::string& typ
         if (row->getValue<std::string>("name") == name) {
             throw ApiError(400, "container_status \"" + name + "\" already exists");
         }
-        custom += row->getValue<bool>("is_mutable") ? 1 : 0;
+        custom += row->getValue<bool>("is_mutable") ? 1U : 0U;
         order = std::max(order, row->getValue<Poco::Int64>("order"));
     }
     if (!builtin && custom >= kMaxCustomStatuses) {
