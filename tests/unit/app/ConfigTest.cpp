@@ -110,6 +110,8 @@ playbook = local/triage
 playbook_scope = all
 playbook_on = both
 playbook_timeout = 5m
+mirror_back = status, severity, owner, notes
+conflict = target
 )"));
     CHECK(config.state.path == (dir.path() / "state/db.sqlite").string());
     CHECK(config.http.host == "0.0.0.0");
@@ -136,6 +138,12 @@ playbook_timeout = 5m
     CHECK(r.owners_by_name);
     CHECK_FALSE(r.custom_fields);
     CHECK(r.workbooks);
+    CHECK(r.mirror_back.status);
+    CHECK(r.mirror_back.severity);
+    CHECK(r.mirror_back.owner);
+    CHECK(r.mirror_back.notes);
+    CHECK_FALSE(r.mirror_back.tags);
+    CHECK(r.conflict == soar::sync::ConflictRule::Target);
     REQUIRE(spec.playbook);
     CHECK(spec.playbook->scope == "all");
     CHECK(spec.playbook->on_create);
@@ -216,6 +224,19 @@ TEST_CASE("broken configs name the section, the key and what is expected", "[app
          "[route.r] playbook_scope: has no effect without playbook"},
         {"bad owner_map", kInstances + kRoute + "owner_map = by_id\n",
          "[route.r] owner_map: expected by_name or off, got 'by_id'"},
+        {"unknown mirror_back item", kInstances + kRoute + "mirror_back = status,priority\n",
+         "[route.r] mirror_back: expected a comma list of status, severity, sensitivity, owner, "
+         "tags, notes, comments, tasks; got 'priority'"},
+        {"owner back without owner_map", kInstances + kRoute + "mirror_back = owner\n",
+         "[route.r] mirror_back: owner flows back by username: it needs owner_map = by_name"},
+        {"notes back without notes", kInstances + kRoute + "mirror_back = notes\n",
+         "[route.r] mirror_back: notes and comments flow back only on a route with notes = true"},
+        {"tasks back", kInstances + kRoute + "workbooks = true\nmirror_back = tasks\n",
+         "[route.r] mirror_back: tasks do not flow back in this version"},
+        {"bad conflict", kInstances + kRoute + "mirror_back = status\nconflict = oldest\n",
+         "[route.r] conflict: expected newest, source or target, got 'oldest'"},
+        {"conflict without fields", kInstances + kRoute + "conflict = source\n",
+         "[route.r] conflict: has no effect without container fields in mirror_back"},
         {"file limit without files", kInstances + kRoute + "attachment_max_size = 1MiB\n",
          "[route.r] attachment_max_size: has no effect without attachments = true"},
         {"file limit too small",
