@@ -34,11 +34,11 @@ struct MirrorFixture : EngineFixture {
     [[nodiscard]] std::int64_t copyOf(std::int64_t id) const {
         return target.containerBySdi(sdi(id)).value();
     }
-    [[nodiscard]] std::string sourceField(std::int64_t id, const std::string& key) const {
-        return (*source.containerBody(id))->optValue<std::string>(key, "");
+    [[nodiscard]] std::string sourceField(std::int64_t id, const std::string& field) const {
+        return (*source.containerBody(id))->optValue<std::string>(field, "");
     }
-    [[nodiscard]] std::string targetField(std::int64_t id, const std::string& key) const {
-        return (*target.container(copyOf(id)))->optValue<std::string>(key, "");
+    [[nodiscard]] std::string targetField(std::int64_t id, const std::string& field) const {
+        return (*target.container(copyOf(id)))->optValue<std::string>(field, "");
     }
     /// Writes on either side in a pass.
     std::int64_t writesOfPass() {
