@@ -56,7 +56,7 @@ const std::vector<std::string> kRouteKeys = {
     "playbook",         "playbook_scope",  "playbook_on",
     "playbook_timeout", "attachments",     "attachment_max_size",
     "owner_map",        "custom_fields",   "workbooks",
-    "mirror_back",      "conflict"};
+    "mirror_back",      "conflict",        "report_back"};
 const std::vector<std::string> kLevels = {"none",   "fatal",       "critical", "error", "warning",
                                           "notice", "information", "debug",    "trace"};
 
@@ -403,9 +403,19 @@ RouteSpec parseRoute(const AbstractConfiguration& ini, const std::string& name,
         s.fail("conflict", "has no effect without container fields in mirror_back");
     }
 
+    const auto report = s.str("report_back", "off");
+    if (report == "note") {
+        r.report_back = sync::ReportBack::Note;
+    } else if (report == "comment") {
+        r.report_back = sync::ReportBack::Comment;
+    } else if (report != "off") {
+        s.fail("report_back", "expected note, comment or off, got '" + report + "'");
+    }
+
     const auto playbook = s.str("playbook");
     if (playbook.empty()) {
-        for (const char* key : {"playbook_scope", "playbook_on", "playbook_timeout"}) {
+        for (const char* key :
+             {"playbook_scope", "playbook_on", "playbook_timeout", "report_back"}) {
             if (s.has(key)) s.fail(key, "has no effect without playbook = repo/name");
         }
         return spec;

@@ -125,7 +125,7 @@ std::unique_ptr<Daemon> Daemon::create(const AppConfig& config) {
         route->spec = &spec;
         route->source =
             std::make_unique<sync::SoarSource>(*d->clients_.at(spec.config.source), spec.config);
-        if (spec.config.mirror_back.any()) {
+        if (spec.config.mirror_back.any() || spec.config.report_back != sync::ReportBack::Off) {
             route->source_side = std::make_unique<sync::SoarMirrorSide>(
                 *d->clients_.at(spec.config.source), spec.config.page_size);
         }

@@ -83,4 +83,18 @@ std::string_view toString(RecordKind kind) {
     return "unknown";
 }
 
+std::string_view toString(ReportState state) {
+    switch (state) {
+        case ReportState::None:
+            return "none";
+        case ReportState::Sending:
+            return "sending";
+        case ReportState::Sent:
+            return "sent";
+        case ReportState::Skipped:
+            return "skipped";
+    }
+    return "none";
+}
+
 }  // namespace soar::state

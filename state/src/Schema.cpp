@@ -175,7 +175,9 @@ ALTER TABLE passes ADD COLUMN owners_unmatched INTEGER NOT NULL DEFAULT 0;
 // Version 5: two-way routes. mirror_state keeps, per container mapping, the mirrored fields as
 // each side held them when last settled (forgotten with the mapping). The target's changes are
 // read by target id, so container_map and note_map gain an index on it. Passes count what went
-// back to the source and the conflicts settled.
+// back to the source, the conflicts settled and the runs reported. A playbook run's report to
+// the source (report_back) is tracked from intent to sent; runs that ended before this version
+// are never reported.
 constexpr const char* kV5 = R"sql(
 CREATE TABLE mirror_state (
     target_ref    INTEGER NOT NULL,
@@ -192,6 +194,12 @@ ALTER TABLE passes ADD COLUMN fields_mirrored INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE passes ADD COLUMN notes_mirrored INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE passes ADD COLUMN conflicts_source_won INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE passes ADD COLUMN conflicts_target_won INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE passes ADD COLUMN results_reported INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE playbook_runs ADD COLUMN report TEXT NOT NULL DEFAULT 'none'
+    CHECK (report IN ('none', 'sending', 'sent', 'skipped'));
+UPDATE playbook_runs SET report = 'skipped' WHERE status NOT IN ('intent', 'running');
+CREATE INDEX playbook_runs_unreported ON playbook_runs (target_ref, id)
+    WHERE report IN ('none', 'sending') AND status NOT IN ('intent', 'running');
 )sql";
 
 // Index i holds the migration to version i + 1.

@@ -14,8 +14,13 @@ namespace {
 // built once and never change: the per-connection cache keys on the text's address.
 const std::string kRunColumns =
     "SELECT id, trigger_key, source_container_id, target_container_id, playbook, trigger_kind, "
-    "run_id, status, message, created_at, updated_at FROM playbook_runs ";
+    "run_id, status, message, created_at, updated_at, report FROM playbook_runs ";
 const std::string kSelectRunByTrigger = kRunColumns + "WHERE target_ref = ?1 AND trigger_key = ?2";
+const std::string kSelectUnreportedRuns =
+    kRunColumns +
+    "WHERE target_ref = ?1 AND report IN ('none', 'sending') AND status NOT IN ('intent', "
+    "'running') ORDER BY id";
+constexpr const char* kSetReport = "UPDATE playbook_runs SET report = ?2 WHERE id = ?1";
 const std::string kSelectPendingRuns =
     kRunColumns + "WHERE target_ref = ?1 AND status IN ('intent', 'running') ORDER BY id";
 
@@ -60,6 +65,11 @@ PlaybookRun runFrom(const Connection& conn, SQLite::Statement& row, const RouteT
     run.message = row.getColumn(8).getString();
     run.created_at = row.getColumn(9).getString();
     run.updated_at = row.getColumn(10).getString();
+    const auto report = row.getColumn(11).getString();
+    for (auto r :
+         {ReportState::None, ReportState::Sending, ReportState::Sent, ReportState::Skipped}) {
+        if (toString(r) == report) run.report = r;
+    }
     return run;
 }
 
@@ -148,6 +158,28 @@ std::vector<PlaybookRun> SqliteStore::pendingPlaybookRuns(const RouteTarget& key
         q->bind(1, *ref);
         while (q->executeStep()) out.push_back(runFrom(conn, *q, key));
         return out;
+    });
+}
+
+std::vector<PlaybookRun> SqliteStore::unreportedPlaybookRuns(const RouteTarget& key) const {
+    return read("listing unreported playbook runs",
+                [&](Connection& conn) -> std::vector<PlaybookRun> {
+                    const auto ref = findTargetRef(conn, key);
+                    if (!ref) return {};
+                    std::vector<PlaybookRun> out;
+                    Query q(conn, kSelectUnreportedRuns.c_str());
+                    q->bind(1, *ref);
+                    while (q->executeStep()) out.push_back(runFrom(conn, *q, key));
+                    return out;
+                });
+}
+
+bool SqliteStore::setPlaybookReport(std::int64_t id, ReportState state) {
+    return writeTxn("recording a playbook run's report", [&](Connection& conn) {
+        Query q(conn, kSetReport);
+        q->bind(1, id);
+        bindText(*q, 2, toString(state));
+        return q->exec() > 0;
     });
 }
 

@@ -84,9 +84,10 @@ Poco::JSON::Array::Ptr NoteReplayer::fileReferences(const Poco::JSON::Object& no
 void NoteReplayer::replay(const SourceItem& item, const std::optional<state::NoteMapping>& known) {
     const bool comment = item.kind == RecordKind::Comment;
     // Written back from this target by a two-way route (it carries the target's marker): it
-    // is not copied back there.
-    if (item.body->optValue<std::string>(comment ? "comment" : "content", "")
-            .find("[soar-sync:" + pass_.key.target + ":") != std::string::npos) {
+    // is not copied back there. A playbook run's report (report_back) goes nowhere.
+    const auto text = item.body->optValue<std::string>(comment ? "comment" : "content", "");
+    if (text.find("[soar-sync:" + pass_.key.target + ":") != std::string::npos ||
+        text.find("[soar-sync:result:") != std::string::npos) {
         return;
     }
     auto mapped = comment ? pass_.mapper.comment(*item.body, target_container_)

@@ -6,6 +6,7 @@
 #include "PassReport.h"
 #include "PassScope.h"
 #include "PoisonTracker.h"
+#include "ResultReporter.h"
 
 #include <Poco/Logger.h>
 
@@ -190,6 +191,16 @@ PassResult TargetSync::runPass(const std::atomic<bool>* stop) {
             } catch (...) {
                 pass.fail(std::current_exception());
             }
+        }
+        if (options_.playbooks && options_.source_side && route_.report_back != ReportBack::Off &&
+            !pass.stopped()) {
+            ResultReporter reporter(pass.scope(), *options_.source_side);
+            try {
+                reporter.run();
+            } catch (...) {
+                pass.fail(std::current_exception());
+            }
+            result.counts += reporter.counts();
         }
     });
 }

@@ -134,7 +134,7 @@ void SyncHarness::makeSync() {
     options.target = route.targets.front();
     options.in_flight = in_flight_;
     options.scratch_dir = (dir.path() / "state").string();
-    if (route.mirror_back.any()) {
+    if (route.mirror_back.any() || route.report_back != sync::ReportBack::Off) {
         source_mirror = std::make_unique<sync::SoarMirrorSide>(*source_api, route.page_size);
         target_mirror = std::make_unique<sync::SoarMirrorSide>(*target_api, route.page_size);
         options.source_side = source_mirror.get();

@@ -1,13 +1,15 @@
 // Two-way routes between two emulators over HTTP (design.md §5, "Two-way without loops"):
 // what an analyst changes on a copy (status, severity, tags, a note, a comment) reaches the
 // source through the real REST paths, a status the source lacks travels by its type, and once
-// the edits stop, passes change nothing on either instance.
+// the edits stop, passes change nothing on either instance. Playbook runs started on the target
+// end in one report on the source container (report_back).
 
 #include "SyncHarness.h"
 
 #include <Poco/JSON/Parser.h>
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <map>
 #include <string>
 
@@ -112,4 +114,57 @@ TEST_CASE("Two-way over HTTP: changes on a copy reach the source, and nothing ec
     CHECK(
         get(h.target, "/rest/container/" + std::to_string(copy))->getValue<std::string>("status") ==
         "closed");
+}
+
+TEST_CASE("Report back over HTTP: each playbook run ends in one note on the source container",
+          "[integration][mirror][report]") {
+    soar::emulator::EmulatorOptions target_options;
+    target_options.playbooks = {{"local", "triage", "failed", 0.2}};
+    auto route = soar::test::testRoute();
+    route.notes = true;
+    route.report_back = soar::sync::ReportBack::Note;
+    SyncHarness h(seeded(41, 3), target_options, route);
+    soar::sync::PlaybookConfig playbook;
+    playbook.playbook = "local/triage";
+    playbook.poll_min = std::chrono::milliseconds(50);
+    playbook.poll_max = std::chrono::milliseconds(200);
+    h.usePlaybook(playbook);
+    REQUIRE(h.pass().outcome == PassOutcome::Ok);
+    REQUIRE(h.playbooks->waitAll(std::chrono::seconds(10)) == 0);
+    const auto reported = h.pass();
+    CHECK(reported.outcome == PassOutcome::Ok);
+    CHECK(reported.counts.results_reported == 3);
+    CHECK(h.pass().counts.results_reported == 0);
+
+    const auto containers = get(h.source, "/rest/container?page_size=0")->getArray("data");
+    REQUIRE(containers->size() == 3);
+    for (std::size_t i = 0; i < containers->size(); ++i) {
+        const auto id =
+            containers->getObject(static_cast<unsigned>(i))->getValue<std::int64_t>("id");
+        INFO("source container " << id);
+        const auto notes =
+            get(h.source, "/rest/container/" + std::to_string(id) + "/notes?page_size=0")
+                ->getArray("data");
+        int reports = 0;
+        for (std::size_t n = 0; n < notes->size(); ++n) {
+            const auto content =
+                notes->getObject(static_cast<unsigned>(n))->getValue<std::string>("content");
+            if (content.find("[soar-sync:result:dst:") == std::string::npos) continue;
+            ++reports;
+            CHECK_THAT(content, Catch::Contains("Playbook **local/triage** on **dst**") &&
+                                    Catch::Contains("**failed**") &&
+                                    Catch::Contains("geolocate ip"));
+        }
+        CHECK(reports == 1);
+        // Never copied forward.
+        const auto copy = copyOf(h.target, id);
+        const auto copied =
+            get(h.target, "/rest/container/" + std::to_string(copy) + "/notes?page_size=0")
+                ->getArray("data");
+        for (std::size_t n = 0; n < copied->size(); ++n) {
+            CHECK_THAT(
+                copied->getObject(static_cast<unsigned>(n))->getValue<std::string>("content"),
+                !Catch::Contains("[soar-sync:result:"));
+        }
+    }
 }

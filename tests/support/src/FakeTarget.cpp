@@ -465,6 +465,22 @@ void FakeTarget::setStatuses(std::vector<sync::StatusInfo> statuses) {
     statuses_ = std::move(statuses);
 }
 
+void FakeTarget::setRunReport(std::int64_t run_id, sync::RunReport report) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    run_reports_[run_id] = std::move(report);
+}
+
+sync::RunReport FakeTarget::runReport(std::int64_t run_id) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::RunReport, lock);
+    const auto found = run_reports_.find(run_id);
+    if (found != run_reports_.end()) return found->second;
+    sync::RunReport report;
+    const auto run = runs_.find(run_id);
+    if (run != runs_.end()) report.start_time = run->second.start_time;
+    return report;
+}
+
 // --- sync::MirrorSide -------------------------------------------------------------------
 
 sync::WalkEnd FakeTarget::walkCopies(const std::string& sdi_prefix, const sync::KeysetCursor& start,

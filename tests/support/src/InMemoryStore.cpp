@@ -323,6 +323,7 @@ RecordedIntent InMemoryStore::insertIntent(Stored& stored, const PlaybookRun& ru
     recorded.id = next_run_id_++;
     recorded.run_id = std::nullopt;
     recorded.status = RunStatus::Intent;
+    recorded.report = ReportState::None;
     recorded.updated_at = run.created_at;
     stored.triggers.emplace(run.trigger_key, recorded.id);
     runs_.emplace(recorded.id, recorded);
@@ -365,6 +366,26 @@ std::vector<PlaybookRun> InMemoryStore::pendingPlaybookRuns(const RouteTarget& k
         if (run.key == key && !isTerminal(run.status)) out.push_back(run);
     }
     return out;
+}
+
+std::vector<PlaybookRun> InMemoryStore::unreportedPlaybookRuns(const RouteTarget& key) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<PlaybookRun> out;
+    for (const auto& [id, run] : runs_) {
+        if (run.key == key && isTerminal(run.status) &&
+            (run.report == ReportState::None || run.report == ReportState::Sending)) {
+            out.push_back(run);
+        }
+    }
+    return out;
+}
+
+bool InMemoryStore::setPlaybookReport(std::int64_t id, ReportState state) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto found = runs_.find(id);
+    if (found == runs_.end()) return false;
+    found->second.report = state;
+    return true;
 }
 
 std::map<RunStatus, std::int64_t> InMemoryStore::playbookRunCounts(const RouteTarget& key) const {

@@ -112,6 +112,7 @@ playbook_on = both
 playbook_timeout = 5m
 mirror_back = status, severity, owner, notes
 conflict = target
+report_back = comment
 )"));
     CHECK(config.state.path == (dir.path() / "state/db.sqlite").string());
     CHECK(config.http.host == "0.0.0.0");
@@ -144,6 +145,7 @@ conflict = target
     CHECK(r.mirror_back.notes);
     CHECK_FALSE(r.mirror_back.tags);
     CHECK(r.conflict == soar::sync::ConflictRule::Target);
+    CHECK(r.report_back == soar::sync::ReportBack::Comment);
     REQUIRE(spec.playbook);
     CHECK(spec.playbook->scope == "all");
     CHECK(spec.playbook->on_create);
@@ -235,6 +237,10 @@ TEST_CASE("broken configs name the section, the key and what is expected", "[app
          "[route.r] mirror_back: tasks do not flow back in this version"},
         {"bad conflict", kInstances + kRoute + "mirror_back = status\nconflict = oldest\n",
          "[route.r] conflict: expected newest, source or target, got 'oldest'"},
+        {"bad report_back", kInstances + kRoute + "playbook = local/x\nreport_back = email\n",
+         "[route.r] report_back: expected note, comment or off, got 'email'"},
+        {"report_back without playbook", kInstances + kRoute + "report_back = note\n",
+         "[route.r] report_back: has no effect without playbook"},
         {"conflict without fields", kInstances + kRoute + "conflict = source\n",
          "[route.r] conflict: has no effect without container fields in mirror_back"},
         {"file limit without files", kInstances + kRoute + "attachment_max_size = 1MiB\n",

@@ -772,3 +772,64 @@ STORE_CONTRACT("status gathers everything about a (route, target)", "[status]") 
     CHECK(status.playbook_runs ==
           std::map<RunStatus, std::int64_t>{{RunStatus::Intent, 1}, {RunStatus::Failed, 1}});
 }
+
+STORE_CONTRACT("two-way fields and mappings by target id go with their container", "[mirror]") {
+    TestType f;
+    Store& store = f.store();
+    const auto key = testKey();
+    auto unit = unitWith();
+    unit.containers = {container(1), container(2)};
+    unit.notes = {note(RecordKind::Note, 11, 1), note(RecordKind::Comment, 12, 2)};
+    unit.mirrors = {MirrorState{1, R"({"status":"new"})", R"({"status":"open"})"}};
+    (void)store.commit(unit);
+
+    CHECK(store.mirrorState(key, 1) ==
+          MirrorState{1, R"({"status":"new"})", R"({"status":"open"})"});
+    CHECK_FALSE(store.mirrorState(key, 2));
+    CHECK_FALSE(store.mirrorState(kOther, 1));
+    REQUIRE(store.containerMappingByTarget(key, 502));
+    CHECK(store.containerMappingByTarget(key, 502)->source_id == 2);
+    CHECK_FALSE(store.containerMappingByTarget(key, 2));
+    REQUIRE(store.noteMappingByTarget(key, RecordKind::Note, 711));
+    CHECK(store.noteMappingByTarget(key, RecordKind::Note, 711)->source_id == 11);
+    CHECK_FALSE(store.noteMappingByTarget(key, RecordKind::Comment, 711));
+
+    // Settled again: replaced. Forgetting the container forgets them.
+    auto again = unitWith();
+    again.mirrors = {MirrorState{1, R"({"status":"closed"})", R"({"status":"closed"})"}};
+    (void)store.commit(again);
+    CHECK(store.mirrorState(key, 1)->source_fields == R"({"status":"closed"})");
+    CHECK(store.deleteContainerMapping(key, 1));
+    CHECK_FALSE(store.mirrorState(key, 1));
+    CHECK_FALSE(store.noteMappingByTarget(key, RecordKind::Note, 711));
+
+    // The fields of an unmapped container are refused with the rest of the unit.
+    auto orphan = unitWith();
+    orphan.mirrors = {MirrorState{9, "{}", "{}"}};
+    CHECK_THROWS_AS(store.commit(orphan), soar::state::StateError);
+}
+
+STORE_CONTRACT("a run's report goes from due to sending to sent", "[playbook][report]") {
+    TestType f;
+    Store& store = f.store();
+    const auto key = testKey();
+    const auto running = store.recordPlaybookIntent(intent("create:1", 1)).run;
+    const auto ended = store.recordPlaybookIntent(intent("create:2", 2)).run;
+    CHECK(store.updatePlaybookRun(running.id, RunStatus::Running, 901, "", "t1"));
+    CHECK(store.updatePlaybookRun(ended.id, RunStatus::Failed, 902, "boom", "t2"));
+    CHECK(store.playbookRun(key, "create:2")->report == ReportState::None);
+
+    // Only ended runs are due.
+    auto due = store.unreportedPlaybookRuns(key);
+    REQUIRE(due.size() == 1);
+    CHECK(due[0].id == ended.id);
+    CHECK(store.setPlaybookReport(ended.id, ReportState::Sending));
+    due = store.unreportedPlaybookRuns(key);
+    REQUIRE(due.size() == 1);
+    CHECK(due[0].report == ReportState::Sending);
+    CHECK(store.setPlaybookReport(ended.id, ReportState::Sent));
+    CHECK(store.unreportedPlaybookRuns(key).empty());
+    CHECK(store.playbookRun(key, "create:2")->report == ReportState::Sent);
+    CHECK_FALSE(store.setPlaybookReport(999, ReportState::Sent));
+    CHECK(store.unreportedPlaybookRuns(kOther).empty());
+}

@@ -45,6 +45,12 @@ public:
     /// their intents were recorded): what a restarted daemon must check or keep polling.
     [[nodiscard]] virtual std::vector<PlaybookRun> pendingPlaybookRuns(
         const RouteTarget& key) const = 0;
+    /// Ended runs (success, failed, cancelled, timed out) whose report is not sent yet
+    /// (ReportState None or Sending), oldest first.
+    [[nodiscard]] virtual std::vector<PlaybookRun> unreportedPlaybookRuns(
+        const RouteTarget& key) const = 0;
+    /// Moves a run's report on. Returns whether the run exists.
+    virtual bool setPlaybookReport(std::int64_t id, ReportState state) = 0;
     /// How many runs of the (route, target) are in each status (absent = none).
     [[nodiscard]] virtual std::map<RunStatus, std::int64_t> playbookRunCounts(
         const RouteTarget& key) const = 0;

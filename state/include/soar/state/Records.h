@@ -172,6 +172,8 @@ struct PassCounts {
     std::int64_t notes_mirrored = 0;
     std::int64_t conflicts_source_won = 0;
     std::int64_t conflicts_target_won = 0;
+    /// Ended playbook runs reported to the source container (`report_back`).
+    std::int64_t results_reported = 0;
 
     /// Adds every count of `other`: the one way pass counts are summed.
     PassCounts& operator+=(const PassCounts& other) {
@@ -194,6 +196,7 @@ struct PassCounts {
         notes_mirrored += other.notes_mirrored;
         conflicts_source_won += other.conflicts_source_won;
         conflicts_target_won += other.conflicts_target_won;
+        results_reported += other.results_reported;
         return *this;
     }
 };
@@ -226,6 +229,19 @@ enum class RunStatus { Intent, Running, Success, Failed, Cancelled, TimedOut };
 /// Success, failed, cancelled and timed out are final; intent and running are pending.
 [[nodiscard]] bool isTerminal(RunStatus status);
 
+/// Where the report of an ended run to the source container stands (`report_back`): the
+/// intent (Sending) is stored before the note is written, so a crash between the two is seen
+/// at restart and the source is checked for the note before it is written again.
+enum class ReportState {
+    /// Not reported yet (due once the run ended, on a route that reports).
+    None,
+    Sending,
+    Sent,
+    /// Never reported: the run ended before the route reported, or the source refused it.
+    Skipped,
+};
+[[nodiscard]] std::string_view toString(ReportState state);
+
 /// A playbook run on the target, from intent to outcome.
 struct PlaybookRun {
     /// Assigned by the store; 0 before the intent is recorded.
@@ -245,6 +261,7 @@ struct PlaybookRun {
     std::string message;
     std::string created_at;
     std::string updated_at;
+    ReportState report = ReportState::None;
 };
 
 /// The answer to `PlaybookRunStore::recordPlaybookIntent`.

@@ -143,6 +143,9 @@ public:
                            const std::string& message, const std::string& at) override;
     [[nodiscard]] std::optional<PlaybookRun> playbookRun(
         const RouteTarget& key, const std::string& trigger_key) const override;
+    [[nodiscard]] std::vector<PlaybookRun> unreportedPlaybookRuns(
+        const RouteTarget& key) const override;
+    bool setPlaybookReport(std::int64_t id, ReportState state) override;
     [[nodiscard]] std::vector<PlaybookRun> pendingPlaybookRuns(
         const RouteTarget& key) const override;
     [[nodiscard]] std::map<RunStatus, std::int64_t> playbookRunCounts(

@@ -53,6 +53,9 @@ struct MirrorItems {
     [[nodiscard]] bool fields() const { return status || severity || sensitivity || owner || tags; }
 };
 
+/// Where an ended playbook run's outcome is written on the source container.
+enum class ReportBack { Off, Note, Comment };
+
 struct RouteConfig {
     /// The `<name>` of `[route.<name>]`.
     std::string name;
@@ -87,6 +90,9 @@ struct RouteConfig {
     /// Two-way: what flows back from the copies (nothing: one-way).
     MirrorItems mirror_back;
     ConflictRule conflict = ConflictRule::Newest;
+    /// `report_back`: each run the route started ends in one note (or comment) on the source
+    /// container.
+    ReportBack report_back = ReportBack::Off;
 };
 
 }  // namespace soar::sync

@@ -95,6 +95,9 @@ public:
     void cancelPlaybookRun(std::int64_t run_id) override;
     [[nodiscard]] std::vector<PlaybookRunSeen> playbookRuns(std::int64_t playbook,
                                                             std::int64_t container) override;
+    /// `playbook_run/<id>`, its `action_run`s and each one's `app_run`s (list views: no
+    /// result data).
+    [[nodiscard]] RunReport runReport(std::int64_t run_id) override;
 
 private:
     SoarApi& api_;

@@ -30,6 +30,28 @@ struct PlaybookRunSeen {
     std::optional<std::string> start_time;
 };
 
+/// One action of a playbook run, as a report to the source shows it.
+struct ActionReport {
+    /// The action run's name and its action (`geolocate_ip_1`, `geolocate ip`).
+    std::string name;
+    std::string action;
+    /// The apps that ran it (app runs' `app_name`), comma-joined.
+    std::string app;
+    std::string status;
+    std::string message;
+    /// From the app runs' `result_summary`: objects and successful objects, never the result
+    /// data itself.
+    std::int64_t objects = 0;
+    std::int64_t objects_successful = 0;
+};
+
+/// What a report of an ended playbook run says besides its outcome.
+struct RunReport {
+    std::optional<std::string> start_time;
+    std::optional<std::string> end_time;
+    std::vector<ActionReport> actions;
+};
+
 class Target {
 public:
     virtual ~Target() = default;
@@ -99,6 +121,8 @@ public:
     [[nodiscard]] virtual std::int64_t runPlaybook(const PlaybookRunRequest& request) = 0;
     [[nodiscard]] virtual PlaybookRunStatus playbookRun(std::int64_t run_id) = 0;
     virtual void cancelPlaybookRun(std::int64_t run_id) = 0;
+    /// A run's times and its actions with their app runs (for `report_back`).
+    [[nodiscard]] virtual RunReport runReport(std::int64_t run_id) = 0;
     /// The first runs (by id, up to 50) of a playbook on a target container.
     [[nodiscard]] virtual std::vector<PlaybookRunSeen> playbookRuns(std::int64_t playbook,
                                                                     std::int64_t container) = 0;

@@ -130,7 +130,8 @@ struct TargetSyncOptions {
     /// folder); empty = the system's temporary folder.
     std::string scratch_dir;
     /// Two-way routes (`mirror_back`): the source and this target as mirroring reads and
-    /// writes them (borrowed). Without both, the route runs one-way.
+    /// writes them (borrowed). Without both, the route runs one-way. `report_back` writes the
+    /// outcomes of playbook runs through `source_side` too.
     MirrorSide* source_side = nullptr;
     MirrorSide* target_side = nullptr;
 };

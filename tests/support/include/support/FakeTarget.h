@@ -89,6 +89,7 @@ public:
         TaskNotes,
         Container,
         Statuses,
+        RunReport,
     };
 
     /// A vault file attached to a container.
@@ -217,6 +218,9 @@ public:
     void failNextRunAfterRecording(std::exception_ptr error);
     void setRunStatus(std::int64_t run_id, const std::string& status,
                       const std::string& message = "");
+    /// What runReport answers for a run (its actions, times); by default the run's start time
+    /// and no action.
+    void setRunReport(std::int64_t run_id, sync::RunReport report);
     /// Every run, by id.
     [[nodiscard]] std::vector<Run> runs() const;
     /// Run ids cancelled, in order.
@@ -252,6 +256,7 @@ public:
     void cancelPlaybookRun(std::int64_t run_id) override;
     [[nodiscard]] std::vector<sync::PlaybookRunSeen> playbookRuns(std::int64_t playbook,
                                                                   std::int64_t container) override;
+    [[nodiscard]] sync::RunReport runReport(std::int64_t run_id) override;
     [[nodiscard]] std::map<std::string, std::int64_t> fileCopies(std::int64_t container) override;
     [[nodiscard]] std::optional<std::int64_t> userId(const std::string& username) override;
     [[nodiscard]] sync::Workbook workbook(std::int64_t container) override;
@@ -379,6 +384,7 @@ private:
     std::map<std::int64_t, sync::PlaybookInfo> playbooks_;
     std::int64_t next_playbook_ = 7;
     std::map<std::int64_t, Run> runs_;
+    std::map<std::int64_t, sync::RunReport> run_reports_;
     std::int64_t next_run_ = 100;
     std::vector<std::int64_t> cancels_;
     std::deque<std::exception_ptr> fail_after_run_;

@@ -84,6 +84,9 @@ public:
                            const std::string& at) override;
     [[nodiscard]] std::optional<state::PlaybookRun> playbookRun(
         const state::RouteTarget& key, const std::string& trigger_key) const override;
+    [[nodiscard]] std::vector<state::PlaybookRun> unreportedPlaybookRuns(
+        const state::RouteTarget& key) const override;
+    bool setPlaybookReport(std::int64_t id, state::ReportState state) override;
     [[nodiscard]] std::vector<state::PlaybookRun> pendingPlaybookRuns(
         const state::RouteTarget& key) const override;
     [[nodiscard]] std::map<state::RunStatus, std::int64_t> playbookRunCounts(
