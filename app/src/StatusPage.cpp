@@ -329,6 +329,8 @@ std::string lastPassCell(const StatusSnapshot& s, const TargetView& t) {
         plural(c.conflicts_source_won, "conflict", "conflicts") + " won by the source");
     add(c.conflicts_target_won,
         plural(c.conflicts_target_won, "conflict", "conflicts") + " won by the target");
+    add(c.results_reported, plural(c.results_reported, "playbook result", "playbook results") +
+                                " reported to the source");
     add(c.errors, plural(c.errors, "error", "errors"));
     if (parts.empty()) parts.emplace_back("nothing changed");
     for (std::size_t i = 0; i < parts.size(); ++i) detail += (i > 0 ? ", " : "") + parts[i];

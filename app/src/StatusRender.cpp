@@ -70,6 +70,7 @@ Object::Ptr countsJson(const state::PassCounts& c) {
     conflicts->set("target_won", c.conflicts_target_won);
     out->set("mirrored_back", mirrored);
     out->set("conflicts", conflicts);
+    out->set("results_reported", c.results_reported);
     out->set("errors", c.errors);
     return out;
 }
@@ -270,7 +271,7 @@ std::string renderTable(const StatusSnapshot& s) {
                            " copies of the last pass left unassigned: " + t.target +
                            " lacks their owners' usernames (the log names them)");
             }
-            if (!r.mirror_back.empty()) {
+            if (!r.mirror_back.empty() || r.report_back != "off") {
                 std::string back = directionText(r);
                 if (t.stored.last_pass) {
                     const auto mirrored = mirroredText(t.stored.last_pass->counts);
@@ -353,6 +354,7 @@ std::string renderJson(const StatusSnapshot& s) {
         route->set("mirror_back", mirror_back);
         route->set("conflict",
                    r.mirror_back.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(r.conflict));
+        route->set("report_back", r.report_back);
         Array::Ptr targets = new Array;
         for (const auto& t : r.targets) targets->add(targetJson(t, s.live));
         route->set("targets", targets);
@@ -446,6 +448,12 @@ std::string renderMetrics(const StatusSnapshot& s) {
                  std::to_string(t.runtime.totals.conflicts_source_won));
         e.sample("soar_sync_conflicts_total", with(l, "winner", "target"),
                  std::to_string(t.runtime.totals.conflicts_target_won));
+    });
+    e.family("soar_sync_results_reported_total", "counter",
+             "Ended playbook runs reported to their source container (report_back) since start.");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        e.sample("soar_sync_results_reported_total", l,
+                 std::to_string(t.runtime.totals.results_reported));
     });
     e.family("soar_sync_passes_total", "counter", "Passes finished since start.");
     eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {

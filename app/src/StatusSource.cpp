@@ -66,6 +66,9 @@ StatusSnapshot readStoredStatus(const AppConfig& config, const state::Store& sto
         route.custom_fields = spec.config.custom_fields;
         route.mirror_back = mirrorNames(spec.config.mirror_back);
         route.conflict = conflictName(spec.config.conflict);
+        route.report_back = spec.config.report_back == sync::ReportBack::Note      ? "note"
+                            : spec.config.report_back == sync::ReportBack::Comment ? "comment"
+                                                                                   : "off";
         for (const auto& target : spec.config.targets) {
             TargetView view;
             view.target = target;

@@ -28,22 +28,35 @@ std::string directionWord(const RouteView& r) {
 }
 
 std::string directionText(const RouteView& r) {
-    if (r.mirror_back.empty()) return "one-way";
-    std::string out = "two-way: ";
-    for (std::size_t i = 0; i < r.mirror_back.size(); ++i) {
-        out += (i > 0 ? ", " : "") + r.mirror_back[i];
+    std::string out = "one-way";
+    if (!r.mirror_back.empty()) {
+        out = "two-way: ";
+        for (std::size_t i = 0; i < r.mirror_back.size(); ++i) {
+            out += (i > 0 ? ", " : "") + r.mirror_back[i];
+        }
+        out += "; conflict = " + r.conflict;
     }
-    return out + "; conflict = " + r.conflict;
+    if (r.report_back != "off") out += "; playbook results reported back as " + r.report_back + "s";
+    return out;
 }
 
 std::string mirroredText(const state::PassCounts& c) {
     const std::int64_t conflicts = c.conflicts_source_won + c.conflicts_target_won;
-    if (c.fields_mirrored == 0 && c.notes_mirrored == 0 && conflicts == 0) return "";
+    std::string reported;
+    if (c.results_reported > 0) {
+        reported = std::to_string(c.results_reported) +
+                   (c.results_reported == 1 ? " playbook result" : " playbook results") +
+                   " reported";
+    }
+    if (c.fields_mirrored == 0 && c.notes_mirrored == 0 && conflicts == 0) {
+        return reported.empty() ? "" : "the last pass: " + reported;
+    }
+    if (!reported.empty()) reported = "; " + reported;
     return "the last pass mirrored back " + std::to_string(c.fields_mirrored) + " field" +
            (c.fields_mirrored == 1 ? "" : "s") + " and " + std::to_string(c.notes_mirrored) +
            (c.notes_mirrored == 1 ? " note or comment" : " notes or comments") +
            "; conflicts: " + std::to_string(c.conflicts_source_won) + " won by the source, " +
-           std::to_string(c.conflicts_target_won) + " by the target";
+           std::to_string(c.conflicts_target_won) + " by the target" + reported;
 }
 
 }  // namespace soar::app

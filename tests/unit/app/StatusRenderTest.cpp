@@ -234,6 +234,27 @@ TEST_CASE("a two-way route says what flows back, and its mirrored figures, in ev
     const auto quiet = soar::app::renderTable(s);
     CHECK_THAT(quiet, Catch::Contains("two-way: status, severity, tags, notes; conflict = source"));
     CHECK(quiet.find("mirrored back") == std::string::npos);
+
+    // Playbook results reported back: said in the direction, counted in every view.
+    route.report_back = "note";
+    last.results_reported = 2;
+    t.runtime.totals.results_reported = 9;
+    CHECK_THAT(soar::app::renderTable(s),
+               Catch::Contains("conflict = source; playbook results reported back as notes; "
+                               "the last pass: 2 playbook results reported"));
+    const auto reported =
+        Poco::JSON::Parser().parse(soar::app::renderJson(s)).extract<Poco::JSON::Object::Ptr>();
+    const auto reported_route = reported->getArray("routes")->getObject(0);
+    CHECK(reported_route->getValue<std::string>("report_back") == "note");
+    CHECK(reported_route->getArray("targets")
+              ->getObject(0)
+              ->getObject("last_pass")
+              ->getValue<int>("results_reported") == 2);
+    CHECK_THAT(soar::app::renderHtml(s),
+               Catch::Contains("2 playbook results reported to the source"));
+    CHECK_THAT(soar::app::renderMetrics(s),
+               Catch::Contains("soar_sync_results_reported_total{route=\"hq-to-dr\","
+                               "target=\"dr\"} 9"));
 }
 
 TEST_CASE("/readyz is ready only when every target passed and none fails", "[app][status]") {

@@ -79,6 +79,9 @@ struct RouteView {
     std::vector<std::string> mirror_back;
     /// Who wins a field both sides changed (`conflict`): newest, source or target.
     std::string conflict = "newest";
+    /// Where ended playbook runs are reported on the source (`report_back`): note, comment or
+    /// off.
+    std::string report_back = "off";
     std::vector<TargetView> targets;
 };
 
