@@ -107,6 +107,8 @@ void ResultReporter::report(const state::PlaybookRun& run) {
         }
     } else {
         store.setPlaybookReport(run.id, ReportState::Sending);
+        if (pass_.options.playbooks)
+            pass_.options.playbooks->crashPoint(CrashPoint::AfterReportIntent);
     }
     const auto body_text = text(run, pass_.key.target, pass_.target.runReport(*run.run_id));
     Poco::JSON::Object body;
@@ -130,6 +132,8 @@ void ResultReporter::report(const state::PlaybookRun& run) {
                          std::to_string(run.source_container_id) + ": " + refusalMessage(e));
         return;
     }
+    if (pass_.options.playbooks)
+        pass_.options.playbooks->crashPoint(CrashPoint::AfterReportWritten);
     store.setPlaybookReport(run.id, ReportState::Sent);
     ++counts_.results_reported;
     poco_information(pass_.logger, pass_.where() + "playbook run " + std::to_string(*run.run_id) +

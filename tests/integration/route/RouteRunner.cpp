@@ -8,9 +8,10 @@
 /// SOAR_SYNC_TEST_NOTES set the route copies notes and comments; with
 /// SOAR_SYNC_TEST_PLAYBOOK=repo/name the route triggers that playbook on create;
 /// SOAR_SYNC_TEST_CRASH_AT=after-intent|after-request kills the process with SIGKILL at that
-/// point of the first trigger; SOAR_SYNC_TEST_WAIT_RUNS=MS follows the runs that long after
-/// the passes. Prints one line per pass: `pass <outcome> created=<n> artifacts=<n>`. Exits 0
-/// when the last pass was ok.
+/// point of the first trigger (after-report-intent|after-report-write: of the first report);
+/// SOAR_SYNC_TEST_WAIT_RUNS=MS follows the runs that long after the passes, then, with
+/// SOAR_SYNC_TEST_REPORT=note|comment (report_back), runs one more pass to report them. Prints one
+/// line per pass: `pass <outcome> created=<n> artifacts=<n>`. Exits 0 when the last pass was ok.
 
 #include "soar/client/PocoSoarApi.h"
 #include "soar/state/SqliteStore.h"
@@ -57,9 +58,16 @@ int main(int argc, char** argv) {
         route.notes = std::getenv("SOAR_SYNC_TEST_NOTES") != nullptr;
         soar::sync::SoarSource source_side(*source, route);
         soar::sync::SoarTarget target_side(*target, route.page_size);
+        soar::sync::SoarMirrorSide source_mirror(*source, route.page_size);
         soar::sync::TargetSyncOptions options;
         options.target = "dst";
         options.in_flight = 4;
+        if (const char* report = std::getenv("SOAR_SYNC_TEST_REPORT")) {
+            route.report_back = std::strcmp(report, "comment") == 0
+                                    ? soar::sync::ReportBack::Comment
+                                    : soar::sync::ReportBack::Note;
+            options.source_side = &source_mirror;
+        }
         std::unique_ptr<soar::sync::PlaybookTracker> playbooks;
         if (const char* playbook = std::getenv("SOAR_SYNC_TEST_PLAYBOOK")) {
             soar::sync::PlaybookConfig config;
@@ -71,6 +79,10 @@ int main(int argc, char** argv) {
             if (const char* crash = std::getenv("SOAR_SYNC_TEST_CRASH_AT")) {
                 const auto point = std::strcmp(crash, "after-intent") == 0
                                        ? soar::sync::CrashPoint::AfterIntent
+                                   : std::strcmp(crash, "after-report-intent") == 0
+                                       ? soar::sync::CrashPoint::AfterReportIntent
+                                   : std::strcmp(crash, "after-report-write") == 0
+                                       ? soar::sync::CrashPoint::AfterReportWritten
                                        : soar::sync::CrashPoint::AfterRequest;
                 playbooks->setCrashHook([point](soar::sync::CrashPoint at) {
                     if (at == point) std::raise(SIGKILL);
@@ -90,6 +102,12 @@ int main(int argc, char** argv) {
         if (const char* wait = std::getenv("SOAR_SYNC_TEST_WAIT_RUNS"); wait && playbooks) {
             const auto pending = playbooks->waitAll(std::chrono::milliseconds(std::atoi(wait)));
             std::cout << "runs pending " << pending << std::endl;
+            if (route.report_back != soar::sync::ReportBack::Off) {
+                const auto reported = sync.runPass();
+                last = reported.outcome;
+                std::cout << "pass " << soar::sync::toString(reported.outcome)
+                          << " reported=" << reported.counts.results_reported << std::endl;
+            }
         }
         return last == soar::sync::PassOutcome::Ok ? 0 : 1;
     } catch (const std::exception& e) {

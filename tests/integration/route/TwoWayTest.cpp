@@ -5,8 +5,10 @@
 // end in one report on the source container (report_back).
 
 #include "SyncHarness.h"
+#include "support/TempDir.h"
 
 #include <Poco/JSON/Parser.h>
+#include <Poco/Process.h>
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -166,5 +168,49 @@ TEST_CASE("Report back over HTTP: each playbook run ends in one note on the sour
                 copied->getObject(static_cast<unsigned>(n))->getValue<std::string>("content"),
                 !Catch::Contains("[soar-sync:result:"));
         }
+    }
+}
+
+TEST_CASE("Report back: SIGKILL around a report still leaves exactly one per run",
+          "[integration][report][crash]") {
+    const std::string crash_at =
+        GENERATE(std::string("after-report-intent"), std::string("after-report-write"));
+    INFO("crash at " << crash_at);
+    soar::emulator::Emulator source(seeded(47, 4));
+    soar::emulator::EmulatorOptions target_options;
+    target_options.playbooks = {{"local", "triage", "success", 0.1}};
+    soar::emulator::Emulator target(target_options);
+    soar::test::TempDir dir;
+    const auto state = (dir.path() / "state.db").string();
+    Poco::Process::Env env{{"SOAR_SYNC_TEST_PLAYBOOK", "local/triage"},
+                           {"SOAR_SYNC_TEST_REPORT", "note"},
+                           {"SOAR_SYNC_TEST_WAIT_RUNS", "10000"},
+                           {"SOAR_SYNC_TEST_CRASH_AT", crash_at}};
+    auto crashed =
+        Poco::Process::launch(SOAR_ROUTE_RUNNER, {source.baseUrl(), target.baseUrl(), state, "1"},
+                              nullptr, nullptr, nullptr, env);
+    CHECK(crashed.wait() != 0);  // killed by its own SIGKILL at the first report
+    env.erase("SOAR_SYNC_TEST_CRASH_AT");
+    auto finish =
+        Poco::Process::launch(SOAR_ROUTE_RUNNER, {source.baseUrl(), target.baseUrl(), state, "1"},
+                              nullptr, nullptr, nullptr, env);
+    REQUIRE(finish.wait() == 0);
+
+    const auto containers = get(source, "/rest/container?page_size=0")->getArray("data");
+    REQUIRE(containers->size() == 4);
+    for (std::size_t i = 0; i < containers->size(); ++i) {
+        const auto id =
+            containers->getObject(static_cast<unsigned>(i))->getValue<std::int64_t>("id");
+        INFO("source container " << id);
+        const auto notes =
+            get(source, "/rest/container/" + std::to_string(id) + "/notes?page_size=0")
+                ->getArray("data");
+        int reports = 0;
+        for (std::size_t n = 0; n < notes->size(); ++n) {
+            const auto content =
+                notes->getObject(static_cast<unsigned>(n))->getValue<std::string>("content");
+            if (content.find("[soar-sync:result:dst:") != std::string::npos) ++reports;
+        }
+        CHECK(reports == 1);
     }
 }

@@ -56,8 +56,9 @@ struct PlaybookConfig {
     std::chrono::milliseconds clock_skew{60'000};
 };
 
-/// Named points between the steps above; tests kill the process there.
-enum class CrashPoint { AfterIntent, AfterRequest };
+/// Named points between the steps above, and of a run's report (ResultReporter: after its
+/// intent is stored, after the note is written); tests kill the process there.
+enum class CrashPoint { AfterIntent, AfterRequest, AfterReportIntent, AfterReportWritten };
 
 /// A playbook run a container's replay asks for: the intent to commit with the container,
 /// and the run already on the target container when one was adopted instead.
@@ -107,6 +108,10 @@ public:
 
     /// For crash tests: called at each CrashPoint.
     void setCrashHook(std::function<void(CrashPoint)> hook) { crash_hook_ = std::move(hook); }
+    /// Runs the crash hook, if any, at `point` (the reporter's points are reached through it).
+    void crashPoint(CrashPoint point) {
+        if (crash_hook_) crash_hook_(point);
+    }
 
     [[nodiscard]] const PlaybookConfig& config() const { return config_; }
 
@@ -118,9 +123,6 @@ private:
     void requestRun(const state::PlaybookRun& intent);
     /// Now on the clock, as stored.
     [[nodiscard]] std::string now() const;
-    void crashPoint(CrashPoint point) {
-        if (crash_hook_) crash_hook_(point);
-    }
 
     PlaybookConfig config_;
     state::RouteTarget key_;
