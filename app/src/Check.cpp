@@ -105,6 +105,48 @@ std::set<std::string> fetchTemplates(sync::SoarApi& api) {
     return names;
 }
 
+/// Two-way routes mirroring `status`: a status one side lacks travels by its type (and closing
+/// either side closes the other, which may start `container_resolved` playbooks there).
+CheckRow statusCheck(const std::string& subject, const sync::RouteConfig& route,
+                     sync::SoarApi& source, sync::SoarApi& target, const std::string& target_name) {
+    using R = CheckResult;
+    try {
+        const auto names = [](sync::SoarApi& api, std::size_t page_size) {
+            std::map<std::string, std::string> out;
+            for (const auto& s : sync::SoarMirrorSide(api, page_size).statuses()) {
+                out[s.name] = s.type;
+            }
+            return out;
+        };
+        const auto on_source = names(source, route.page_size);
+        const auto on_target = names(target, route.page_size);
+        std::vector<std::string> by_type;
+        for (const auto& [name, type] : on_source) {
+            if (on_target.count(name) == 0) {
+                by_type.push_back(name + " (" + type + ") on " + route.source);
+            }
+        }
+        for (const auto& [name, type] : on_target) {
+            if (on_source.count(name) == 0) {
+                by_type.push_back(name + " (" + type + ") on " + target_name);
+            }
+        }
+        const std::string closing =
+            "closing a container on either side closes the other, "
+            "which may start its container_resolved playbooks";
+        if (by_type.empty()) {
+            return {subject, "two-way statuses", R::Ok, "the same statuses on both; " + closing};
+        }
+        return {subject, "two-way statuses", R::Warn,
+                "only one side has " + joined(by_type) +
+                    ": they travel as a status of the same type (new, open, closed on the "
+                    "other side), so a copy and its source may show different names; " +
+                    closing};
+    } catch (const std::exception& e) {
+        return {subject, "two-way statuses", R::Fail, e.what()};
+    }
+}
+
 }  // namespace
 
 const char* toString(CheckResult result) {
@@ -302,6 +344,9 @@ std::vector<CheckRow> runChecks(const AppConfig& config) {
                 } catch (const std::exception& e) {
                     rows.push_back({subject, "workbook templates", R::Fail, e.what()});
                 }
+            }
+            if (spec.config.mirror_back.status && source.reachable) {
+                rows.push_back(statusCheck(subject, spec.config, *source.api, *entry.api, target));
             }
             if (spec.playbook) {
                 try {

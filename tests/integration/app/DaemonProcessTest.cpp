@@ -671,6 +671,15 @@ TEST_CASE("check warns about labels of recent source containers the target lacks
     Child present({"--config", cases.config, "check"}, cases.path(), kEnv);
     REQUIRE(present.wait(20s) == std::optional<int>(0));
     CHECK(present.out().find("WARN") == std::string::npos);
+
+    // Two-way statuses: one the source lacks travels by type, said with the closing caveat.
+    (void)target.addStatus("escalated", "open");
+    Setup two_way(source, target, "label_map = phishing:events\nmirror_back = status\n");
+    Child statuses({"--config", two_way.config, "check"}, two_way.path(), kEnv);
+    REQUIRE(statuses.wait(20s) == std::optional<int>(0));
+    CHECK_THAT(statuses.out(), Catch::Contains("two-way statuses") && Catch::Contains("WARN") &&
+                                   Catch::Contains("escalated (open) on") &&
+                                   Catch::Contains("container_resolved"));
 }
 
 TEST_CASE("one daemon per state file: a second run is refused, naming the first",
