@@ -384,10 +384,8 @@ RouteSpec parseRoute(const AbstractConfiguration& ini, const std::string& name,
     if ((r.mirror_back.notes || r.mirror_back.comments) && !r.notes) {
         s.fail("mirror_back", "notes and comments flow back only on a route with notes = true");
     }
-    if (r.mirror_back.tasks) {
-        s.fail("mirror_back",
-               "tasks do not flow back in this version (task status and notes on copies stay "
-               "there); list status, severity, sensitivity, owner, tags, notes or comments");
+    if (r.mirror_back.tasks && !r.workbooks) {
+        s.fail("mirror_back", "tasks flow back only on a route with workbooks = true");
     }
     const auto conflict = s.str("conflict", "newest");
     if (conflict == "newest") {

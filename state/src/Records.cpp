@@ -24,14 +24,17 @@ std::string_view toString(Stream stream) {
             return "copy_notes";
         case Stream::CopyComments:
             return "copy_comments";
+        case Stream::CopyTasks:
+            return "copy_tasks";
     }
     return "unknown";
 }
 
 std::optional<Stream> parseStream(std::string_view name) {
-    for (auto s : {Stream::ContainersCreated, Stream::ContainersUpdated, Stream::Artifacts,
-                   Stream::Notes, Stream::Comments, Stream::Attachments, Stream::Tasks,
-                   Stream::CopiesUpdated, Stream::CopyNotes, Stream::CopyComments}) {
+    for (auto s :
+         {Stream::ContainersCreated, Stream::ContainersUpdated, Stream::Artifacts, Stream::Notes,
+          Stream::Comments, Stream::Attachments, Stream::Tasks, Stream::CopiesUpdated,
+          Stream::CopyNotes, Stream::CopyComments, Stream::CopyTasks}) {
         if (toString(s) == name) return s;
     }
     return std::nullopt;

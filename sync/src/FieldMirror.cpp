@@ -46,6 +46,14 @@ std::string tagText(const std::set<std::string>& tags) {
 
 }  // namespace
 
+bool FieldMirror::targetWins(ConflictRule rule, const std::optional<std::string>& source_time,
+                             const std::optional<std::string>& target_time) {
+    if (rule != ConflictRule::Newest) return rule == ConflictRule::Target;
+    const auto s = Timestamp::parse(source_time.value_or(""));
+    const auto t = Timestamp::parse(target_time.value_or(""));
+    return t && (!s || *s < *t);
+}
+
 FieldMirror::FieldMirror(const RouteConfig& route, std::string target_name, MirrorSide& source,
                          MirrorSide& target, Poco::Logger& logger)
     : route_(route),
@@ -207,10 +215,7 @@ FieldMirror::Settled FieldMirror::settle(const SourceContainer& source, const So
     Object to_source;
     Object to_target;
     Settled out;
-    // newest: the later change time wins, ties to the source.
-    const auto s_time = Timestamp::parse(source.update_time.value_or(""));
-    const auto t_time = Timestamp::parse(copy.update_time.value_or(""));
-    const bool target_newer = t_time && (!s_time || *s_time < *t_time);
+    const bool target_wins = targetWins(route_.conflict, source.update_time, copy.update_time);
     for (const auto& field : fields_) {
         const auto bs = base_s.find(field);
         const auto bt = base_t.find(field);
@@ -222,8 +227,7 @@ FieldMirror::Settled FieldMirror::settle(const SourceContainer& source, const So
         bool source_wins = s_changed;
         if (s_changed && t_changed) {
             if (s_as_t && *s_as_t == t[field]) continue;  // both made the same change
-            source_wins = route_.conflict == ConflictRule::Source ||
-                          (route_.conflict == ConflictRule::Newest && !target_newer);
+            source_wins = !target_wins;
             ++(source_wins ? out.conflicts_source_won : out.conflicts_target_won);
             const auto& lost = source_wins ? t[field] : s[field];
             poco_information(

@@ -55,6 +55,12 @@ public:
         int conflicts_target_won = 0;
     };
 
+    /// Whether the target's side of a conflict wins under `rule`: `newest` compares the two
+    /// change times (ties, and a side without one, go to the source).
+    [[nodiscard]] static bool targetWins(ConflictRule rule,
+                                         const std::optional<std::string>& source_time,
+                                         const std::optional<std::string>& target_time);
+
     FieldMirror(const RouteConfig& route, std::string target_name, MirrorSide& source,
                 MirrorSide& target, Poco::Logger& logger);
 

@@ -1,5 +1,6 @@
 #include "MirrorBack.h"
 
+#include "WorkbookReplayer.h"
 #include "soar/client/Errors.h"
 #include "soar/client/Timestamp.h"
 
@@ -21,8 +22,9 @@ MirrorBack::MirrorBack(PassScope& pass, FieldMirror* fields)
 void MirrorBack::run() {
     const auto& m = pass_.route.mirror_back;
     if (fields_ && !pass_.cancelled()) walkCopies();
-    if (m.notes && !pass_.cancelled()) walkNotes(RecordKind::Note);
-    if (m.comments && !pass_.cancelled()) walkNotes(RecordKind::Comment);
+    if (m.notes && !pass_.cancelled()) walkChanged(RecordKind::Note);
+    if (m.comments && !pass_.cancelled()) walkChanged(RecordKind::Comment);
+    if (m.tasks && !pass_.cancelled()) walkChanged(RecordKind::Task);
 }
 
 std::optional<KeysetCursor> MirrorBack::start(Stream stream, RecordKind kind) {
@@ -111,14 +113,20 @@ void MirrorBack::copy(const SourceContainer& copy, state::UnitOfWork& unit) {
     }
 }
 
-void MirrorBack::walkNotes(RecordKind kind) {
-    const auto stream = kind == RecordKind::Comment ? Stream::CopyComments : Stream::CopyNotes;
+void MirrorBack::walkChanged(RecordKind kind) {
+    const auto stream = kind == RecordKind::Comment ? Stream::CopyComments
+                        : kind == RecordKind::Task  ? Stream::CopyTasks
+                                                    : Stream::CopyNotes;
     const auto from = start(stream, kind);
     if (!from) return;
-    const auto end = target_.walkNotes(kind, *from, [&](ItemPage& page) {
+    const auto end = target_.walkChanged(kind, *from, [&](ItemPage& page) {
         state::UnitOfWork unit;
         for (auto& entry : page) {
-            note(entry.record, unit);
+            if (kind == RecordKind::Task) {
+                task(entry.record, unit);
+            } else {
+                note(entry.record, unit);
+            }
             if (!unit.notes.empty()) commit(unit, stream, entry.position);
         }
         return !pass_.cancelled();
@@ -172,6 +180,57 @@ void MirrorBack::note(const SourceItem& item, state::UnitOfWork& unit) {
                                        " could not be written back to " + pass_.route.source +
                                        ": " + refusalMessage(e));
     }
+}
+
+void MirrorBack::task(const SourceItem& item, state::UnitOfWork& unit) {
+    if (item.unreadable || !item.body) return;
+    const auto known = pass_.store.noteMappingByTarget(pass_.key, RecordKind::Task, item.id);
+    if (!known) return;  // not a copy of this route's tasks
+    const auto status = parseId(item.body->get("status"));
+    // The status the copy was last given (the one-way path stores the source's): unchanged
+    // there, or soar-sync's own write.
+    if (!status || std::to_string(*status) == known->content_hash) return;
+    std::optional<WorkbookTask> source;
+    for (const auto& phase : pass_.source.workbook(known->source_container_id)) {
+        for (const auto& t : phase.tasks) {
+            if (t.id == known->source_id) source = t;
+        }
+    }
+    if (!source) return;  // gone from the source
+    auto settled = *known;
+    settled.content_hash = std::to_string(*status);
+    if (source->status != *status) {
+        // The source's task moved too since it was copied: a conflict, settled by the rule.
+        const bool source_moved = source->modified_time != known->update_time;
+        bool target_wins = true;
+        if (source_moved) {
+            target_wins =
+                FieldMirror::targetWins(pass_.route.conflict, source->modified_time, item.changed);
+            ++(target_wins ? counts_.conflicts_target_won : counts_.conflicts_source_won);
+            poco_information(
+                pass_.logger,
+                pass_.where() + "task " + std::to_string(source->id) + " changed on both sides (" +
+                    pass_.route.source + " status " + std::to_string(source->status) + " at " +
+                    source->modified_time.value_or("?") + ", " + pass_.key.target + " status " +
+                    std::to_string(*status) + " at " + item.changed.value_or("?") + "); " +
+                    (target_wins ? pass_.key.target : pass_.route.source) + "'s is kept");
+        }
+        if (!target_wins) return;  // the one-way path brings the source's to the copy
+        try {
+            WorkbookReplayer::moveTask(
+                [&](const Poco::JSON::Object& f) { source_.writeTask(source->id, f); },
+                source->status, *status,
+                "Closed on " + pass_.key.target + " (written back by soar-sync).");
+        } catch (const RecordError& e) {
+            poco_warning(pass_.logger, pass_.where() + "task " + std::to_string(item.id) +
+                                           " of copy " + std::to_string(item.container) +
+                                           " could not be written back to " + pass_.route.source +
+                                           ": " + refusalMessage(e));
+            return;
+        }
+        ++counts_.fields_mirrored;
+    }
+    unit.notes.push_back(settled);
 }
 
 }  // namespace soar::sync

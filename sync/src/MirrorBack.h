@@ -15,6 +15,9 @@
 ///   edit of such a note follows it. A note already on the source with its marker (written
 ///   before a crash lost the commit) is adopted, not written twice.
 ///
+/// - CopyTasks (with `tasks`): workbook tasks of copies whose status moved there go to the
+///   source's task; a task both sides moved is settled by `conflict` on their `modified_time`.
+///
 /// Every write is committed (with the stream's cursor) after the side accepted it. Cursors
 /// start at the newest change on the target: what changed there before the route became
 /// two-way is not mirrored.
@@ -41,11 +44,14 @@ public:
 
 private:
     void walkCopies();
-    void walkNotes(state::RecordKind kind);
+    void walkChanged(state::RecordKind kind);
     /// One copy met in the walk: settled when its mirrored fields moved.
     void copy(const SourceContainer& copy, state::UnitOfWork& unit);
     /// One note or comment met in the walk.
     void note(const SourceItem& item, state::UnitOfWork& unit);
+    /// One workbook task met in the walk: its status, when it moved on the copy, goes to the
+    /// source's task (through the transitions the source allows).
+    void task(const SourceItem& item, state::UnitOfWork& unit);
     /// Where a stream's walk starts: its cursor less the lookback; nullopt (and the cursor set
     /// to the newest change there now) when it has none.
     std::optional<KeysetCursor> start(state::Stream stream, state::RecordKind kind);

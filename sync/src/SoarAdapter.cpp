@@ -35,6 +35,8 @@ StreamPath pathOf(Stream stream) {
             return {collection::kNote, "modified_time"};
         case Stream::CopyComments:
             return {collection::kComment, "time"};
+        case Stream::CopyTasks:
+            return {collection::kWorkbookTask, "modified_time"};
     }
     throw ProtocolError("unknown change stream");
 }
@@ -239,6 +241,8 @@ RecordKind streamKind(Stream stream) {
             return RecordKind::Note;
         case Stream::CopyComments:
             return RecordKind::Comment;
+        case Stream::CopyTasks:
+            return RecordKind::Task;
         case Stream::ContainersCreated:
         case Stream::ContainersUpdated:
         case Stream::Artifacts:

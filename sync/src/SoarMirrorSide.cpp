@@ -21,11 +21,13 @@ WalkEnd SoarMirrorSide::walkCopies(const std::string& sdi_prefix, const KeysetCu
                                       on_page, {}, containerOfRecord);
 }
 
-WalkEnd SoarMirrorSide::walkNotes(RecordKind kind, const KeysetCursor& start,
-                                  const std::function<bool(ItemPage&)>& on_page) {
+WalkEnd SoarMirrorSide::walkChanged(RecordKind kind, const KeysetCursor& start,
+                                    const std::function<bool(ItemPage&)>& on_page) {
     Query query;
     query.pageSize(page_size_);
-    const auto stream = kind == RecordKind::Comment ? Stream::CopyComments : Stream::CopyNotes;
+    const auto stream = kind == RecordKind::Comment ? Stream::CopyComments
+                        : kind == RecordKind::Task  ? Stream::CopyTasks
+                                                    : Stream::CopyNotes;
     return walkPages<SourceItem>(api_, stream, query, page_size_, start, on_page, {},
                                  [kind](const Record& r) { return itemOfRecord(kind, r); });
 }
@@ -33,6 +35,7 @@ WalkEnd SoarMirrorSide::walkNotes(RecordKind kind, const KeysetCursor& start,
 std::optional<std::string> SoarMirrorSide::newest(RecordKind kind, const std::string& sdi_prefix) {
     const auto path = pathOf(kind == RecordKind::Container ? Stream::CopiesUpdated
                              : kind == RecordKind::Comment ? Stream::CopyComments
+                             : kind == RecordKind::Task    ? Stream::CopyTasks
                                                            : Stream::CopyNotes);
     Query query;
     if (kind == RecordKind::Container) {
@@ -66,6 +69,10 @@ void SoarMirrorSide::forEachNote(
 
 void SoarMirrorSide::editNote(std::int64_t id, const Object& fields) {
     api_.updateNote(id, fields);
+}
+
+void SoarMirrorSide::writeTask(std::int64_t id, const Object& fields) {
+    api_.updateRecord(collection::kWorkbookTask, id, fields);
 }
 
 std::vector<StatusInfo> SoarMirrorSide::statuses() {

@@ -1,6 +1,9 @@
 #include "WorkbookReplayer.h"
 
+#include "FieldMirror.h"
 #include "soar/client/Errors.h"
+
+#include <Poco/Logger.h>
 
 #include <algorithm>
 #include <cctype>
@@ -137,8 +140,33 @@ void WorkbookReplayer::syncTask(const WorkbookTask& source, const WorkbookTask& 
                 wrote = true;
             }
         }
+        // A two-way route: the copy's task moved too since it was written. When the copy's
+        // status wins the conflict it stays, and MirrorBack carries it to the source.
+        const bool copy_moved = pass_.route.mirror_back.tasks && known != known_.end() &&
+                                std::to_string(target.status) != known->second.content_hash;
+        bool copy_wins = false;
+        if (copy_moved && source.status != target.status) {
+            copy_wins = FieldMirror::targetWins(pass_.route.conflict, source.modified_time,
+                                                target.modified_time);
+            if (!copy_wins) {
+                ++out_.counts.conflicts_source_won;
+                poco_information(pass_.logger, pass_.where() + "task " + std::to_string(source.id) +
+                                                   " changed on both sides (" + pass_.route.source +
+                                                   " status " + std::to_string(source.status) +
+                                                   ", " + pass_.key.target + " status " +
+                                                   std::to_string(target.status) + "); " +
+                                                   pass_.route.source + "'s is kept");
+            }
+        }
+        if (copy_wins) {
+            if (wrote) ++out_.counts.tasks_written;
+            return;  // the stored mapping stays: MirrorBack sees the copy's change
+        }
         if (source.status != target.status) {
-            setStatus(target, source.status);
+            moveTask(
+                [&](const Poco::JSON::Object& f) { pass_.target.updateTask(target.id, f); },
+                target.status, source.status,
+                "Closed to match the source, " + pass_.route.source + " (written by soar-sync).");
             wrote = true;
         }
         if (wrote) ++out_.counts.tasks_written;
@@ -150,32 +178,32 @@ void WorkbookReplayer::syncTask(const WorkbookTask& source, const WorkbookTask& 
     }
 }
 
-void WorkbookReplayer::setStatus(const WorkbookTask& target, std::int64_t status) {
+void WorkbookReplayer::moveTask(const std::function<void(const Poco::JSON::Object&)>& update,
+                                std::int64_t from, std::int64_t to,
+                                const std::string& closing_note) {
     const auto post = [&](std::int64_t code) {
         Poco::JSON::Object fields;
         fields.set("status", code);
         try {
-            pass_.target.updateTask(target.id, fields);
+            update(fields);
         } catch (const RecordError& e) {
             if (!mentions(e, "note")) throw;
             fields.set("title", "Closing note");
-            fields.set("note", "Closed to match the source, " + pass_.route.source +
-                                   " (written by soar-sync).");
+            fields.set("note", closing_note);
             fields.set("note_format", "markdown");
-            pass_.target.updateTask(target.id, fields);
+            update(fields);
         }
     };
     try {
-        post(status);
+        post(to);
     } catch (const RecordError& e) {
         // Statuses move one step at a time: go through the third of 0, 1 and 2.
-        const auto via = 3 - status - target.status;
-        if (!mentions(e, "transition") || via < 0 || via > 2 || via == status ||
-            via == target.status) {
+        const auto via = 3 - to - from;
+        if (!mentions(e, "transition") || via < 0 || via > 2 || via == to || via == from) {
             throw;
         }
         post(via);
-        post(status);
+        post(to);
     }
 }
 

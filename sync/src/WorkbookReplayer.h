@@ -22,6 +22,7 @@
 #include "PassScope.h"
 #include "soar/sync/Workbook.h"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,14 +41,17 @@ public:
     /// this task is brought up to date).
     void one(const SourceItem& task);
 
+    /// Moves a task from status `from` to `to` through `update` (a write of its fields on
+    /// either instance): with `closing_note` when the instance asks for one, and through the
+    /// third status when it refuses the jump (statuses move one step at a time).
+    static void moveTask(const std::function<void(const Poco::JSON::Object&)>& update,
+                         std::int64_t from, std::int64_t to, const std::string& closing_note);
+
 private:
     void replay(std::optional<std::int64_t> only);
     /// Gives the copy the source's template, when the target has one of that name.
     void addTemplate(const Workbook& source, Workbook& target);
     void syncTask(const WorkbookTask& source, const WorkbookTask& target);
-    /// Writes a status, with the closing note or through the third status when the target
-    /// asks for it.
-    void setStatus(const WorkbookTask& target, std::int64_t status);
     /// Copies the notes of a source task onto its copy; true when one was written.
     bool copyNotes(std::int64_t source_task, std::int64_t target_task);
 

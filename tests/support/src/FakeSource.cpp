@@ -71,6 +71,8 @@ const char* fieldOf(Stream stream) {
             return "container_update_time";
         case Stream::CopyComments:
             return "time";
+        case Stream::CopyTasks:
+            return "modified_time";
     }
     return "";
 }
@@ -770,7 +772,7 @@ using state::RecordKind;
 std::int64_t FakeSource::writes() const {
     std::lock_guard<std::mutex> lock(mutex_);
     std::int64_t n = 0;
-    for (const auto call : {Call::WriteContainer, Call::AddNote, Call::EditNote}) {
+    for (const auto call : {Call::WriteContainer, Call::AddNote, Call::EditNote, Call::WriteTask}) {
         const auto found = calls_.find(call);
         if (found != calls_.end()) n += found->second;
     }
@@ -834,9 +836,11 @@ sync::WalkEnd FakeSource::walkCopies(const std::string& sdi_prefix, const sync::
     return {end, false};
 }
 
-sync::WalkEnd FakeSource::walkNotes(RecordKind kind, const sync::KeysetCursor& start,
-                                    const std::function<bool(sync::ItemPage&)>& on_page) {
-    return walkItems(kind == RecordKind::Comment ? state::Stream::Comments : state::Stream::Notes,
+sync::WalkEnd FakeSource::walkChanged(RecordKind kind, const sync::KeysetCursor& start,
+                                      const std::function<bool(sync::ItemPage&)>& on_page) {
+    return walkItems(kind == RecordKind::Comment ? state::Stream::Comments
+                     : kind == RecordKind::Task  ? state::Stream::Tasks
+                                                 : state::Stream::Notes,
                      start, on_page, {});
 }
 
@@ -932,6 +936,24 @@ void FakeSource::editNote(std::int64_t id, const Poco::JSON::Object& fields) {
     const auto time = stamp();
     auto& item = itemAt(RecordKind::Note, id);
     for (const auto& [key, value] : fields) item.body->set(key, sync::deepCopy(value));
+    item.body->set("modified_time", time);
+}
+
+void FakeSource::writeTask(std::int64_t id, const Poco::JSON::Object& fields) {
+    enter(Call::WriteTask, id);
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto time = stamp();
+    auto& item = itemAt(RecordKind::Task, id);
+    if (fields.has("status")) item.body->set("status", fields.get("status"));
+    if (fields.has("note") && !fields.get("note").toString().empty()) {
+        Object::Ptr body = new Object;
+        body->set("title", "task note");
+        body->set("content", fields.get("note").toString());
+        body->set("task", id);
+        body->set("create_time", time);
+        body->set("modified_time", time);
+        (void)addItem(RecordKind::Note, item.container, body, 0);
+    }
     item.body->set("modified_time", time);
 }
 

@@ -509,11 +509,32 @@ sync::WalkEnd FakeTarget::walkCopies(const std::string& sdi_prefix, const sync::
     return {end, false};
 }
 
-sync::WalkEnd FakeTarget::walkNotes(RecordKind kind, const sync::KeysetCursor& start,
-                                    const std::function<bool(sync::ItemPage&)>& on_page) {
+sync::WalkEnd FakeTarget::walkChanged(RecordKind kind, const sync::KeysetCursor& start,
+                                      const std::function<bool(sync::ItemPage&)>& on_page) {
     sync::ItemPage page;
     sync::KeysetCursor end = start;
-    {
+    if (kind == RecordKind::Task) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::map<std::int64_t, std::string> times;
+        for (const auto& [id, task] : tasks_) {
+            if (task.task.modified_time) times[id] = *task.task.modified_time;
+        }
+        for (const auto& [time, id] : after(times, start)) {
+            const auto& task = tasks_.at(id);
+            sync::SourceItem item;
+            item.kind = kind;
+            item.id = id;
+            item.container = phases_.at(task.phase).container;
+            item.changed = time;
+            item.body = new Object;
+            item.body->set("id", id);
+            item.body->set("status", task.task.status);
+            item.body->set("container", item.container);
+            item.body->set("modified_time", time);
+            page.push_back({std::move(item), {time, id}, 0});
+            end = sync::KeysetCursor::after(time);
+        }
+    } else {
         std::lock_guard<std::mutex> lock(mutex_);
         std::map<std::int64_t, std::string> times;
         for (const auto& [id, time] : note_times_) {
@@ -554,6 +575,10 @@ std::optional<std::string> FakeTarget::newest(RecordKind kind, const std::string
                 consider(time);
             }
         }
+    } else if (kind == RecordKind::Task) {
+        for (const auto& [id, task] : tasks_) {
+            if (task.task.modified_time) consider(*task.task.modified_time);
+        }
     } else {
         for (const auto& [id, time] : note_times_) {
             if (notes_.at(id).kind == kind) consider(time);
@@ -585,6 +610,17 @@ std::int64_t FakeTarget::addNote(RecordKind kind, const Object& body) {
 }
 
 void FakeTarget::editNote(std::int64_t id, const Object& fields) { updateNote(id, fields); }
+
+void FakeTarget::writeTask(std::int64_t id, const Object& fields) { updateTask(id, fields); }
+
+void FakeTarget::setTaskStatusAsAnalyst(std::int64_t task, const std::string& time,
+                                        std::int64_t status) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& stored = tasks_.at(task).task;
+    stored.status = status;
+    stored.modified_time = time;
+    saw(time);
+}
 
 std::vector<sync::StatusInfo> FakeTarget::statuses() {
     std::unique_lock<std::mutex> lock;
@@ -964,6 +1000,7 @@ void FakeTarget::instantiate(std::int64_t container, std::int64_t template_id) {
             task.id = next_task_++;
             task.name = task_name;
             task.order = ++order;
+            task.modified_time = stamp();
             tasks_[task.id] = Task{phase, task};
         }
     }
@@ -1049,6 +1086,7 @@ std::int64_t FakeTarget::createTask(std::int64_t phase, const sync::WorkbookTask
         if (t.phase == phase) order = std::max(order, t.task.order);
     }
     stored.order = order + 1;
+    stored.modified_time = stamp();
     tasks_[stored.id] = Task{phase, stored};
     return stored.id;
 }
@@ -1093,6 +1131,7 @@ void FakeTarget::updateTask(std::int64_t id, const Object& fields) {
         notes_[note_id] =
             Note{RecordKind::Note, phases_.at(found->second.phase).container, note, id};
     }
+    task.modified_time = stamp();
 }
 
 void FakeTarget::forEachTaskNote(

@@ -332,3 +332,93 @@ TEST_CASE("Two-way: analysts editing both sides at once end equal, then passes w
     CHECK(f.sourceField(ids[3], "severity") == "critical");
     CHECK(f.writesOfPass() == 0);
 }
+
+namespace {
+
+/// A two-way route carrying a case's tasks: one case with a phase of two tasks, not started.
+struct TaskFixture : MirrorFixture {
+    std::int64_t container = 0;
+    std::int64_t review = 0;
+    std::int64_t contain = 0;
+
+    TaskFixture() {
+        route.workbooks = true;
+        route.mirror_back.tasks = true;
+        Poco::JSON::Object::Ptr fields = new Poco::JSON::Object;
+        fields->set("container_type", "case");
+        container = source.addContainer(sourceTime(0), fields);
+        const auto phase = source.addPhase(container, "Triage");
+        review = source.addTask(phase, sourceTime(1), "Review");
+        contain = source.addTask(phase, sourceTime(2), "Contain");
+    }
+    [[nodiscard]] std::int64_t copyTask(const std::string& name) const {
+        for (const auto& p : target.workbookOf(copyOf(container))) {
+            for (const auto& t : p.tasks) {
+                if (t.name == name) return t.id;
+            }
+        }
+        return 0;
+    }
+    [[nodiscard]] std::int64_t sourceStatus(std::int64_t task) {
+        for (const auto& p : source.workbook(container)) {
+            for (const auto& t : p.tasks) {
+                if (t.id == task) return t.status;
+            }
+        }
+        return -1;
+    }
+    [[nodiscard]] std::int64_t copyStatus(const std::string& name) const {
+        for (const auto& p : target.workbookOf(copyOf(container))) {
+            for (const auto& t : p.tasks) {
+                if (t.name == name) return t.status;
+            }
+        }
+        return -1;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("Two-way: a task's progress on the copy reaches the source's task", "[sync][mirror]") {
+    TaskFixture f;
+    (void)f.pass();
+    (void)f.pass();
+    REQUIRE(f.copyTask("Review") != 0);
+    f.target.setTaskStatusAsAnalyst(f.copyTask("Review"), sourceTime(100), 2);  // in progress
+    const auto started = f.pass();
+    CHECK(started.counts.fields_mirrored == 1);
+    CHECK(f.sourceStatus(f.review) == 2);
+    CHECK(f.writesOfPass() == 0);
+    CHECK(f.writesOfPass() == 0);
+
+    f.target.setTaskStatusAsAnalyst(f.copyTask("Review"), sourceTime(200), 1);  // complete
+    (void)f.pass();
+    CHECK(f.sourceStatus(f.review) == 1);
+    CHECK(f.sourceStatus(f.contain) == 0);
+    CHECK(f.writesOfPass() == 0);
+    CHECK(f.writesOfPass() == 0);
+}
+
+TEST_CASE("Two-way: a task moved on both sides is settled by the conflict rule", "[sync][mirror]") {
+    TaskFixture f;
+    std::string source_time = sourceTime(200);
+    std::string target_time = sourceTime(100);
+    std::int64_t expected = 1;  // the source's, later
+    SECTION("the source moved it last") {}
+    SECTION("the copy moved it last") {
+        source_time = sourceTime(100);
+        target_time = sourceTime(200);
+        expected = 2;
+    }
+    (void)f.pass();
+    (void)f.pass();
+    f.source.editTask(f.review, source_time, 1);
+    f.target.setTaskStatusAsAnalyst(f.copyTask("Review"), target_time, 2);
+    const auto result = f.pass();
+    CHECK(result.counts.conflicts_source_won + result.counts.conflicts_target_won == 1);
+    (void)f.pass();
+    CHECK(f.sourceStatus(f.review) == expected);
+    CHECK(f.copyStatus("Review") == expected);
+    CHECK(f.writesOfPass() == 0);
+    CHECK(f.writesOfPass() == 0);
+}

@@ -59,10 +59,13 @@ enum class Stream {
     CopyNotes,
     /// Two-way routes: comments of the target's copies, walked on the target by `time`.
     CopyComments,
+    /// Two-way routes: workbook tasks of the target's copies, walked by `modified_time`.
+    CopyTasks,
 };
 
 /// The stored name: `containers_created`, `containers_updated`, `artifacts`, `notes`,
-/// `comments`, `attachments`, `tasks`, `copies_updated`, `copy_notes`, `copy_comments`.
+/// `comments`, `attachments`, `tasks`, `copies_updated`, `copy_notes`, `copy_comments`,
+/// `copy_tasks`.
 [[nodiscard]] std::string_view toString(Stream stream);
 /// The stream with that stored name, or nothing for a name this binary does not know.
 [[nodiscard]] std::optional<Stream> parseStream(std::string_view name);

@@ -41,10 +41,10 @@ public:
     /// page at a time; `on_page` returns false to stop.
     virtual WalkEnd walkCopies(const std::string& sdi_prefix, const KeysetCursor& start,
                                const std::function<bool(ContainerPage&)>& on_page) = 0;
-    /// Walks the notes (`kind` Note, by `modified_time`) or comments (Comment, by `time`) of
-    /// every container, from `start`.
-    virtual WalkEnd walkNotes(state::RecordKind kind, const KeysetCursor& start,
-                              const std::function<bool(ItemPage&)>& on_page) = 0;
+    /// Walks the notes (`kind` Note, by `modified_time`), comments (Comment, by `time`) or
+    /// workbook tasks (Task, by `modified_time`) of every container, from `start`.
+    virtual WalkEnd walkChanged(state::RecordKind kind, const KeysetCursor& start,
+                                const std::function<bool(ItemPage&)>& on_page) = 0;
     /// The newest `container_update_time` of the copies with that prefix, or the newest change
     /// time of notes or comments (`kind`), now; nullopt when there is none.
     [[nodiscard]] virtual std::optional<std::string> newest(state::RecordKind kind,
@@ -64,6 +64,8 @@ public:
         const std::function<void(std::int64_t id, const std::string& text)>& each) = 0;
     /// Rewrites a note's title and content.
     virtual void editNote(std::int64_t id, const Poco::JSON::Object& fields) = 0;
+    /// Writes fields of a workbook task (`status`, with its closing `note`).
+    virtual void writeTask(std::int64_t id, const Poco::JSON::Object& fields) = 0;
 
     /// The container statuses the instance knows, in its order.
     [[nodiscard]] virtual std::vector<StatusInfo> statuses() = 0;

@@ -112,8 +112,8 @@ public:
 
     WalkEnd walkCopies(const std::string& sdi_prefix, const KeysetCursor& start,
                        const std::function<bool(ContainerPage&)>& on_page) override;
-    WalkEnd walkNotes(state::RecordKind kind, const KeysetCursor& start,
-                      const std::function<bool(ItemPage&)>& on_page) override;
+    WalkEnd walkChanged(state::RecordKind kind, const KeysetCursor& start,
+                        const std::function<bool(ItemPage&)>& on_page) override;
     [[nodiscard]] std::optional<std::string> newest(state::RecordKind kind,
                                                     const std::string& sdi_prefix) override;
     [[nodiscard]] std::optional<SourceContainer> readContainer(std::int64_t id) override;
@@ -124,6 +124,7 @@ public:
         state::RecordKind kind, std::int64_t container,
         const std::function<void(std::int64_t id, const std::string& text)>& each) override;
     void editNote(std::int64_t id, const Poco::JSON::Object& fields) override;
+    void writeTask(std::int64_t id, const Poco::JSON::Object& fields) override;
     [[nodiscard]] std::vector<StatusInfo> statuses() override;
     [[nodiscard]] std::optional<std::string> userName(std::int64_t id) override;
     [[nodiscard]] std::optional<std::int64_t> userId(const std::string& username) override;

@@ -78,6 +78,7 @@ public:
         ForEachNote,
         Statuses,
         UserId,
+        WriteTask,
     };
 
     explicit FakeSource(std::string instance = "src", std::size_t page_size = 100);
@@ -220,8 +221,8 @@ public:
 
     sync::WalkEnd walkCopies(const std::string& sdi_prefix, const sync::KeysetCursor& start,
                              const std::function<bool(sync::ContainerPage&)>& on_page) override;
-    sync::WalkEnd walkNotes(state::RecordKind kind, const sync::KeysetCursor& start,
-                            const std::function<bool(sync::ItemPage&)>& on_page) override;
+    sync::WalkEnd walkChanged(state::RecordKind kind, const sync::KeysetCursor& start,
+                              const std::function<bool(sync::ItemPage&)>& on_page) override;
     [[nodiscard]] std::optional<std::string> newest(state::RecordKind kind,
                                                     const std::string& sdi_prefix) override;
     [[nodiscard]] std::optional<sync::SourceContainer> readContainer(std::int64_t id) override;
@@ -233,6 +234,8 @@ public:
         state::RecordKind kind, std::int64_t container,
         const std::function<void(std::int64_t id, const std::string& text)>& each) override;
     void editNote(std::int64_t id, const Poco::JSON::Object& fields) override;
+    /// Sets the status (moving `modified_time`); a note with it becomes a task note.
+    void writeTask(std::int64_t id, const Poco::JSON::Object& fields) override;
     [[nodiscard]] std::vector<sync::StatusInfo> statuses() override;
     [[nodiscard]] std::optional<std::int64_t> userId(const std::string& username) override;
 

@@ -172,6 +172,8 @@ public:
                                   const std::string& time, const std::string& text);
     /// Edits a note's content as a person would, at `time`.
     void editNoteAsAnalyst(std::int64_t id, const std::string& time, const std::string& text);
+    /// Sets a workbook task's status as a person would, at `time` (its `modified_time`).
+    void setTaskStatusAsAnalyst(std::int64_t task, const std::string& time, std::int64_t status);
     /// A container's `container_update_time` (nullopt when none was stamped).
     [[nodiscard]] std::optional<std::string> updateTimeOf(std::int64_t id) const;
     /// The statuses statuses() answers (default: new, open and closed).
@@ -273,8 +275,8 @@ public:
 
     sync::WalkEnd walkCopies(const std::string& sdi_prefix, const sync::KeysetCursor& start,
                              const std::function<bool(sync::ContainerPage&)>& on_page) override;
-    sync::WalkEnd walkNotes(state::RecordKind kind, const sync::KeysetCursor& start,
-                            const std::function<bool(sync::ItemPage&)>& on_page) override;
+    sync::WalkEnd walkChanged(state::RecordKind kind, const sync::KeysetCursor& start,
+                              const std::function<bool(sync::ItemPage&)>& on_page) override;
     [[nodiscard]] std::optional<std::string> newest(state::RecordKind kind,
                                                     const std::string& sdi_prefix) override;
     [[nodiscard]] std::optional<sync::SourceContainer> readContainer(std::int64_t id) override;
@@ -285,6 +287,8 @@ public:
                                        const Poco::JSON::Object& body) override;
     /// As updateNote.
     void editNote(std::int64_t id, const Poco::JSON::Object& fields) override;
+    /// As updateTask.
+    void writeTask(std::int64_t id, const Poco::JSON::Object& fields) override;
     [[nodiscard]] std::vector<sync::StatusInfo> statuses() override;
     [[nodiscard]] std::optional<std::string> userName(std::int64_t id) override;
 
