@@ -14,6 +14,7 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <vector>
 
 using soar::sync::PassOutcome;
 using soar::test::seeded;
@@ -213,4 +214,37 @@ TEST_CASE("Report back: SIGKILL around a report still leaves exactly one per run
         }
         CHECK(reports == 1);
     }
+}
+
+TEST_CASE("Two-way over HTTP: an idle pass costs the same few requests whatever the size",
+          "[integration][mirror]") {
+    auto route = soar::test::testRoute();
+    route.notes = true;
+    route.workbooks = true;
+    route.mirror_back.status = true;
+    route.mirror_back.tags = true;
+    route.mirror_back.notes = true;
+    route.mirror_back.comments = true;
+    route.mirror_back.tasks = true;
+    std::vector<std::uint64_t> source_costs;
+    std::vector<std::uint64_t> target_costs;
+    for (const int containers : {5, 60}) {
+        INFO(containers << " containers");
+        SyncHarness h(seeded(48, containers, 2), seeded(0, 0, 0), route);
+        REQUIRE(h.pass().outcome == PassOutcome::Ok);
+        REQUIRE(h.pass().outcome == PassOutcome::Ok);
+        const auto source_before = h.source.requestCount();
+        const auto target_before = h.target.requestCount();
+        const auto idle = h.pass();
+        REQUIRE(idle.outcome == PassOutcome::Ok);
+        CHECK(idle.counts.containers_updated + idle.counts.fields_mirrored +
+                  idle.counts.notes_mirrored ==
+              0);
+        source_costs.push_back(h.source.requestCount() - source_before);
+        target_costs.push_back(h.target.requestCount() - target_before);
+    }
+    CHECK(source_costs[0] == source_costs[1]);
+    CHECK(target_costs[0] == target_costs[1]);
+    // One list request per change stream: copies, notes, comments and tasks on the target.
+    CHECK(target_costs[1] == 4);
 }
