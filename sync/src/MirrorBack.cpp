@@ -22,7 +22,7 @@ MirrorBack::MirrorBack(PassScope& pass, FieldMirror* fields)
 void MirrorBack::run() {
     const auto& m = pass_.route.mirror_back;
     if (fields_ && !pass_.cancelled()) walkCopies();
-    if (m.notes && !pass_.cancelled()) walkChanged(RecordKind::Note);
+    if ((m.notes || m.tasks) && !pass_.cancelled()) walkChanged(RecordKind::Note);
     if (m.comments && !pass_.cancelled()) walkChanged(RecordKind::Comment);
     if (m.tasks && !pass_.cancelled()) walkChanged(RecordKind::Task);
 }
@@ -140,8 +140,18 @@ void MirrorBack::walkChanged(RecordKind kind) {
 void MirrorBack::note(const SourceItem& item, state::UnitOfWork& unit) {
     if (item.unreadable || !item.body) return;
     const bool comment = item.kind == RecordKind::Comment;
-    // A task's note goes with its task, not with the container's notes.
-    if (!comment && item.body->has("task") && !item.body->isNull("task")) return;
+    // A task's note goes to the source's task, when tasks flow back.
+    std::optional<state::NoteMapping> task;
+    if (!comment && item.body->has("task") && !item.body->isNull("task")) {
+        if (!pass_.route.mirror_back.tasks) return;
+        const auto target_task = parseId(item.body->get("task"));
+        if (target_task) {
+            task = pass_.store.noteMappingByTarget(pass_.key, RecordKind::Task, *target_task);
+        }
+        if (!task) return;  // a task this route did not copy
+    } else if (!comment && !pass_.route.mirror_back.notes) {
+        return;  // only tasks' notes flow back
+    }
     const auto text = item.body->optValue<std::string>(comment ? "comment" : "content", "");
     // soar-sync's copy of a source note: never mirrored back.
     if (text.find("[soar-sync:" + pass_.route.source + ":") != std::string::npos) return;
@@ -149,6 +159,10 @@ void MirrorBack::note(const SourceItem& item, state::UnitOfWork& unit) {
     if (!container) return;  // not a copy of this route
     auto mapped = comment ? back_mapper_.comment(*item.body, container->source_id)
                           : back_mapper_.note(*item.body, container->source_id);
+    if (task) {
+        mapped->set("task_id", task->source_id);
+        mapped->set("note_type", "task");
+    }
     const auto hash = RecordMapper::contentHash(*mapped);
     const auto known = pass_.store.noteMappingByTarget(pass_.key, item.kind, item.id);
     try {
@@ -157,17 +171,24 @@ void MirrorBack::note(const SourceItem& item, state::UnitOfWork& unit) {
             if (comment || known->content_hash == hash) return;
             Poco::JSON::Object fields(*mapped);
             fields.remove("container_id");
+            fields.remove("task_id");
             source_.editNote(known->source_id, fields);
             source_note = known->source_id;
         } else {
             // Written before a crash lost the commit: the source has it with this marker.
             const auto marker = back_mapper_.noteMarker(comment, item.id);
-            source_.forEachNote(
-                item.kind, container->source_id, [&](std::int64_t id, const std::string& existing) {
-                    if (source_note == 0 && existing.find(marker) != std::string::npos) {
-                        source_note = id;
-                    }
+            const auto adopt = [&](std::int64_t id, const std::string& existing) {
+                if (source_note == 0 && existing.find(marker) != std::string::npos) {
+                    source_note = id;
+                }
+            };
+            if (task) {
+                pass_.source.forEachTaskNote(task->source_id, [&](SourceItem& existing) {
+                    adopt(existing.id, existing.body->optValue<std::string>("content", ""));
                 });
+            } else {
+                source_.forEachNote(item.kind, container->source_id, adopt);
+            }
             if (source_note == 0) source_note = source_.addNote(item.kind, *mapped);
         }
         ++counts_.notes_mirrored;

@@ -17,6 +17,8 @@
 ///
 /// - CopyTasks (with `tasks`): workbook tasks of copies whose status moved there go to the
 ///   source's task; a task both sides moved is settled by `conflict` on their `modified_time`.
+///   A task's notes written on the copy (met in CopyNotes) go to the source's task, marked like
+///   the container's notes.
 ///
 /// Every write is committed (with the stream's cursor) after the side accepted it. Cursors
 /// start at the newest change on the target: what changed there before the route became

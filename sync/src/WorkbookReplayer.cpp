@@ -211,6 +211,11 @@ bool WorkbookReplayer::copyNotes(std::int64_t source_task, std::int64_t target_t
     bool wrote = false;
     std::optional<std::map<std::int64_t, std::int64_t>> marked;  // source note -> its copy
     pass_.source.forEachTaskNote(source_task, [&](SourceItem& note) {
+        // Written back from this target's task by a two-way route: not copied back there.
+        if (note.body->optValue<std::string>("content", "")
+                .find("[soar-sync:" + pass_.key.target + ":") != std::string::npos) {
+            return;
+        }
         auto mapped = pass_.mapper.note(*note.body, target_container_);
         mapped->set("task_id", target_task);
         mapped->set("note_type", "task");

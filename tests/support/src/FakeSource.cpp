@@ -905,6 +905,10 @@ std::int64_t FakeSource::addNote(RecordKind kind, const Poco::JSON::Object& body
     const auto time = stamp();
     auto copy = sync::deepCopy(body);
     copy->remove("container_id");
+    if (copy->has("task_id")) {  // a task's note, as SOAR files it
+        copy->set("task", copy->get("task_id"));
+        copy->remove("task_id");
+    }
     if (kind == RecordKind::Comment) {
         copy->set("time", time);
     } else {

@@ -613,6 +613,25 @@ void FakeTarget::editNote(std::int64_t id, const Object& fields) { updateNote(id
 
 void FakeTarget::writeTask(std::int64_t id, const Object& fields) { updateTask(id, fields); }
 
+std::int64_t FakeTarget::addTaskNoteAsAnalyst(std::int64_t task, const std::string& time,
+                                              const std::string& text) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto container = phases_.at(tasks_.at(task).phase).container;
+    const auto id = next_note_++;
+    Object::Ptr body = new Object;
+    body->set("id", id);
+    body->set("container", container);
+    body->set("title", "analyst task note");
+    body->set("content", text);
+    body->set("note_type", "task");
+    body->set("modified_time", time);
+    notes_[id] = Note{RecordKind::Note, container, body, task};
+    note_times_[id] = time;
+    tasks_.at(task).task.modified_time = time;
+    saw(time);
+    return id;
+}
+
 void FakeTarget::setTaskStatusAsAnalyst(std::int64_t task, const std::string& time,
                                         std::int64_t status) {
     std::lock_guard<std::mutex> lock(mutex_);

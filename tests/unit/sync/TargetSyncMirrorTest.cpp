@@ -422,3 +422,25 @@ TEST_CASE("Two-way: a task moved on both sides is settled by the conflict rule",
     CHECK(f.writesOfPass() == 0);
     CHECK(f.writesOfPass() == 0);
 }
+
+TEST_CASE("Two-way: a note written on a copy's task reaches the source's task once",
+          "[sync][mirror]") {
+    TaskFixture f;
+    (void)f.pass();
+    (void)f.pass();
+    const auto note =
+        f.target.addTaskNoteAsAnalyst(f.copyTask("Review"), sourceTime(100), "checked the headers");
+    const auto result = f.pass();
+    CHECK(result.counts.notes_mirrored == 1);
+    std::vector<std::string> notes;
+    f.source.forEachTaskNote(f.review, [&](soar::sync::SourceItem& item) {
+        notes.push_back(item.body->getValue<std::string>("content"));
+    });
+    REQUIRE(notes.size() == 1);
+    CHECK_THAT(notes[0], Catch::StartsWith("checked the headers") &&
+                             Catch::Contains("[soar-sync:dst:note:" + std::to_string(note) + "]"));
+    // Not among the container's notes, and not copied back to the task it came from.
+    CHECK(f.target.taskNotesIn(f.copyTask("Review")).size() == 1);
+    CHECK(f.writesOfPass() == 0);
+    CHECK(f.writesOfPass() == 0);
+}

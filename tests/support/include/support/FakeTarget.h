@@ -172,6 +172,9 @@ public:
                                   const std::string& time, const std::string& text);
     /// Edits a note's content as a person would, at `time`.
     void editNoteAsAnalyst(std::int64_t id, const std::string& time, const std::string& text);
+    /// Adds a note to a workbook task as a person would, at `time`: its id.
+    std::int64_t addTaskNoteAsAnalyst(std::int64_t task, const std::string& time,
+                                      const std::string& text);
     /// Sets a workbook task's status as a person would, at `time` (its `modified_time`).
     void setTaskStatusAsAnalyst(std::int64_t task, const std::string& time, std::int64_t status);
     /// A container's `container_update_time` (nullopt when none was stamped).
