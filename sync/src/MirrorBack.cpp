@@ -154,7 +154,7 @@ void MirrorBack::note(const SourceItem& item, state::UnitOfWork& unit) {
     }
     const auto text = item.body->optValue<std::string>(comment ? "comment" : "content", "");
     // soar-sync's copy of a source note: never mirrored back.
-    if (text.find("[soar-sync:" + pass_.route.source + ":") != std::string::npos) return;
+    if (RecordMapper::markedBy(pass_.route.source, text)) return;
     const auto container = pass_.store.containerMappingByTarget(pass_.key, item.container);
     if (!container) return;  // not a copy of this route
     auto mapped = comment ? back_mapper_.comment(*item.body, container->source_id)

@@ -86,8 +86,7 @@ void NoteReplayer::replay(const SourceItem& item, const std::optional<state::Not
     // Written back from this target by a two-way route (it carries the target's marker): it
     // is not copied back there. A playbook run's report (report_back) goes nowhere.
     const auto text = item.body->optValue<std::string>(comment ? "comment" : "content", "");
-    if (text.find("[soar-sync:" + pass_.key.target + ":") != std::string::npos ||
-        text.find("[soar-sync:result:") != std::string::npos) {
+    if (RecordMapper::markedBy(pass_.key.target, text) || RecordMapper::markedBy("result", text)) {
         return;
     }
     auto mapped = comment ? pass_.mapper.comment(*item.body, target_container_)

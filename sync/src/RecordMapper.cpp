@@ -155,6 +155,10 @@ std::string RecordMapper::noteMarker(bool comment, std::int64_t source_id) const
            std::to_string(source_id) + "]";
 }
 
+bool RecordMapper::markedBy(const std::string& instance, const std::string& text) {
+    return text.find("[soar-sync:" + instance + ":") != std::string::npos;
+}
+
 std::int64_t RecordMapper::markedSourceId(bool comment, const std::string& text) const {
     const std::string prefix =
         "[soar-sync:" + rules_.source_instance + (comment ? ":comment:" : ":note:");

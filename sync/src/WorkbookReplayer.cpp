@@ -212,8 +212,8 @@ bool WorkbookReplayer::copyNotes(std::int64_t source_task, std::int64_t target_t
     std::optional<std::map<std::int64_t, std::int64_t>> marked;  // source note -> its copy
     pass_.source.forEachTaskNote(source_task, [&](SourceItem& note) {
         // Written back from this target's task by a two-way route: not copied back there.
-        if (note.body->optValue<std::string>("content", "")
-                .find("[soar-sync:" + pass_.key.target + ":") != std::string::npos) {
+        if (RecordMapper::markedBy(pass_.key.target,
+                                   note.body->optValue<std::string>("content", ""))) {
             return;
         }
         auto mapped = pass_.mapper.note(*note.body, target_container_);

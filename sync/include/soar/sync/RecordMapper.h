@@ -59,6 +59,9 @@ public:
                                                   std::int64_t target_container_id) const;
     /// `[soar-sync:<source instance>:note:<id>]` (or `:comment:`).
     [[nodiscard]] std::string noteMarker(bool comment, std::int64_t source_id) const;
+    /// Whether a text carries a marker soar-sync wrote naming `instance` (any kind:
+    /// `[soar-sync:<instance>:...`); `result` matches playbook reports (ResultReporter).
+    [[nodiscard]] static bool markedBy(const std::string& instance, const std::string& text);
     /// The source id in a text carrying this instance's marker of that kind, or -1.
     [[nodiscard]] std::int64_t markedSourceId(bool comment, const std::string& text) const;
 
