@@ -207,10 +207,15 @@ void MirrorBack::task(const SourceItem& item, state::UnitOfWork& unit) {
     if (item.unreadable || !item.body) return;
     const auto known = pass_.store.noteMappingByTarget(pass_.key, RecordKind::Task, item.id);
     if (!known) return;  // not a copy of this route's tasks
+    const auto settled = SettledTask::parse(known->content_hash);
     const auto status = parseId(item.body->get("status"));
-    // The status the copy was last given (the one-way path stores the source's): unchanged
-    // there, or soar-sync's own write.
-    if (!status || std::to_string(*status) == known->content_hash) return;
+    if (!settled || !status) return;
+    const auto owner = item.body->isNull("owner") ? std::optional<std::int64_t>()
+                                                  : parseId(item.body->get("owner"));
+    // What the copy was last given or held: unchanged there, or soar-sync's own write.
+    const bool status_moved = *status != settled->status;
+    const bool owner_moved = pass_.route.mirror_back.owner && settled->ownerMoved(owner);
+    if (!status_moved && !owner_moved) return;
     std::optional<WorkbookTask> source;
     for (const auto& phase : pass_.source.workbook(known->source_container_id)) {
         for (const auto& t : phase.tasks) {
@@ -218,40 +223,83 @@ void MirrorBack::task(const SourceItem& item, state::UnitOfWork& unit) {
         }
     }
     if (!source) return;  // gone from the source
-    auto settled = *known;
-    settled.content_hash = std::to_string(*status);
-    if (source->status != *status) {
-        // The source's task moved too since it was copied: a conflict, settled by the rule.
-        const bool source_moved = source->modified_time != known->update_time;
-        bool target_wins = true;
-        if (source_moved) {
-            target_wins =
-                FieldMirror::targetWins(pass_.route.conflict, source->modified_time, item.changed);
-            ++(target_wins ? counts_.conflicts_target_won : counts_.conflicts_source_won);
-            poco_information(
-                pass_.logger,
-                pass_.where() + "task " + std::to_string(source->id) + " changed on both sides (" +
-                    pass_.route.source + " status " + std::to_string(source->status) + " at " +
-                    source->modified_time.value_or("?") + ", " + pass_.key.target + " status " +
-                    std::to_string(*status) + " at " + item.changed.value_or("?") + "); " +
-                    (target_wins ? pass_.key.target : pass_.route.source) + "'s is kept");
+    // The source's task changed since it was settled: a field both sides moved is a conflict.
+    const bool source_changed = source->modified_time != known->update_time;
+    auto next = *settled;
+    bool write_status = false;
+    if (status_moved) {
+        write_status = source->status != *status &&
+                       sourceLoses(*source, item, "status",
+                                   source_changed && source->status != settled->status,
+                                   std::to_string(source->status), std::to_string(*status));
+        if (write_status || source->status == *status) next.status = *status;
+    }
+    bool write_owner = false;
+    std::optional<std::int64_t> source_owner;  // the copy's owner, as a user of the source
+    if (owner_moved) {
+        // Users are matched by name; an unassigned task has the empty name.
+        const auto name_of = [](MirrorSide& side, const std::optional<std::int64_t>& user) {
+            return user ? side.userName(*user) : std::optional<std::string>(std::string());
+        };
+        const auto name = name_of(target_, owner);
+        if (name && !name->empty()) source_owner = source_.userId(*name);
+        if (name && (name->empty() || source_owner)) {
+            const bool source_moved = source_changed && name_of(source_, source->owner) !=
+                                                            name_of(target_, settled->owner);
+            write_owner = source->owner != source_owner &&
+                          sourceLoses(*source, item, "owner", source_moved, userText(source->owner),
+                                      userText(owner));
+            if (write_owner || source->owner == source_owner) next.owner = owner;
+        } else {
+            // Left unsettled: the copy keeps its owner, and no pass writes the source's over it.
+            poco_warning(pass_.logger, pass_.where() + "task " + std::to_string(item.id) +
+                                           " of copy " + std::to_string(item.container) +
+                                           ": its owner, " + userText(owner) + ", has no user of " +
+                                           "that name on " + pass_.route.source +
+                                           "; the source's task keeps its owner");
         }
-        if (!target_wins) return;  // the one-way path brings the source's to the copy
-        try {
+    }
+    try {
+        if (write_owner) {
+            Poco::JSON::Object fields;
+            fields.set("owner_id",
+                       source_owner ? Poco::Dynamic::Var(*source_owner) : Poco::Dynamic::Var());
+            source_.writeTask(source->id, fields);
+            ++counts_.fields_mirrored;
+        }
+        if (write_status) {
             WorkbookReplayer::moveTask(
                 [&](const Poco::JSON::Object& f) { source_.writeTask(source->id, f); },
                 source->status, *status,
                 "Closed on " + pass_.key.target + " (written back by soar-sync).");
-        } catch (const RecordError& e) {
-            poco_warning(pass_.logger, pass_.where() + "task " + std::to_string(item.id) +
-                                           " of copy " + std::to_string(item.container) +
-                                           " could not be written back to " + pass_.route.source +
-                                           ": " + refusalMessage(e));
-            return;
+            ++counts_.fields_mirrored;
         }
-        ++counts_.fields_mirrored;
+    } catch (const RecordError& e) {
+        poco_warning(pass_.logger, pass_.where() + "task " + std::to_string(item.id) + " of copy " +
+                                       std::to_string(item.container) +
+                                       " could not be written back to " + pass_.route.source +
+                                       ": " + refusalMessage(e));
+        return;
     }
-    unit.notes.push_back(settled);
+    auto settled_mapping = *known;
+    settled_mapping.content_hash = SettledTask::format(next.status, next.owner);
+    unit.notes.push_back(settled_mapping);
+}
+
+bool MirrorBack::sourceLoses(const WorkbookTask& source, const SourceItem& copy,
+                             const std::string& field, bool source_moved,
+                             const std::string& source_value, const std::string& copy_value) {
+    if (!source_moved) return true;  // only the copy's moved
+    const bool target_wins =
+        FieldMirror::targetWins(pass_.route.conflict, source.modified_time, copy.changed);
+    ++(target_wins ? counts_.conflicts_target_won : counts_.conflicts_source_won);
+    poco_information(pass_.logger,
+                     pass_.where() + "task " + std::to_string(source.id) + " " + field +
+                         " changed on both sides (" + pass_.route.source + " " + source_value +
+                         " at " + source.modified_time.value_or("?") + ", " + pass_.key.target +
+                         " " + copy_value + " at " + copy.changed.value_or("?") + "); " +
+                         (target_wins ? pass_.key.target : pass_.route.source) + "'s is kept");
+    return target_wins;
 }
 
 }  // namespace soar::sync

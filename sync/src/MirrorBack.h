@@ -15,8 +15,9 @@
 ///   edit of such a note follows it. A note already on the source with its marker (written
 ///   before a crash lost the commit) is adopted, not written twice.
 ///
-/// - CopyTasks (with `tasks`): workbook tasks of copies whose status moved there go to the
-///   source's task; a task both sides moved is settled by `conflict` on their `modified_time`.
+/// - CopyTasks (with `tasks`): a workbook task's status moved on a copy goes to the source's
+///   task, and with `owner` its owner too (by username; one the source lacks stays on the copy,
+///   logged); a field both sides moved is settled by `conflict` on the tasks' `modified_time`.
 ///   A task's notes written on the copy (met in CopyNotes) go to the source's task, marked like
 ///   the container's notes.
 ///
@@ -30,6 +31,7 @@
 #include "PassScope.h"
 #include "soar/sync/MirrorSide.h"
 #include "soar/sync/RecordMapper.h"
+#include "soar/sync/Workbook.h"
 
 #include <atomic>
 
@@ -54,6 +56,12 @@ private:
     /// One workbook task met in the walk: its status, when it moved on the copy, goes to the
     /// source's task (through the transitions the source allows).
     void task(const SourceItem& item, state::UnitOfWork& unit);
+    /// A task `field` the copy moved differs from the source's: true when the copy's is
+    /// written to the source (the source's did not move, or the conflict rule picks the
+    /// copy's). A conflict is counted and logged with both values and times.
+    bool sourceLoses(const WorkbookTask& source, const SourceItem& copy, const std::string& field,
+                     bool source_moved, const std::string& source_value,
+                     const std::string& copy_value);
     /// Where a stream's walk starts: its cursor less the lookback; nullopt (and the cursor set
     /// to the newest change there now) when it has none.
     std::optional<KeysetCursor> start(state::Stream stream, state::RecordKind kind);

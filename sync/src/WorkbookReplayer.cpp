@@ -32,6 +32,30 @@ T* nthNamed(std::vector<T>& items, const std::string& name, std::size_t n) {
 
 }  // namespace
 
+std::string userText(const std::optional<std::int64_t>& user) {
+    return user ? "user " + std::to_string(*user) : "unassigned";
+}
+
+std::optional<SettledTask> SettledTask::parse(const std::string& text) {
+    SettledTask out;
+    const auto slash = text.find('/');
+    const auto status = parseId(text.substr(0, slash));
+    if (!status) return std::nullopt;
+    out.status = *status;
+    if (slash != std::string::npos) {
+        out.owner_known = true;
+        if (slash + 1 < text.size()) {
+            out.owner = parseId(text.substr(slash + 1));
+            if (!out.owner) return std::nullopt;
+        }
+    }
+    return out;
+}
+
+std::string SettledTask::format(std::int64_t status, std::optional<std::int64_t> owner) {
+    return std::to_string(status) + "/" + (owner ? std::to_string(*owner) : std::string());
+}
+
 WorkbookReplayer::WorkbookReplayer(PassScope& pass, std::int64_t source_container,
                                    std::int64_t target_container, bool fresh, Replayed& out)
     : pass_(pass),
@@ -129,40 +153,33 @@ void WorkbookReplayer::syncTask(const WorkbookTask& source, const WorkbookTask& 
     }
     try {
         bool wrote = copyNotes(source.id, target.id);
+        // The owner the copy follows: the source owner's, by username (none: left as it is).
+        std::optional<std::int64_t> owner;
         if (pass_.owners && source.owner) {
             bool unmatched = false;
-            const auto owner = pass_.owners->targetUser(*source.owner, pass_.source, pass_.target,
-                                                        pass_.where(), unmatched);
-            if (owner && target.owner != owner) {
-                Poco::JSON::Object fields;
-                fields.set("owner_id", *owner);
-                pass_.target.updateTask(target.id, fields);
-                wrote = true;
-            }
+            owner = pass_.owners->targetUser(*source.owner, pass_.source, pass_.target,
+                                             pass_.where(), unmatched);
         }
-        // A two-way route: the copy's task moved too since it was written. When the copy's
-        // status wins the conflict it stays, and MirrorBack carries it to the source.
-        const bool copy_moved = pass_.route.mirror_back.tasks && known != known_.end() &&
-                                std::to_string(target.status) != known->second.content_hash;
-        bool copy_wins = false;
-        if (copy_moved && source.status != target.status) {
-            copy_wins = FieldMirror::targetWins(pass_.route.conflict, source.modified_time,
-                                                target.modified_time);
-            if (!copy_wins) {
-                ++out_.counts.conflicts_source_won;
-                poco_information(pass_.logger, pass_.where() + "task " + std::to_string(source.id) +
-                                                   " changed on both sides (" + pass_.route.source +
-                                                   " status " + std::to_string(source.status) +
-                                                   ", " + pass_.key.target + " status " +
-                                                   std::to_string(target.status) + "); " +
-                                                   pass_.route.source + "'s is kept");
-            }
+        // A two-way route: what moved on the copy since it was settled stays when it wins.
+        const auto& mirror = pass_.route.mirror_back;
+        const auto settled = mirror.tasks && known != known_.end()
+                                 ? SettledTask::parse(known->second.content_hash)
+                                 : std::nullopt;
+        const bool keep_status =
+            settled && target.status != settled->status && source.status != target.status &&
+            copyWins(source, target, "status", source.status != settled->status,
+                     std::to_string(source.status), std::to_string(target.status));
+        const bool keep_owner = settled && mirror.owner && owner &&
+                                settled->ownerMoved(target.owner) && owner != target.owner &&
+                                copyWins(source, target, "owner", owner != settled->owner,
+                                         "user " + std::to_string(*owner), userText(target.owner));
+        if (owner && owner != target.owner && !keep_owner) {
+            Poco::JSON::Object fields;
+            fields.set("owner_id", *owner);
+            pass_.target.updateTask(target.id, fields);
+            wrote = true;
         }
-        if (copy_wins) {
-            if (wrote) ++out_.counts.tasks_written;
-            return;  // the stored mapping stays: MirrorBack sees the copy's change
-        }
-        if (source.status != target.status) {
+        if (source.status != target.status && !keep_status) {
             moveTask(
                 [&](const Poco::JSON::Object& f) { pass_.target.updateTask(target.id, f); },
                 target.status, source.status,
@@ -170,12 +187,33 @@ void WorkbookReplayer::syncTask(const WorkbookTask& source, const WorkbookTask& 
             wrote = true;
         }
         if (wrote) ++out_.counts.tasks_written;
-        out_.unit.notes.push_back({RecordKind::Task, source.id, target.id, source_container_,
-                                   std::to_string(source.status), source.modified_time});
+        // What the copy holds now, but for a change of its own that won: that stays unsettled,
+        // for MirrorBack to carry to the source in this pass.
+        const auto held_owner = keep_owner ? settled->owner : owner ? owner : target.owner;
+        out_.unit.notes.push_back(
+            {RecordKind::Task, source.id, target.id, source_container_,
+             SettledTask::format(keep_status ? settled->status : source.status, held_owner),
+             source.modified_time});
         out_.resolve(pass_, RecordKind::Task, source.id);
     } catch (const RecordError& e) {
         out_.refuse(pass_, RecordKind::Task, source.id, refusalMessage(e));
     }
+}
+
+bool WorkbookReplayer::copyWins(const WorkbookTask& source, const WorkbookTask& target,
+                                const std::string& field, bool source_moved,
+                                const std::string& source_value, const std::string& target_value) {
+    if (!source_moved) return true;  // only the copy's moved
+    const bool copy_wins =
+        FieldMirror::targetWins(pass_.route.conflict, source.modified_time, target.modified_time);
+    ++(copy_wins ? out_.counts.conflicts_target_won : out_.counts.conflicts_source_won);
+    poco_information(pass_.logger,
+                     pass_.where() + "task " + std::to_string(source.id) + " " + field +
+                         " changed on both sides (" + pass_.route.source + " " + source_value +
+                         " at " + source.modified_time.value_or("?") + ", " + pass_.key.target +
+                         " " + target_value + " at " + target.modified_time.value_or("?") + "); " +
+                         (copy_wins ? pass_.key.target : pass_.route.source) + "'s is kept");
+    return copy_wins;
 }
 
 void WorkbookReplayer::moveTask(const std::function<void(const Poco::JSON::Object&)>& update,

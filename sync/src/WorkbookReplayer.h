@@ -11,6 +11,9 @@
 /// - its notes (task notes, not among the container's) are copied with soar-sync's marker,
 ///   found again by it after a lost state file, and updated when their content changed;
 /// - its owner by username, when the route maps owners (`owner_map = by_name`);
+/// - on a two-way route (`mirror_back = tasks`), a status or owner changed on the copy since it
+///   was settled (SettledTask) stays there when it wins (the source's did not move, or the
+///   conflict rule picks the copy's), and MirrorBack carries it to the source;
 /// - its status, by the transitions the target allows: the status is written directly, and
 ///   when the target calls that transition invalid, through the third status first (this
 ///   works whichever of SOAR's two readings of the codes the instances use); a target that
@@ -28,6 +31,27 @@
 #include <string>
 
 namespace soar::sync {
+
+/// What a copy's task held when it was last settled, kept in its task mapping's content_hash as
+/// "<status>/<owner's user id on the target>" (nothing after the slash when unassigned). A
+/// two-way route compares the copy with it to see what changed there. A mapping written before
+/// owners were kept holds the status alone: its owner is unknown, and not mirrored until the
+/// task is next written.
+struct SettledTask {
+    std::int64_t status = 0;
+    bool owner_known = false;
+    std::optional<std::int64_t> owner;
+
+    [[nodiscard]] static std::optional<SettledTask> parse(const std::string& text);
+    [[nodiscard]] static std::string format(std::int64_t status, std::optional<std::int64_t> owner);
+    /// The copy's owner moved since it was settled (false while the settled owner is unknown).
+    [[nodiscard]] bool ownerMoved(const std::optional<std::int64_t>& now) const {
+        return owner_known && owner != now;
+    }
+};
+
+/// How logs name a task's owner: "user <id>", or "unassigned".
+[[nodiscard]] std::string userText(const std::optional<std::int64_t>& user);
 
 class WorkbookReplayer {
 public:
@@ -52,6 +76,13 @@ private:
     /// Gives the copy the source's template, when the target has one of that name.
     void addTemplate(const Workbook& source, Workbook& target);
     void syncTask(const WorkbookTask& source, const WorkbookTask& target);
+    /// A task `field` moved on the copy since it was settled and differs from the source's:
+    /// true when the copy's stays (the source's did not move, or the conflict rule picks the
+    /// copy's). A conflict is counted and logged with both values and times; MirrorBack then
+    /// writes the copy's without settling it again.
+    bool copyWins(const WorkbookTask& source, const WorkbookTask& target, const std::string& field,
+                  bool source_moved, const std::string& source_value,
+                  const std::string& target_value);
     /// Copies the notes of a source task onto its copy; true when one was written.
     bool copyNotes(std::int64_t source_task, std::int64_t target_task);
 

@@ -13,8 +13,10 @@
 #include <string>
 
 using soar::sync::PassOutcome;
+using soar::test::listOf;
 using soar::test::seeded;
 using soar::test::SyncHarness;
+using soar::test::workbookOf;
 
 namespace {
 
@@ -113,43 +115,6 @@ WorkbookTemplateSpec phishingTemplate() {
              {"Recover", {{"Restore", "", false}}}},
             "",
             false};
-}
-
-Poco::JSON::Array::Ptr listOf(const soar::emulator::Emulator& e, const std::string& path) {
-    const auto response = e.direct("GET", path);
-    REQUIRE(response.status == 200);
-    return Poco::JSON::Parser()
-        .parse(response.body)
-        .extract<Poco::JSON::Object::Ptr>()
-        ->getArray("data");
-}
-
-/// "phase/task" -> "status owner-name notes" of a container's workbook.
-std::map<std::string, std::string> workbookOf(const soar::emulator::Emulator& e,
-                                              std::int64_t container) {
-    std::map<std::string, std::string> out;
-    const auto phases =
-        listOf(e, "/rest/container/" + std::to_string(container) + "/phases?page_size=0");
-    for (std::size_t i = 0; i < phases->size(); ++i) {
-        const auto phase = phases->getObject(static_cast<unsigned>(i));
-        const auto tasks = phase->getArray("tasks");
-        for (std::size_t j = 0; j < tasks->size(); ++j) {
-            const auto task = tasks->getObject(static_cast<unsigned>(j));
-            std::string owner = "-";
-            if (!task->isNull("owner")) {
-                const auto user = e.direct("GET", "/rest/ph_user/" + task->get("owner").toString());
-                owner = Poco::JSON::Parser()
-                            .parse(user.body)
-                            .extract<Poco::JSON::Object::Ptr>()
-                            ->getValue<std::string>("username");
-            }
-            const auto notes =
-                listOf(e, "/rest/note?page_size=0&_filter_task_id=" + task->get("id").toString());
-            out[phase->getValue<std::string>("name") + "/" + task->getValue<std::string>("name")] =
-                task->get("status").toString() + " " + owner + " " + std::to_string(notes->size());
-        }
-    }
-    return out;
 }
 
 void setStatus(soar::emulator::Emulator& e, std::int64_t task, int status,

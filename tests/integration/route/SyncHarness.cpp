@@ -262,4 +262,43 @@ std::vector<std::string> mirrorProblems(const Snapshot& source, const Snapshot& 
     return problems;
 }
 
+Poco::JSON::Array::Ptr listOf(const emulator::Emulator& e, const std::string& path) {
+    const auto response = e.direct("GET", path);
+    if (response.status != 200) {
+        throw std::runtime_error("GET " + path + ": HTTP " + std::to_string(response.status) + " " +
+                                 response.body);
+    }
+    return Poco::JSON::Parser()
+        .parse(response.body)
+        .extract<Poco::JSON::Object::Ptr>()
+        ->getArray("data");
+}
+
+std::map<std::string, std::string> workbookOf(const emulator::Emulator& e, std::int64_t container) {
+    std::map<std::string, std::string> out;
+    const auto phases =
+        listOf(e, "/rest/container/" + std::to_string(container) + "/phases?page_size=0");
+    for (std::size_t i = 0; i < phases->size(); ++i) {
+        const auto phase = phases->getObject(static_cast<unsigned>(i));
+        const auto tasks = phase->getArray("tasks");
+        for (std::size_t j = 0; j < tasks->size(); ++j) {
+            const auto task = tasks->getObject(static_cast<unsigned>(j));
+            std::string owner = "-";
+            if (!task->isNull("owner")) {
+                const auto user = e.direct("GET", "/rest/ph_user/" + task->get("owner").toString());
+                if (user.status != 200) throw std::runtime_error("no user " + user.body);
+                owner = Poco::JSON::Parser()
+                            .parse(user.body)
+                            .extract<Poco::JSON::Object::Ptr>()
+                            ->getValue<std::string>("username");
+            }
+            const auto notes =
+                listOf(e, "/rest/note?page_size=0&_filter_task_id=" + task->get("id").toString());
+            out[phase->getValue<std::string>("name") + "/" + task->getValue<std::string>("name")] =
+                task->get("status").toString() + " " + owner + " " + std::to_string(notes->size());
+        }
+    }
+    return out;
+}
+
 }  // namespace soar::test

@@ -13,6 +13,7 @@
 #include "soar/sync/TargetSync.h"
 #include "support/TempDir.h"
 
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>
@@ -92,5 +93,12 @@ private:
 [[nodiscard]] std::vector<std::string> mirrorProblems(
     const Snapshot& source, const Snapshot& target, const sync::RouteConfig& route,
     const std::function<bool(const Poco::JSON::Object&)>& matches = nullptr);
+
+/// The `data` of a list view of an emulator, read in-process (a failed request fails the test).
+[[nodiscard]] Poco::JSON::Array::Ptr listOf(const emulator::Emulator& e, const std::string& path);
+
+/// A container's workbook as "phase/task" -> "<status> <owner's username or -> <note count>".
+[[nodiscard]] std::map<std::string, std::string> workbookOf(const emulator::Emulator& e,
+                                                            std::int64_t container);
 
 }  // namespace soar::test

@@ -1,6 +1,7 @@
 // Two-way routes between two emulators over HTTP (design.md §5, "Two-way without loops"):
 // what an analyst changes on a copy (status, severity, tags, a note, a comment) reaches the
-// source through the real REST paths, a status the source lacks travels by its type, and once
+// source through the real REST paths (so do a workbook task's status and owner), a status the
+// source lacks travels by its type, and once
 // the edits stop, passes change nothing on either instance. Playbook runs started on the target
 // end in one report on the source container (report_back).
 
@@ -17,8 +18,10 @@
 #include <vector>
 
 using soar::sync::PassOutcome;
+using soar::test::listOf;
 using soar::test::seeded;
 using soar::test::SyncHarness;
+using soar::test::workbookOf;
 
 namespace {
 
@@ -117,6 +120,63 @@ TEST_CASE("Two-way over HTTP: changes on a copy reach the source, and nothing ec
     CHECK(
         get(h.target, "/rest/container/" + std::to_string(copy))->getValue<std::string>("status") ==
         "closed");
+}
+
+TEST_CASE("Two-way over HTTP: a workbook task's status and owner set on a copy reach the source",
+          "[integration][mirror]") {
+    const soar::emulator::WorkbookTemplateSpec phishing{
+        "Phishing", {{"Triage", {{"Review", "", false}, {"Contain", "", false}}}}, "", false};
+    auto source_options = seeded(0, 0, 0);
+    source_options.users = {"dana", "lee"};
+    source_options.workbook_templates = {phishing};
+    auto target_options = seeded(0, 0, 0);
+    target_options.users = {"zed", "lee", "dana"};  // other ids than on the source
+    target_options.workbook_templates = {phishing};
+    auto route = soar::test::testRoute();
+    route.workbooks = true;
+    route.owners_by_name = true;
+    route.mirror_back.tasks = true;
+    route.mirror_back.owner = true;
+    SyncHarness h(source_options, target_options, route);
+    const auto id = h.source.createContainer(
+        R"({"name": "phish", "label": "events", "container_type": "case", "template_id": 1})");
+    REQUIRE(h.pass().counts.containers_created == 1);
+    REQUIRE(h.pass().outcome == PassOutcome::Ok);
+    const auto copy = copyOf(h.target, id);
+    const auto copy_tasks =
+        listOf(h.target, "/rest/workbook_task?page_size=0&sort=id&_filter_container_id=" +
+                             std::to_string(copy));
+    REQUIRE(copy_tasks->size() == 2);
+    const auto review = copy_tasks->getObject(0)->getValue<std::int64_t>("id");
+    const auto lee = listOf(h.target, "/rest/ph_user?_filter_username=%22lee%22")
+                         ->getObject(0)
+                         ->getValue<std::int64_t>("id");
+    const auto r = h.target.direct("POST", "/rest/workbook_task/" + std::to_string(review),
+                                   R"({"status": 2, "owner_id": )" + std::to_string(lee) + "}");
+    REQUIRE(r.status == 200);
+
+    const auto back = h.pass();
+    CHECK(back.outcome == PassOutcome::Ok);
+    CHECK(back.counts.fields_mirrored == 2);
+    const std::map<std::string, std::string> expected{{"Triage/Review", "2 lee 0"},
+                                                      {"Triage/Contain", "0 - 0"}};
+    CHECK(workbookOf(h.source, id) == expected);
+    CHECK(workbookOf(h.target, copy) == expected);
+    // Nothing echoes: two more passes write nothing on either side.
+    const auto source_before = listOf(h.source, "/rest/workbook_task?page_size=0");
+    const auto target_before = listOf(h.target, "/rest/workbook_task?page_size=0");
+    REQUIRE(h.pass().outcome == PassOutcome::Ok);
+    REQUIRE(h.pass().outcome == PassOutcome::Ok);
+    const auto times = [](const Poco::JSON::Array::Ptr& tasks) {
+        std::vector<std::string> out;
+        for (std::size_t i = 0; i < tasks->size(); ++i) {
+            out.push_back(
+                tasks->getObject(static_cast<unsigned>(i))->get("modified_time").toString());
+        }
+        return out;
+    };
+    CHECK(times(listOf(h.source, "/rest/workbook_task?page_size=0")) == times(source_before));
+    CHECK(times(listOf(h.target, "/rest/workbook_task?page_size=0")) == times(target_before));
 }
 
 TEST_CASE("Report back over HTTP: each playbook run ends in one note on the source container",

@@ -949,6 +949,20 @@ void FakeSource::writeTask(std::int64_t id, const Poco::JSON::Object& fields) {
     const auto time = stamp();
     auto& item = itemAt(RecordKind::Task, id);
     if (fields.has("status")) item.body->set("status", fields.get("status"));
+    if (fields.has("owner_id")) {
+        // Null unassigns it; a user the source lacks is refused, as SOAR does.
+        const auto owner = sync::parseId(fields.get("owner_id"));
+        if (owner && users_.count(*owner) == 0) {
+            throw sync::RecordError("[instance." + instance_ + "] task " + std::to_string(id) +
+                                        " refused: Invalid owner_id (HTTP 400)",
+                                    400, "Invalid owner_id");
+        }
+        if (owner) {
+            item.body->set("owner", *owner);
+        } else {
+            item.body->remove("owner");
+        }
+    }
     if (fields.has("note") && !fields.get("note").toString().empty()) {
         Object::Ptr body = new Object;
         body->set("title", "task note");

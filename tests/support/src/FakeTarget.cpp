@@ -529,6 +529,7 @@ sync::WalkEnd FakeTarget::walkChanged(RecordKind kind, const sync::KeysetCursor&
             item.body = new Object;
             item.body->set("id", id);
             item.body->set("status", task.task.status);
+            if (task.task.owner) item.body->set("owner", *task.task.owner);
             item.body->set("container", item.container);
             item.body->set("modified_time", time);
             page.push_back({std::move(item), {time, id}, 0});
@@ -637,6 +638,15 @@ void FakeTarget::setTaskStatusAsAnalyst(std::int64_t task, const std::string& ti
     std::lock_guard<std::mutex> lock(mutex_);
     auto& stored = tasks_.at(task).task;
     stored.status = status;
+    stored.modified_time = time;
+    saw(time);
+}
+
+void FakeTarget::setTaskOwnerAsAnalyst(std::int64_t task, const std::string& time,
+                                       std::optional<std::int64_t> owner) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& stored = tasks_.at(task).task;
+    stored.owner = owner;
     stored.modified_time = time;
     saw(time);
 }
@@ -1137,8 +1147,9 @@ void FakeTarget::updateTask(std::int64_t id, const Object& fields) {
         task.status = to;
     }
     if (fields.has("owner_id")) {
+        // Null unassigns it.
         const auto owner = sync::parseId(fields.get("owner_id"));
-        bool known = false;
+        bool known = !owner;
         for (const auto& [name, user] : users_) known = known || (owner && user == *owner);
         if (!known) refuse("task " + std::to_string(id), "Invalid owner_id");
         task.owner = owner;

@@ -9,6 +9,7 @@
 #include <Poco/JSON/Object.h>
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -367,6 +368,22 @@ struct TaskFixture : MirrorFixture {
         }
         return -1;
     }
+    [[nodiscard]] std::optional<std::int64_t> sourceOwner(std::int64_t task) {
+        for (const auto& p : source.workbook(container)) {
+            for (const auto& t : p.tasks) {
+                if (t.id == task) return t.owner;
+            }
+        }
+        return std::nullopt;
+    }
+    [[nodiscard]] std::optional<std::int64_t> copyOwner(const std::string& name) const {
+        for (const auto& p : target.workbookOf(copyOf(container))) {
+            for (const auto& t : p.tasks) {
+                if (t.name == name) return t.owner;
+            }
+        }
+        return std::nullopt;
+    }
     [[nodiscard]] std::int64_t copyStatus(const std::string& name) const {
         for (const auto& p : target.workbookOf(copyOf(container))) {
             for (const auto& t : p.tasks) {
@@ -419,6 +436,111 @@ TEST_CASE("Two-way: a task moved on both sides is settled by the conflict rule",
     (void)f.pass();
     CHECK(f.sourceStatus(f.review) == expected);
     CHECK(f.copyStatus("Review") == expected);
+    CHECK(f.writesOfPass() == 0);
+    CHECK(f.writesOfPass() == 0);
+}
+
+TEST_CASE("Two-way: a copy's task status survives a later change of something else on the source",
+          "[sync][mirror]") {
+    TaskFixture f;
+    (void)f.pass();
+    (void)f.pass();
+    f.target.setTaskStatusAsAnalyst(f.copyTask("Review"), sourceTime(100), 2);
+    // Later on the source: a note on the task (its modified_time moves, its status does not).
+    (void)f.source.addTaskNote(f.review, sourceTime(200), "seen");
+    const auto result = f.pass();
+    CHECK(result.counts.conflicts_source_won + result.counts.conflicts_target_won == 0);
+    (void)f.pass();
+    CHECK(f.sourceStatus(f.review) == 2);
+    CHECK(f.copyStatus("Review") == 2);
+    CHECK(f.writesOfPass() == 0);
+}
+
+/// TaskFixture with owners by username both ways: dana and lee on both sides, sam on the
+/// target only; the source's Review task is dana's.
+struct TaskOwnerFixture : TaskFixture {
+    std::int64_t dana = 0;
+    std::int64_t lee = 0;
+    std::int64_t sam = 0;
+    static constexpr std::int64_t kSourceDana = 3;
+    static constexpr std::int64_t kSourceLee = 4;
+
+    TaskOwnerFixture() {
+        route.owners_by_name = true;
+        route.mirror_back.owner = true;
+        source.addUser(kSourceDana, "dana");
+        source.addUser(kSourceLee, "lee");
+        dana = target.addUser("dana");
+        lee = target.addUser("lee");
+        sam = target.addUser("sam");
+        source.editTask(review, sourceTime(3), 0, kSourceDana);
+    }
+};
+
+TEST_CASE("Two-way: a task's owner set on the copy reaches the source's task by username",
+          "[sync][mirror]") {
+    TaskOwnerFixture f;
+    (void)f.pass();
+    (void)f.pass();
+    REQUIRE(f.copyOwner("Review") == f.dana);
+
+    f.target.setTaskOwnerAsAnalyst(f.copyTask("Review"), sourceTime(100), f.lee);
+    CHECK(f.pass().counts.fields_mirrored == 1);
+    CHECK(f.sourceOwner(f.review) == TaskOwnerFixture::kSourceLee);
+    CHECK(f.copyOwner("Review") == f.lee);
+    CHECK(f.writesOfPass() == 0);
+    CHECK(f.writesOfPass() == 0);
+
+    // Unassigned on the copy: unassigned on the source.
+    f.target.setTaskOwnerAsAnalyst(f.copyTask("Review"), sourceTime(200), std::nullopt);
+    CHECK(f.pass().counts.fields_mirrored == 1);
+    CHECK(f.sourceOwner(f.review) == std::nullopt);
+    CHECK(f.writesOfPass() == 0);
+
+    // A user the source lacks: the source's task keeps its owner, the copy keeps sam, and no
+    // pass writes either way.
+    f.target.setTaskOwnerAsAnalyst(f.copyTask("Review"), sourceTime(300), f.sam);
+    CHECK(f.pass().counts.fields_mirrored == 0);
+    CHECK(f.sourceOwner(f.review) == std::nullopt);
+    CHECK(f.copyOwner("Review") == f.sam);
+    CHECK(f.writesOfPass() == 0);
+
+    // And a later change of the source's owner still flows out.
+    f.source.editTask(f.review, sourceTime(400), 0, TaskOwnerFixture::kSourceDana);
+    (void)f.pass();
+    CHECK(f.copyOwner("Review") == f.dana);
+    CHECK(f.writesOfPass() == 0);
+}
+
+TEST_CASE("Two-way: a task's owner changed on both sides is settled by the conflict rule",
+          "[sync][mirror]") {
+    TaskOwnerFixture f;
+    std::string source_time = sourceTime(200);
+    std::string target_time = sourceTime(100);
+    bool source_wins = true;
+    SECTION("the source assigned it last") {}
+    SECTION("the copy assigned it last") {
+        source_time = sourceTime(100);
+        target_time = sourceTime(200);
+        source_wins = false;
+    }
+    SECTION("conflict = source: the source's, though the copy's is later") {
+        f.route.conflict = ConflictRule::Source;
+        source_time = sourceTime(100);
+        target_time = sourceTime(200);
+    }
+    (void)f.pass();
+    (void)f.pass();
+    f.source.editTask(f.review, source_time, 0, TaskOwnerFixture::kSourceLee);
+    f.target.setTaskOwnerAsAnalyst(f.copyTask("Review"), target_time, f.sam);
+    // sam is not on the source: make him, so that either side can win.
+    f.source.addUser(5, "sam");
+    const auto result = f.pass();
+    CHECK(result.counts.conflicts_source_won == (source_wins ? 1 : 0));
+    CHECK(result.counts.conflicts_target_won == (source_wins ? 0 : 1));
+    (void)f.pass();
+    CHECK(f.sourceOwner(f.review) == (source_wins ? TaskOwnerFixture::kSourceLee : 5));
+    CHECK(f.copyOwner("Review") == (source_wins ? f.lee : f.sam));
     CHECK(f.writesOfPass() == 0);
     CHECK(f.writesOfPass() == 0);
 }

@@ -234,7 +234,7 @@ public:
         state::RecordKind kind, std::int64_t container,
         const std::function<void(std::int64_t id, const std::string& text)>& each) override;
     void editNote(std::int64_t id, const Poco::JSON::Object& fields) override;
-    /// Sets the status (moving `modified_time`); a note with it becomes a task note.
+    /// Sets the status or owner (moving `modified_time`); a note with it becomes a task note.
     void writeTask(std::int64_t id, const Poco::JSON::Object& fields) override;
     [[nodiscard]] std::vector<sync::StatusInfo> statuses() override;
     [[nodiscard]] std::optional<std::int64_t> userId(const std::string& username) override;

@@ -177,6 +177,9 @@ public:
                                       const std::string& text);
     /// Sets a workbook task's status as a person would, at `time` (its `modified_time`).
     void setTaskStatusAsAnalyst(std::int64_t task, const std::string& time, std::int64_t status);
+    /// Assigns a workbook task (nullopt: unassigns it) as a person would, at `time`.
+    void setTaskOwnerAsAnalyst(std::int64_t task, const std::string& time,
+                               std::optional<std::int64_t> owner);
     /// A container's `container_update_time` (nullopt when none was stamped).
     [[nodiscard]] std::optional<std::string> updateTimeOf(std::int64_t id) const;
     /// The statuses statuses() answers (default: new, open and closed).
