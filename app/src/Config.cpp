@@ -47,16 +47,35 @@ const std::vector<std::string> kInstanceKeys = {"url",
                                                 "retries",
                                                 "min_tls",
                                                 "max_record_size"};
-const std::vector<std::string> kRouteKeys = {
-    "source",           "targets",         "poll_interval",
-    "page_size",        "lookback",        "start_from",
-    "filter.label",     "filter.severity", "filter.status",
-    "filter.tags",      "filter.raw",      "label_map",
-    "add_tags",         "artifacts",       "notes",
-    "playbook",         "playbook_scope",  "playbook_on",
-    "playbook_timeout", "attachments",     "attachment_max_size",
-    "owner_map",        "custom_fields",   "workbooks",
-    "mirror_back",      "conflict",        "report_back"};
+const std::vector<std::string> kRouteKeys = {"source",
+                                             "targets",
+                                             "poll_interval",
+                                             "page_size",
+                                             "lookback",
+                                             "start_from",
+                                             "filter.label",
+                                             "filter.severity",
+                                             "filter.status",
+                                             "filter.tags",
+                                             "filter.raw",
+                                             "label_map",
+                                             "add_tags",
+                                             "artifacts",
+                                             "notes",
+                                             "playbook",
+                                             "playbook_scope",
+                                             "playbook_on",
+                                             "playbook_timeout",
+                                             "attachments",
+                                             "attachment_max_size",
+                                             "owner_map",
+                                             "custom_fields",
+                                             "workbooks",
+                                             "mirror_back",
+                                             "conflict",
+                                             "report_back",
+                                             "lists",
+                                             "list_max_size"};
 const std::vector<std::string> kLevels = {"none",   "fatal",       "critical", "error", "warning",
                                           "notice", "information", "debug",    "trace"};
 
@@ -399,6 +418,18 @@ RouteSpec parseRoute(const AbstractConfiguration& ini, const std::string& name,
     }
     if (s.has("conflict") && !r.mirror_back.fields()) {
         s.fail("conflict", "has no effect without container fields in mirror_back");
+    }
+
+    for (const auto& list : splitList(s.str("lists"))) {
+        if (std::find(r.lists.begin(), r.lists.end(), list) != r.lists.end()) {
+            s.fail("lists", "names '" + list + "' twice");
+        }
+        r.lists.push_back(list);
+    }
+    // SOAR keeps at most 256 MB per list and truncates larger ones without an error.
+    r.list_max_size = s.size("list_max_size", r.list_max_size, 1ULL << 10U, 256ULL << 20U);
+    if (s.has("list_max_size") && r.lists.empty()) {
+        s.fail("list_max_size", "has no effect without lists");
     }
 
     const auto report = s.str("report_back", "off");

@@ -202,9 +202,26 @@ CREATE INDEX playbook_runs_unreported ON playbook_runs (target_ref, id)
     WHERE report IN ('none', 'sending') AND status NOT IN ('intent', 'running');
 )sql";
 
+// Version 6: custom lists. list_copies keeps, per target and list name, the hash of the
+// content last written there (lists have no timestamps: a pass compares hashes). Passes count
+// the lists they wrote and those they could not.
+constexpr const char* kV6 = R"sql(
+CREATE TABLE list_copies (
+    target_ref   INTEGER NOT NULL REFERENCES targets (id),
+    name         TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    rows         INTEGER NOT NULL,
+    bytes        INTEGER NOT NULL,
+    written_at   TEXT NOT NULL,
+    PRIMARY KEY (target_ref, name)
+) WITHOUT ROWID;
+ALTER TABLE passes ADD COLUMN lists_written INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE passes ADD COLUMN lists_failed INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // Index i holds the migration to version i + 1.
 constexpr Migration kMigrations[] = {
-    {1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5},
+    {1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kLatestSchemaVersion,
               "one migration per schema version");

@@ -14,9 +14,9 @@ constexpr const char* kInsertPass =
     "containers_updated, containers_unchanged, artifacts_created, artifacts_updated, "
     "artifacts_unchanged, errors, notes_created, notes_updated, comments_created, files_copied, "
     "file_bytes, workbooks_copied, tasks_written, owners_unmatched, fields_mirrored, "
-    "notes_mirrored, conflicts_source_won, conflicts_target_won, results_reported) VALUES (?1, "
-    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
-    "?22, ?23, ?24)";
+    "notes_mirrored, conflicts_source_won, conflicts_target_won, results_reported, "
+    "lists_written, lists_failed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+    "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
 constexpr const char* kTrimPasses =
     "DELETE FROM passes WHERE target_ref = ?1 AND id <= (SELECT id FROM passes "
     "WHERE target_ref = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)";
@@ -25,7 +25,7 @@ constexpr const char* kSelectPasses =
     "containers_unchanged, artifacts_created, artifacts_updated, artifacts_unchanged, errors, "
     "notes_created, notes_updated, comments_created, files_copied, file_bytes, "
     "workbooks_copied, tasks_written, owners_unmatched, fields_mirrored, notes_mirrored, "
-    "conflicts_source_won, conflicts_target_won, results_reported "
+    "conflicts_source_won, conflicts_target_won, results_reported, lists_written, lists_failed "
     "FROM passes WHERE target_ref = ?1 ORDER BY id DESC LIMIT ?2";
 
 constexpr const char* kMarkFailing =
@@ -63,6 +63,8 @@ PassRecord passFrom(SQLite::Statement& row) {
     pass.counts.conflicts_source_won = row.getColumn(20).getInt64();
     pass.counts.conflicts_target_won = row.getColumn(21).getInt64();
     pass.counts.results_reported = row.getColumn(22).getInt64();
+    pass.counts.lists_written = row.getColumn(23).getInt64();
+    pass.counts.lists_failed = row.getColumn(24).getInt64();
     return pass;
 }
 
@@ -121,6 +123,8 @@ void SqliteStore::recordPass(const RouteTarget& key, const PassRecord& pass) {
             q->bind(22, pass.counts.conflicts_source_won);
             q->bind(23, pass.counts.conflicts_target_won);
             q->bind(24, pass.counts.results_reported);
+            q->bind(25, pass.counts.lists_written);
+            q->bind(26, pass.counts.lists_failed);
             q->exec();
         }
         Query trim(conn, kTrimPasses);

@@ -45,6 +45,9 @@ bool deleteDeadLetter(Connection& conn, std::int64_t ref, const DeadLetterRef& l
 bool deleteStrike(Connection& conn, std::int64_t ref, std::int64_t source_id);
 void deleteStrikes(Connection& conn, std::int64_t ref);
 
+// Lists (SqliteLists.cpp).
+[[nodiscard]] std::vector<ListCopy> readListCopies(Connection& conn, std::int64_t ref);
+
 // Passes and health (SqlitePassLog.cpp).
 [[nodiscard]] std::vector<PassRecord> readPasses(Connection& conn, std::int64_t ref,
                                                  std::size_t limit);

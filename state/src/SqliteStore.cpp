@@ -289,6 +289,7 @@ TargetStatus SqliteStore::status(const RouteTarget& key) const {
         out.mappings = readMappingCounts(conn, *ref);
         out.dead_letters = countDeadLetters(conn, *ref);
         out.playbook_runs = readRunCounts(conn, *ref);
+        out.lists = readListCopies(conn, *ref);
         snapshot.commit();
         return out;
     });

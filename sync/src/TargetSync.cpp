@@ -1,6 +1,7 @@
 #include "soar/sync/TargetSync.h"
 
 #include "FieldMirror.h"
+#include "ListCopier.h"
 #include "MirrorBack.h"
 #include "Pass.h"
 #include "PassReport.h"
@@ -184,6 +185,15 @@ PassResult TargetSync::runPass(const std::atomic<bool>* stop) {
                 pass.fail(std::current_exception());
             }
             result.counts += back.counts();
+        }
+        if (!route_.lists.empty() && !pass.stopped()) {
+            ListCopier lists(pass.scope());
+            try {
+                lists.run();
+            } catch (...) {
+                pass.fail(std::current_exception());
+            }
+            result.counts += lists.counts();
         }
         if (options_.playbooks && !pass.stopped()) {
             try {

@@ -6,6 +6,7 @@
 
 #include <Poco/DigestEngine.h>
 #include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
 #include <Poco/SHA1Engine.h>
 
 #include <algorithm>
@@ -973,6 +974,24 @@ void FakeSource::writeTask(std::int64_t id, const Poco::JSON::Object& fields) {
         (void)addItem(RecordKind::Note, item.container, body, 0);
     }
     item.body->set("modified_time", time);
+}
+
+void FakeSource::setList(const std::string& name, const std::string& rows_json) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    lists_[name] = rows_json;
+}
+
+void FakeSource::removeList(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    lists_.erase(name);
+}
+
+std::optional<Poco::JSON::Array::Ptr> FakeSource::readList(const std::string& name) {
+    enter(Call::ReadList, 0);
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto found = lists_.find(name);
+    if (found == lists_.end()) return std::nullopt;
+    return Poco::JSON::Parser().parse(found->second).extract<Poco::JSON::Array::Ptr>();
 }
 
 std::vector<sync::StatusInfo> FakeSource::statuses() {

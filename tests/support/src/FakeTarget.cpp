@@ -41,6 +41,7 @@ bool isWrite(FakeTarget::Call call) {
         case FakeTarget::Call::CreatePhase:
         case FakeTarget::Call::CreateTask:
         case FakeTarget::Call::UpdateTask:
+        case FakeTarget::Call::WriteList:
             return true;
         default:
             return false;
@@ -935,6 +936,31 @@ void FakeTarget::cancelPlaybookRun(std::int64_t run_id) {
     }
     cancels_.push_back(run_id);
     found->second.status = "cancelled";
+}
+
+void FakeTarget::writeList(const std::string& name, const Poco::JSON::Array& rows) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::WriteList, lock);
+    if (rows.size() == 0) refuse("list " + name, "A list needs at least one row");
+    Object body;
+    body.set("name", name);
+    body.set("content", Poco::JSON::Array::Ptr(new Poco::JSON::Array(rows)));
+    if (const auto message = refusal(Call::WriteList, body)) refuse("list " + name, *message);
+    std::ostringstream text;
+    rows.stringify(text);
+    lists_[name] = text.str();
+}
+
+std::optional<std::string> FakeTarget::listRows(const std::string& name) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto found = lists_.find(name);
+    if (found == lists_.end()) return std::nullopt;
+    return found->second;
+}
+
+void FakeTarget::setListAsAnalyst(const std::string& name, const std::string& rows_json) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    lists_[name] = rows_json;
 }
 
 std::vector<sync::PlaybookRunSeen> FakeTarget::playbookRuns(std::int64_t playbook,

@@ -476,6 +476,22 @@ bool InMemoryStore::clearStrike(const RouteTarget& key, std::int64_t source_id) 
     return writable(key).strikes.erase(source_id) > 0;
 }
 
+// --- Lists -------------------------------------------------------------------------------
+
+std::vector<ListCopy> InMemoryStore::listCopies(const RouteTarget& key) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<ListCopy> out;
+    if (const auto* stored = find(key)) {
+        for (const auto& [name, copy] : stored->lists) out.push_back(copy);  // by name
+    }
+    return out;
+}
+
+void InMemoryStore::recordListCopy(const RouteTarget& key, const ListCopy& copy) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    writable(key).lists[copy.name] = copy;
+}
+
 // --- Passes and health -------------------------------------------------------------------
 
 void InMemoryStore::recordPass(const RouteTarget& key, const PassRecord& pass) {
@@ -563,6 +579,7 @@ TargetStatus InMemoryStore::status(const RouteTarget& key) const {
     for (const auto& [id, run] : runs_) {
         if (run.key == key) ++out.playbook_runs[run.status];
     }
+    for (const auto& [name, copy] : stored->lists) out.lists.push_back(copy);
     return out;
 }
 

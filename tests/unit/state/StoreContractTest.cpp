@@ -833,3 +833,30 @@ STORE_CONTRACT("a run's report goes from due to sending to sent", "[playbook][re
     CHECK_FALSE(store.setPlaybookReport(999, ReportState::Sent));
     CHECK(store.unreportedPlaybookRuns(kOther).empty());
 }
+
+STORE_CONTRACT("list copies are kept per target and name, the newest write replacing the row",
+               "[lists]") {
+    TestType f;
+    Store& store = f.store();
+    const auto key = testKey();
+    CHECK(store.listCopies(key).empty());
+    CHECK(store.targets().empty());  // reading never registers a (route, target)
+
+    store.recordListCopy(key, {"vip_users", "aa11", 3, 40, "2024-05-01T10:00:00Z"});
+    store.recordListCopy(key, {"blocklist", "bb22", 1, 12, "2024-05-01T10:00:01Z"});
+    store.recordListCopy(kOther, {"blocklist", "cc33", 2, 20, "2024-05-01T10:00:02Z"});
+    store.recordListCopy(key, {"vip_users", "dd44", 4, 52, "2024-05-01T10:05:00Z"});
+
+    const auto lists = store.listCopies(key);
+    REQUIRE(lists.size() == 2);  // by name
+    CHECK(lists[0].name == "blocklist");
+    CHECK(lists[0].content_hash == "bb22");
+    CHECK(lists[1].name == "vip_users");
+    CHECK(lists[1].content_hash == "dd44");
+    CHECK(lists[1].rows == 4);
+    CHECK(lists[1].bytes == 52);
+    CHECK(lists[1].written_at == "2024-05-01T10:05:00Z");
+    REQUIRE(store.listCopies(kOther).size() == 1);
+    CHECK(store.listCopies(kOther)[0].content_hash == "cc33");
+    CHECK(store.status(key).lists.size() == 2);
+}

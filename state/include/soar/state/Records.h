@@ -177,6 +177,10 @@ struct PassCounts {
     std::int64_t conflicts_target_won = 0;
     /// Ended playbook runs reported to the source container (`report_back`).
     std::int64_t results_reported = 0;
+    /// Custom lists written to the target (their content changed), and lists that could not
+    /// be (missing on the source, too large, refused by the target).
+    std::int64_t lists_written = 0;
+    std::int64_t lists_failed = 0;
 
     /// Adds every count of `other`: the one way pass counts are summed.
     PassCounts& operator+=(const PassCounts& other) {
@@ -200,6 +204,8 @@ struct PassCounts {
         conflicts_source_won += other.conflicts_source_won;
         conflicts_target_won += other.conflicts_target_won;
         results_reported += other.results_reported;
+        lists_written += other.lists_written;
+        lists_failed += other.lists_failed;
         return *this;
     }
 };
@@ -368,6 +374,16 @@ struct CommitResult {
 };
 
 /// All the store knows about one (route, target), read in one snapshot (for `status`).
+/// A custom list as last written to a target (`ListStore`).
+struct ListCopy {
+    std::string name;
+    /// SHA-256 (hex) of the list's content as soar-sync writes it (compact JSON rows).
+    std::string content_hash;
+    std::int64_t rows = 0;
+    std::int64_t bytes = 0;
+    std::string written_at;
+};
+
 struct TargetStatus {
     RouteTarget key;
     std::vector<Cursor> cursors;
@@ -376,6 +392,8 @@ struct TargetStatus {
     MappingCounts mappings;
     std::int64_t dead_letters = 0;
     std::map<RunStatus, std::int64_t> playbook_runs;
+    /// The custom lists copied there, by name.
+    std::vector<ListCopy> lists;
 };
 
 }  // namespace soar::state

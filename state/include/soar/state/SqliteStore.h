@@ -2,7 +2,8 @@
 
 /// `Store` on one SQLite file (design §4 `[state] path`). The code is split by concern:
 /// SqliteStore.cpp (opening, cursors, commit, status), SqliteMappings.cpp,
-/// SqlitePlaybookRuns.cpp, SqliteDeadLetters.cpp, SqliteStrikes.cpp and SqlitePassLog.cpp.
+/// SqlitePlaybookRuns.cpp, SqliteDeadLetters.cpp, SqliteStrikes.cpp, SqliteLists.cpp and
+/// SqlitePassLog.cpp.
 ///
 /// The file runs in WAL mode with `synchronous = NORMAL`: a committed transaction survives the
 /// process being killed at any moment (SIGKILL), and at worst the last transaction before an
@@ -62,7 +63,7 @@ struct StateOptions {
 class SqliteStore final : public Store {
 public:
     /// The schema version this binary writes; files at a higher version are refused.
-    static constexpr int kSchemaVersion = 5;
+    static constexpr int kSchemaVersion = 6;
 
     /// Opens (creating it and its folders when missing) and migrates the state file. Throws
     /// `StateError` naming the path: `Unwritable` when it cannot be created or written,
@@ -161,6 +162,9 @@ public:
                      const std::string& pass_started_at) override;
     [[nodiscard]] std::vector<Strike> strikes(const RouteTarget& key) const override;
     bool clearStrike(const RouteTarget& key, std::int64_t source_id) override;
+
+    [[nodiscard]] std::vector<ListCopy> listCopies(const RouteTarget& key) const override;
+    void recordListCopy(const RouteTarget& key, const ListCopy& copy) override;
 
     [[nodiscard]] std::vector<RouteTarget> targets() const override;
     [[nodiscard]] TargetStatus status(const RouteTarget& key) const override;

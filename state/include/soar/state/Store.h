@@ -10,6 +10,7 @@
 /// - `UnitOfWorkStore`: `commit`, the one way to record a replayed container;
 /// - `PlaybookRunStore`: playbook runs, intent to outcome;
 /// - `DeadLetterStore`: records a target refused;
+/// - `ListStore`: the custom lists copied, by content hash;
 /// - `StrikeStore`: poison strikes, the passes in a row a target answered a container's write
 ///   with a 500;
 /// - `PassLog`: pass history and target health;
@@ -32,6 +33,7 @@
 
 #include "soar/state/CursorStore.h"
 #include "soar/state/DeadLetterStore.h"
+#include "soar/state/ListStore.h"
 #include "soar/state/MappingStore.h"
 #include "soar/state/PassLog.h"
 #include "soar/state/PlaybookRunStore.h"
@@ -47,6 +49,7 @@ class Store : public CursorStore,
               public UnitOfWorkStore,
               public PlaybookRunStore,
               public DeadLetterStore,
+              public ListStore,
               public StrikeStore,
               public PassLog,
               public StatusStore {

@@ -93,6 +93,11 @@ struct RouteConfig {
     /// `report_back`: each run the route started ends in one note (or comment) on the source
     /// container.
     ReportBack report_back = ReportBack::Off;
+    /// Custom lists copied whole from the source to every target, by name (design §5, "Lists").
+    std::vector<std::string> lists;
+    /// A list whose content is larger is refused with a message, never truncated (SOAR keeps
+    /// at most 256 MB per list and truncates silently above that).
+    std::uint64_t list_max_size = std::uint64_t{64} << 20U;
 };
 
 }  // namespace soar::sync

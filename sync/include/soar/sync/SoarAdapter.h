@@ -48,6 +48,7 @@ public:
     [[nodiscard]] Workbook workbook(std::int64_t container) override;
     [[nodiscard]] std::optional<std::string> templateName(std::int64_t id) override;
     void forEachTaskNote(std::int64_t task, const std::function<void(SourceItem&)>& each) override;
+    [[nodiscard]] std::optional<Poco::JSON::Array::Ptr> readList(const std::string& name) override;
 
 private:
     SoarApi& api_;
@@ -95,6 +96,7 @@ public:
     void cancelPlaybookRun(std::int64_t run_id) override;
     [[nodiscard]] std::vector<PlaybookRunSeen> playbookRuns(std::int64_t playbook,
                                                             std::int64_t container) override;
+    void writeList(const std::string& name, const Poco::JSON::Array& rows) override;
     /// `playbook_run/<id>`, its `action_run`s and each one's `app_run`s (list views: no
     /// result data).
     [[nodiscard]] RunReport runReport(std::int64_t run_id) override;

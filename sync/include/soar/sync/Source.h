@@ -14,6 +14,8 @@
 #include "soar/state/Records.h"
 #include "soar/sync/Workbook.h"
 
+#include <Poco/JSON/Array.h>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -134,6 +136,10 @@ public:
     /// The notes of a workbook task in id order (they are not among the container's notes).
     virtual void forEachTaskNote(std::int64_t task,
                                  const std::function<void(SourceItem&)>& each) = 0;
+    /// The rows of the custom list of that name (each row an array of simple values); nullopt
+    /// when the source has no such list.
+    [[nodiscard]] virtual std::optional<Poco::JSON::Array::Ptr> readList(
+        const std::string& name) = 0;
 };
 
 }  // namespace soar::sync

@@ -14,6 +14,8 @@
 #include "soar/state/Records.h"
 #include "soar/sync/Workbook.h"
 
+#include <Poco/JSON/Array.h>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -126,6 +128,9 @@ public:
     /// The first runs (by id, up to 50) of a playbook on a target container.
     [[nodiscard]] virtual std::vector<PlaybookRunSeen> playbookRuns(std::int64_t playbook,
                                                                     std::int64_t container) = 0;
+    /// Gives the custom list of that name exactly these rows (at least one): its whole content
+    /// replaced in one request, or the list created when the target lacks it.
+    virtual void writeList(const std::string& name, const Poco::JSON::Array& rows) = 0;
 };
 
 }  // namespace soar::sync

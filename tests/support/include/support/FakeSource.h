@@ -79,6 +79,7 @@ public:
         Statuses,
         UserId,
         WriteTask,
+        ReadList,
     };
 
     explicit FakeSource(std::string instance = "src", std::size_t page_size = 100);
@@ -136,6 +137,10 @@ public:
 
     /// A user of the source, by id (container `owner` ids name them).
     void addUser(std::int64_t id, const std::string& username);
+
+    /// Custom lists: sets a list's rows (a JSON array of arrays), creating it; removes one.
+    void setList(const std::string& name, const std::string& rows_json);
+    void removeList(const std::string& name);
 
     /// Workbooks. A template's name by id (phases name their template by id).
     void addTemplate(std::int64_t id, const std::string& name);
@@ -214,6 +219,7 @@ public:
     [[nodiscard]] std::optional<std::string> templateName(std::int64_t id) override;
     void forEachTaskNote(std::int64_t task,
                          const std::function<void(sync::SourceItem&)>& each) override;
+    [[nodiscard]] std::optional<Poco::JSON::Array::Ptr> readList(const std::string& name) override;
 
     // --- sync::MirrorSide (userName is the Source's) --------------------------------------
     // Writes through it stamp the container or note just after the newest time the source
@@ -286,6 +292,8 @@ private:
     std::map<std::int64_t, Poco::JSON::Object::Ptr> containers_;
     std::map<std::int64_t, std::string> unreadable_;
     std::map<std::int64_t, std::string> users_;
+    /// Custom lists by name: their rows as JSON.
+    std::map<std::string, std::string> lists_;
     std::vector<sync::StatusInfo> statuses_{
         {"new", "new"}, {"open", "open"}, {"closed", "resolved"}};
     struct Phase {

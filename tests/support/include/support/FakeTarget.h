@@ -90,6 +90,7 @@ public:
         Container,
         Statuses,
         RunReport,
+        WriteList,
     };
 
     /// A vault file attached to a container.
@@ -154,6 +155,11 @@ public:
 
     /// Adds a user (ids from 501): container `owner_id`s must name one. Returns its id.
     std::int64_t addUser(const std::string& username);
+
+    /// A custom list's rows as compact JSON; nullopt when the target has no such list.
+    [[nodiscard]] std::optional<std::string> listRows(const std::string& name) const;
+    /// Changes a list as a person would (not counted as a write of soar-sync's).
+    void setListAsAnalyst(const std::string& name, const std::string& rows_json);
 
     /// The files attached to a container, by attachment id.
     [[nodiscard]] std::vector<File> filesIn(std::int64_t container) const;
@@ -264,6 +270,8 @@ public:
     void cancelPlaybookRun(std::int64_t run_id) override;
     [[nodiscard]] std::vector<sync::PlaybookRunSeen> playbookRuns(std::int64_t playbook,
                                                                   std::int64_t container) override;
+    /// Refused (RecordError 400) for empty rows, as SOAR answers an empty content.
+    void writeList(const std::string& name, const Poco::JSON::Array& rows) override;
     [[nodiscard]] sync::RunReport runReport(std::int64_t run_id) override;
     [[nodiscard]] std::map<std::string, std::int64_t> fileCopies(std::int64_t container) override;
     [[nodiscard]] std::optional<std::int64_t> userId(const std::string& username) override;
@@ -382,6 +390,8 @@ private:
     std::int64_t next_comment_ = 40001;
     std::map<std::int64_t, File> files_;
     std::map<std::string, std::int64_t> users_;
+    /// Custom lists by name: their rows as compact JSON.
+    std::map<std::string, std::string> lists_;
     std::int64_t next_user_ = 501;
     std::map<std::int64_t, Template> templates_;
     std::int64_t next_template_ = 61;

@@ -104,6 +104,10 @@ public:
     [[nodiscard]] std::vector<state::Strike> strikes(const state::RouteTarget& key) const override;
     bool clearStrike(const state::RouteTarget& key, std::int64_t source_id) override;
 
+    [[nodiscard]] std::vector<state::ListCopy> listCopies(
+        const state::RouteTarget& key) const override;
+    void recordListCopy(const state::RouteTarget& key, const state::ListCopy& copy) override;
+
     void recordPass(const state::RouteTarget& key, const state::PassRecord& pass) override;
     [[nodiscard]] std::optional<state::PassRecord> lastPass(
         const state::RouteTarget& key) const override;
@@ -137,6 +141,8 @@ private:
         std::map<std::int64_t, state::Strike> strikes;
         /// Trigger key -> run id.
         std::map<std::string, std::int64_t> triggers;
+        /// List name -> what was last written.
+        std::map<std::string, state::ListCopy> lists;
     };
 
     /// The (route, target)'s records, registering it; the caller holds `mutex_`.

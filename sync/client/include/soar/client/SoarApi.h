@@ -44,6 +44,7 @@ inline constexpr const char* kUser = "ph_user";
 inline constexpr const char* kWorkbookTemplate = "workbook_template";
 inline constexpr const char* kWorkbookPhase = "workbook_phase";
 inline constexpr const char* kWorkbookTask = "workbook_task";
+inline constexpr const char* kList = "decided_list";
 }  // namespace collection
 
 /// One page of a list answer (`{"count", "num_pages", "data"}`).

@@ -1,0 +1,84 @@
+#include "ListCopier.h"
+
+#include "soar/client/Errors.h"
+
+#include <Poco/DigestEngine.h>
+#include <Poco/Logger.h>
+#include <Poco/SHA2Engine.h>
+
+#include <map>
+#include <sstream>
+
+namespace soar::sync {
+
+ListCopier::ListCopier(PassScope& pass) : pass_(pass) {}
+
+std::string ListCopier::canonical(const Poco::JSON::Array& rows) {
+    std::ostringstream out;
+    rows.stringify(out);
+    return out.str();
+}
+
+void ListCopier::run() {
+    std::map<std::string, state::ListCopy> stored;
+    for (auto& copy : pass_.store.listCopies(pass_.key)) stored[copy.name] = copy;
+    for (const auto& name : pass_.route.lists) {
+        if (pass_.cancelled()) return;
+        copy(name, stored);
+    }
+}
+
+void ListCopier::copy(const std::string& name,
+                      const std::map<std::string, state::ListCopy>& stored) {
+    const auto rows = pass_.source.readList(name);
+    if (!rows) {
+        fail("custom list '" + name + "' does not exist on " + pass_.route.source +
+             "; the copy on " + pass_.key.target + " is left as it is");
+        return;
+    }
+    const auto text = canonical(**rows);
+    if (text.size() > pass_.route.list_max_size) {
+        fail("custom list '" + name + "' is " + std::to_string(text.size()) +
+             " bytes, above list_max_size (" + std::to_string(pass_.route.list_max_size) +
+             " bytes); it is not written to " + pass_.key.target +
+             " (SOAR would truncate it silently)");
+        return;
+    }
+    if ((*rows)->size() == 0) {
+        fail("custom list '" + name + "' on " + pass_.route.source +
+             " has no rows; SOAR keeps at least one, so it is not written to " + pass_.key.target);
+        return;
+    }
+    Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+    sha.update(text);
+    const auto hash = Poco::DigestEngine::digestToHex(sha.digest());
+    const auto known = stored.find(name);
+    if (!pass_.force && known != stored.end() && known->second.content_hash == hash) return;
+    try {
+        pass_.target.writeList(name, **rows);
+    } catch (const RecordError& e) {
+        fail("custom list '" + name + "' was refused by " + pass_.key.target + ": " +
+             refusalMessage(e));
+        return;
+    }
+    state::ListCopy copy;
+    copy.name = name;
+    copy.content_hash = hash;
+    copy.rows = static_cast<std::int64_t>((*rows)->size());
+    copy.bytes = static_cast<std::int64_t>(text.size());
+    copy.written_at = pass_.now();
+    pass_.store.recordListCopy(pass_.key, copy);
+    ++counts_.lists_written;
+    poco_information(pass_.logger, pass_.where() + "custom list '" + name + "' written (" +
+                                       std::to_string(copy.rows) +
+                                       (copy.rows == 1 ? " row, " : " rows, ") +
+                                       std::to_string(text.size()) + " bytes)");
+}
+
+void ListCopier::fail(const std::string& message) {
+    ++counts_.lists_failed;
+    poco_error(pass_.logger, pass_.where() + message);
+    pass_.store.recordError(pass_.key, message, pass_.now());
+}
+
+}  // namespace soar::sync
