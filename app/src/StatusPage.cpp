@@ -63,6 +63,7 @@ th.fit,td.fit{width:1%}
 .url a,.url{color:#52606d;text-decoration:none;white-space:nowrap}
 .url a:hover{text-decoration:underline}
 .sub{color:#616e7c;font-size:12.5px}
+.lists{color:#3e4c59;font-size:12.5px;margin:6px 12px}
 .pill{display:inline-block;padding:1px 9px;border-radius:999px;font-size:12px;font-weight:600;
 white-space:nowrap}
 .pill.ok{background:#e6f6ec;color:#145c32}
@@ -331,6 +332,8 @@ std::string lastPassCell(const StatusSnapshot& s, const TargetView& t) {
         plural(c.conflicts_target_won, "conflict", "conflicts") + " won by the target");
     add(c.results_reported, plural(c.results_reported, "playbook result", "playbook results") +
                                 " reported to the source");
+    add(c.lists_written, plural(c.lists_written, "custom list", "custom lists") + " written");
+    add(c.lists_failed, plural(c.lists_failed, "custom list", "custom lists") + " failed");
     add(c.errors, plural(c.errors, "error", "errors"));
     if (parts.empty()) parts.emplace_back("nothing changed");
     for (std::size_t i = 0; i < parts.size(); ++i) detail += (i > 0 ? ", " : "") + parts[i];
@@ -456,6 +459,7 @@ void route(std::ostringstream& out, const StatusSnapshot& s, const RouteView& r,
     }
     if (r.workbooks) out << " &middot; case workbooks";
     if (r.owners_by_name) out << " &middot; owners by name";
+    if (!r.lists.empty()) out << " &middot; " << r.lists.size() << " custom lists";
     out << "</span></div>\n";
     if (r.targets.empty()) {
         out << "<p class=\"empty\">No targets.</p></section>\n";
@@ -469,6 +473,10 @@ void route(std::ostringstream& out, const StatusSnapshot& s, const RouteView& r,
                    "dead-" + std::to_string(index) + "-" + std::to_string(i));
     }
     out << "</tbody></table>\n";
+    for (const auto& t : r.targets) {
+        if (!r.lists.empty())
+            out << "<p class=\"lists\">" << htmlEscape(listsText(r, t)) << "</p>\n";
+    }
     for (std::size_t i = 0; i < r.targets.size(); ++i) {
         deadLetters(out, s, r, r.targets[i],
                     "dead-" + std::to_string(index) + "-" + std::to_string(i));

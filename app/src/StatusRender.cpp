@@ -71,6 +71,10 @@ Object::Ptr countsJson(const state::PassCounts& c) {
     out->set("mirrored_back", mirrored);
     out->set("conflicts", conflicts);
     out->set("results_reported", c.results_reported);
+    Object::Ptr lists = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    lists->set("written", c.lists_written);
+    lists->set("failed", c.lists_failed);
+    out->set("lists", lists);
     out->set("errors", c.errors);
     return out;
 }
@@ -124,6 +128,17 @@ Object::Ptr targetJson(const TargetView& t, bool live) {
                   it == t.stored.playbook_runs.end() ? std::int64_t{0} : it->second);
     }
     out->set("playbook_runs", runs);
+    Array::Ptr lists = new Array;
+    for (const auto& l : t.stored.lists) {
+        Object::Ptr list = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        list->set("name", l.name);
+        list->set("content_hash", l.content_hash);
+        list->set("rows", l.rows);
+        list->set("bytes", l.bytes);
+        list->set("written_at", l.written_at);
+        lists->add(list);
+    }
+    out->set("lists", lists);
     if (live) {
         if (t.runtime.live) {
             const auto& l = *t.runtime.live;
@@ -271,6 +286,7 @@ std::string renderTable(const StatusSnapshot& s) {
                            " copies of the last pass left unassigned: " + t.target +
                            " lacks their owners' usernames (the log names them)");
             }
+            if (!r.lists.empty()) table.note(listsText(r, t));
             if (!r.mirror_back.empty() || r.report_back != "off") {
                 std::string back = directionText(r);
                 if (t.stored.last_pass) {
@@ -355,6 +371,9 @@ std::string renderJson(const StatusSnapshot& s) {
         route->set("conflict",
                    r.mirror_back.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(r.conflict));
         route->set("report_back", r.report_back);
+        Array::Ptr lists = new Array;
+        for (const auto& name : r.lists) lists->add(name);
+        route->set("lists", lists);
         Array::Ptr targets = new Array;
         for (const auto& t : r.targets) targets->add(targetJson(t, s.live));
         route->set("targets", targets);
@@ -454,6 +473,25 @@ std::string renderMetrics(const StatusSnapshot& s) {
     eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
         e.sample("soar_sync_results_reported_total", l,
                  std::to_string(t.runtime.totals.results_reported));
+    });
+    e.family("soar_sync_lists_written_total", "counter",
+             "Custom lists written to the target (their content changed) since start.");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        e.sample("soar_sync_lists_written_total", l,
+                 std::to_string(t.runtime.totals.lists_written));
+    });
+    e.family("soar_sync_lists_failed_total", "counter",
+             "Custom lists that could not be written since start (missing on the source, too "
+             "large, refused).");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        e.sample("soar_sync_lists_failed_total", l, std::to_string(t.runtime.totals.lists_failed));
+    });
+    e.family("soar_sync_list_rows", "gauge",
+             "Rows of each custom list as last written to the target.");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        for (const auto& list : t.stored.lists) {
+            e.sample("soar_sync_list_rows", with(l, "list", list.name), std::to_string(list.rows));
+        }
     });
     e.family("soar_sync_passes_total", "counter", "Passes finished since start.");
     eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {

@@ -69,6 +69,7 @@ StatusSnapshot readStoredStatus(const AppConfig& config, const state::Store& sto
         route.report_back = spec.config.report_back == sync::ReportBack::Note      ? "note"
                             : spec.config.report_back == sync::ReportBack::Comment ? "comment"
                                                                                    : "off";
+        route.lists = spec.config.lists;
         for (const auto& target : spec.config.targets) {
             TargetView view;
             view.target = target;

@@ -59,4 +59,29 @@ std::string mirroredText(const state::PassCounts& c) {
            std::to_string(c.conflicts_target_won) + " by the target" + reported;
 }
 
+std::string listsText(const RouteView& r, const TargetView& t) {
+    if (r.lists.empty()) return "";
+    std::string out = "custom lists on " + t.target + ": ";
+    for (std::size_t i = 0; i < r.lists.size(); ++i) {
+        out += (i > 0 ? ", " : "") + r.lists[i];
+        const state::ListCopy* copy = nullptr;
+        for (const auto& l : t.stored.lists) {
+            if (l.name == r.lists[i]) copy = &l;
+        }
+        if (!copy) {
+            out += " (not written yet)";
+            continue;
+        }
+        out += " (" + std::to_string(copy->rows) + (copy->rows == 1 ? " row, " : " rows, ") +
+               std::to_string(copy->bytes) + " bytes, sha256 " + copy->content_hash.substr(0, 8) +
+               ", written " + copy->written_at + ")";
+    }
+    if (t.stored.last_pass) {
+        const auto& c = t.stored.last_pass->counts;
+        out += "; the last pass wrote " + std::to_string(c.lists_written);
+        if (c.lists_failed > 0) out += ", " + std::to_string(c.lists_failed) + " failed";
+    }
+    return out;
+}
+
 }  // namespace soar::app

@@ -25,5 +25,9 @@ namespace soar::app {
 /// `the last pass mirrored back 3 fields and 2 notes or comments; conflicts: 1 won by the
 /// source, 0 by the target`, or empty when it brought nothing back and settled no conflict.
 [[nodiscard]] std::string mirroredText(const state::PassCounts& c);
+/// The route's custom lists on a target: "custom lists on dr: blocklist (3 rows, 120 bytes,
+/// sha256 1a2b3c4d, written 2026-...), vip_users (not written yet); the last pass wrote 1,
+/// 1 failed"; empty for a route without lists.
+[[nodiscard]] std::string listsText(const RouteView& r, const TargetView& t);
 
 }  // namespace soar::app

@@ -113,6 +113,8 @@ playbook_timeout = 5m
 mirror_back = status, severity, owner, notes
 conflict = target
 report_back = comment
+lists = blocklist, vip_users
+list_max_size = 2MiB
 )"));
     CHECK(config.state.path == (dir.path() / "state/db.sqlite").string());
     CHECK(config.http.host == "0.0.0.0");
@@ -146,6 +148,8 @@ report_back = comment
     CHECK_FALSE(r.mirror_back.tags);
     CHECK(r.conflict == soar::sync::ConflictRule::Target);
     CHECK(r.report_back == soar::sync::ReportBack::Comment);
+    CHECK(r.lists == std::vector<std::string>{"blocklist", "vip_users"});
+    CHECK(r.list_max_size == 2U << 20U);
     REQUIRE(spec.playbook);
     CHECK(spec.playbook->scope == "all");
     CHECK(spec.playbook->on_create);
@@ -241,6 +245,13 @@ TEST_CASE("broken configs name the section, the key and what is expected", "[app
          "[route.r] report_back: expected note, comment or off, got 'email'"},
         {"report_back without playbook", kInstances + kRoute + "report_back = note\n",
          "[route.r] report_back: has no effect without playbook"},
+        {"a list named twice", kInstances + kRoute + "lists = a, b, a\n",
+         "[route.r] lists: names 'a' twice"},
+        {"list_max_size above SOAR's limit",
+         kInstances + kRoute + "lists = a\nlist_max_size = 1GiB\n",
+         "[route.r] list_max_size: expected a size from 1KiB to 256MiB"},
+        {"list_max_size without lists", kInstances + kRoute + "list_max_size = 1MiB\n",
+         "[route.r] list_max_size: has no effect without lists"},
         {"conflict without fields", kInstances + kRoute + "conflict = source\n",
          "[route.r] conflict: has no effect without container fields in mirror_back"},
         {"file limit without files", kInstances + kRoute + "attachment_max_size = 1MiB\n",

@@ -257,6 +257,48 @@ TEST_CASE("a two-way route says what flows back, and its mirrored figures, in ev
                                "target=\"dr\"} 9"));
 }
 
+TEST_CASE("custom lists show in the table, the JSON, the page and the metrics", "[app][status]") {
+    auto s = sample();
+    auto& route = s.routes.at(0);
+    route.lists = {"blocklist", "vip_users"};
+    auto& t = route.targets.at(0);
+    t.stored.lists = {{"blocklist", "1a2b3c4d5e6f", 3, 120, "2026-12-02T10:00:00Z"}};
+    t.stored.last_pass->counts.lists_written = 1;
+    t.stored.last_pass->counts.lists_failed = 1;
+    t.runtime.totals.lists_written = 4;
+    t.runtime.totals.lists_failed = 2;
+
+    const auto expected = std::string(
+        "custom lists on dr: blocklist (3 rows, 120 bytes, sha256 1a2b3c4d, written "
+        "2026-12-02T10:00:00Z), vip_users (not written yet); the last pass wrote 1, 1 failed");
+    CHECK_THAT(soar::app::renderTable(s), Catch::Contains(expected));
+
+    const auto root =
+        Poco::JSON::Parser().parse(soar::app::renderJson(s)).extract<Poco::JSON::Object::Ptr>();
+    const auto json_route = root->getArray("routes")->getObject(0);
+    REQUIRE(json_route->getArray("lists")->size() == 2);
+    const auto target = json_route->getArray("targets")->getObject(0);
+    const auto lists = target->getArray("lists");
+    REQUIRE(lists->size() == 1);
+    CHECK(lists->getObject(0)->getValue<std::string>("content_hash") == "1a2b3c4d5e6f");
+    CHECK(lists->getObject(0)->getValue<int>("rows") == 3);
+    CHECK(target->getObject("last_pass")->getObject("lists")->getValue<int>("written") == 1);
+    CHECK(target->getObject("last_pass")->getObject("lists")->getValue<int>("failed") == 1);
+
+    const auto html = soar::app::renderHtml(s);
+    CHECK_THAT(html, Catch::Contains("<p class=\"lists\">" + expected + "</p>"));
+    CHECK_THAT(html, Catch::Contains("1 custom list written"));
+    CHECK_THAT(html, Catch::Contains("1 custom list failed"));
+
+    const auto metrics = soar::app::renderMetrics(s);
+    CHECK_THAT(metrics, Catch::Contains(
+                            "soar_sync_lists_written_total{route=\"hq-to-dr\",target=\"dr\"} 4"));
+    CHECK_THAT(metrics,
+               Catch::Contains("soar_sync_lists_failed_total{route=\"hq-to-dr\",target=\"dr\"} 2"));
+    CHECK_THAT(metrics, Catch::Contains("soar_sync_list_rows{route=\"hq-to-dr\",target=\"dr\","
+                                        "list=\"blocklist\"} 3"));
+}
+
 TEST_CASE("/readyz is ready only when every target passed and none fails", "[app][status]") {
     auto s = sample();
     auto verdict = soar::app::readiness(s);

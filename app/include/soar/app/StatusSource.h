@@ -82,6 +82,8 @@ struct RouteView {
     /// Where ended playbook runs are reported on the source (`report_back`): note, comment or
     /// off.
     std::string report_back = "off";
+    /// Custom lists copied whole to every target (`lists`), by name as configured.
+    std::vector<std::string> lists;
     std::vector<TargetView> targets;
 };
 
