@@ -100,4 +100,26 @@ std::string_view toString(ReportState state) {
     return "none";
 }
 
+std::string_view toString(DeletionAction action) {
+    switch (action) {
+        case DeletionAction::Kept:
+            return "kept";
+        case DeletionAction::Closed:
+            return "closed";
+        case DeletionAction::Deleted:
+            return "deleted";
+        case DeletionAction::Gone:
+            return "gone";
+    }
+    return "kept";
+}
+
+std::optional<DeletionAction> parseDeletionAction(std::string_view text) {
+    for (const auto action : {DeletionAction::Kept, DeletionAction::Closed, DeletionAction::Deleted,
+                              DeletionAction::Gone}) {
+        if (toString(action) == text) return action;
+    }
+    return std::nullopt;
+}
+
 }  // namespace soar::state

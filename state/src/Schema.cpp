@@ -202,9 +202,12 @@ CREATE INDEX playbook_runs_unreported ON playbook_runs (target_ref, id)
     WHERE report IN ('none', 'sending') AND status NOT IN ('intent', 'running');
 )sql";
 
-// Version 6: custom lists. list_copies keeps, per target and list name, the hash of the
-// content last written there (lists have no timestamps: a pass compares hashes). Passes count
-// the lists they wrote and those they could not.
+// Version 6: custom lists and deletions. list_copies keeps, per target and list name, the hash
+// of the content last written there (lists have no timestamps: a pass compares hashes).
+// reconcile keeps where a target's reconcile is and what the last one cost; tombstones keep the
+// containers found deleted on the source (their mappings are forgotten), and container_map the
+// generation of each copy (one more than the id's tombstones). Passes count the lists written
+// and failed, and the deletions found and handled.
 constexpr const char* kV6 = R"sql(
 CREATE TABLE list_copies (
     target_ref   INTEGER NOT NULL REFERENCES targets (id),
@@ -217,6 +220,31 @@ CREATE TABLE list_copies (
 ) WITHOUT ROWID;
 ALTER TABLE passes ADD COLUMN lists_written INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE passes ADD COLUMN lists_failed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE passes ADD COLUMN deletions_found INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE passes ADD COLUMN copies_closed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE passes ADD COLUMN copies_deleted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE container_map ADD COLUMN generation INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE reconcile (
+    target_ref    INTEGER PRIMARY KEY REFERENCES targets (id),
+    started_at    TEXT,
+    after_id      INTEGER NOT NULL,
+    checked       INTEGER NOT NULL,
+    requests      INTEGER NOT NULL,
+    found         INTEGER NOT NULL,
+    finished_at   TEXT,
+    last_checked  INTEGER NOT NULL,
+    last_requests INTEGER NOT NULL,
+    last_found    INTEGER NOT NULL
+);
+CREATE TABLE tombstones (
+    target_ref INTEGER NOT NULL REFERENCES targets (id),
+    source_id  INTEGER NOT NULL,
+    generation INTEGER NOT NULL,
+    target_id  INTEGER NOT NULL,
+    found_at   TEXT NOT NULL,
+    action     TEXT NOT NULL CHECK (action IN ('kept', 'closed', 'deleted', 'gone')),
+    PRIMARY KEY (target_ref, source_id, generation)
+) WITHOUT ROWID;
 )sql";
 
 // Index i holds the migration to version i + 1.

@@ -14,7 +14,7 @@ namespace {
 
 const std::string kContainerColumns =
     "SELECT source_id, target_id, content_hash, create_time, container_update_time, "
-    "artifact_update_time FROM container_map ";
+    "artifact_update_time, generation FROM container_map ";
 const std::string kSelectContainer = kContainerColumns + "WHERE target_ref = ?1 AND source_id = ?2";
 const std::string kSelectContainersAfter =
     kContainerColumns + "WHERE target_ref = ?1 AND source_id > ?2 ORDER BY source_id LIMIT ?3";
@@ -51,11 +51,11 @@ const std::string kSelectNotesOf = kNoteColumns +
 // cascade to the container's artifact and note mappings.
 constexpr const char* kUpsertContainer =
     "INSERT INTO container_map (target_ref, source_id, target_id, content_hash, create_time, "
-    "container_update_time, artifact_update_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-    "ON CONFLICT (target_ref, source_id) DO UPDATE SET target_id = excluded.target_id, "
+    "container_update_time, artifact_update_time, generation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+    "?7, ?8) ON CONFLICT (target_ref, source_id) DO UPDATE SET target_id = excluded.target_id, "
     "content_hash = excluded.content_hash, create_time = excluded.create_time, "
     "container_update_time = excluded.container_update_time, "
-    "artifact_update_time = excluded.artifact_update_time";
+    "artifact_update_time = excluded.artifact_update_time, generation = excluded.generation";
 constexpr const char* kUpsertArtifact =
     "INSERT INTO artifact_map (target_ref, source_id, target_id, source_container_id, "
     "content_hash, update_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
@@ -95,6 +95,7 @@ ContainerMapping containerFrom(SQLite::Statement& row) {
     m.create_time = optionalText(row.getColumn(3));
     m.container_update_time = optionalText(row.getColumn(4));
     m.artifact_update_time = optionalText(row.getColumn(5));
+    m.generation = row.getColumn(6).getInt64();
     return m;
 }
 
@@ -187,6 +188,7 @@ void upsertContainer(Connection& conn, std::int64_t ref, const ContainerMapping&
     bindOptional(*q, 5, mapping.create_time);
     bindOptional(*q, 6, mapping.container_update_time);
     bindOptional(*q, 7, mapping.artifact_update_time);
+    q->bind(8, mapping.generation);
     q->exec();
 }
 
@@ -388,14 +390,18 @@ MappingCounts SqliteStore::mappingCounts(const RouteTarget& key) const {
     });
 }
 
+bool sqlite::forgetContainer(Connection& conn, std::int64_t ref, std::int64_t source_container_id) {
+    // Its strikes go with it, whether or not it was mapped (a create may have been struck).
+    (void)deleteStrike(conn, ref, source_container_id);
+    Query q(conn, kDeleteContainer);
+    q->bind(1, ref);
+    q->bind(2, source_container_id);
+    return q->exec() > 0;
+}
+
 bool SqliteStore::deleteContainerMapping(const RouteTarget& key, std::int64_t source_container_id) {
     return write("deleting a container mapping", key, [&](Connection& conn, std::int64_t ref) {
-        // Its strikes go with it, whether or not it was mapped (a create may have been struck).
-        (void)deleteStrike(conn, ref, source_container_id);
-        Query q(conn, kDeleteContainer);
-        q->bind(1, ref);
-        q->bind(2, source_container_id);
-        return q->exec() > 0;
+        return forgetContainer(conn, ref, source_container_id);
     });
 }
 

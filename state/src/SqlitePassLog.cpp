@@ -15,8 +15,9 @@ constexpr const char* kInsertPass =
     "artifacts_unchanged, errors, notes_created, notes_updated, comments_created, files_copied, "
     "file_bytes, workbooks_copied, tasks_written, owners_unmatched, fields_mirrored, "
     "notes_mirrored, conflicts_source_won, conflicts_target_won, results_reported, "
-    "lists_written, lists_failed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-    "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
+    "lists_written, lists_failed, deletions_found, copies_closed, copies_deleted) VALUES (?1, ?2, "
+    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
+    "?23, ?24, ?25, ?26, ?27, ?28, ?29)";
 constexpr const char* kTrimPasses =
     "DELETE FROM passes WHERE target_ref = ?1 AND id <= (SELECT id FROM passes "
     "WHERE target_ref = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)";
@@ -25,8 +26,9 @@ constexpr const char* kSelectPasses =
     "containers_unchanged, artifacts_created, artifacts_updated, artifacts_unchanged, errors, "
     "notes_created, notes_updated, comments_created, files_copied, file_bytes, "
     "workbooks_copied, tasks_written, owners_unmatched, fields_mirrored, notes_mirrored, "
-    "conflicts_source_won, conflicts_target_won, results_reported, lists_written, lists_failed "
-    "FROM passes WHERE target_ref = ?1 ORDER BY id DESC LIMIT ?2";
+    "conflicts_source_won, conflicts_target_won, results_reported, lists_written, lists_failed, "
+    "deletions_found, copies_closed, copies_deleted FROM passes WHERE target_ref = ?1 ORDER BY id "
+    "DESC LIMIT ?2";
 
 constexpr const char* kMarkFailing =
     "UPDATE targets SET last_error = ?2, last_error_at = ?3, "
@@ -65,6 +67,9 @@ PassRecord passFrom(SQLite::Statement& row) {
     pass.counts.results_reported = row.getColumn(22).getInt64();
     pass.counts.lists_written = row.getColumn(23).getInt64();
     pass.counts.lists_failed = row.getColumn(24).getInt64();
+    pass.counts.deletions_found = row.getColumn(25).getInt64();
+    pass.counts.copies_closed = row.getColumn(26).getInt64();
+    pass.counts.copies_deleted = row.getColumn(27).getInt64();
     return pass;
 }
 
@@ -125,6 +130,9 @@ void SqliteStore::recordPass(const RouteTarget& key, const PassRecord& pass) {
             q->bind(24, pass.counts.results_reported);
             q->bind(25, pass.counts.lists_written);
             q->bind(26, pass.counts.lists_failed);
+            q->bind(27, pass.counts.deletions_found);
+            q->bind(28, pass.counts.copies_closed);
+            q->bind(29, pass.counts.copies_deleted);
             q->exec();
         }
         Query trim(conn, kTrimPasses);

@@ -45,6 +45,15 @@ bool deleteDeadLetter(Connection& conn, std::int64_t ref, const DeadLetterRef& l
 bool deleteStrike(Connection& conn, std::int64_t ref, std::int64_t source_id);
 void deleteStrikes(Connection& conn, std::int64_t ref);
 
+/// Forgets a container's mapping (cascading to its artifacts', notes' and two-way fields') and
+/// its strikes; whether it was mapped.
+bool forgetContainer(Connection& conn, std::int64_t ref, std::int64_t source_container_id);
+
+// Reconcile and tombstones (SqliteReconcile.cpp).
+[[nodiscard]] std::optional<ReconcileState> readReconcile(Connection& conn, std::int64_t ref);
+[[nodiscard]] std::map<DeletionAction, std::int64_t> readTombstoneCounts(Connection& conn,
+                                                                         std::int64_t ref);
+
 // Lists (SqliteLists.cpp).
 [[nodiscard]] std::vector<ListCopy> readListCopies(Connection& conn, std::int64_t ref);
 

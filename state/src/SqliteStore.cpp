@@ -290,6 +290,8 @@ TargetStatus SqliteStore::status(const RouteTarget& key) const {
         out.dead_letters = countDeadLetters(conn, *ref);
         out.playbook_runs = readRunCounts(conn, *ref);
         out.lists = readListCopies(conn, *ref);
+        out.reconcile = readReconcile(conn, *ref);
+        out.tombstones = readTombstoneCounts(conn, *ref);
         snapshot.commit();
         return out;
     });

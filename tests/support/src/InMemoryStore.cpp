@@ -227,16 +227,19 @@ MappingCounts InMemoryStore::mappingCounts(const RouteTarget& key) const {
     return counts;
 }
 
-bool InMemoryStore::deleteContainerMapping(const RouteTarget& key,
-                                           std::int64_t source_container_id) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto& stored = writable(key);
+bool InMemoryStore::forget(Stored& stored, std::int64_t source_container_id) {
     stored.strikes.erase(source_container_id);  // mapped or not, as the real store
     if (stored.containers.erase(source_container_id) == 0) return false;
     eraseOf(stored.artifacts, source_container_id);
     eraseOf(stored.notes, source_container_id);
     stored.mirrors.erase(source_container_id);
     return true;
+}
+
+bool InMemoryStore::deleteContainerMapping(const RouteTarget& key,
+                                           std::int64_t source_container_id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return forget(writable(key), source_container_id);
 }
 
 bool InMemoryStore::deleteArtifactMapping(const RouteTarget& key, std::int64_t source_artifact_id) {
@@ -492,6 +495,44 @@ void InMemoryStore::recordListCopy(const RouteTarget& key, const ListCopy& copy)
     writable(key).lists[copy.name] = copy;
 }
 
+// --- Reconcile ---------------------------------------------------------------------------
+
+std::optional<ReconcileState> InMemoryStore::reconcileState(const RouteTarget& key) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto* stored = find(key);
+    return stored ? stored->reconcile : std::nullopt;
+}
+
+void InMemoryStore::saveReconcileState(const RouteTarget& key, const ReconcileState& state) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    writable(key).reconcile = state;
+}
+
+void InMemoryStore::buryContainer(const RouteTarget& key, const Tombstone& tombstone) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& stored = writable(key);
+    stored.tombstones[{tombstone.source_id, tombstone.generation}] = tombstone;
+    (void)forget(stored, tombstone.source_id);
+}
+
+std::int64_t InMemoryStore::tombstonesOf(const RouteTarget& key, std::int64_t source_id) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto* stored = find(key);
+    if (!stored) return 0;
+    std::int64_t n = 0;
+    for (const auto& [at, tombstone] : stored->tombstones) n += at.first == source_id ? 1 : 0;
+    return n;
+}
+
+std::vector<Tombstone> InMemoryStore::tombstones(const RouteTarget& key) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<Tombstone> out;
+    if (const auto* stored = find(key)) {
+        for (const auto& [at, tombstone] : stored->tombstones) out.push_back(tombstone);
+    }
+    return out;
+}
+
 // --- Passes and health -------------------------------------------------------------------
 
 void InMemoryStore::recordPass(const RouteTarget& key, const PassRecord& pass) {
@@ -580,6 +621,8 @@ TargetStatus InMemoryStore::status(const RouteTarget& key) const {
         if (run.key == key) ++out.playbook_runs[run.status];
     }
     for (const auto& [name, copy] : stored->lists) out.lists.push_back(copy);
+    out.reconcile = stored->reconcile;
+    for (const auto& [at, tombstone] : stored->tombstones) ++out.tombstones[tombstone.action];
     return out;
 }
 

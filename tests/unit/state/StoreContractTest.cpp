@@ -860,3 +860,70 @@ STORE_CONTRACT("list copies are kept per target and name, the newest write repla
     CHECK(store.listCopies(kOther)[0].content_hash == "cc33");
     CHECK(store.status(key).lists.size() == 2);
 }
+
+STORE_CONTRACT("a buried container leaves a tombstone per generation and forgets its mappings",
+               "[reconcile]") {
+    TestType f;
+    Store& store = f.store();
+    const auto key = testKey();
+    CHECK_FALSE(store.reconcileState(key).has_value());
+    CHECK(store.tombstonesOf(key, 1) == 0);
+    CHECK(store.targets().empty());
+
+    UnitOfWork unit;
+    unit.key = key;
+    ContainerMapping c{1, 100, "h", std::nullopt, std::nullopt, std::nullopt, 1};
+    unit.containers.push_back(c);
+    unit.artifacts.push_back({11, 1100, 1, "a", std::nullopt});
+    (void)store.commit(unit);
+    (void)store.addStrike(key, 1, "t0");
+
+    store.buryContainer(key, {1, 1, 100, "2024-05-01T10:00:00Z", DeletionAction::Closed});
+    CHECK_FALSE(store.containerMapping(key, 1).has_value());
+    CHECK_FALSE(store.artifactMapping(key, 11).has_value());
+    CHECK(store.strikes(key).empty());
+    CHECK(store.tombstonesOf(key, 1) == 1);
+
+    // The id reused: its second copy is generation 2, and buried again it has two tombstones.
+    c.target_id = 200;
+    c.generation = 2;
+    unit.containers = {c};
+    unit.artifacts.clear();
+    (void)store.commit(unit);
+    CHECK(store.containerMapping(key, 1)->generation == 2);
+    store.buryContainer(key, {1, 2, 200, "2024-06-01T10:00:00Z", DeletionAction::Gone});
+    CHECK(store.tombstonesOf(key, 1) == 2);
+    const auto all = store.tombstones(key);
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].target_id == 100);
+    CHECK(all[0].action == DeletionAction::Closed);
+    CHECK(all[1].generation == 2);
+    CHECK(all[1].action == DeletionAction::Gone);
+    CHECK(store.tombstonesOf(kOther, 1) == 0);
+
+    ReconcileState state;
+    state.started_at = "2024-06-01T10:00:00Z";
+    state.after_id = 400;
+    state.checked = 400;
+    state.requests = 2;
+    state.found = 1;
+    state.finished_at = "2024-06-01T09:00:00Z";
+    state.last_checked = 380;
+    state.last_requests = 2;
+    store.saveReconcileState(key, state);
+    const auto read = store.reconcileState(key);
+    REQUIRE(read);
+    CHECK(read->started_at == state.started_at);
+    CHECK(read->after_id == 400);
+    CHECK(read->found == 1);
+    CHECK(read->finished_at == state.finished_at);
+    CHECK(read->last_checked == 380);
+    state.started_at.reset();
+    store.saveReconcileState(key, state);
+    CHECK_FALSE(store.reconcileState(key)->started_at.has_value());
+
+    const auto status = store.status(key);
+    REQUIRE(status.reconcile);
+    CHECK(status.tombstones.at(DeletionAction::Closed) == 1);
+    CHECK(status.tombstones.at(DeletionAction::Gone) == 1);
+}

@@ -95,12 +95,15 @@ struct ContainerMapping {
     std::optional<std::string> create_time;
     std::optional<std::string> container_update_time;
     std::optional<std::string> artifact_update_time;
+    /// Which container of this source id it is: 1, or one more than the tombstones of the id
+    /// (a source that reuses an id after a restore gets a new copy, not the old one's).
+    std::int64_t generation = 1;
 
     friend bool operator==(const ContainerMapping& a, const ContainerMapping& b) {
         return a.source_id == b.source_id && a.target_id == b.target_id &&
                a.content_hash == b.content_hash && a.create_time == b.create_time &&
                a.container_update_time == b.container_update_time &&
-               a.artifact_update_time == b.artifact_update_time;
+               a.artifact_update_time == b.artifact_update_time && a.generation == b.generation;
     }
 };
 
@@ -181,6 +184,11 @@ struct PassCounts {
     /// be (missing on the source, too large, refused by the target).
     std::int64_t lists_written = 0;
     std::int64_t lists_failed = 0;
+    /// Mapped containers found deleted on the source by a reconcile, and of those the copies
+    /// closed and deleted on the target (`on_source_delete`).
+    std::int64_t deletions_found = 0;
+    std::int64_t copies_closed = 0;
+    std::int64_t copies_deleted = 0;
 
     /// Adds every count of `other`: the one way pass counts are summed.
     PassCounts& operator+=(const PassCounts& other) {
@@ -206,6 +214,9 @@ struct PassCounts {
         results_reported += other.results_reported;
         lists_written += other.lists_written;
         lists_failed += other.lists_failed;
+        deletions_found += other.deletions_found;
+        copies_closed += other.copies_closed;
+        copies_deleted += other.copies_deleted;
         return *this;
     }
 };
@@ -374,6 +385,43 @@ struct CommitResult {
 };
 
 /// All the store knows about one (route, target), read in one snapshot (for `status`).
+/// What was done with the copy of a container deleted on the source (`on_source_delete`).
+enum class DeletionAction {
+    Kept,     ///< keep: recorded only
+    Closed,   ///< close: status closed and a comment saying so
+    Deleted,  ///< delete: the copy deleted
+    Gone,     ///< close or delete: the copy was already gone from the target
+};
+[[nodiscard]] std::string_view toString(DeletionAction action);
+[[nodiscard]] std::optional<DeletionAction> parseDeletionAction(std::string_view text);
+
+/// A mapped container found deleted on the source, kept after its mapping is forgotten
+/// (`ReconcileStore`).
+struct Tombstone {
+    std::int64_t source_id = 0;
+    std::int64_t generation = 1;
+    std::int64_t target_id = 0;
+    /// When the reconcile found it.
+    std::string found_at;
+    DeletionAction action = DeletionAction::Kept;
+};
+
+/// A (route, target)'s reconcile: the round in progress (`started_at` set; it resumes after
+/// `after_id`) or none, and the figures of the last finished round.
+struct ReconcileState {
+    std::optional<std::string> started_at;
+    std::int64_t after_id = 0;
+    /// Of the round in progress.
+    std::int64_t checked = 0;
+    std::int64_t requests = 0;
+    std::int64_t found = 0;
+    /// The last finished round: when it ended, and what it cost and found.
+    std::optional<std::string> finished_at;
+    std::int64_t last_checked = 0;
+    std::int64_t last_requests = 0;
+    std::int64_t last_found = 0;
+};
+
 /// A custom list as last written to a target (`ListStore`).
 struct ListCopy {
     std::string name;
@@ -394,6 +442,9 @@ struct TargetStatus {
     std::map<RunStatus, std::int64_t> playbook_runs;
     /// The custom lists copied there, by name.
     std::vector<ListCopy> lists;
+    /// The reconcile, when one ran; the tombstones by what was done with the copies.
+    std::optional<ReconcileState> reconcile;
+    std::map<DeletionAction, std::int64_t> tombstones;
 };
 
 }  // namespace soar::state

@@ -2,8 +2,8 @@
 
 /// `Store` on one SQLite file (design §4 `[state] path`). The code is split by concern:
 /// SqliteStore.cpp (opening, cursors, commit, status), SqliteMappings.cpp,
-/// SqlitePlaybookRuns.cpp, SqliteDeadLetters.cpp, SqliteStrikes.cpp, SqliteLists.cpp and
-/// SqlitePassLog.cpp.
+/// SqlitePlaybookRuns.cpp, SqliteDeadLetters.cpp, SqliteStrikes.cpp, SqliteLists.cpp,
+/// SqliteReconcile.cpp and SqlitePassLog.cpp.
 ///
 /// The file runs in WAL mode with `synchronous = NORMAL`: a committed transaction survives the
 /// process being killed at any moment (SIGKILL), and at worst the last transaction before an
@@ -165,6 +165,14 @@ public:
 
     [[nodiscard]] std::vector<ListCopy> listCopies(const RouteTarget& key) const override;
     void recordListCopy(const RouteTarget& key, const ListCopy& copy) override;
+
+    [[nodiscard]] std::optional<ReconcileState> reconcileState(
+        const RouteTarget& key) const override;
+    void saveReconcileState(const RouteTarget& key, const ReconcileState& state) override;
+    void buryContainer(const RouteTarget& key, const Tombstone& tombstone) override;
+    [[nodiscard]] std::int64_t tombstonesOf(const RouteTarget& key,
+                                            std::int64_t source_id) const override;
+    [[nodiscard]] std::vector<Tombstone> tombstones(const RouteTarget& key) const override;
 
     [[nodiscard]] std::vector<RouteTarget> targets() const override;
     [[nodiscard]] TargetStatus status(const RouteTarget& key) const override;

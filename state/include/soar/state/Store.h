@@ -11,6 +11,7 @@
 /// - `PlaybookRunStore`: playbook runs, intent to outcome;
 /// - `DeadLetterStore`: records a target refused;
 /// - `ListStore`: the custom lists copied, by content hash;
+/// - `ReconcileStore`: deletions found on the source, and where a reconcile is;
 /// - `StrikeStore`: poison strikes, the passes in a row a target answered a container's write
 ///   with a 500;
 /// - `PassLog`: pass history and target health;
@@ -37,6 +38,7 @@
 #include "soar/state/MappingStore.h"
 #include "soar/state/PassLog.h"
 #include "soar/state/PlaybookRunStore.h"
+#include "soar/state/ReconcileStore.h"
 #include "soar/state/Records.h"
 #include "soar/state/StatusStore.h"
 #include "soar/state/StrikeStore.h"
@@ -50,6 +52,7 @@ class Store : public CursorStore,
               public PlaybookRunStore,
               public DeadLetterStore,
               public ListStore,
+              public ReconcileStore,
               public StrikeStore,
               public PassLog,
               public StatusStore {

@@ -108,6 +108,16 @@ public:
         const state::RouteTarget& key) const override;
     void recordListCopy(const state::RouteTarget& key, const state::ListCopy& copy) override;
 
+    [[nodiscard]] std::optional<state::ReconcileState> reconcileState(
+        const state::RouteTarget& key) const override;
+    void saveReconcileState(const state::RouteTarget& key,
+                            const state::ReconcileState& state) override;
+    void buryContainer(const state::RouteTarget& key, const state::Tombstone& tombstone) override;
+    [[nodiscard]] std::int64_t tombstonesOf(const state::RouteTarget& key,
+                                            std::int64_t source_id) const override;
+    [[nodiscard]] std::vector<state::Tombstone> tombstones(
+        const state::RouteTarget& key) const override;
+
     void recordPass(const state::RouteTarget& key, const state::PassRecord& pass) override;
     [[nodiscard]] std::optional<state::PassRecord> lastPass(
         const state::RouteTarget& key) const override;
@@ -143,7 +153,12 @@ private:
         std::map<std::string, std::int64_t> triggers;
         /// List name -> what was last written.
         std::map<std::string, state::ListCopy> lists;
+        std::optional<state::ReconcileState> reconcile;
+        /// (source id, generation) -> tombstone.
+        std::map<std::pair<std::int64_t, std::int64_t>, state::Tombstone> tombstones;
     };
+    /// Forgets a container's mappings and strikes; the caller holds the mutex.
+    static bool forget(Stored& stored, std::int64_t source_container_id);
 
     /// The (route, target)'s records, registering it; the caller holds `mutex_`.
     Stored& writable(const state::RouteTarget& key);
