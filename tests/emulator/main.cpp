@@ -101,6 +101,18 @@ protected:
         add("large-result-kb", "N",
             "The first app run (geolocate ip) of every playbook run carries at least N KiB of "
             "result_data rows when it succeeds (default 0: one row).");
+        add("list", "NAME=JSON",
+            "A custom list (decided_list) that exists from the start, e.g. "
+            "'blocked=[[\"10.0.0.1\"],[\"10.0.0.2\"]]' (ids 1, 2, ... in the "
+            "order given; a value that is not a row becomes a one-cell row). Repeatable.",
+            true);
+        add("list-max-kb", "N",
+            "Size ceiling of a custom list's content as JSON, in KiB (default 262144, SOAR's "
+            "256 MB): a longer list is stored without its trailing rows, answered as a "
+            "success, as SOAR truncates silently.");
+        add("list-content-in-collection", "",
+            "GET /rest/decided_list shows each list's content (by default only GET "
+            "/rest/decided_list/<name or id> does).");
         add("fail-rate", "R",
             "Fraction (0..1) of /rest requests answered 500; half of the failed writes are "
             "applied before the 500.");
@@ -121,7 +133,7 @@ protected:
         if (name == "playbook") {
             playbooks_.push_back(value);
         } else if (name == "ph-user" || name == "custom-field" || name == "workbook-template" ||
-                   name == "status" || name == "remove-status") {
+                   name == "status" || name == "remove-status" || name == "list") {
             repeated_[name].push_back(value);
         } else {
             values_[name] = value;
@@ -136,7 +148,7 @@ protected:
             help.setHeader(
                 "An emulator of the Splunk SOAR REST API (containers, artifacts, notes, "
                 "comments, playbook, action and app runs, vault files, users, case workbooks, "
-                "statuses) with seeded data "
+                "statuses, custom lists) with seeded data "
                 "and fault injection. Options:");
             help.format(std::cout);
             return EXIT_OK;
@@ -288,6 +300,15 @@ private:
         if (has("large-result-kb")) {
             o.large_result_kb = toInt("large-result-kb", get("large-result-kb"), 0, 1000000);
         }
+        for (const auto& l : all("list")) {
+            o.lists.push_back(soar::emulator::parseList(l));
+        }
+        if (has("list-max-kb")) {
+            o.list_max_bytes =
+                static_cast<std::size_t>(toInt("list-max-kb", get("list-max-kb"), 1, 4194304)) *
+                1024;
+        }
+        o.list_content_in_collection = has("list-content-in-collection");
         if (has("task-status-codes")) {
             o.task_status_codes = get("task-status-codes");
             if (o.task_status_codes != "021" && o.task_status_codes != "012") {

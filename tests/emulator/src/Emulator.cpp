@@ -45,6 +45,17 @@ std::string decodeBase64(const std::string& text) {
     return out;
 }
 
+/// The path of a request target as sent (percent-encoding kept), without query or fragment.
+std::string rawPathOf(const std::string& target) {
+    std::string path = target;
+    const auto scheme = path.find("://");
+    if (scheme != std::string::npos && scheme < path.find('/')) {
+        const auto slash = path.find('/', scheme + 3);
+        path = slash == std::string::npos ? std::string("/") : path.substr(slash);
+    }
+    return path.substr(0, path.find_first_of("?#"));
+}
+
 /// Keeps OpenSSL initialised while any HTTPS emulator lives.
 class SslScope {
 public:
@@ -247,6 +258,7 @@ private:
         try {
             const Poco::URI uri(request.getURI());
             call.path = uri.getPath();
+            call.raw_path = rawPathOf(request.getURI());
             for (auto& [name, value] : uri.getQueryParameters()) {
                 call.query.emplace_back(name, value);
             }
@@ -271,6 +283,7 @@ private:
         }
         call.body = body;
         call.user_auth = caller == Caller::User;
+        call.over_http = true;
         if (!options_.fail_marker.empty() && call.method != "GET" &&
             body.find(options_.fail_marker) != std::string::npos) {
             return jsonResponse(500, failedBody("Internal server error"));
@@ -328,6 +341,7 @@ DirectResponse Emulator::direct(const std::string& method, const std::string& ta
     try {
         const Poco::URI uri(target);
         call.path = uri.getPath();
+        call.raw_path = rawPathOf(target);
         for (auto& [name, value] : uri.getQueryParameters()) {
             call.query.emplace_back(name, value);
         }
@@ -454,6 +468,32 @@ std::int64_t Emulator::addStatus(const std::string& name, const std::string& typ
 }
 
 bool Emulator::removeStatus(const std::string& name) { return impl_->model().removeStatus(name); }
+
+std::int64_t Emulator::putList(const std::string& name, const std::string& content_json) {
+    const std::string body = "{\"content\": " + content_json + "}";
+    if (const std::int64_t id = impl_->model().listId(name); id != 0) {
+        const DirectResponse r = direct("POST", "/rest/decided_list/" + std::to_string(id), body);
+        if (r.status != 200) {
+            throw std::runtime_error("putList failed (" + std::to_string(r.status) +
+                                     "): " + r.body);
+        }
+        return id;
+    }
+    return idOf(
+        direct("POST", "/rest/decided_list", "{\"name\": " + toJson(name) + ", " + body.substr(1)),
+        "putList");
+}
+
+std::optional<std::string> Emulator::listContent(const std::string& name) const {
+    return impl_->model().listContent(name);
+}
+
+bool Emulator::deleteList(const std::string& name) {
+    const std::int64_t id = impl_->model().listId(name);
+    return id != 0 && direct("DELETE", "/rest/decided_list/" + std::to_string(id)).status == 200;
+}
+
+std::uint64_t Emulator::listWrites() const { return impl_->model().listWrites(); }
 
 std::size_t Emulator::actionRunCount() const { return impl_->model().count("action_run"); }
 

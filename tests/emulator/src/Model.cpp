@@ -136,7 +136,7 @@ std::vector<Model::Collection*> Model::collections() {
     return {&containers_,  &artifacts_,       &notes_,       &comments_,        &playbooks_,
             &runs_,        &severities_,      &statuses_,    &users_,           &scms_,
             &attachments_, &vault_documents_, &templates_,   &phase_templates_, &task_templates_,
-            &phases_,      &tasks_,           &action_runs_, &app_runs_};
+            &phases_,      &tasks_,           &action_runs_, &app_runs_,        &lists_};
 }
 
 std::vector<const Model::Collection*> Model::collections() const {
@@ -280,6 +280,8 @@ Model::Model(const EmulatorOptions& options)
                                  "asset", "container", "playbook_run", "effective_user",
                                  "start_time", "end_time", "status", "message", "exception_occured",
                                  "extra_data", "result_summary", "result_data", "version"});
+    lists_.name = "decided_list";
+    lists_.fields = fieldSet({"id", "name", "content", "tenant"});
 
     for (Collection* c : collections()) {
         c->rows.setColumns(c->fields);
@@ -361,6 +363,16 @@ Model::Model(const EmulatorOptions& options)
         run_plans_[id] = RunState{static_cast<Micros>(spec.seconds * 1e6), spec.outcome};
     }
     seed(options);
+    for (const auto& spec : options.lists) {
+        try {
+            Object::Ptr body = new Object;
+            body->set("name", spec.name);
+            body->set("content", parseJsonBody(spec.content_json));
+            (void)createList(body);
+        } catch (const ApiError& e) {
+            throw std::invalid_argument("list '" + spec.name + "': " + e.what());
+        }
+    }
 }
 
 std::int64_t Model::scmId(const std::string& repo) {
@@ -695,6 +707,9 @@ Response Model::route(const Request& request) {
             return methodNotAllowed(method, "GET");
         }
         return downloadAttachment(request);
+    }
+    if (type == lists_.name) {
+        return routeLists(request);
     }
     if (type == action_runs_.name || type == app_runs_.name) {
         return routeActions(request, parts);

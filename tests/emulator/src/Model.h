@@ -31,9 +31,13 @@ class Dice;
 struct Request {
     std::string method;
     std::string path;
+    /// The path as sent, percent-encoding kept (a list name may hold an encoded '/');
+    /// empty = `path`.
+    std::string raw_path;
     QueryParams query;
     std::string body;
     bool user_auth = false;  ///< basic auth as the configured user (not the token)
+    bool over_http = false;  ///< served to an HTTP client (not Emulator::direct())
 };
 
 struct Response {
@@ -64,6 +68,12 @@ public:
     bool removeStatus(const std::string& name);
     [[nodiscard]] std::string recordJson(const std::string& type, std::int64_t id) const;
     [[nodiscard]] std::size_t count(const std::string& type) const;
+    /// The id of the custom list of that name, 0 if none.
+    [[nodiscard]] std::int64_t listId(const std::string& name) const;
+    /// A custom list's content as compact JSON; nullopt if there is no list of that name.
+    [[nodiscard]] std::optional<std::string> listContent(const std::string& name) const;
+    /// Successful list creates, updates and deletes made over HTTP.
+    [[nodiscard]] std::uint64_t listWrites() const;
 
 private:
     using Ptr = Poco::JSON::Object::Ptr;
@@ -182,6 +192,17 @@ private:
     Response containerPhases(std::int64_t container_id, const QueryParams& query) const;
     void deleteWorkbooks(std::int64_t container_id);
 
+    // Custom lists (ModelLists.cpp)
+    /// /rest/decided_list and /rest/decided_list/<name or id>.
+    Response routeLists(const Request& request);
+    /// Creates a list from a POST body ({name, content}); returns its id. Throws ApiError.
+    std::int64_t createList(const Ptr& in);
+    /// Applies an update body (content, name, update_rows, delete_rows, append_rows) to a
+    /// list; nothing is stored when any part is refused. Throws ApiError.
+    void updateList(std::int64_t id, const Ptr& in);
+    /// Stores a list's record with `name` and `content` (cut to options_.list_max_bytes).
+    void storeList(std::int64_t id, const std::string& name, Poco::JSON::Array::Ptr content);
+
     // Seeded data (ModelSeed.cpp)
     void seed(const EmulatorOptions& options);
     /// Seeds container number `i` (0-based) with its artifacts, notes and comments, labelled
@@ -201,7 +222,10 @@ private:
     std::vector<std::string> labels_;
     Collection containers_, artifacts_, notes_, comments_, playbooks_, runs_, severities_,
         statuses_, users_, scms_, attachments_, vault_documents_, templates_, phase_templates_,
-        task_templates_, phases_, tasks_, action_runs_, app_runs_;
+        task_templates_, phases_, tasks_, action_runs_, app_runs_, lists_;
+    /// Custom list ids by name (names are unique, compared as given).
+    std::map<std::string, std::int64_t> list_by_name_;
+    std::uint64_t list_writes_ = 0;
     /// Vault documents by SHA-1, and the bytes of each.
     std::unordered_map<std::string, std::int64_t> vault_by_hash_;
     std::unordered_map<std::string, std::string> vault_bytes_;

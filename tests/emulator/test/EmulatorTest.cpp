@@ -1,17 +1,21 @@
 // Behaviour of soar-emulator over real HTTP(S): auth, paging, filters, sorting, the
-// container/artifact/note/comment/playbook semantics of shared/soar-api.md, seeded data,
-// time variants and fault injection.
+// container/artifact/note/comment/playbook semantics of shared/soar-api.md, custom lists
+// (soar-api-more.md §2), seeded data, time variants and fault injection.
 
 #include "EmulatorTestClient.h"
 #include "soar/emulator/Emulator.h"
 #include "support/TestCertificate.h"
 
+#include <Poco/JSON/Stringifier.h>
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <regex>
 #include <set>
+#include <sstream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -1951,4 +1955,278 @@ TEST_CASE("emulator: analyst edits from many threads while clients read", "[emul
     CHECK(emu.commentCount() == 100);
     CHECK(emu.noteCount() == 100);
     CHECK(parsedRecord(emu, "container", id)->getValue<int>("version") == 101);
+}
+
+namespace {
+
+/// The content of a list as compact JSON, read over HTTP by name or id.
+std::string contentOf(Client& c, const std::string& ref) {
+    const HttpResult r = c.get("/rest/decided_list/" + ref);
+    INFO(ref << " -> " << r.status << " " << r.body);
+    REQUIRE(r.status == 200);
+    std::ostringstream out;
+    Poco::JSON::Stringifier::condense(r.object()->get("content"), out);
+    return out.str();
+}
+
+std::string messageOf(const HttpResult& r) { return r.object()->getValue<std::string>("message"); }
+
+}  // namespace
+
+TEST_CASE("emulator: custom lists are created and read by name or id", "[emulator][lists]") {
+    Emulator emu({});
+    Client c(emu);
+
+    HttpResult r = c.post("/rest/decided_list",
+                          R"({"name": "blocked ips", "content": [["10.0.0.1", "fw", 3]]})");
+    REQUIRE(r.status == 200);
+    CHECK(r.object()->getValue<bool>("success"));
+    const auto id = r.object()->getValue<Poco::Int64>("id");
+    CHECK(id == 1);
+
+    r = c.get("/rest/decided_list/" + enc("blocked ips"));
+    REQUIRE(r.status == 200);
+    CHECK(r.object()->getValue<Poco::Int64>("id") == id);
+    CHECK(r.object()->getValue<std::string>("name") == "blocked ips");
+    CHECK(r.object()->getValue<Poco::Int64>("tenant") == 0);
+    CHECK(contentOf(c, "1") == R"([["10.0.0.1","fw",3]])");
+
+    // A 1-D array (or any value that is not a row) becomes one-cell rows.
+    REQUIRE(c.post("/rest/decided_list", R"({"name": "a/b\\c", "content": ["x", ["y", "z"], 5]})")
+                .status == 200);
+    CHECK(contentOf(c, enc("a/b\\c")) == R"([["x"],["y","z"],[5]])");
+    CHECK(contentOf(c, "2") == R"([["x"],["y","z"],[5]])");
+
+    // Names are unique; the refusal names the list.
+    r = c.post("/rest/decided_list", R"({"name": "blocked ips", "content": [["other"]]})");
+    CHECK(r.status == 400);
+    CHECK(r.failed());
+    CHECK_THAT(messageOf(r), Catch::Contains("blocked ips"));
+
+    // No rows is a server error, as on SOAR.
+    for (const char* body : {R"({"name": "empty", "content": []})", R"({"name": "empty"})"}) {
+        r = c.post("/rest/decided_list", body);
+        CHECK(r.status == 500);
+        CHECK(r.failed());
+    }
+    CHECK(c.post("/rest/decided_list", R"({"content": [["x"]]})").status == 400);
+    CHECK(c.post("/rest/decided_list", R"({"name": "n", "content": [[{"a": 1}]]})").status == 400);
+    CHECK(c.post("/rest/decided_list", R"({"name": "n", "content": "x"})").status == 400);
+    CHECK(c.post("/rest/decided_list", "[1]").status == 400);
+
+    // A numeric segment is an id; a missing list is a 404 failed body.
+    for (const std::string& ref : {std::string("99"), enc("no such list")}) {
+        r = c.get("/rest/decided_list/" + ref);
+        CHECK(r.status == 404);
+        CHECK(r.failed());
+        CHECK_THAT(messageOf(r), Catch::Contains("item not found"));
+    }
+    r = c.get("/rest/decided_list/%FF%FE");  // not UTF-8: the answer stays valid JSON
+    CHECK(r.status == 404);
+    CHECK(r.body.find('\xff') == std::string::npos);
+    CHECK_THAT(messageOf(r), Catch::Contains("item not found"));
+    CHECK(c.send("PUT", "/rest/decided_list/1", "{}").status == 405);
+    CHECK(c.get("/rest/decided_list/1/formatted_content").status == 404);
+    CHECK(emu.listWrites() == 2);
+}
+
+TEST_CASE("emulator: the custom list collection is paged and leaves content out by default",
+          "[emulator][lists]") {
+    for (const bool with_content : {false, true}) {
+        EmulatorOptions o;
+        o.list_content_in_collection = with_content;
+        o.lists = {{"one", R"([["1"]])"}, {"two", R"([["2"]])"}, {"three", R"([["3"]])"}};
+        Emulator emu(o);
+        Client c(emu);
+
+        HttpResult r = c.get("/rest/decided_list?page_size=2");
+        REQUIRE(r.status == 200);
+        CHECK(r.object()->getValue<std::size_t>("count") == 3);
+        CHECK(r.object()->getValue<std::size_t>("num_pages") == 2);
+        CHECK(ids(r.data()) == std::vector<std::int64_t>{1, 2});
+        CHECK(r.data()->getObject(0)->has("content") == with_content);
+        CHECK(r.data()->getObject(0)->has("name"));
+
+        r = c.get("/rest/decided_list?_filter_name=" + enc("\"three\"") + "&page_size=10");
+        REQUIRE(r.status == 200);
+        REQUIRE(r.data()->size() == 1);
+        CHECK(r.data()->getObject(0)->getValue<Poco::Int64>("id") == 3);
+        CHECK(r.data()->getObject(0)->has("content") == with_content);
+        // The record itself always has its content.
+        CHECK(contentOf(c, "three") == R"([["3"]])");
+        CHECK(c.get("/rest/decided_list?page=5").status == 404);
+        CHECK(emu.listWrites() == 0);  // seeded, not written
+    }
+}
+
+TEST_CASE("emulator: custom lists are updated whole or row by row", "[emulator][lists]") {
+    EmulatorOptions o;
+    o.lists = {{"hosts", R"([["a", 1], ["b", 2], ["c", 3]])"}, {"other", R"([["o"]])"}};
+    Emulator emu(o);
+    Client c(emu);
+    const auto success = [](const HttpResult& r) {
+        INFO(r.status << " " << r.body);
+        return r.status == 200 && r.object()->getValue<bool>("success") && !r.failed();
+    };
+
+    CHECK(success(c.post("/rest/decided_list/hosts", R"({"append_rows": [["d", 4], "e"]})")));
+    CHECK(contentOf(c, "hosts") == R"([["a",1],["b",2],["c",3],["d",4],["e"]])");
+
+    // A shorter row replaces the whole row.
+    CHECK(
+        success(c.post("/rest/decided_list/1", R"({"update_rows": {"1": ["B"], "4": ["E", 5]}})")));
+    CHECK(contentOf(c, "hosts") == R"([["a",1],["B"],["c",3],["d",4],["E",5]])");
+
+    CHECK(success(c.post("/rest/decided_list/hosts", R"({"delete_rows": [0, 2]})")));
+    CHECK(contentOf(c, "hosts") == R"([["B"],["d",4],["E",5]])");
+
+    // Combined: content, then name, update_rows, delete_rows (indices as after
+    // update_rows), append_rows.
+    CHECK(success(c.post("/rest/decided_list/hosts",
+                         R"({"content": [["p"], ["q"], ["r"]], "name": "servers",
+                             "update_rows": {"0": ["P"]}, "delete_rows": [1],
+                             "append_rows": [["s"]]})")));
+    CHECK(contentOf(c, "servers") == R"([["P"],["r"],["s"]])");
+    CHECK(c.get("/rest/decided_list/hosts").status == 404);
+    CHECK(contentOf(c, "1") == R"([["P"],["r"],["s"]])");
+
+    // Full replace, also by the new name.
+    CHECK(success(c.post("/rest/decided_list/servers", R"({"content": ["x", "y"]})")));
+    CHECK(contentOf(c, "servers") == R"([["x"],["y"]])");
+    CHECK(emu.listWrites() == 5);
+
+    // Refusals store nothing and are not counted.
+    struct Refusal {
+        const char* body;
+        const char* says;
+    };
+    for (const Refusal& bad : {
+             Refusal{R"({"delete_rows": [0, 1]})", "at least one row must remain"},
+             Refusal{R"({"delete_rows": [1, 0, 1], "append_rows": [["z"]]})",
+                     "at least one row must remain"},
+             Refusal{R"({"content": []})", "at least one row must remain"},
+             Refusal{R"({"delete_rows": [2]})", "row 2"},
+             Refusal{R"({"update_rows": {"7": ["z"]}})", "row 7"},
+             Refusal{R"({"update_rows": {"x": ["z"]}})", "update_rows"},
+             Refusal{R"({"update_rows": [["z"]]})", "update_rows"},
+             Refusal{R"({"append_rows": [["z"]], "name": "other"})", "other"},
+             Refusal{R"({"append_rows": [[["nested"]]]})", "append_rows"},
+             Refusal{R"({"title": "x"})", "Nothing to update"},
+         }) {
+        const HttpResult r = c.post("/rest/decided_list/servers", bad.body);
+        INFO(bad.body << " -> " << r.body);
+        CHECK(r.status == 400);
+        CHECK(r.failed());
+        CHECK_THAT(messageOf(r), Catch::Contains(bad.says));
+    }
+    CHECK(contentOf(c, "servers") == R"([["x"],["y"]])");
+    CHECK(contentOf(c, "other") == R"([["o"]])");
+
+    // Renaming to its own name is fine.
+    CHECK(success(c.post("/rest/decided_list/servers", R"({"name": "servers"})")));
+
+    const HttpResult missing = c.post("/rest/decided_list/nothing", R"({"append_rows": [["z"]]})");
+    CHECK(missing.status == 404);
+    CHECK(missing.failed());
+    CHECK_THAT(messageOf(missing), Catch::Contains("item not found"));
+    CHECK(c.post("/rest/decided_list/77", R"({"content": [["z"]]})").status == 404);
+    CHECK(emu.listWrites() == 6);
+}
+
+TEST_CASE("emulator: a custom list may be deleted with a token", "[emulator][lists]") {
+    EmulatorOptions o;
+    o.lists = {{"one", R"([["1"]])"}, {"two", R"([["2"]])"}};
+    Emulator emu(o);
+    Client token(emu);
+    Client user(emu, Auth::BasicUser);
+    emu.createContainer(R"({"name": "c", "label": "events"})");
+
+    HttpResult r = token.del("/rest/decided_list/1");
+    CHECK(r.status == 200);
+    CHECK(r.object()->getValue<bool>("success"));
+    CHECK(token.get("/rest/decided_list/one").status == 404);
+    CHECK(token.get("/rest/decided_list/1").status == 404);
+    CHECK(token.del("/rest/decided_list/1").status == 404);
+    // DELETE takes the id, not the name.
+    r = token.del("/rest/decided_list/two");
+    CHECK(r.status == 404);
+    CHECK_THAT(messageOf(r), Catch::Contains("item not found"));
+    CHECK(user.del("/rest/decided_list/2").status == 200);
+    CHECK(emu.listWrites() == 2);
+
+    // Every other DELETE still needs the user.
+    CHECK(token.del("/rest/container/1").status == 403);
+    CHECK(emu.containerCount() == 1);
+
+    // A name is free again after a delete.
+    CHECK(token.post("/rest/decided_list", R"({"name": "one", "content": [["new"]]})").status ==
+          200);
+    CHECK(contentOf(token, "one") == R"([["new"]])");
+    CHECK(contentOf(token, "3") == R"([["new"]])");
+}
+
+TEST_CASE("emulator: a custom list over the size ceiling loses its trailing rows silently",
+          "[emulator][lists]") {
+    EmulatorOptions o;
+    o.list_max_bytes = 64;
+    Emulator emu(o);
+    Client c(emu);
+    const std::string row = "[\"" + std::string(20, 'x') + "\"]";  // 24 bytes
+    // [row,row,row] is 2 + 3 * 24 + 2 = 76 bytes: the third row goes.
+    HttpResult r = c.post("/rest/decided_list",
+                          R"({"name": "big", "content": [)" + row + "," + row + "," + row + "]}");
+    REQUIRE(r.status == 200);
+    CHECK(r.object()->getValue<bool>("success"));
+    CHECK(contentOf(c, "big") == "[" + row + "," + row + "]");
+
+    // Appending past the ceiling answers success and keeps what fits.
+    REQUIRE(c.post("/rest/decided_list/big", R"({"append_rows": [["y"]]})").status == 200);
+    CHECK(contentOf(c, "big") == "[" + row + "," + row + R"(,["y"]])");
+    REQUIRE(c.post("/rest/decided_list/big", "{\"append_rows\": [" + row + "]}").status == 200);
+    CHECK(contentOf(c, "big") == "[" + row + "," + row + R"(,["y"]])");
+
+    // A first row longer than the ceiling keeps the cells that fit.
+    REQUIRE(c.post("/rest/decided_list/big", "{\"content\": [[\"" + std::string(30, 'a') +
+                                                 "\", \"" + std::string(30, 'b') + "\"]]}")
+                .status == 200);
+    CHECK(contentOf(c, "big") == "[[\"" + std::string(30, 'a') + "\"]]");
+    CHECK(emu.listWrites() == 4);
+}
+
+TEST_CASE("emulator: custom lists edited in-process are not counted as writes",
+          "[emulator][lists]") {
+    Emulator emu({});
+    Client c(emu);
+    CHECK_FALSE(emu.listContent("ips").has_value());
+    const std::int64_t id = emu.putList("ips", R"([["1.1.1.1"], "2.2.2.2"])");
+    CHECK(id == 1);
+    CHECK(emu.listContent("ips") == std::optional<std::string>(R"([["1.1.1.1"],["2.2.2.2"]])"));
+    CHECK(emu.putList("ips", R"([["3.3.3.3"]])") == id);
+    CHECK(contentOf(c, "ips") == R"([["3.3.3.3"]])");
+    CHECK_THROWS_AS(emu.putList("ips", "[]"), std::runtime_error);
+    CHECK_THROWS_AS(emu.putList("new", "not json"), std::runtime_error);
+    CHECK(emu.recordJson("decided_list", id).find("3.3.3.3") != std::string::npos);
+    CHECK(emu.direct("POST", "/rest/decided_list/1", R"({"append_rows": ["4.4.4.4"]})").status ==
+          200);
+    CHECK(emu.listWrites() == 0);
+
+    // An HTTP write that changes nothing is still a write.
+    CHECK(c.post("/rest/decided_list/ips", R"({"content": [["3.3.3.3"], ["4.4.4.4"]]})").status ==
+          200);
+    CHECK(emu.listWrites() == 1);
+
+    CHECK(emu.deleteList("ips"));
+    CHECK_FALSE(emu.deleteList("ips"));
+    CHECK_FALSE(emu.listContent("ips").has_value());
+    CHECK(emu.listWrites() == 1);
+
+    CHECK(soar::emulator::parseList("a=b=[1]").name == "a");
+    CHECK(soar::emulator::parseList("a=b=[1]").content_json == "b=[1]");
+    CHECK_THROWS_AS(soar::emulator::parseList("=[1]"), std::invalid_argument);
+    CHECK_THROWS_AS(soar::emulator::parseList("name"), std::invalid_argument);
+    EmulatorOptions bad;
+    bad.lists = {{"x", "[]"}};
+    CHECK_THROWS_AS(Emulator(bad), std::invalid_argument);
+    bad.lists = {{"x", "[[1]]"}, {"x", "[[2]]"}};
+    CHECK_THROWS_AS(Emulator(bad), std::invalid_argument);
 }

@@ -11,8 +11,10 @@
 /// - The emulator never links the soar-sync client code it is used to test.
 /// - All data lives in memory and dies with the object.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +67,13 @@ struct CustomFieldSpec {
 struct StatusSpec {
     std::string name;           ///< [a-z0-9_-], at most 128 characters
     std::string type = "open";  ///< status_type: "new", "open" or "resolved"
+};
+
+/// A custom list (`decided_list`) that exists from the start: its name and its content as
+/// JSON (rows of simple values; a value that is not a row becomes a one-cell row).
+struct ListSpec {
+    std::string name;
+    std::string content_json;
 };
 
 struct EmulatorOptions {
@@ -125,6 +134,17 @@ struct EmulatorOptions {
     /// this many KiB of `result_data` rows when it succeeds (for clients that must
     /// summarise, not paste).
     int large_result_kb = 0;
+    /// Custom lists that exist from the start (ids 1, 2, ... in this order); seeding them is
+    /// not counted in Emulator::listWrites().
+    std::vector<ListSpec> lists;
+    /// SOAR stores a list as one string of at most 256 MB and silently truncates a longer
+    /// one. A list write whose content, as compact JSON, is longer than this many bytes is
+    /// stored without its trailing rows (then trailing cells) until it fits, and still
+    /// answered as a success.
+    std::size_t list_max_bytes = std::size_t{256} * 1024 * 1024;
+    /// Whether `GET /rest/decided_list` (the collection) shows each list's `content`; by
+    /// default only `GET /rest/decided_list/<name or id>` does (soar-api-more.md, Conflicts 6).
+    bool list_content_in_collection = false;
 };
 
 /// Parses the `--workbook-template` text `NAME:PHASE=TASK|TASK;PHASE=TASK...` (a task ending
@@ -135,6 +155,9 @@ CustomFieldSpec parseCustomField(const std::string& text);
 /// Parses the `--status` text `NAME:TYPE` (TYPE new, open or resolved). Throws
 /// std::invalid_argument.
 StatusSpec parseStatus(const std::string& text);
+/// Parses the `--list` text `NAME=JSON` (split at the first `=`; the JSON is checked when
+/// the emulator starts). Throws std::invalid_argument.
+ListSpec parseList(const std::string& text);
 
 /// The answer of a request made in-process with Emulator::direct().
 struct DirectResponse {
@@ -215,6 +238,18 @@ public:
     std::int64_t addStatus(const std::string& name, const std::string& type);
     /// Deletes a container status (built-in or not); false if there is none of that name.
     bool removeStatus(const std::string& name);
+    /// Custom lists, as an analyst would edit them (each the REST request it stands for, run
+    /// in-process, so not counted in listWrites()). putList: creates the list (POST
+    /// /rest/decided_list) or replaces its content (POST /rest/decided_list/<id>
+    /// `{"content"}`), returns its id, throws std::runtime_error on refusal; listContent: its
+    /// content as compact JSON, nullopt if there is no list of that name; deleteList: false
+    /// if there was none.
+    std::int64_t putList(const std::string& name, const std::string& content_json);
+    [[nodiscard]] std::optional<std::string> listContent(const std::string& name) const;
+    bool deleteList(const std::string& name);
+    /// Successful creates, updates (changed or not) and deletes of custom lists over HTTP (a
+    /// write applied before an injected 500 counts too).
+    [[nodiscard]] std::uint64_t listWrites() const;
     /// Action runs of playbook runs, and app runs (one per action run).
     [[nodiscard]] std::size_t actionRunCount() const;
     [[nodiscard]] std::size_t appRunCount() const;
@@ -224,7 +259,8 @@ public:
     /// The JSON of one record ("container", "artifact", "note", "container_comment",
     /// "playbook_run", "playbook", "ph_user", "workbook_template", "workbook_phase_template",
     /// "workbook_task_template", "workbook_phase", "workbook_task", "container_status",
-    /// "action_run", "app_run" (with its result_data)); empty string if it does not exist.
+    /// "action_run", "app_run" (with its result_data), "decided_list"); empty string if it does not
+    /// exist.
     [[nodiscard]] std::string recordJson(const std::string& type, std::int64_t id) const;
 
     /// Changes fault injection while serving (e.g. turn faults on after a clean first pass).
