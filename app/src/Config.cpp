@@ -75,7 +75,9 @@ const std::vector<std::string> kRouteKeys = {"source",
                                              "conflict",
                                              "report_back",
                                              "lists",
-                                             "list_max_size"};
+                                             "list_max_size",
+                                             "on_source_delete",
+                                             "reconcile_interval"};
 const std::vector<std::string> kLevels = {"none",   "fatal",       "critical", "error", "warning",
                                           "notice", "information", "debug",    "trace"};
 
@@ -426,6 +428,36 @@ RouteSpec parseRoute(const AbstractConfiguration& ini, const std::string& name,
         }
         r.lists.push_back(list);
     }
+    const auto on_delete = s.str("on_source_delete", "keep");
+    if (on_delete == "keep") {
+        r.on_source_delete = sync::OnSourceDelete::Keep;
+    } else if (on_delete == "close") {
+        r.on_source_delete = sync::OnSourceDelete::Close;
+    } else if (on_delete == "delete") {
+        r.on_source_delete = sync::OnSourceDelete::Delete;
+        // SOAR refuses DELETE from an automation token: the copies are deleted as a user.
+        for (const auto& target : r.targets) {
+            const auto found =
+                std::find_if(instances.begin(), instances.end(),
+                             [&](const sync::InstanceConfig& i) { return i.name == target; });
+            if (found != instances.end() && (found->user.empty() || found->password_env.empty())) {
+                s.fail("on_source_delete",
+                       "delete needs a user on instance '" + target +
+                           "' (SOAR refuses DELETE with a token): set user and password_env in "
+                           "[instance." +
+                           target + "]");
+            }
+        }
+    } else {
+        s.fail("on_source_delete", "expected keep, close or delete, got '" + on_delete + "'");
+    }
+    r.reconcile_interval = s.duration("reconcile_interval", r.reconcile_interval);
+    if (r.reconcile_interval < std::chrono::minutes(1)) {
+        s.fail("reconcile_interval",
+               "expected at least 1m (each reconcile asks the source for "
+               "every mapped container)");
+    }
+
     // SOAR keeps at most 256 MB per list and truncates larger ones without an error.
     r.list_max_size = s.size("list_max_size", r.list_max_size, 1ULL << 10U, 256ULL << 20U);
     if (s.has("list_max_size") && r.lists.empty()) {

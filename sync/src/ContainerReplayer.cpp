@@ -48,6 +48,13 @@ Replayed ContainerReplayer::write(const SourceContainer& source,
     Replayed out;
     out.unit.key = pass_.key;
     auto mapped = pass_.mapper.container(*source.body);
+    // A source id whose earlier container was found deleted (a restore reusing ids) is a new
+    // container: its copy gets an sdi of its own, never the old copy's.
+    const std::int64_t generation =
+        mapping ? mapping->generation : pass_.store.tombstonesOf(pass_.key, source_id) + 1;
+    if (generation > 1) {
+        mapped->set("source_data_identifier", pass_.mapper.containerSdi(source_id, generation));
+    }
     if (pass_.owners) {
         bool unmatched = false;
         const auto owner = pass_.owners->targetOwner(*source.body, pass_.source, pass_.target,
@@ -169,7 +176,7 @@ Replayed ContainerReplayer::write(const SourceContainer& source,
                                          mapping->container_update_time != source.update_time);
     if (written || times_moved) {
         out.unit.containers.push_back({source_id, target_id, hash, source.create_time,
-                                       source.update_time, artifact_update_time});
+                                       source.update_time, artifact_update_time, generation});
         out.resolve(pass_, RecordKind::Container, source_id);
     }
     return out;

@@ -90,8 +90,10 @@ Object::Ptr deepCopy(const Object& from) {
 
 RecordMapper::RecordMapper(MappingRules rules) : rules_(std::move(rules)) {}
 
-std::string RecordMapper::containerSdi(std::int64_t source_id) const {
-    return "soar-sync:" + rules_.source_instance + ":" + std::to_string(source_id);
+std::string RecordMapper::containerSdi(std::int64_t source_id, std::int64_t generation) const {
+    std::string sdi = "soar-sync:" + rules_.source_instance + ":" + std::to_string(source_id);
+    if (generation > 1) sdi += ":" + std::to_string(generation);
+    return sdi;
 }
 
 std::string RecordMapper::artifactSdi(std::int64_t source_id) const {

@@ -7,6 +7,7 @@
 #include "PassReport.h"
 #include "PassScope.h"
 #include "PoisonTracker.h"
+#include "Reconciler.h"
 #include "ResultReporter.h"
 
 #include <Poco/Logger.h>
@@ -112,6 +113,17 @@ PassResult TargetSync::runPass(const std::atomic<bool>* stop) {
             } catch (...) {
                 pass.fail(std::current_exception());
             }
+        }
+        // Deletions first (when a reconcile is due): a container deleted on the source is
+        // never met by the streams again.
+        if (!pass.stopped()) {
+            Reconciler reconciler(pass.scope());
+            try {
+                reconciler.run();
+            } catch (...) {
+                pass.fail(std::current_exception());
+            }
+            result.counts += reconciler.counts();
         }
         std::vector<Stream> streams{Stream::ContainersCreated, Stream::ContainersUpdated};
         if (route_.artifacts) streams.push_back(Stream::Artifacts);

@@ -122,6 +122,7 @@ public:
     }
     void updateRecord(const std::string& /*collection*/, std::int64_t /*id*/,
                       const Poco::JSON::Object& /*fields*/) {}
+    bool deleteRecord(const std::string& /*collection*/, std::int64_t /*id*/) { return false; }
     std::optional<soar::sync::PlaybookInfo> findPlaybook(const std::string& /*spec*/) {
         return std::nullopt;
     }

@@ -187,6 +187,14 @@ void PocoSoarApi::updateRecord(const std::string& collection, std::int64_t id,
     (void)caller_->call("POST", idPath(collection, id), "", toJson(fields), {});
 }
 
+bool PocoSoarApi::deleteRecord(const std::string& collection, std::int64_t id) {
+    // Idempotent: a retry after a DELETE that went through finds nothing (404).
+    CallOptions options;
+    options.accept_not_found = true;
+    const Reply reply = caller_->call("DELETE", idPath(collection, id), "", "", options);
+    return reply.status != 404;
+}
+
 std::optional<PlaybookInfo> PocoSoarApi::findPlaybook(const std::string& spec) {
     const auto info = [](const Record& record) {
         PlaybookInfo result;

@@ -438,6 +438,9 @@ public:
     void updateRecord(const std::string& c, std::int64_t id, const Poco::JSON::Object& f) override {
         real_.updateRecord(c, id, f);
     }
+    bool deleteRecord(const std::string& c, std::int64_t id) override {
+        return real_.deleteRecord(c, id);
+    }
     std::optional<soar::sync::PlaybookInfo> findPlaybook(const std::string& spec) override {
         return real_.findPlaybook(spec);
     }

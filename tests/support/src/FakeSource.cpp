@@ -687,6 +687,16 @@ std::optional<sync::SourceContainer> FakeSource::container(std::int64_t id) {
     return toContainer(id);
 }
 
+std::set<std::int64_t> FakeSource::existing(const std::vector<std::int64_t>& ids) {
+    enter(Call::Existing, 0);
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::set<std::int64_t> out;
+    for (const auto id : ids) {
+        if (containers_.count(id) != 0) out.insert(id);
+    }
+    return out;
+}
+
 std::optional<std::int64_t> FakeSource::containerOf(RecordKind kind, std::int64_t id) {
     enter(Call::ContainerOf, id);
     std::lock_guard<std::mutex> lock(mutex_);

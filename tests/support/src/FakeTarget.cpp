@@ -42,6 +42,7 @@ bool isWrite(FakeTarget::Call call) {
         case FakeTarget::Call::CreateTask:
         case FakeTarget::Call::UpdateTask:
         case FakeTarget::Call::WriteList:
+        case FakeTarget::Call::DeleteContainer:
             return true;
         default:
             return false;
@@ -693,6 +694,39 @@ sync::CreateResult FakeTarget::createContainer(const Object& container) {
     container_times_[id] = stamp();
     if (!sdi.empty()) by_sdi_.emplace(sdi, id);
     return {id, false};
+}
+
+void FakeTarget::refuseDeletes(bool refuse) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    refuse_deletes_ = refuse;
+}
+
+bool FakeTarget::deleteContainer(std::int64_t id) {
+    std::unique_lock<std::mutex> lock;
+    enter(Call::DeleteContainer, lock);
+    if (refuse_deletes_) {
+        throw sync::AuthError("[instance." + instance_ +
+                                  "] DELETE needs a user account; automation tokens cannot "
+                                  "delete (HTTP 403)",
+                              403);
+    }
+    const auto found = containers_.find(id);
+    if (found == containers_.end()) return false;
+    by_sdi_.erase(textOf(*found->second, "source_data_identifier"));
+    containers_.erase(found);
+    container_times_.erase(id);
+    for (auto it = artifacts_.begin(); it != artifacts_.end();) {
+        it = it->second.container == id ? artifacts_.erase(it) : std::next(it);
+    }
+    for (auto it = notes_.begin(); it != notes_.end();) {
+        if (it->second.container == id) {
+            note_times_.erase(it->first);
+            it = notes_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    return true;
 }
 
 void FakeTarget::updateContainer(std::int64_t id, const Object& fields) {

@@ -115,6 +115,8 @@ conflict = target
 report_back = comment
 lists = blocklist, vip_users
 list_max_size = 2MiB
+on_source_delete = close
+reconcile_interval = 30m
 )"));
     CHECK(config.state.path == (dir.path() / "state/db.sqlite").string());
     CHECK(config.http.host == "0.0.0.0");
@@ -150,6 +152,8 @@ list_max_size = 2MiB
     CHECK(r.report_back == soar::sync::ReportBack::Comment);
     CHECK(r.lists == std::vector<std::string>{"blocklist", "vip_users"});
     CHECK(r.list_max_size == 2U << 20U);
+    CHECK(r.on_source_delete == soar::sync::OnSourceDelete::Close);
+    CHECK(r.reconcile_interval == std::chrono::minutes(30));
     REQUIRE(spec.playbook);
     CHECK(spec.playbook->scope == "all");
     CHECK(spec.playbook->on_create);
@@ -252,6 +256,13 @@ TEST_CASE("broken configs name the section, the key and what is expected", "[app
          "[route.r] list_max_size: expected a size from 1KiB to 256MiB"},
         {"list_max_size without lists", kInstances + kRoute + "list_max_size = 1MiB\n",
          "[route.r] list_max_size: has no effect without lists"},
+        {"bad on_source_delete", kInstances + kRoute + "on_source_delete = purge\n",
+         "[route.r] on_source_delete: expected keep, close or delete, got 'purge'"},
+        {"delete with a token", kInstances + kRoute + "on_source_delete = delete\n",
+         "[route.r] on_source_delete: delete needs a user on instance 'b' (SOAR refuses DELETE "
+         "with a token): set user and password_env in [instance.b]"},
+        {"reconcile_interval too short", kInstances + kRoute + "reconcile_interval = 10s\n",
+         "[route.r] reconcile_interval: expected at least 1m"},
         {"conflict without fields", kInstances + kRoute + "conflict = source\n",
          "[route.r] conflict: has no effect without container fields in mirror_back"},
         {"file limit without files", kInstances + kRoute + "attachment_max_size = 1MiB\n",
@@ -278,6 +289,20 @@ TEST_CASE("broken configs name the section, the key and what is expected", "[app
         const auto message = errorOf(c.ini);
         CHECK_THAT(message, Catch::Contains(c.message));
     }
+}
+
+TEST_CASE("on_source_delete = delete loads when every target signs in as a user", "[app][config]") {
+    const std::string instances = R"(
+[instance.a]
+url = https://a.example.com
+token_env = A_TOKEN
+[instance.b]
+url = https://b.example.com
+auth = basic
+user = soar-sync
+password_env = B_PASSWORD
+)";
+    CHECK(errorOf(instances + kRoute + "on_source_delete = delete\n").empty());
 }
 
 TEST_CASE("a missing config file is a config error naming the path", "[app][config]") {

@@ -65,7 +65,10 @@ public:
     /// The source id in a text carrying this instance's marker of that kind, or -1.
     [[nodiscard]] std::int64_t markedSourceId(bool comment, const std::string& text) const;
 
-    [[nodiscard]] std::string containerSdi(std::int64_t source_id) const;
+    /// `generation` > 1: a later container of a reused source id (after the first was found
+    /// deleted), which gets its own copy: "soar-sync:<source>:<id>:<generation>".
+    [[nodiscard]] std::string containerSdi(std::int64_t source_id,
+                                           std::int64_t generation = 1) const;
     [[nodiscard]] std::string artifactSdi(std::int64_t source_id) const;
     [[nodiscard]] const MappingRules& rules() const { return rules_; }
 

@@ -56,6 +56,10 @@ struct MirrorItems {
 /// Where an ended playbook run's outcome is written on the source container.
 enum class ReportBack { Off, Note, Comment };
 
+/// `on_source_delete`: what a reconcile does with the copy of a container deleted on the source
+/// (keep: record it only; close: status closed and a comment; delete: delete the copy).
+enum class OnSourceDelete { Keep, Close, Delete };
+
 struct RouteConfig {
     /// The `<name>` of `[route.<name>]`.
     std::string name;
@@ -98,6 +102,10 @@ struct RouteConfig {
     /// A list whose content is larger is refused with a message, never truncated (SOAR keeps
     /// at most 256 MB per list and truncates silently above that).
     std::uint64_t list_max_size = std::uint64_t{64} << 20U;
+    /// Deletions reconciled (design §5): every `reconcile_interval` the mapped ids are asked of
+    /// the source, `page_size` a request, and a deleted one's copy handled by `on_source_delete`.
+    OnSourceDelete on_source_delete = OnSourceDelete::Keep;
+    std::chrono::milliseconds reconcile_interval{3'600'000};
 };
 
 }  // namespace soar::sync

@@ -36,6 +36,8 @@ public:
                       const CountCallback& on_count) override;
     [[nodiscard]] std::optional<std::string> newest(state::Stream stream) override;
     [[nodiscard]] std::optional<SourceContainer> container(std::int64_t id) override;
+    /// One `_filter_id__in` request (records of any route filter).
+    [[nodiscard]] std::set<std::int64_t> existing(const std::vector<std::int64_t>& ids) override;
     [[nodiscard]] std::optional<std::int64_t> containerOf(state::RecordKind kind,
                                                           std::int64_t id) override;
     void forEachItem(state::RecordKind kind, std::int64_t container,
@@ -64,6 +66,7 @@ public:
     void ping() override;
     [[nodiscard]] CreateResult createContainer(const Poco::JSON::Object& container) override;
     void updateContainer(std::int64_t id, const Poco::JSON::Object& fields) override;
+    bool deleteContainer(std::int64_t id) override;
     [[nodiscard]] std::map<std::string, std::int64_t> artifactCopies(
         std::int64_t container, const std::string& sdi_prefix) override;
     [[nodiscard]] std::vector<BatchItemResult> createArtifacts(

@@ -20,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,9 @@ public:
 
     /// A container by id; nullopt when the source has none.
     [[nodiscard]] virtual std::optional<SourceContainer> container(std::int64_t id) = 0;
+    /// Which of these container ids the source still has, whatever the route's filters (one
+    /// request for up to `page_size` ids).
+    [[nodiscard]] virtual std::set<std::int64_t> existing(const std::vector<std::int64_t>& ids) = 0;
     /// The container an artifact, note or comment belongs to; nullopt when it is gone.
     [[nodiscard]] virtual std::optional<std::int64_t> containerOf(state::RecordKind kind,
                                                                   std::int64_t id) = 0;

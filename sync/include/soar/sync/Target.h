@@ -64,6 +64,9 @@ public:
     [[nodiscard]] virtual CreateResult createContainer(const Poco::JSON::Object& container) = 0;
     /// Writes the given fields of a container.
     virtual void updateContainer(std::int64_t id, const Poco::JSON::Object& fields) = 0;
+    /// Deletes a container (and with it its artifacts, notes, files and workbook); false when
+    /// it was already gone. SOAR takes it from a user only: with a token, an AuthError.
+    virtual bool deleteContainer(std::int64_t id) = 0;
 
     /// The artifacts of a target container whose `source_data_identifier` starts with
     /// `sdi_prefix`: sdi -> artifact id, the lowest id where one is there twice.

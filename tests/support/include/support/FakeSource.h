@@ -80,6 +80,7 @@ public:
         UserId,
         WriteTask,
         ReadList,
+        Existing,
     };
 
     explicit FakeSource(std::string instance = "src", std::size_t page_size = 100);
@@ -203,6 +204,7 @@ public:
                             const sync::CountCallback& on_count) override;
     [[nodiscard]] std::optional<std::string> newest(state::Stream stream) override;
     [[nodiscard]] std::optional<sync::SourceContainer> container(std::int64_t id) override;
+    [[nodiscard]] std::set<std::int64_t> existing(const std::vector<std::int64_t>& ids) override;
     [[nodiscard]] std::optional<std::int64_t> containerOf(state::RecordKind kind,
                                                           std::int64_t id) override;
     void forEachItem(state::RecordKind kind, std::int64_t container,

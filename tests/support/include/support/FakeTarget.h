@@ -91,6 +91,7 @@ public:
         Statuses,
         RunReport,
         WriteList,
+        DeleteContainer,
     };
 
     /// A vault file attached to a container.
@@ -209,6 +210,8 @@ public:
     void stopFailingWritesOf(const std::string& container_sdi);
     /// Every call, ping() included, throws AuthError (401), until called with false.
     void refuseCredentials(bool refuse = true);
+    /// deleteContainer throws AuthError 403, as SOAR answers a token's DELETE.
+    void refuseDeletes(bool refuse = true);
     /// The next call of `call` throws `error` before it does anything (queued).
     void failNext(Call call, std::exception_ptr error);
 
@@ -252,6 +255,7 @@ public:
     void ping() override;
     [[nodiscard]] sync::CreateResult createContainer(const Poco::JSON::Object& container) override;
     void updateContainer(std::int64_t id, const Poco::JSON::Object& fields) override;
+    bool deleteContainer(std::int64_t id) override;
     [[nodiscard]] std::map<std::string, std::int64_t> artifactCopies(
         std::int64_t container, const std::string& sdi_prefix) override;
     [[nodiscard]] std::vector<sync::BatchItemResult> createArtifacts(
@@ -392,6 +396,7 @@ private:
     std::map<std::string, std::int64_t> users_;
     /// Custom lists by name: their rows as compact JSON.
     std::map<std::string, std::string> lists_;
+    bool refuse_deletes_ = false;
     std::int64_t next_user_ = 501;
     std::map<std::int64_t, Template> templates_;
     std::int64_t next_template_ = 61;

@@ -44,6 +44,7 @@ public:
     void updateRecord(const std::string&, std::int64_t, const Poco::JSON::Object&) override {
         unused("updateRecord");
     }
+    bool deleteRecord(const std::string&, std::int64_t) override { unused("deleteRecord"); }
     std::optional<sync::PlaybookInfo> findPlaybook(const std::string&) override {
         unused("findPlaybook");
     }

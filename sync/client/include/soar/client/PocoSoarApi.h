@@ -79,6 +79,7 @@ public:
                                             const Poco::JSON::Object& body) override;
     void updateRecord(const std::string& collection, std::int64_t id,
                       const Poco::JSON::Object& fields) override;
+    bool deleteRecord(const std::string& collection, std::int64_t id) override;
     [[nodiscard]] std::optional<PlaybookInfo> findPlaybook(const std::string& spec) override;
     [[nodiscard]] std::int64_t runPlaybook(const PlaybookRunRequest& request) override;
     [[nodiscard]] PlaybookRunStatus playbookRun(std::int64_t run_id) override;

@@ -167,6 +167,9 @@ public:
     /// gone).
     virtual void updateRecord(const std::string& collection, std::int64_t id,
                               const Poco::JSON::Object& fields) = 0;
+    /// DELETE /rest/<collection>/<id>: true when deleted, false when it was not there (404).
+    /// SOAR takes it from a user only (custom lists excepted): with a token, an AuthError 403.
+    virtual bool deleteRecord(const std::string& collection, std::int64_t id) = 0;
 
     /// A playbook by numeric id ("42"), by "repo/name", or by a bare name when it is unique;
     /// std::nullopt when there is none. A bare name found in several repos is a RecordError.
