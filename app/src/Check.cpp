@@ -147,6 +147,42 @@ CheckRow statusCheck(const std::string& subject, const sync::RouteConfig& route,
     }
 }
 
+/// The route's custom lists on its source: each must exist (a missing one is an error every
+/// pass), fit `list_max_size` and have a row (SOAR keeps at least one).
+CheckRow listsCheck(const std::string& subject, const sync::RouteConfig& route,
+                    sync::SoarApi& source) {
+    using R = CheckResult;
+    try {
+        sync::SoarSource reader(source, route);
+        std::vector<std::string> found;
+        std::vector<std::string> problems;
+        for (const auto& name : route.lists) {
+            const auto rows = reader.readList(name);
+            if (!rows) {
+                problems.push_back("'" + name + "' does not exist on " + route.source);
+                continue;
+            }
+            std::ostringstream text;
+            (*rows)->stringify(text);
+            const auto bytes = text.str().size();
+            if (bytes > route.list_max_size) {
+                problems.push_back("'" + name + "' is " + std::to_string(bytes) +
+                                   " bytes, above list_max_size");
+            } else if ((*rows)->size() == 0) {
+                problems.push_back("'" + name + "' has no rows");
+            } else {
+                found.push_back(name + " (" + std::to_string((*rows)->size()) +
+                                ((*rows)->size() == 1 ? " row)" : " rows)"));
+            }
+        }
+        if (problems.empty()) return {subject, "custom lists", R::Ok, joined(found)};
+        return {subject, "custom lists", R::Fail,
+                joined(problems) + ": such lists are reported by every pass and never written"};
+    } catch (const std::exception& e) {
+        return {subject, "custom lists", R::Fail, e.what()};
+    }
+}
+
 }  // namespace
 
 const char* toString(CheckResult result) {
@@ -245,6 +281,9 @@ std::vector<CheckRow> runChecks(const AppConfig& config) {
                         std::string("reading the source's workbooks failed: ") + e.what();
                 }
             }
+        }
+        if (!spec.config.lists.empty() && source.reachable) {
+            rows.push_back(listsCheck("route " + spec.config.name, spec.config, *source.api));
         }
         for (const auto& target : spec.config.targets) {
             const std::string subject = "route " + spec.config.name + " -> " + target;

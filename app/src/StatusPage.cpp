@@ -334,6 +334,10 @@ std::string lastPassCell(const StatusSnapshot& s, const TargetView& t) {
                                 " reported to the source");
     add(c.lists_written, plural(c.lists_written, "custom list", "custom lists") + " written");
     add(c.lists_failed, plural(c.lists_failed, "custom list", "custom lists") + " failed");
+    add(c.deletions_found,
+        plural(c.deletions_found, "container", "containers") + " found deleted on the source");
+    add(c.copies_closed, plural(c.copies_closed, "copy", "copies") + " closed");
+    add(c.copies_deleted, plural(c.copies_deleted, "copy", "copies") + " deleted");
     add(c.errors, plural(c.errors, "error", "errors"));
     if (parts.empty()) parts.emplace_back("nothing changed");
     for (std::size_t i = 0; i < parts.size(); ++i) detail += (i > 0 ? ", " : "") + parts[i];
@@ -474,8 +478,12 @@ void route(std::ostringstream& out, const StatusSnapshot& s, const RouteView& r,
     }
     out << "</tbody></table>\n";
     for (const auto& t : r.targets) {
-        if (!r.lists.empty())
+        if (!r.lists.empty()) {
             out << "<p class=\"lists\">" << htmlEscape(listsText(r, t)) << "</p>\n";
+        }
+        if (r.on_source_delete != "keep" || !t.stored.tombstones.empty()) {
+            out << "<p class=\"lists\">" << htmlEscape(deletionsText(r, t)) << "</p>\n";
+        }
     }
     for (std::size_t i = 0; i < r.targets.size(); ++i) {
         deadLetters(out, s, r, r.targets[i],

@@ -75,6 +75,11 @@ Object::Ptr countsJson(const state::PassCounts& c) {
     lists->set("written", c.lists_written);
     lists->set("failed", c.lists_failed);
     out->set("lists", lists);
+    Object::Ptr deletions = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    deletions->set("found", c.deletions_found);
+    deletions->set("closed", c.copies_closed);
+    deletions->set("deleted", c.copies_deleted);
+    out->set("deletions", deletions);
     out->set("errors", c.errors);
     return out;
 }
@@ -139,6 +144,24 @@ Object::Ptr targetJson(const TargetView& t, bool live) {
         lists->add(list);
     }
     out->set("lists", lists);
+    Object::Ptr reconcile = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    const auto& rec = t.stored.reconcile;
+    reconcile->set("in_progress", rec && rec->started_at.has_value());
+    reconcile->set("after_id", rec && rec->started_at ? Poco::Dynamic::Var(rec->after_id)
+                                                      : Poco::Dynamic::Var());
+    reconcile->set("last_finished_at", rec ? optional(rec->finished_at) : Poco::Dynamic::Var());
+    reconcile->set("last_checked", rec ? rec->last_checked : 0);
+    reconcile->set("last_requests", rec ? rec->last_requests : 0);
+    reconcile->set("last_found", rec ? rec->last_found : 0);
+    out->set("reconcile", reconcile);
+    Object::Ptr tombstones = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    for (const auto action : {state::DeletionAction::Kept, state::DeletionAction::Closed,
+                              state::DeletionAction::Deleted, state::DeletionAction::Gone}) {
+        const auto it = t.stored.tombstones.find(action);
+        tombstones->set(str(state::toString(action)),
+                        it == t.stored.tombstones.end() ? std::int64_t{0} : it->second);
+    }
+    out->set("deleted_on_source", tombstones);
     if (live) {
         if (t.runtime.live) {
             const auto& l = *t.runtime.live;
@@ -287,6 +310,9 @@ std::string renderTable(const StatusSnapshot& s) {
                            " lacks their owners' usernames (the log names them)");
             }
             if (!r.lists.empty()) table.note(listsText(r, t));
+            if (r.on_source_delete != "keep" || !t.stored.tombstones.empty()) {
+                table.note(deletionsText(r, t));
+            }
             if (!r.mirror_back.empty() || r.report_back != "off") {
                 std::string back = directionText(r);
                 if (t.stored.last_pass) {
@@ -374,6 +400,8 @@ std::string renderJson(const StatusSnapshot& s) {
         Array::Ptr lists = new Array;
         for (const auto& name : r.lists) lists->add(name);
         route->set("lists", lists);
+        route->set("on_source_delete", r.on_source_delete);
+        route->set("reconcile_interval_seconds", r.reconcile_interval_seconds);
         Array::Ptr targets = new Array;
         for (const auto& t : r.targets) targets->add(targetJson(t, s.live));
         route->set("targets", targets);
@@ -492,6 +520,33 @@ std::string renderMetrics(const StatusSnapshot& s) {
         for (const auto& list : t.stored.lists) {
             e.sample("soar_sync_list_rows", with(l, "list", list.name), std::to_string(list.rows));
         }
+    });
+    e.family("soar_sync_deleted_on_source_total", "counter",
+             "Mapped containers found deleted on the source, by what was done with the copy "
+             "(kept, closed, deleted, gone: already gone from the target).");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        for (const auto action : {state::DeletionAction::Kept, state::DeletionAction::Closed,
+                                  state::DeletionAction::Deleted, state::DeletionAction::Gone}) {
+            const auto it = t.stored.tombstones.find(action);
+            e.sample("soar_sync_deleted_on_source_total",
+                     with(l, "action", str(state::toString(action))),
+                     std::to_string(it == t.stored.tombstones.end() ? 0 : it->second));
+        }
+    });
+    e.family("soar_sync_reconcile_last_requests", "gauge",
+             "Requests to the source the last finished reconcile made (one per page_size "
+             "mapped containers).");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        const auto& rec = t.stored.reconcile;
+        e.sample("soar_sync_reconcile_last_requests", l,
+                 std::to_string(rec ? rec->last_requests : 0));
+    });
+    e.family("soar_sync_reconcile_last_checked", "gauge",
+             "Mapped containers the last finished reconcile checked.");
+    eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {
+        const auto& rec = t.stored.reconcile;
+        e.sample("soar_sync_reconcile_last_checked", l,
+                 std::to_string(rec ? rec->last_checked : 0));
     });
     e.family("soar_sync_passes_total", "counter", "Passes finished since start.");
     eachTarget(s, [&](const auto&, const auto& t, const Labels& l) {

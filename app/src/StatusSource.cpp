@@ -70,6 +70,13 @@ StatusSnapshot readStoredStatus(const AppConfig& config, const state::Store& sto
                             : spec.config.report_back == sync::ReportBack::Comment ? "comment"
                                                                                    : "off";
         route.lists = spec.config.lists;
+        route.on_source_delete =
+            spec.config.on_source_delete == sync::OnSourceDelete::Close    ? "close"
+            : spec.config.on_source_delete == sync::OnSourceDelete::Delete ? "delete"
+                                                                           : "keep";
+        route.reconcile_interval_seconds =
+            std::chrono::duration_cast<std::chrono::seconds>(spec.config.reconcile_interval)
+                .count();
         for (const auto& target : spec.config.targets) {
             TargetView view;
             view.target = target;

@@ -59,6 +59,34 @@ std::string mirroredText(const state::PassCounts& c) {
            std::to_string(c.conflicts_target_won) + " by the target" + reported;
 }
 
+std::string deletionsText(const RouteView& r, const TargetView& t) {
+    std::string out = "deleted on the source: " + r.on_source_delete + ", checked every " +
+                      std::to_string(r.reconcile_interval_seconds) + "s";
+    const auto& rec = t.stored.reconcile;
+    if (!rec || !rec->finished_at) {
+        out += "; no reconcile finished yet";
+    } else {
+        out += "; the last reconcile (" + *rec->finished_at + ") checked " +
+               std::to_string(rec->last_checked) + (rec->last_checked == 1 ? " copy" : " copies") +
+               " with " + std::to_string(rec->last_requests) +
+               (rec->last_requests == 1 ? " request" : " requests") + " and found " +
+               std::to_string(rec->last_found) + " deleted";
+    }
+    if (rec && rec->started_at) {
+        out += "; a reconcile is under way (after source id " + std::to_string(rec->after_id) + ")";
+    }
+    if (!t.stored.tombstones.empty()) {
+        out += "; so far";
+        bool first = true;
+        for (const auto& [action, n] : t.stored.tombstones) {
+            out += (first ? " " : ", ") + std::to_string(n) + " " +
+                   std::string(state::toString(action));
+            first = false;
+        }
+    }
+    return out;
+}
+
 std::string listsText(const RouteView& r, const TargetView& t) {
     if (r.lists.empty()) return "";
     std::string out = "custom lists on " + t.target + ": ";

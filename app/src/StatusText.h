@@ -29,5 +29,9 @@ namespace soar::app {
 /// sha256 1a2b3c4d, written 2026-...), vip_users (not written yet); the last pass wrote 1,
 /// 1 failed"; empty for a route without lists.
 [[nodiscard]] std::string listsText(const RouteView& r, const TargetView& t);
+/// Deletions on a target: "deleted on the source: close, checked every 3600s; the last
+/// reconcile (2026-...) checked 120 copies with 3 requests and found 2 deleted; a reconcile is
+/// under way (after source id 50); so far 1 kept, 2 closed".
+[[nodiscard]] std::string deletionsText(const RouteView& r, const TargetView& t);
 
 }  // namespace soar::app

@@ -680,6 +680,18 @@ TEST_CASE("check warns about labels of recent source containers the target lacks
     CHECK_THAT(statuses.out(), Catch::Contains("two-way statuses") && Catch::Contains("WARN") &&
                                    Catch::Contains("escalated (open) on") &&
                                    Catch::Contains("container_resolved"));
+
+    // Custom lists: each must exist on the source; a missing one fails the check, named.
+    (void)source.putList("blocklist", R"([["1.2.3.4"], ["5.6.7.8"]])");
+    Setup lists(source, target, "label_map = phishing:events\nlists = blocklist,vip_users\n");
+    Child missing({"--config", lists.config, "check"}, lists.path(), kEnv);
+    REQUIRE(missing.wait(20s) == std::optional<int>(1));
+    CHECK_THAT(missing.out(), Catch::Contains("custom lists") && Catch::Contains("FAIL") &&
+                                  Catch::Contains("'vip_users' does not exist on"));
+    (void)source.putList("vip_users", R"([["ceo@example.com"]])");
+    Child found({"--config", lists.config, "check"}, lists.path(), kEnv);
+    REQUIRE(found.wait(20s) == std::optional<int>(0));
+    CHECK_THAT(found.out(), Catch::Contains("blocklist (2 rows), vip_users (1 row)"));
 }
 
 TEST_CASE("one daemon per state file: a second run is refused, naming the first",

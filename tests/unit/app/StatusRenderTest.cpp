@@ -299,6 +299,65 @@ TEST_CASE("custom lists show in the table, the JSON, the page and the metrics", 
                                         "list=\"blocklist\"} 3"));
 }
 
+TEST_CASE("deletions reconciled show in the table, the JSON, the page and the metrics",
+          "[app][status]") {
+    auto s = sample();
+    auto& route = s.routes.at(0);
+    route.on_source_delete = "close";
+    route.reconcile_interval_seconds = 1800;
+    auto& t = route.targets.at(0);
+    soar::state::ReconcileState rec;
+    rec.finished_at = "2026-12-02T10:00:00Z";
+    rec.last_checked = 120;
+    rec.last_requests = 3;
+    rec.last_found = 2;
+    t.stored.reconcile = rec;
+    t.stored.tombstones = {{soar::state::DeletionAction::Kept, 1},
+                           {soar::state::DeletionAction::Closed, 2}};
+    t.stored.last_pass->counts.deletions_found = 2;
+    t.stored.last_pass->counts.copies_closed = 2;
+
+    const auto expected = std::string(
+        "deleted on the source: close, checked every 1800s; the last reconcile "
+        "(2026-12-02T10:00:00Z) checked 120 copies with 3 requests and found 2 deleted; so far "
+        "1 kept, 2 closed");
+    CHECK_THAT(soar::app::renderTable(s), Catch::Contains(expected));
+
+    const auto root =
+        Poco::JSON::Parser().parse(soar::app::renderJson(s)).extract<Poco::JSON::Object::Ptr>();
+    const auto json_route = root->getArray("routes")->getObject(0);
+    CHECK(json_route->getValue<std::string>("on_source_delete") == "close");
+    CHECK(json_route->getValue<int>("reconcile_interval_seconds") == 1800);
+    const auto target = json_route->getArray("targets")->getObject(0);
+    const auto reconcile = target->getObject("reconcile");
+    CHECK_FALSE(reconcile->getValue<bool>("in_progress"));
+    CHECK(reconcile->getValue<int>("last_requests") == 3);
+    CHECK(reconcile->getValue<std::string>("last_finished_at") == "2026-12-02T10:00:00Z");
+    CHECK(target->getObject("deleted_on_source")->getValue<int>("closed") == 2);
+    CHECK(target->getObject("deleted_on_source")->getValue<int>("deleted") == 0);
+    CHECK(target->getObject("last_pass")->getObject("deletions")->getValue<int>("found") == 2);
+
+    const auto html = soar::app::renderHtml(s);
+    CHECK_THAT(html, Catch::Contains("<p class=\"lists\">" + expected + "</p>"));
+    CHECK_THAT(html, Catch::Contains("2 containers found deleted on the source"));
+    CHECK_THAT(html, Catch::Contains("2 copies closed"));
+
+    const auto metrics = soar::app::renderMetrics(s);
+    CHECK_THAT(metrics, Catch::Contains("soar_sync_deleted_on_source_total{route=\"hq-to-dr\","
+                                        "target=\"dr\",action=\"closed\"} 2"));
+    CHECK_THAT(metrics, Catch::Contains("soar_sync_deleted_on_source_total{route=\"hq-to-dr\","
+                                        "target=\"dr\",action=\"deleted\"} 0"));
+    CHECK_THAT(
+        metrics,
+        Catch::Contains("soar_sync_reconcile_last_requests{route=\"hq-to-dr\",target=\"dr\"} 3"));
+
+    // A reconcile under way says where it is.
+    t.stored.reconcile->started_at = "2026-12-02T11:00:00Z";
+    t.stored.reconcile->after_id = 50;
+    CHECK_THAT(soar::app::renderTable(s),
+               Catch::Contains("a reconcile is under way (after source id 50)"));
+}
+
 TEST_CASE("/readyz is ready only when every target passed and none fails", "[app][status]") {
     auto s = sample();
     auto verdict = soar::app::readiness(s);

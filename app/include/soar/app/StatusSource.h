@@ -84,6 +84,10 @@ struct RouteView {
     std::string report_back = "off";
     /// Custom lists copied whole to every target (`lists`), by name as configured.
     std::vector<std::string> lists;
+    /// Deletions reconciled: what happens to the copy of a container deleted on the source
+    /// (`on_source_delete`: keep, close or delete) and how often the mapped ids are checked.
+    std::string on_source_delete = "keep";
+    std::int64_t reconcile_interval_seconds = 3600;
     std::vector<TargetView> targets;
 };
 
