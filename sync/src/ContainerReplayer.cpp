@@ -104,6 +104,12 @@ Replayed ContainerReplayer::write(const SourceContainer& source,
                 // The target lost its copy: make a new one (and new artifact copies).
                 const auto created = pass_.target.createContainer(*mapped);
                 target_id = created.id;
+                poco_warning(pass_.logger,
+                             pass_.where() + "copy " + std::to_string(mapping->target_id) +
+                                 " of source container " + std::to_string(source_id) +
+                                 " is gone from " + pass_.key.target + "; made again as " +
+                                 std::to_string(target_id) +
+                                 " (a deletion on the target is not mirrored to the source)");
                 fresh = !created.existed;
                 whole = true;
                 ++out.counts.containers_created;

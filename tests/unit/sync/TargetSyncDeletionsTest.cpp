@@ -221,3 +221,31 @@ TEST_CASE("Deletions: a source id reused after a restore gets a new copy, not th
     CHECK((*f.target.container(*new_copy))->getValue<std::string>("severity") == "high");
     CHECK(f.target.containerBySdi(f.mapper.containerSdi(reused, 2)) == new_copy);
 }
+
+TEST_CASE("Deletions: a copy deleted on the target is made again once, logged, never mirrored",
+          "[sync][deletions]") {
+    DeletionFixture f;
+    f.route.mirror_back.status = true;
+    f.options.source_side = &f.source;
+    f.options.target_side = &f.target;
+    const auto id = f.ids[0];
+    const auto old_copy = f.copyOf(id);
+    REQUIRE(f.target.deleteContainer(old_copy));
+    f.source.editContainer(id, sourceTime(50),
+                           [](Poco::JSON::Object& c) { c.set("severity", "high"); });
+    const auto result = f.pass();
+    CHECK(result.counts.containers_created == 1);
+    const auto new_copy = f.copyOf(id);
+    CHECK(new_copy != old_copy);
+    CHECK((*f.target.container(new_copy))->getValue<std::string>("severity") == "high");
+    CHECK_THAT(f.logs.all(),
+               Catch::Contains("copy " + std::to_string(old_copy) + " of source container " +
+                               std::to_string(id) + " is gone from dst; made again as " +
+                               std::to_string(new_copy)));
+    // The source keeps its container: the deletion is not mirrored.
+    CHECK(f.source.container(id).has_value());
+    CHECK(f.source.calls(FakeSource::Call::WriteContainer) == 0);
+    f.target.resetCounts();
+    (void)f.pass();
+    CHECK(f.target.calls(FakeTarget::Call::CreateContainer) == 0);
+}
