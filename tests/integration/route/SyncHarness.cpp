@@ -66,8 +66,10 @@ Snapshot snapshot(const emulator::Emulator& emulator) {
     return {readAll(emulator, "container"), readAll(emulator, "artifact")};
 }
 
-std::unique_ptr<sync::PocoSoarApi> clientFor(const emulator::Emulator& emulator,
-                                             const std::string& name, unsigned connections) {
+namespace {
+
+sync::InstanceConfig testInstance(const emulator::Emulator& emulator, const std::string& name,
+                                  unsigned connections) {
     sync::InstanceConfig config;
     config.name = name;
     config.url = emulator.baseUrl();
@@ -77,7 +79,25 @@ std::unique_ptr<sync::PocoSoarApi> clientFor(const emulator::Emulator& emulator,
     config.retry.initial_backoff = std::chrono::milliseconds(5);
     config.retry.max_backoff = std::chrono::milliseconds(100);
     config.retry.max_total = std::chrono::milliseconds(30'000);
+    return config;
+}
+
+}  // namespace
+
+std::unique_ptr<sync::PocoSoarApi> clientFor(const emulator::Emulator& emulator,
+                                             const std::string& name, unsigned connections) {
     sync::Credentials credentials{"", sync::Secret("test-token"), "token_env"};
+    return sync::PocoSoarApi::create(testInstance(emulator, name, connections), credentials);
+}
+
+std::unique_ptr<sync::PocoSoarApi> userClientFor(const emulator::Emulator& emulator,
+                                                 const emulator::EmulatorOptions& options,
+                                                 const std::string& name) {
+    auto config = testInstance(emulator, name, 4);
+    config.auth = sync::AuthScheme::Basic;
+    config.user = options.user;
+    config.password_env = "SOAR_SYNC_TEST_PASSWORD";
+    sync::Credentials credentials{options.user, sync::Secret(options.password), "password_env"};
     return sync::PocoSoarApi::create(config, credentials);
 }
 
@@ -121,6 +141,16 @@ void SyncHarness::usePlaybook(sync::PlaybookConfig config, std::shared_ptr<sync:
 
 void SyncHarness::useEngineClock(std::shared_ptr<sync::Clock> clock) {
     engine_clock_ = std::move(clock);
+    makeSync();
+}
+
+void SyncHarness::useTargetApi(std::unique_ptr<sync::PocoSoarApi> api) {
+    // The engine borrows the client: it goes before the client it holds.
+    sync_.reset();
+    playbooks.reset();
+    target_mirror.reset();
+    target_side.reset();
+    target_api = std::move(api);
     makeSync();
 }
 

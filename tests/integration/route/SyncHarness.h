@@ -39,6 +39,12 @@ struct Snapshot {
                                                            const std::string& name,
                                                            unsigned connections = 4);
 
+/// A client of an emulator signed in as its user (basic auth with the emulator's `user` and
+/// `password`): the one identity the emulator lets DELETE containers, as SOAR does.
+[[nodiscard]] std::unique_ptr<sync::PocoSoarApi> userClientFor(
+    const emulator::Emulator& emulator, const emulator::EmulatorOptions& options,
+    const std::string& name);
+
 /// An emulator seeded with `containers` containers of `artifacts` artifacts each.
 [[nodiscard]] emulator::EmulatorOptions seeded(std::uint64_t seed, int containers,
                                                int artifacts = 1);
@@ -58,6 +64,8 @@ public:
                      std::shared_ptr<sync::Clock> clock = sync::SystemClock::instance());
     /// Gives the engine its own clock (rebuilds the engine).
     void useEngineClock(std::shared_ptr<sync::Clock> clock);
+    /// Replaces the client of the target, e.g. with userClientFor() (rebuilds the engine).
+    void useTargetApi(std::unique_ptr<sync::PocoSoarApi> api);
     /// Closes the state file, optionally deletes it, and opens it again.
     void reopenStore(bool delete_file);
 
