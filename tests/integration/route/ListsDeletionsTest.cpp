@@ -131,7 +131,7 @@ struct DeletionRoute {
 
 }  // namespace
 
-TEST_CASE("Lists over HTTP: the target's lists equal the source's; only a change is written",
+TEST_CASE("Lists over HTTP: the target's lists equal the source's, and only a change is written",
           "[integration][lists]") {
     SyncHarness h(withLists({{"blocklist", kBlocklist}, {"vip_users", kVipUsers}}),
                   EmulatorOptions{}, listRoute({"blocklist", "vip_users"}));

@@ -13,6 +13,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -201,10 +202,11 @@ TEST_CASE("Random SIGKILLs of soar-sync run during a large sync leave exactly on
                   << std::endl;
         changeSource(source, random, static_cast<int>(round), ids);
     }
-    // Most kills must land while the daemon is still behind; the first always does (a large
-    // source).
+    // The first two kills land while the daemon is far behind (1,500 containers, killed within
+    // 300 ms of its first write); the later rounds add 20 containers each, which a fast
+    // machine may copy before the kill lands, so only those two are required mid-sync.
     std::cout << mid_sync << " of " << kills << " kills mid-sync" << std::endl;
-    CHECK(mid_sync >= (kills + 1) / 2);
+    CHECK(mid_sync >= std::min<long>(kills, 2));
 
     {
         auto finish = start("sync-once", "finish");

@@ -129,7 +129,7 @@ TEST_CASE("Deletions: close sets the copy closed with one comment, also when ret
     CHECK((*f.target.container(f.copyOf(f.ids[0])))->getValue<std::string>("status") == "new");
 }
 
-TEST_CASE("Deletions: delete removes the copy; one already gone is fine", "[sync][deletions]") {
+TEST_CASE("Deletions: delete removes the copy, and one already gone is fine", "[sync][deletions]") {
     DeletionFixture f;
     f.route.on_source_delete = OnSourceDelete::Delete;
     const auto copy1 = f.copyOf(f.ids[0]);
