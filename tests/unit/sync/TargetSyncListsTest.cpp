@@ -117,7 +117,7 @@ TEST_CASE("Lists: a list edited by hand on the target is put right when the sour
     f.target.setListAsAnalyst("vip_users", R"([["intern@example.com"]])");
     // The source's is unchanged: the hash stored says there is nothing to write.
     CHECK(f.listWritesOfPass() == 0);
-    // A resync (force) or a change on the source writes the source's content again.
+    // A change on the source writes the source's content again.
     f.source.setList("vip_users", R"([["ceo@example.com"], ["cto@example.com"]])");
     CHECK(f.listWritesOfPass() == 1);
     CHECK(f.target.listRows("vip_users") == R"([["ceo@example.com"],["cto@example.com"]])");
