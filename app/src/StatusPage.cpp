@@ -236,6 +236,15 @@ Verdict verdictOf(const StatusSnapshot& s) {
                                     plural(t.stored.dead_letters, " dead letter", " dead letters") +
                                     " (records the target refused; see below)");
             }
+            if (t.stored.last_pass && t.stored.last_pass->counts.lists_failed > 0) {
+                const auto n = t.stored.last_pass->counts.lists_failed;
+                v.reasons.push_back(where(r, t) + ": " + thousands(n) +
+                                    plural(n, " custom list was", " custom lists were") +
+                                    " not written in the last pass" +
+                                    (t.stored.health.last_error
+                                         ? " (" + *t.stored.health.last_error + ")"
+                                         : std::string()));
+            }
         }
     }
     if (any_failing) {

@@ -11,7 +11,8 @@
 
 namespace soar::sync {
 
-ListCopier::ListCopier(PassScope& pass) : pass_(pass) {}
+ListCopier::ListCopier(PassScope& pass, std::map<std::string, std::string>& problems)
+    : pass_(pass), problems_(problems) {}
 
 std::string ListCopier::canonical(const Poco::JSON::Array& rows) {
     std::ostringstream out;
@@ -32,22 +33,27 @@ void ListCopier::copy(const std::string& name,
                       const std::map<std::string, state::ListCopy>& stored) {
     const auto rows = pass_.source.readList(name);
     if (!rows) {
-        fail("custom list '" + name + "' does not exist on " + pass_.route.source +
-             "; the copy on " + pass_.key.target + " is left as it is");
+        fail(name, "custom list '" + name + "' does not exist on " + pass_.route.source +
+                       "; the copy on " + pass_.key.target + " is left as it is");
         return;
     }
     const auto text = canonical(**rows);
     if (text.size() > pass_.route.list_max_size) {
-        fail("custom list '" + name + "' is " + std::to_string(text.size()) +
-             " bytes, above list_max_size (" + std::to_string(pass_.route.list_max_size) +
-             " bytes); it is not written to " + pass_.key.target +
-             " (SOAR would truncate it silently)");
+        fail(name, "custom list '" + name + "' is " + std::to_string(text.size()) +
+                       " bytes, above list_max_size (" + std::to_string(pass_.route.list_max_size) +
+                       " bytes); it is not written to " + pass_.key.target +
+                       " (SOAR would truncate it silently)");
         return;
     }
     if ((*rows)->size() == 0) {
-        fail("custom list '" + name + "' on " + pass_.route.source +
-             " has no rows; SOAR keeps at least one, so it is not written to " + pass_.key.target);
+        fail(name, "custom list '" + name + "' on " + pass_.route.source +
+                       " has no rows; SOAR keeps at least one, so it is not written to " +
+                       pass_.key.target);
         return;
+    }
+    if (problems_.erase(name) != 0) {
+        poco_information(pass_.logger,
+                         pass_.where() + "custom list '" + name + "' can be copied again");
     }
     Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
     sha.update(text);
@@ -57,8 +63,8 @@ void ListCopier::copy(const std::string& name,
     try {
         pass_.target.writeList(name, **rows);
     } catch (const RecordError& e) {
-        fail("custom list '" + name + "' was refused by " + pass_.key.target + ": " +
-             refusalMessage(e));
+        fail(name, "custom list '" + name + "' was refused by " + pass_.key.target + ": " +
+                       refusalMessage(e));
         return;
     }
     state::ListCopy copy;
@@ -75,9 +81,15 @@ void ListCopier::copy(const std::string& name,
                                        std::to_string(text.size()) + " bytes)");
 }
 
-void ListCopier::fail(const std::string& message) {
+void ListCopier::fail(const std::string& name, const std::string& message) {
     ++counts_.lists_failed;
-    poco_error(pass_.logger, pass_.where() + message);
+    auto& last = problems_[name];
+    if (last == message) {
+        poco_debug(pass_.logger, pass_.where() + message);
+    } else {
+        poco_error(pass_.logger, pass_.where() + message);
+        last = message;
+    }
     pass_.store.recordError(pass_.key, message, pass_.now());
 }
 

@@ -9,9 +9,10 @@
 ///
 /// A list the source lacks is an error naming it, never an empty list written to the target;
 /// one larger than `list_max_size` (or one the target refuses) is refused with a message, never
-/// truncated. Either is logged, counted (`lists_failed`) and kept as the target's last error,
-/// and the other lists still go. Transient errors propagate: the pass stops there, and the
-/// next one reads the lists again.
+/// truncated. Either is counted (`lists_failed`) and kept as the target's last error, and the
+/// other lists still go; it is logged as an error once while it persists (then at debug), and
+/// a list written again after one is logged as such. Transient errors propagate: the pass stops
+/// there, and the next one reads the lists again.
 ///
 /// Thread safety: runs on the pass's thread. Ownership: borrows the scope.
 
@@ -19,13 +20,15 @@
 
 #include <Poco/JSON/Array.h>
 
+#include <map>
 #include <string>
 
 namespace soar::sync {
 
 class ListCopier {
 public:
-    explicit ListCopier(PassScope& pass);
+    /// `problems`: why each list was last not written, kept across passes by the caller.
+    ListCopier(PassScope& pass, std::map<std::string, std::string>& problems);
 
     /// Brings every list of the route up to date on the target.
     void run();
@@ -36,9 +39,10 @@ public:
 
 private:
     void copy(const std::string& name, const std::map<std::string, state::ListCopy>& stored);
-    void fail(const std::string& message);
+    void fail(const std::string& name, const std::string& message);
 
     PassScope& pass_;
+    std::map<std::string, std::string>& problems_;
     state::PassCounts counts_;
 };
 

@@ -43,6 +43,8 @@ struct TargetSync::Parts {
     std::unique_ptr<WorkerPool> own_pool;
     /// When the last idle pass was logged at Information (others go to debug).
     std::chrono::steady_clock::time_point idle_logged{};
+    /// Why each custom list was last not written (ListCopier logs a reason once, not per pass).
+    std::map<std::string, std::string> list_problems;
 };
 
 TargetSync::TargetSync(RouteConfig route, TargetSyncOptions options, Source& source, Target& target,
@@ -199,7 +201,7 @@ PassResult TargetSync::runPass(const std::atomic<bool>* stop) {
             result.counts += back.counts();
         }
         if (!route_.lists.empty() && !pass.stopped()) {
-            ListCopier lists(pass.scope());
+            ListCopier lists(pass.scope(), parts_->list_problems);
             try {
                 lists.run();
             } catch (...) {

@@ -289,6 +289,9 @@ TEST_CASE("custom lists show in the table, the JSON, the page and the metrics", 
     CHECK_THAT(html, Catch::Contains("<p class=\"lists\">" + expected + "</p>"));
     CHECK_THAT(html, Catch::Contains("1 custom list written"));
     CHECK_THAT(html, Catch::Contains("1 custom list failed"));
+    // The banner names it among what to look at.
+    CHECK_THAT(soar::app::renderHtml(s),
+               Catch::Contains("1 custom list was not written in the last pass"));
 
     const auto metrics = soar::app::renderMetrics(s);
     CHECK_THAT(metrics, Catch::Contains(
