@@ -228,10 +228,11 @@ void MirrorBack::task(const SourceItem& item, state::UnitOfWork& unit) {
     auto next = *settled;
     bool write_status = false;
     if (status_moved) {
-        write_status = source->status != *status &&
-                       sourceLoses(*source, item, "status",
-                                   source_changed && source->status != settled->status,
-                                   std::to_string(source->status), std::to_string(*status));
+        write_status =
+            source->status != *status &&
+            WorkbookReplayer::copyWins(pass_, counts_, *source, item.changed, "status",
+                                       source_changed && source->status != settled->status,
+                                       std::to_string(source->status), std::to_string(*status));
         if (write_status || source->status == *status) next.status = *status;
     }
     bool write_owner = false;
@@ -246,9 +247,10 @@ void MirrorBack::task(const SourceItem& item, state::UnitOfWork& unit) {
         if (name && (name->empty() || source_owner)) {
             const bool source_moved = source_changed && name_of(source_, source->owner) !=
                                                             name_of(target_, settled->owner);
-            write_owner = source->owner != source_owner &&
-                          sourceLoses(*source, item, "owner", source_moved, userText(source->owner),
-                                      userText(owner));
+            write_owner =
+                source->owner != source_owner &&
+                WorkbookReplayer::copyWins(pass_, counts_, *source, item.changed, "owner",
+                                           source_moved, userText(source->owner), userText(owner));
             if (write_owner || source->owner == source_owner) next.owner = owner;
         } else {
             // Left unsettled: the copy keeps its owner, and no pass writes the source's over it.
@@ -284,22 +286,6 @@ void MirrorBack::task(const SourceItem& item, state::UnitOfWork& unit) {
     auto settled_mapping = *known;
     settled_mapping.content_hash = SettledTask::format(next.status, next.owner);
     unit.notes.push_back(settled_mapping);
-}
-
-bool MirrorBack::sourceLoses(const WorkbookTask& source, const SourceItem& copy,
-                             const std::string& field, bool source_moved,
-                             const std::string& source_value, const std::string& copy_value) {
-    if (!source_moved) return true;  // only the copy's moved
-    const bool target_wins =
-        FieldMirror::targetWins(pass_.route.conflict, source.modified_time, copy.changed);
-    ++(target_wins ? counts_.conflicts_target_won : counts_.conflicts_source_won);
-    poco_information(pass_.logger,
-                     pass_.where() + "task " + std::to_string(source.id) + " " + field +
-                         " changed on both sides (" + pass_.route.source + " " + source_value +
-                         " at " + source.modified_time.value_or("?") + ", " + pass_.key.target +
-                         " " + copy_value + " at " + copy.changed.value_or("?") + "); " +
-                         (target_wins ? pass_.key.target : pass_.route.source) + "'s is kept");
-    return target_wins;
 }
 
 }  // namespace soar::sync

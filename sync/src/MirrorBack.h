@@ -56,12 +56,6 @@ private:
     /// One workbook task met in the walk: its status, when it moved on the copy, goes to the
     /// source's task (through the transitions the source allows).
     void task(const SourceItem& item, state::UnitOfWork& unit);
-    /// A task `field` the copy moved differs from the source's: true when the copy's is
-    /// written to the source (the source's did not move, or the conflict rule picks the
-    /// copy's). A conflict is counted and logged with both values and times.
-    bool sourceLoses(const WorkbookTask& source, const SourceItem& copy, const std::string& field,
-                     bool source_moved, const std::string& source_value,
-                     const std::string& copy_value);
     /// Where a stream's walk starts: its cursor less the lookback; nullopt (and the cursor set
     /// to the newest change there now) when it has none.
     std::optional<KeysetCursor> start(state::Stream stream, state::RecordKind kind);

@@ -167,12 +167,14 @@ void WorkbookReplayer::syncTask(const WorkbookTask& source, const WorkbookTask& 
                                  : std::nullopt;
         const bool keep_status =
             settled && target.status != settled->status && source.status != target.status &&
-            copyWins(source, target, "status", source.status != settled->status,
-                     std::to_string(source.status), std::to_string(target.status));
+            copyWins(pass_, out_.counts, source, target.modified_time, "status",
+                     source.status != settled->status, std::to_string(source.status),
+                     std::to_string(target.status));
         const bool keep_owner = settled && mirror.owner && owner &&
                                 settled->ownerMoved(target.owner) && owner != target.owner &&
-                                copyWins(source, target, "owner", owner != settled->owner,
-                                         "user " + std::to_string(*owner), userText(target.owner));
+                                copyWins(pass_, out_.counts, source, target.modified_time, "owner",
+                                         owner != settled->owner, "user " + std::to_string(*owner),
+                                         userText(target.owner));
         if (owner && owner != target.owner && !keep_owner) {
             Poco::JSON::Object fields;
             fields.set("owner_id", *owner);
@@ -200,19 +202,21 @@ void WorkbookReplayer::syncTask(const WorkbookTask& source, const WorkbookTask& 
     }
 }
 
-bool WorkbookReplayer::copyWins(const WorkbookTask& source, const WorkbookTask& target,
+bool WorkbookReplayer::copyWins(PassScope& pass, state::PassCounts& counts,
+                                const WorkbookTask& source,
+                                const std::optional<std::string>& copy_time,
                                 const std::string& field, bool source_moved,
-                                const std::string& source_value, const std::string& target_value) {
+                                const std::string& source_value, const std::string& copy_value) {
     if (!source_moved) return true;  // only the copy's moved
     const bool copy_wins =
-        FieldMirror::targetWins(pass_.route.conflict, source.modified_time, target.modified_time);
-    ++(copy_wins ? out_.counts.conflicts_target_won : out_.counts.conflicts_source_won);
-    poco_information(pass_.logger,
-                     pass_.where() + "task " + std::to_string(source.id) + " " + field +
-                         " changed on both sides (" + pass_.route.source + " " + source_value +
-                         " at " + source.modified_time.value_or("?") + ", " + pass_.key.target +
-                         " " + target_value + " at " + target.modified_time.value_or("?") + "); " +
-                         (copy_wins ? pass_.key.target : pass_.route.source) + "'s is kept");
+        FieldMirror::targetWins(pass.route.conflict, source.modified_time, copy_time);
+    ++(copy_wins ? counts.conflicts_target_won : counts.conflicts_source_won);
+    poco_information(pass.logger,
+                     pass.where() + "task " + std::to_string(source.id) + " " + field +
+                         " changed on both sides (" + pass.route.source + " " + source_value +
+                         " at " + source.modified_time.value_or("?") + ", " + pass.key.target +
+                         " " + copy_value + " at " + copy_time.value_or("?") + "); " +
+                         (copy_wins ? pass.key.target : pass.route.source) + "'s is kept");
     return copy_wins;
 }
 

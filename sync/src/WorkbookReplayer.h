@@ -71,18 +71,22 @@ public:
     static void moveTask(const std::function<void(const Poco::JSON::Object&)>& update,
                          std::int64_t from, std::int64_t to, const std::string& closing_note);
 
+    /// A task `field` moved on the copy (changed at `copy_time`) since it was settled and
+    /// differs from the source's: true when the copy's stays (the source's did not move, or the
+    /// conflict rule picks the copy's). A conflict is counted in `counts` and logged with both
+    /// values and times. Both directions settle a task through it: whichever meets the
+    /// conflict first settles it, the other then sees only the copy's change.
+    static bool copyWins(PassScope& pass, state::PassCounts& counts, const WorkbookTask& source,
+                         const std::optional<std::string>& copy_time, const std::string& field,
+                         bool source_moved, const std::string& source_value,
+                         const std::string& copy_value);
+
 private:
     void replay(std::optional<std::int64_t> only);
     /// Gives the copy the source's template, when the target has one of that name.
     void addTemplate(const Workbook& source, Workbook& target);
     void syncTask(const WorkbookTask& source, const WorkbookTask& target);
-    /// A task `field` moved on the copy since it was settled and differs from the source's:
-    /// true when the copy's stays (the source's did not move, or the conflict rule picks the
-    /// copy's). A conflict is counted and logged with both values and times; MirrorBack then
-    /// writes the copy's without settling it again.
-    bool copyWins(const WorkbookTask& source, const WorkbookTask& target, const std::string& field,
-                  bool source_moved, const std::string& source_value,
-                  const std::string& target_value);
+
     /// Copies the notes of a source task onto its copy; true when one was written.
     bool copyNotes(std::int64_t source_task, std::int64_t target_task);
 
