@@ -384,6 +384,17 @@ std::vector<CheckRow> runChecks(const AppConfig& config) {
                     rows.push_back({subject, "workbook templates", R::Fail, e.what()});
                 }
             }
+            if (spec.config.on_source_delete == sync::OnSourceDelete::Close) {
+                rows.push_back({subject, "deletions", R::Ok,
+                                "a copy whose source container is deleted is closed on " + target +
+                                    " with a comment; closing may start its "
+                                    "container_resolved playbooks"});
+            } else if (spec.config.on_source_delete == sync::OnSourceDelete::Delete) {
+                const auto* instance = config.instance(target);
+                rows.push_back({subject, "deletions", R::Ok,
+                                "a copy whose source container is deleted is deleted on " + target +
+                                    " as user " + (instance ? instance->user : "?")});
+            }
             if (spec.config.mirror_back.status && source.reachable) {
                 rows.push_back(statusCheck(subject, spec.config, *source.api, *entry.api, target));
             }

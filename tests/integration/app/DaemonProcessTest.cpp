@@ -692,6 +692,13 @@ TEST_CASE("check warns about labels of recent source containers the target lacks
     Child found({"--config", lists.config, "check"}, lists.path(), kEnv);
     REQUIRE(found.wait(20s) == std::optional<int>(0));
     CHECK_THAT(found.out(), Catch::Contains("blocklist (2 rows), vip_users (1 row)"));
+
+    // Closing copies of deleted containers: said, with the playbook caveat.
+    Setup close(source, target, "label_map = phishing:events\non_source_delete = close\n");
+    Child closing({"--config", close.config, "check"}, close.path(), kEnv);
+    REQUIRE(closing.wait(20s) == std::optional<int>(0));
+    CHECK_THAT(closing.out(),
+               Catch::Contains("deletions") && Catch::Contains("is closed on dst with a comment"));
 }
 
 TEST_CASE("one daemon per state file: a second run is refused, naming the first",
