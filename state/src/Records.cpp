@@ -115,8 +115,7 @@ std::string_view toString(DeletionAction action) {
 }
 
 std::optional<DeletionAction> parseDeletionAction(std::string_view text) {
-    for (const auto action : {DeletionAction::Kept, DeletionAction::Closed, DeletionAction::Deleted,
-                              DeletionAction::Gone}) {
+    for (const auto action : kDeletionActions) {
         if (toString(action) == text) return action;
     }
     return std::nullopt;

@@ -392,6 +392,9 @@ enum class DeletionAction {
     Deleted,  ///< delete: the copy deleted
     Gone,     ///< close or delete: the copy was already gone from the target
 };
+/// Every action, in the order status and metrics list them.
+inline constexpr DeletionAction kDeletionActions[] = {
+    DeletionAction::Kept, DeletionAction::Closed, DeletionAction::Deleted, DeletionAction::Gone};
 [[nodiscard]] std::string_view toString(DeletionAction action);
 [[nodiscard]] std::optional<DeletionAction> parseDeletionAction(std::string_view text);
 
