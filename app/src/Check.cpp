@@ -6,6 +6,7 @@
 #include "soar/client/PocoSoarApi.h"
 #include "soar/client/Query.h"
 #include "soar/client/Secret.h"
+#include "soar/sync/CustomLists.h"
 #include "soar/sync/SoarAdapter.h"
 
 #include <Poco/JSON/Parser.h>
@@ -158,18 +159,9 @@ CheckRow listsCheck(const std::string& subject, const sync::RouteConfig& route,
         std::vector<std::string> problems;
         for (const auto& name : route.lists) {
             const auto rows = reader.readList(name);
-            if (!rows) {
-                problems.push_back("'" + name + "' does not exist on " + route.source);
-                continue;
-            }
-            std::ostringstream text;
-            (*rows)->stringify(text);
-            const auto bytes = text.str().size();
-            if (bytes > route.list_max_size) {
-                problems.push_back("'" + name + "' is " + std::to_string(bytes) +
-                                   " bytes, above list_max_size");
-            } else if ((*rows)->size() == 0) {
-                problems.push_back("'" + name + "' has no rows");
+            if (const auto problem = sync::listProblem(
+                    route, name, rows, rows ? sync::canonicalRows(**rows) : std::string())) {
+                problems.push_back(*problem);
             } else {
                 found.push_back(name + " (" + std::to_string((*rows)->size()) +
                                 ((*rows)->size() == 1 ? " row)" : " rows)"));

@@ -1,6 +1,7 @@
 #include "ListCopier.h"
 
 #include "soar/client/Errors.h"
+#include "soar/sync/CustomLists.h"
 
 #include <Poco/DigestEngine.h>
 #include <Poco/Logger.h>
@@ -14,10 +15,26 @@ namespace soar::sync {
 ListCopier::ListCopier(PassScope& pass, std::map<std::string, std::string>& problems)
     : pass_(pass), problems_(problems) {}
 
-std::string ListCopier::canonical(const Poco::JSON::Array& rows) {
+std::string canonicalRows(const Poco::JSON::Array& rows) {
     std::ostringstream out;
     rows.stringify(out);
     return out.str();
+}
+
+std::optional<std::string> listProblem(const RouteConfig& route, const std::string& name,
+                                       const std::optional<Poco::JSON::Array::Ptr>& rows,
+                                       const std::string& text) {
+    const auto what = "custom list '" + name + "'";
+    if (!rows) return what + " does not exist on " + route.source;
+    if (text.size() > route.list_max_size) {
+        return what + " is " + std::to_string(text.size()) + " bytes, above list_max_size (" +
+               std::to_string(route.list_max_size) +
+               " bytes), where SOAR would truncate it silently";
+    }
+    if ((*rows)->size() == 0) {
+        return what + " on " + route.source + " has no rows (SOAR keeps at least one)";
+    }
+    return std::nullopt;
 }
 
 void ListCopier::run() {
@@ -32,23 +49,10 @@ void ListCopier::run() {
 void ListCopier::copy(const std::string& name,
                       const std::map<std::string, state::ListCopy>& stored) {
     const auto rows = pass_.source.readList(name);
-    if (!rows) {
-        fail(name, "custom list '" + name + "' does not exist on " + pass_.route.source +
-                       "; the copy on " + pass_.key.target + " is left as it is");
-        return;
-    }
-    const auto text = canonical(**rows);
-    if (text.size() > pass_.route.list_max_size) {
-        fail(name, "custom list '" + name + "' is " + std::to_string(text.size()) +
-                       " bytes, above list_max_size (" + std::to_string(pass_.route.list_max_size) +
-                       " bytes); it is not written to " + pass_.key.target +
-                       " (SOAR would truncate it silently)");
-        return;
-    }
-    if ((*rows)->size() == 0) {
-        fail(name, "custom list '" + name + "' on " + pass_.route.source +
-                       " has no rows; SOAR keeps at least one, so it is not written to " +
-                       pass_.key.target);
+    const auto text = rows ? canonicalRows(**rows) : std::string();
+    if (const auto problem = listProblem(pass_.route, name, rows, text)) {
+        fail(name, *problem + (rows ? "; it is not written to " + pass_.key.target
+                                    : "; the copy on " + pass_.key.target + " is left as it is"));
         return;
     }
     if (problems_.erase(name) != 0) {

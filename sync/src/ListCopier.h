@@ -8,11 +8,11 @@
 /// creates the list. An unchanged list costs no request on the target.
 ///
 /// A list the source lacks is an error naming it, never an empty list written to the target;
-/// one larger than `list_max_size` (or one the target refuses) is refused with a message, never
-/// truncated. Either is counted (`lists_failed`) and kept as the target's last error, and the
-/// other lists still go; it is logged as an error once while it persists (then at debug), and
-/// a list written again after one is logged as such. Transient errors propagate: the pass stops
-/// there, and the next one reads the lists again.
+/// one larger than `list_max_size`, one with no rows (the rules in CustomLists.h) or one the
+/// target refuses is refused with a message, never truncated. Either is counted (`lists_failed`)
+/// and kept as the target's last error, and the other lists still go; it is logged as an error once
+/// while it persists (then at debug), and a list written again after one is logged as such.
+/// Transient errors propagate: the pass stops there, and the next one reads the lists again.
 ///
 /// Thread safety: runs on the pass's thread. Ownership: borrows the scope.
 
@@ -33,9 +33,6 @@ public:
     /// Brings every list of the route up to date on the target.
     void run();
     [[nodiscard]] const state::PassCounts& counts() const { return counts_; }
-
-    /// The rows as soar-sync writes and hashes them: compact JSON.
-    [[nodiscard]] static std::string canonical(const Poco::JSON::Array& rows);
 
 private:
     void copy(const std::string& name, const std::map<std::string, state::ListCopy>& stored);
