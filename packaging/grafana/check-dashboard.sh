@@ -8,7 +8,7 @@
 #   query uses it, and the route and target variables exist;
 # - every soar_sync_* metric that the dashboard or the alerting rules
 #   (packaging/prometheus/soar-sync-alerts.yml) query is one that renderMetrics() in
-#   app/src/StatusRender.cpp writes, and every label they group by is one the metrics carry
+#   app/src/StatusMetrics.cpp writes, and every label they group by is one the metrics carry
 #   (or one Prometheus adds);
 # - with promtool installed, every query parses as PromQL (dashboard variables replaced by
 #   sample values; `promtool check rules` on a rule file made of them).
@@ -16,7 +16,7 @@ set -euo pipefail
 root=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
 dashboard=$root/packaging/grafana/soar-sync-dashboard.json
 alerts=$root/packaging/prometheus/soar-sync-alerts.yml
-render=$root/app/src/StatusRender.cpp
+render=$root/app/src/StatusMetrics.cpp
 
 command -v python3 >/dev/null || { echo "check-dashboard: python3 not found" >&2; exit 1; }
 python3 -m json.tool "$dashboard" >/dev/null || { echo "check-dashboard: $dashboard is not valid JSON" >&2; exit 1; }
