@@ -247,9 +247,30 @@ CREATE TABLE tombstones (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 7: one owner per route (design §5). leases holds each route's lease: its holder, the
+// epoch that fences writes of earlier holders, the tenure's start and end (store clock, ms) and
+// a pending hand-over request; a route that was only requested has an empty holder at epoch 0.
+// lease_nodes holds the daemons that said they are alive, until their heartbeat lapses.
+constexpr const char* kV7 = R"sql(
+CREATE TABLE leases (
+    route       TEXT PRIMARY KEY,
+    holder      TEXT NOT NULL DEFAULT '',
+    epoch       INTEGER NOT NULL DEFAULT 0,
+    acquired_ms INTEGER NOT NULL DEFAULT 0,
+    expires_ms  INTEGER NOT NULL DEFAULT 0,
+    wanted_by   TEXT NOT NULL DEFAULT '',
+    wanted_ms   INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE lease_nodes (
+    holder     TEXT PRIMARY KEY,
+    seen_ms    INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 // Index i holds the migration to version i + 1.
 constexpr Migration kMigrations[] = {
-    {1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6},
+    {1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6}, {7, kV7},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kLatestSchemaVersion,
               "one migration per schema version");

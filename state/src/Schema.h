@@ -13,7 +13,7 @@ namespace soar::state {
 class Connection;
 
 /// The newest schema this binary knows.
-inline constexpr int kLatestSchemaVersion = 6;
+inline constexpr int kLatestSchemaVersion = 7;
 
 /// Migrates the file to `target_version` (at most `kLatestSchemaVersion`), one transaction per
 /// version. A file already at or past the target is left alone. Throws SQLite::Exception.

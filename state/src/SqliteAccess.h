@@ -102,7 +102,10 @@ template <class Fn>
 auto SqliteStore::write(const char* what, const RouteTarget& key, Fn&& fn) {
     try {
         const std::int64_t ref = ensureTargetRef(key);
-        return writeTxn(what, [&](Connection& conn) { return fn(conn, ref); });
+        return writeTxn(what, [&](Connection& conn) {
+            checkFence(conn, key.route);
+            return fn(conn, ref);
+        });
     } catch (const StateError& e) {
         throw StateError(e.kind(), std::string(e.what()) + " (route '" + key.route + "', target '" +
                                        key.target + "')");

@@ -126,6 +126,7 @@ bool SqliteStore::updatePlaybookRun(std::int64_t id, RunStatus status,
                                     std::optional<std::int64_t> run_id, const std::string& message,
                                     const std::string& at) {
     return writeTxn("updating a playbook run", [&](Connection& conn) {
+        checkRunFence(conn, id);
         Query q(conn, kUpdateRun);
         q->bind(1, id);
         bindText(*q, 2, toString(status));
@@ -176,6 +177,7 @@ std::vector<PlaybookRun> SqliteStore::unreportedPlaybookRuns(const RouteTarget& 
 
 bool SqliteStore::setPlaybookReport(std::int64_t id, ReportState state) {
     return writeTxn("recording a playbook run's report", [&](Connection& conn) {
+        checkRunFence(conn, id);
         Query q(conn, kSetReport);
         q->bind(1, id);
         bindText(*q, 2, toString(state));

@@ -3,7 +3,12 @@
 /// `Store` on one SQLite file (design §4 `[state] path`). The code is split by concern:
 /// SqliteStore.cpp (opening, cursors, commit, status), SqliteMappings.cpp,
 /// SqlitePlaybookRuns.cpp, SqliteDeadLetters.cpp, SqliteStrikes.cpp, SqliteLists.cpp,
-/// SqliteReconcile.cpp and SqlitePassLog.cpp.
+/// SqliteReconcile.cpp, SqlitePassLog.cpp and SqliteLeases.cpp.
+///
+/// Leases are kept on this host's clock. Fencing (`LeaseStore::fence`): the store remembers the
+/// fenced lease of each route, and every write of a fenced route reads the route's lease row in
+/// its own `BEGIN IMMEDIATE` transaction before changing anything, so no other process can take
+/// the lease between the check and the write.
 ///
 /// The file runs in WAL mode with `synchronous = NORMAL`: a committed transaction survives the
 /// process being killed at any moment (SIGKILL), and at worst the last transaction before an
@@ -58,12 +63,15 @@ struct StateOptions {
     /// messages): the daemon masks its secrets and escapes control characters here, so the
     /// file never holds what its logs would not show. Unset: stored as given.
     std::function<std::string(const std::string&)> scrub{};
+    /// The lease clock (ms since the Unix epoch), for tests that move time by hand. Unset: the
+    /// system clock.
+    std::function<std::int64_t()> lease_clock{};
 };
 
 class SqliteStore final : public Store {
 public:
     /// The schema version this binary writes; files at a higher version are refused.
-    static constexpr int kSchemaVersion = 6;
+    static constexpr int kSchemaVersion = 7;
 
     /// Opens (creating it and its folders when missing) and migrates the state file. Throws
     /// `StateError` naming the path: `Unwritable` when it cannot be created or written,
@@ -177,6 +185,21 @@ public:
     [[nodiscard]] std::vector<RouteTarget> targets() const override;
     [[nodiscard]] TargetStatus status(const RouteTarget& key) const override;
 
+    [[nodiscard]] std::int64_t leaseClockMs() const override;
+    [[nodiscard]] std::optional<Lease> acquireLease(const std::string& route,
+                                                    const std::string& holder,
+                                                    std::chrono::milliseconds ttl) override;
+    [[nodiscard]] std::optional<Lease> renewLease(const Lease& held,
+                                                  std::chrono::milliseconds ttl) override;
+    void releaseLease(const Lease& held) override;
+    void requestLease(const std::string& route, const std::string& requester) override;
+    [[nodiscard]] std::vector<Lease> leases() const override;
+    void heartbeat(const std::string& holder, std::chrono::milliseconds ttl) override;
+    void forgetNode(const std::string& holder) override;
+    [[nodiscard]] std::vector<LeaseNode> liveNodes() const override;
+    void fence(const Lease& lease) override;
+    void unfence(const std::string& route) override;
+
 private:
     class ReaderLease;
 
@@ -199,6 +222,12 @@ private:
     /// The row id of a (route, target), or nothing when the store never saw it.
     std::optional<std::int64_t> findTargetRef(Connection& conn, const RouteTarget& key) const;
     std::unique_ptr<Connection> openReader() const;
+    /// Throws `StateError::Kind::Fenced` when `route` is fenced and its lease row (read on
+    /// `conn`, in the caller's write transaction) no longer names the fenced holder and epoch.
+    void checkFence(Connection& conn, const std::string& route) const;
+    /// `checkFence` for the route of the playbook run `id` (none when no route is fenced or
+    /// the run does not exist).
+    void checkRunFence(Connection& conn, std::int64_t id) const;
 
     StateOptions options_;
     bool in_memory_;
@@ -215,6 +244,10 @@ private:
     /// (route, target) -> row id; rows are never deleted, so entries never go stale.
     mutable std::mutex refs_mutex_;
     mutable std::map<RouteTarget, std::int64_t> refs_;
+
+    /// Route -> the lease its writes must still find (`fence`).
+    mutable std::mutex fences_mutex_;
+    std::map<std::string, Lease> fences_;
 };
 
 }  // namespace soar::state

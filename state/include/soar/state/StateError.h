@@ -33,7 +33,10 @@ public:
         /// A write broke a rule of the schema (e.g. an artifact mapping for an unmapped
         /// container): a bug in the caller, not in the file.
         Constraint,
-        /// Anything else SQLite reports.
+        /// The write belongs to a route whose lease this daemon no longer holds (another daemon
+        /// took it over, see `LeaseStore`): nothing was written.
+        Fenced,
+        /// Anything else the database reports.
         Other,
     };
 

@@ -15,7 +15,8 @@
 /// - `StrikeStore`: poison strikes, the passes in a row a target answered a container's write
 ///   with a 500;
 /// - `PassLog`: pass history and target health;
-/// - `StatusStore`: the known (route, target) pairs and a snapshot of each.
+/// - `StatusStore`: the known (route, target) pairs and a snapshot of each;
+/// - `LeaseStore`: which daemon replays which route, with fencing of the others' writes.
 ///
 /// Contract, for every one of them:
 /// - Every write is atomic and durable against a process crash once the call returns. A call
@@ -34,6 +35,7 @@
 
 #include "soar/state/CursorStore.h"
 #include "soar/state/DeadLetterStore.h"
+#include "soar/state/LeaseStore.h"
 #include "soar/state/ListStore.h"
 #include "soar/state/MappingStore.h"
 #include "soar/state/PassLog.h"
@@ -55,7 +57,8 @@ class Store : public CursorStore,
               public ReconcileStore,
               public StrikeStore,
               public PassLog,
-              public StatusStore {
+              public StatusStore,
+              public LeaseStore {
 public:
     ~Store() override = default;
 };
