@@ -48,7 +48,10 @@ void eraseOf(Map& map, std::int64_t source_container_id) {
 
 }  // namespace
 
-InMemoryStore::Stored& InMemoryStore::writable(const RouteTarget& key) { return stored_[key]; }
+InMemoryStore::Stored& InMemoryStore::writable(const RouteTarget& key) {
+    checkFence(key.route);
+    return stored_[key];
+}
 
 const InMemoryStore::Stored* InMemoryStore::find(const RouteTarget& key) const {
     const auto it = stored_.find(key);
@@ -344,6 +347,7 @@ bool InMemoryStore::updatePlaybookRun(std::int64_t id, RunStatus status,
     std::lock_guard<std::mutex> lock(mutex_);
     const auto it = runs_.find(id);
     if (it == runs_.end()) return false;
+    checkFence(it->second.key.route);
     auto& run = it->second;
     run.status = status;
     if (run_id) run.run_id = run_id;
@@ -387,6 +391,7 @@ bool InMemoryStore::setPlaybookReport(std::int64_t id, ReportState state) {
     std::lock_guard<std::mutex> lock(mutex_);
     const auto found = runs_.find(id);
     if (found == runs_.end()) return false;
+    checkFence(found->second.key.route);
     found->second.report = state;
     return true;
 }

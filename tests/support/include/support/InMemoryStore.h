@@ -10,7 +10,7 @@
 /// newest message; strikes count passes and keep the first pass's time, and go with the mappings
 /// they belong to; a playbook trigger is recorded at most once; results come in the documented
 /// orders. Any write registers its (route, target), even one that throws, as the real store's
-/// registry does.
+/// registry does. Leases follow `LeaseStore`'s contract, fencing included.
 ///
 /// Thread safety: every call takes one mutex, so it may be called from any number of threads.
 /// Ownership: owns its maps; results are copies.
@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -133,6 +134,26 @@ public:
     [[nodiscard]] std::vector<state::RouteTarget> targets() const override;
     [[nodiscard]] state::TargetStatus status(const state::RouteTarget& key) const override;
 
+    // LeaseStore (InMemoryLeases.cpp): leases on the clock set by `setLeaseClock` (the system
+    // clock until then); writes of a fenced route check it like the real stores.
+    [[nodiscard]] std::int64_t leaseClockMs() const override;
+    [[nodiscard]] std::optional<state::Lease> acquireLease(const std::string& route,
+                                                           const std::string& holder,
+                                                           std::chrono::milliseconds ttl) override;
+    [[nodiscard]] std::optional<state::Lease> renewLease(const state::Lease& held,
+                                                         std::chrono::milliseconds ttl) override;
+    void releaseLease(const state::Lease& held) override;
+    void requestLease(const std::string& route, const std::string& requester) override;
+    [[nodiscard]] std::vector<state::Lease> leases() const override;
+    void heartbeat(const std::string& holder, std::chrono::milliseconds ttl) override;
+    void forgetNode(const std::string& holder) override;
+    [[nodiscard]] std::vector<state::LeaseNode> liveNodes() const override;
+    void fence(const state::Lease& lease) override;
+    void unfence(const std::string& route) override;
+
+    /// The clock leases are kept by (ms since the Unix epoch), e.g. a ManualClock's.
+    void setLeaseClock(std::function<std::int64_t()> clock);
+
 private:
     /// (kind name, source id): the order the real store lists notes and dead letters in.
     using KindAndId = std::pair<std::string, std::int64_t>;
@@ -170,12 +191,21 @@ private:
                                  const state::DeadLetterRef& ref, const std::string& message,
                                  const std::string& at, std::int64_t& attempts);
     state::RecordedIntent insertIntent(Stored& stored, const state::PlaybookRun& run);
+    /// Throws `StateError::Kind::Fenced` when `route` is fenced and its lease changed hands;
+    /// the caller holds `mutex_`.
+    void checkFence(const std::string& route) const;
+    std::int64_t nowMs() const;
 
     mutable std::mutex mutex_;
     std::map<state::RouteTarget, Stored> stored_;
     /// Every run by id (ids are global, like the real store's rowids).
     std::map<std::int64_t, state::PlaybookRun> runs_;
     std::int64_t next_run_id_ = 1;
+    std::map<std::string, state::Lease> leases_;
+    std::map<std::string, state::LeaseNode> nodes_;
+    /// Route -> the (holder, epoch) its writes must still find.
+    std::map<std::string, state::Lease> fences_;
+    std::function<std::int64_t()> lease_clock_;
 };
 
 }  // namespace soar::test
