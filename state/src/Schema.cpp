@@ -1,6 +1,6 @@
 #include "Schema.h"
 
-#include "Connection.h"
+#include "SqliteConnection.h"
 
 #include <SQLiteCpp/Transaction.h>
 
@@ -277,7 +277,7 @@ static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kLatestSchemaVersi
 
 }  // namespace
 
-void migrate(Connection& conn, int target_version) {
+void migrate(SqliteConnection& conn, int target_version) {
     for (const auto& migration : kMigrations) {
         if (migration.version > target_version) break;
         if (conn.userVersion() >= migration.version) continue;

@@ -10,13 +10,13 @@
 
 namespace soar::state {
 
-class Connection;
+class SqliteConnection;
 
 /// The newest schema this binary knows.
 inline constexpr int kLatestSchemaVersion = 7;
 
 /// Migrates the file to `target_version` (at most `kLatestSchemaVersion`), one transaction per
 /// version. A file already at or past the target is left alone. Throws SQLite::Exception.
-void migrate(Connection& conn, int target_version);
+void migrate(SqliteConnection& conn, int target_version);
 
 }  // namespace soar::state

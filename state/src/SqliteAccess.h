@@ -1,17 +1,13 @@
 #pragma once
 
-/// How `SqliteStore` reaches its connections, shared by the files that implement it (one per
+/// How `SqlStore` reaches its connections, shared by the files that implement it (one per
 /// concern): the pooled read connection, the write transaction, and the binding helpers.
 /// Private to `soar_state`.
 ///
 /// Thread safety: as `SqliteStore`'s (`read` and `write` take the locks they need).
 
-#include "Connection.h"
+#include "Sql.h"
 #include "soar/state/SqliteStore.h"
-
-#include <SQLiteCpp/Column.h>
-#include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -28,9 +24,9 @@
 namespace soar::state {
 
 /// A read connection borrowed from the pool for one call, given back when the call ends.
-class SqliteStore::ReaderLease {
+class SqlStore::ReaderLease {
 public:
-    explicit ReaderLease(const SqliteStore& store) : store_(store) {
+    explicit ReaderLease(const SqlStore& store) : store_(store) {
         {
             std::lock_guard<std::mutex> lock(store_.readers_mutex_);
             if (!store_.idle_readers_.empty()) {
@@ -41,7 +37,12 @@ public:
         if (!conn_) conn_ = store_.openReader();
     }
     ~ReaderLease() {
+        // A lost connection is dropped; so are connections beyond the pool's size.
+        if (!conn_->healthy()) return;
         std::lock_guard<std::mutex> lock(store_.readers_mutex_);
+        if (store_.idle_readers_.size() >= std::max<std::size_t>(store_.options_.idle_readers, 1)) {
+            return;
+        }
         try {
             store_.idle_readers_.push_back(std::move(conn_));
         } catch (const std::bad_alloc&) {
@@ -54,12 +55,12 @@ public:
     Connection& connection() { return *conn_; }
 
 private:
-    const SqliteStore& store_;
+    const SqlStore& store_;
     std::unique_ptr<Connection> conn_;
 };
 
 template <class Fn>
-auto SqliteStore::read(const char* what, Fn&& fn) const {
+auto SqlStore::read(const char* what, Fn&& fn) const {
     try {
         if (in_memory_) {
             // One private database per ":memory:" connection: reads share the writer.
@@ -68,23 +69,23 @@ auto SqliteStore::read(const char* what, Fn&& fn) const {
         }
         ReaderLease lease(*this);
         return fn(lease.connection());
-    } catch (const SQLite::Exception& e) {
-        throw translateError(e, options_.path, what);
+    } catch (const SqlError& e) {
+        throw stateErrorOf(e, location_, what);
     }
 }
 
 template <class Fn>
-auto SqliteStore::writeTxn(const char* what, Fn&& fn) {
-    if (!writer_) {
+auto SqlStore::writeTxn(const char* what, Fn&& fn) {
+    if (read_only_) {
         throw StateError(StateError::Kind::Unwritable,
-                         "state file " + options_.path + ": " + what +
-                             " failed: the store was opened read-only");
+                         location_ + ": " + what + " failed: the store was opened read-only");
     }
+    std::lock_guard<std::mutex> lock(write_mutex_);
     try {
-        std::lock_guard<std::mutex> lock(write_mutex_);
-        // IMMEDIATE takes the write lock now (waiting up to the busy timeout), so this
+        if (!writer_) writer_ = openWriter();
+        // SQLite: IMMEDIATE takes the write lock now (waiting up to the busy timeout), so this
         // transaction never has to upgrade a read lock another writer also holds.
-        SQLite::Transaction txn(writer_->db(), SQLite::TransactionBehavior::IMMEDIATE);
+        Transaction txn(*writer_, Connection::TxnKind::Write);
         if constexpr (std::is_void_v<decltype(fn(*writer_))>) {
             fn(*writer_);
             txn.commit();
@@ -93,13 +94,14 @@ auto SqliteStore::writeTxn(const char* what, Fn&& fn) {
             txn.commit();
             return result;
         }
-    } catch (const SQLite::Exception& e) {
-        throw translateError(e, options_.path, what);
+    } catch (const SqlError& e) {
+        if (writer_ && !writer_->healthy()) writer_.reset();
+        throw stateErrorOf(e, location_, what);
     }
 }
 
 template <class Fn>
-auto SqliteStore::write(const char* what, const RouteTarget& key, Fn&& fn) {
+auto SqlStore::write(const char* what, const RouteTarget& key, Fn&& fn) {
     try {
         const std::int64_t ref = ensureTargetRef(key);
         return writeTxn(what, [&](Connection& conn) {
@@ -114,13 +116,12 @@ auto SqliteStore::write(const char* what, const RouteTarget& key, Fn&& fn) {
 
 namespace sqlite {
 
-inline std::optional<std::string> optionalText(const SQLite::Column& column) {
+inline std::optional<std::string> optionalText(const Column& column) {
     if (column.isNull()) return std::nullopt;
     return column.getString();
 }
 
-inline void bindOptional(SQLite::Statement& stmt, int index,
-                         const std::optional<std::string>& value) {
+inline void bindOptional(Statement& stmt, int index, const std::optional<std::string>& value) {
     if (value) {
         stmt.bind(index, *value);
     } else {
@@ -128,7 +129,7 @@ inline void bindOptional(SQLite::Statement& stmt, int index,
     }
 }
 
-inline void bindText(SQLite::Statement& stmt, int index, std::string_view value) {
+inline void bindText(Statement& stmt, int index, std::string_view value) {
     stmt.bind(index, std::string(value));
 }
 
@@ -147,8 +148,8 @@ inline std::int64_t count(Connection& conn, const char* sql, std::int64_t ref) {
 /// A stored name this binary does not know: the file was written by a newer soar-sync.
 [[noreturn]] inline void unknownValue(const Connection& conn, const char* what,
                                       const std::string& v) {
-    throw StateError(StateError::Kind::Corrupt, "state file " + conn.path() + ": unknown " + what +
-                                                    " '" + v + "' (written by a newer soar-sync?)");
+    throw StateError(StateError::Kind::Corrupt, conn.location() + ": unknown " + what + " '" + v +
+                                                    "' (written by a newer soar-sync?)");
 }
 
 }  // namespace sqlite

@@ -1,4 +1,4 @@
-// SqliteStore: records a target refused (DeadLetterStore), and the dead-letter writes `commit`
+// SqlStore: records a target refused (DeadLetterStore), and the dead-letter writes `commit`
 // runs.
 
 #include "SqliteAccess.h"
@@ -14,7 +14,7 @@ constexpr const char* kUpsertDeadLetter =
     "INSERT INTO dead_letters (target_ref, kind, source_id, message, attempts, first_seen, "
     "last_seen) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5) "
     "ON CONFLICT (target_ref, kind, source_id) DO UPDATE SET message = excluded.message, "
-    "attempts = attempts + 1, last_seen = excluded.last_seen RETURNING attempts";
+    "attempts = dead_letters.attempts + 1, last_seen = excluded.last_seen RETURNING attempts";
 constexpr const char* kSelectDeadLetters =
     "SELECT kind, source_id, message, attempts, first_seen, last_seen FROM dead_letters "
     "WHERE target_ref = ?1 ORDER BY first_seen, kind, source_id";
@@ -32,7 +32,7 @@ std::optional<RecordKind> parseRecordKind(std::string_view name) {
 }
 
 /// The one decoder of a `kSelectDeadLetters` row.
-DeadLetter deadLetterFrom(const Connection& conn, SQLite::Statement& row, const RouteTarget& key) {
+DeadLetter deadLetterFrom(const Connection& conn, Statement& row, const RouteTarget& key) {
     const std::string kind = row.getColumn(0).getString();
     const auto parsed = parseRecordKind(kind);
     if (!parsed) unknownValue(conn, "dead-letter kind", kind);
@@ -81,14 +81,14 @@ std::int64_t countDeadLetters(Connection& conn, std::int64_t ref) {
 
 using namespace sqlite;
 
-std::int64_t SqliteStore::recordDeadLetter(const RouteTarget& key, const DeadLetterRef& ref,
-                                           const std::string& message, const std::string& at) {
+std::int64_t SqlStore::recordDeadLetter(const RouteTarget& key, const DeadLetterRef& ref,
+                                        const std::string& message, const std::string& at) {
     return write("recording a dead letter", key, [&](Connection& conn, std::int64_t target_ref) {
         return upsertDeadLetter(conn, target_ref, ref, message, at);
     });
 }
 
-std::vector<DeadLetter> SqliteStore::deadLetters(const RouteTarget& key) const {
+std::vector<DeadLetter> SqlStore::deadLetters(const RouteTarget& key) const {
     return read("listing dead letters", [&](Connection& conn) -> std::vector<DeadLetter> {
         const auto ref = findTargetRef(conn, key);
         if (!ref) return {};
@@ -100,7 +100,7 @@ std::vector<DeadLetter> SqliteStore::deadLetters(const RouteTarget& key) const {
     });
 }
 
-std::int64_t SqliteStore::deadLetterCount(const RouteTarget& key) const {
+std::int64_t SqlStore::deadLetterCount(const RouteTarget& key) const {
     return read("counting dead letters", [&](Connection& conn) -> std::int64_t {
         const auto ref = findTargetRef(conn, key);
         if (!ref) return 0;
@@ -108,7 +108,7 @@ std::int64_t SqliteStore::deadLetterCount(const RouteTarget& key) const {
     });
 }
 
-bool SqliteStore::clearDeadLetter(const RouteTarget& key, const DeadLetterRef& ref) {
+bool SqlStore::clearDeadLetter(const RouteTarget& key, const DeadLetterRef& ref) {
     return write("clearing a dead letter", key, [&](Connection& conn, std::int64_t target_ref) {
         return deleteDeadLetter(conn, target_ref, ref);
     });

@@ -1,4 +1,4 @@
-// SqliteStore: route leases, heartbeats of live daemons and fencing (LeaseStore).
+// SqlStore: route leases, heartbeats of live daemons and fencing (LeaseStore).
 //
 // Every lease change is one write transaction: the row is created when missing, then changed by
 // one conditional UPDATE whose WHERE clause is the whole rule, so the decision and the change
@@ -18,6 +18,13 @@ const std::string kLeaseColumns =
 const std::string kSelectLease = kLeaseColumns + "WHERE route = ?1";
 const std::string kSelectLeases = kLeaseColumns + "ORDER BY route";
 constexpr const char* kSelectFence = "SELECT holder, epoch FROM leases WHERE route = ?1";
+// PostgreSQL: the row stays locked until the write commits, so no other daemon takes the lease
+// between the check and the commit (SQLite's write lock already excludes every other writer).
+constexpr const char* kSelectFenceLocked =
+    "SELECT holder, epoch FROM leases WHERE route = ?1 FOR SHARE";
+// PostgreSQL: the server's clock, so daemons on hosts whose clocks differ agree.
+constexpr const char* kServerClock =
+    "SELECT CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)";
 constexpr const char* kSelectRunRoute =
     "SELECT t.route FROM playbook_runs p JOIN targets t ON t.id = p.target_ref WHERE p.id = ?1";
 constexpr const char* kInsertLease =
@@ -30,7 +37,7 @@ constexpr const char* kAcquireLease =
     "UPDATE leases SET "
     "epoch = CASE WHEN holder = ?2 AND expires_ms > ?3 THEN epoch ELSE epoch + 1 END, "
     "acquired_ms = CASE WHEN holder = ?2 AND expires_ms > ?3 THEN acquired_ms ELSE ?3 END, "
-    "holder = ?2, expires_ms = ?3 + ?4, "
+    "holder = ?2, expires_ms = CAST(?3 AS BIGINT) + ?4, "
     "wanted_by = CASE WHEN wanted_by = ?2 THEN '' ELSE wanted_by END, "
     "wanted_ms = CASE WHEN wanted_by = ?2 THEN 0 ELSE wanted_ms END "
     "WHERE route = ?1 AND ((holder = ?2 AND expires_ms > ?3) OR (expires_ms <= ?3 AND "
@@ -51,7 +58,7 @@ constexpr const char* kSelectLiveNodes =
     "SELECT holder, seen_ms, expires_ms FROM lease_nodes WHERE expires_ms > ?1 ORDER BY holder";
 
 /// The one decoder of a `kLeaseColumns` row.
-Lease leaseFrom(SQLite::Statement& row) {
+Lease leaseFrom(Statement& row) {
     Lease lease;
     lease.route = row.getColumn(0).getString();
     lease.holder = row.getColumn(1).getString();
@@ -85,14 +92,26 @@ bool extendLease(Connection& conn, const Lease& held, std::int64_t expires_ms) {
 
 using namespace sqlite;
 
-std::int64_t SqliteStore::leaseClockMs() const {
+std::int64_t SqlStore::leaseClockMs() const {
     if (options_.lease_clock) return options_.lease_clock();
+    if (options_.backend == StateOptions::Backend::Postgresql) {
+        return read("reading the server's clock", [&](Connection& conn) { return clockOn(conn); });
+    }
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
-void SqliteStore::checkFence(Connection& conn, const std::string& route) const {
+std::int64_t SqlStore::clockOn(Connection& conn) const {
+    if (options_.lease_clock || conn.dialect() != Connection::Dialect::Postgresql) {
+        return leaseClockMs();
+    }
+    Query q(conn, kServerClock);
+    q->executeStep();
+    return q->getColumn(0).getInt64();
+}
+
+void SqlStore::checkFence(Connection& conn, const std::string& route) const {
     Lease fenced;
     {
         std::lock_guard<std::mutex> lock(fences_mutex_);
@@ -100,7 +119,8 @@ void SqliteStore::checkFence(Connection& conn, const std::string& route) const {
         if (it == fences_.end()) return;
         fenced = it->second;
     }
-    Query q(conn, kSelectFence);
+    Query q(conn,
+            conn.dialect() == Connection::Dialect::Postgresql ? kSelectFenceLocked : kSelectFence);
     q->bind(1, route);
     std::string now_held;
     if (q->executeStep()) {
@@ -110,12 +130,12 @@ void SqliteStore::checkFence(Connection& conn, const std::string& route) const {
         now_held = " (now held by " + holder + " at epoch " + std::to_string(epoch) + ")";
     }
     throw StateError(StateError::Kind::Fenced,
-                     "state file " + options_.path + ": route '" + route +
-                         "': the lease of epoch " + std::to_string(fenced.epoch) + " held by " +
-                         fenced.holder + " was lost" + now_held + "; nothing was written");
+                     location_ + ": route '" + route + "': the lease of epoch " +
+                         std::to_string(fenced.epoch) + " held by " + fenced.holder + " was lost" +
+                         now_held + "; nothing was written");
 }
 
-void SqliteStore::checkRunFence(Connection& conn, std::int64_t id) const {
+void SqlStore::checkRunFence(Connection& conn, std::int64_t id) const {
     {
         std::lock_guard<std::mutex> lock(fences_mutex_);
         if (fences_.empty()) return;
@@ -130,10 +150,10 @@ void SqliteStore::checkRunFence(Connection& conn, std::int64_t id) const {
     checkFence(conn, route);
 }
 
-std::optional<Lease> SqliteStore::acquireLease(const std::string& route, const std::string& holder,
-                                               std::chrono::milliseconds ttl) {
+std::optional<Lease> SqlStore::acquireLease(const std::string& route, const std::string& holder,
+                                            std::chrono::milliseconds ttl) {
     return writeTxn("taking a route's lease", [&](Connection& conn) -> std::optional<Lease> {
-        const std::int64_t now = leaseClockMs();
+        const std::int64_t now = clockOn(conn);
         {
             Query insert(conn, kInsertLease);
             insert->bind(1, route);
@@ -149,29 +169,29 @@ std::optional<Lease> SqliteStore::acquireLease(const std::string& route, const s
     });
 }
 
-std::optional<Lease> SqliteStore::renewLease(const Lease& held, std::chrono::milliseconds ttl) {
+std::optional<Lease> SqlStore::renewLease(const Lease& held, std::chrono::milliseconds ttl) {
     return writeTxn("renewing a route's lease", [&](Connection& conn) -> std::optional<Lease> {
-        if (!extendLease(conn, held, leaseClockMs() + ttl.count())) return std::nullopt;
+        if (!extendLease(conn, held, clockOn(conn) + ttl.count())) return std::nullopt;
         return readLease(conn, held.route);
     });
 }
 
-void SqliteStore::releaseLease(const Lease& held) {
+void SqlStore::releaseLease(const Lease& held) {
     writeTxn("releasing a route's lease",
-             [&](Connection& conn) { (void)extendLease(conn, held, leaseClockMs()); });
+             [&](Connection& conn) { (void)extendLease(conn, held, clockOn(conn)); });
 }
 
-void SqliteStore::requestLease(const std::string& route, const std::string& requester) {
+void SqlStore::requestLease(const std::string& route, const std::string& requester) {
     writeTxn("requesting a route's lease", [&](Connection& conn) {
         Query q(conn, kRequestLease);
         q->bind(1, route);
         q->bind(2, requester);
-        q->bind(3, leaseClockMs());
+        q->bind(3, clockOn(conn));
         q->exec();
     });
 }
 
-std::vector<Lease> SqliteStore::leases() const {
+std::vector<Lease> SqlStore::leases() const {
     return read("listing leases", [&](Connection& conn) {
         std::vector<Lease> out;
         Query q(conn, kSelectLeases.c_str());
@@ -180,9 +200,9 @@ std::vector<Lease> SqliteStore::leases() const {
     });
 }
 
-void SqliteStore::heartbeat(const std::string& holder, std::chrono::milliseconds ttl) {
+void SqlStore::heartbeat(const std::string& holder, std::chrono::milliseconds ttl) {
     writeTxn("recording a heartbeat", [&](Connection& conn) {
-        const std::int64_t now = leaseClockMs();
+        const std::int64_t now = clockOn(conn);
         Query q(conn, kUpsertNode);
         q->bind(1, holder);
         q->bind(2, now);
@@ -191,7 +211,7 @@ void SqliteStore::heartbeat(const std::string& holder, std::chrono::milliseconds
     });
 }
 
-void SqliteStore::forgetNode(const std::string& holder) {
+void SqlStore::forgetNode(const std::string& holder) {
     writeTxn("forgetting a node", [&](Connection& conn) {
         Query q(conn, kDeleteNode);
         q->bind(1, holder);
@@ -199,11 +219,11 @@ void SqliteStore::forgetNode(const std::string& holder) {
     });
 }
 
-std::vector<LeaseNode> SqliteStore::liveNodes() const {
+std::vector<LeaseNode> SqlStore::liveNodes() const {
     return read("listing live nodes", [&](Connection& conn) {
         std::vector<LeaseNode> out;
         Query q(conn, kSelectLiveNodes);
-        q->bind(1, leaseClockMs());
+        q->bind(1, clockOn(conn));
         while (q->executeStep()) {
             out.push_back(LeaseNode{q->getColumn(0).getString(), q->getColumn(1).getInt64(),
                                     q->getColumn(2).getInt64()});
@@ -212,12 +232,12 @@ std::vector<LeaseNode> SqliteStore::liveNodes() const {
     });
 }
 
-void SqliteStore::fence(const Lease& lease) {
+void SqlStore::fence(const Lease& lease) {
     std::lock_guard<std::mutex> lock(fences_mutex_);
     fences_[lease.route] = lease;
 }
 
-void SqliteStore::unfence(const std::string& route) {
+void SqlStore::unfence(const std::string& route) {
     std::lock_guard<std::mutex> lock(fences_mutex_);
     fences_.erase(route);
 }

@@ -1,4 +1,4 @@
-// SqliteStore: custom lists copied to a target (ListStore).
+// SqlStore: custom lists copied to a target (ListStore).
 
 #include "SqliteAccess.h"
 #include "SqliteRows.h"
@@ -38,7 +38,7 @@ std::vector<ListCopy> readListCopies(Connection& conn, std::int64_t ref) {
 
 using namespace sqlite;
 
-std::vector<ListCopy> SqliteStore::listCopies(const RouteTarget& key) const {
+std::vector<ListCopy> SqlStore::listCopies(const RouteTarget& key) const {
     return read("listing list copies", [&](Connection& conn) -> std::vector<ListCopy> {
         const auto ref = findTargetRef(conn, key);
         if (!ref) return {};
@@ -46,7 +46,7 @@ std::vector<ListCopy> SqliteStore::listCopies(const RouteTarget& key) const {
     });
 }
 
-void SqliteStore::recordListCopy(const RouteTarget& key, const ListCopy& copy) {
+void SqlStore::recordListCopy(const RouteTarget& key, const ListCopy& copy) {
     write("recording a list copy", key, [&](Connection& conn, std::int64_t ref) {
         Query q(conn, kUpsertList);
         q->bind(1, ref);

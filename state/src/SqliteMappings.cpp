@@ -1,4 +1,4 @@
-// SqliteStore: id maps and content hashes (MappingStore), and the mapping upserts `commit` runs.
+// SqlStore: id maps and content hashes (MappingStore), and the mapping upserts `commit` runs.
 
 #include "SqliteAccess.h"
 #include "SqliteRows.h"
@@ -87,7 +87,7 @@ constexpr const char* kCountFiles =
     "SELECT count(*) FROM note_map WHERE target_ref = ?1 AND kind = 'attachment'";
 
 /// The one decoder of a `kContainerColumns` row.
-ContainerMapping containerFrom(SQLite::Statement& row) {
+ContainerMapping containerFrom(Statement& row) {
     ContainerMapping m;
     m.source_id = row.getColumn(0).getInt64();
     m.target_id = row.getColumn(1).getInt64();
@@ -100,7 +100,7 @@ ContainerMapping containerFrom(SQLite::Statement& row) {
 }
 
 /// The one decoder of a `kArtifactColumns` row.
-ArtifactMapping artifactFrom(SQLite::Statement& row) {
+ArtifactMapping artifactFrom(Statement& row) {
     ArtifactMapping m;
     m.source_id = row.getColumn(0).getInt64();
     m.target_id = row.getColumn(1).getInt64();
@@ -119,7 +119,7 @@ std::optional<RecordKind> parseNoteKind(std::string_view name) {
 }
 
 /// The one decoder of a `kNoteColumns` row.
-NoteMapping noteFrom(const Connection& conn, SQLite::Statement& row) {
+NoteMapping noteFrom(const Connection& conn, Statement& row) {
     const std::string kind = row.getColumn(0).getString();
     const auto parsed = parseNoteKind(kind);
     if (!parsed) unknownValue(conn, "note kind", kind);
@@ -169,7 +169,7 @@ std::vector<T> readBatch(Connection& conn, std::int64_t ref, const std::vector<s
                          Lookup lookup) {
     std::vector<T> out;
     out.reserve(ids.size());
-    SQLite::Transaction snapshot(conn.db());
+    Transaction snapshot(conn, Connection::TxnKind::Snapshot);
     for (const auto id : ids) {
         if (auto found = lookup(conn, ref, id)) out.push_back(std::move(*found));
     }
@@ -238,8 +238,8 @@ MappingCounts readMappingCounts(Connection& conn, std::int64_t ref) {
 
 using namespace sqlite;
 
-std::optional<ContainerMapping> SqliteStore::containerMapping(
-    const RouteTarget& key, std::int64_t source_container_id) const {
+std::optional<ContainerMapping> SqlStore::containerMapping(const RouteTarget& key,
+                                                           std::int64_t source_container_id) const {
     return read("looking up a container mapping",
                 [&](Connection& conn) -> std::optional<ContainerMapping> {
                     const auto ref = findTargetRef(conn, key);
@@ -248,8 +248,8 @@ std::optional<ContainerMapping> SqliteStore::containerMapping(
                 });
 }
 
-std::optional<ArtifactMapping> SqliteStore::artifactMapping(const RouteTarget& key,
-                                                            std::int64_t source_artifact_id) const {
+std::optional<ArtifactMapping> SqlStore::artifactMapping(const RouteTarget& key,
+                                                         std::int64_t source_artifact_id) const {
     return read("looking up an artifact mapping",
                 [&](Connection& conn) -> std::optional<ArtifactMapping> {
                     const auto ref = findTargetRef(conn, key);
@@ -258,7 +258,7 @@ std::optional<ArtifactMapping> SqliteStore::artifactMapping(const RouteTarget& k
                 });
 }
 
-std::vector<ContainerMapping> SqliteStore::findContainerMappings(
+std::vector<ContainerMapping> SqlStore::findContainerMappings(
     const RouteTarget& key, const std::vector<std::int64_t>& source_container_ids) const {
     return read(
         "looking up container mappings", [&](Connection& conn) -> std::vector<ContainerMapping> {
@@ -268,7 +268,7 @@ std::vector<ContainerMapping> SqliteStore::findContainerMappings(
         });
 }
 
-std::vector<ArtifactMapping> SqliteStore::findArtifactMappings(
+std::vector<ArtifactMapping> SqlStore::findArtifactMappings(
     const RouteTarget& key, const std::vector<std::int64_t>& source_artifact_ids) const {
     return read(
         "looking up artifact mappings", [&](Connection& conn) -> std::vector<ArtifactMapping> {
@@ -278,8 +278,8 @@ std::vector<ArtifactMapping> SqliteStore::findArtifactMappings(
         });
 }
 
-std::optional<NoteMapping> SqliteStore::noteMapping(const RouteTarget& key, RecordKind kind,
-                                                    std::int64_t source_id) const {
+std::optional<NoteMapping> SqlStore::noteMapping(const RouteTarget& key, RecordKind kind,
+                                                 std::int64_t source_id) const {
     return read("looking up a note mapping", [&](Connection& conn) -> std::optional<NoteMapping> {
         const auto ref = findTargetRef(conn, key);
         if (!ref) return std::nullopt;
@@ -292,8 +292,8 @@ std::optional<NoteMapping> SqliteStore::noteMapping(const RouteTarget& key, Reco
     });
 }
 
-std::optional<NoteMapping> SqliteStore::noteMappingByTarget(const RouteTarget& key, RecordKind kind,
-                                                            std::int64_t target_id) const {
+std::optional<NoteMapping> SqlStore::noteMappingByTarget(const RouteTarget& key, RecordKind kind,
+                                                         std::int64_t target_id) const {
     return read("looking up a note mapping by target id",
                 [&](Connection& conn) -> std::optional<NoteMapping> {
                     const auto ref = findTargetRef(conn, key);
@@ -307,7 +307,7 @@ std::optional<NoteMapping> SqliteStore::noteMappingByTarget(const RouteTarget& k
                 });
 }
 
-std::optional<ContainerMapping> SqliteStore::containerMappingByTarget(
+std::optional<ContainerMapping> SqlStore::containerMappingByTarget(
     const RouteTarget& key, std::int64_t target_container_id) const {
     return read("looking up a container mapping by target id",
                 [&](Connection& conn) -> std::optional<ContainerMapping> {
@@ -321,8 +321,8 @@ std::optional<ContainerMapping> SqliteStore::containerMappingByTarget(
                 });
 }
 
-std::optional<MirrorState> SqliteStore::mirrorState(const RouteTarget& key,
-                                                    std::int64_t source_container_id) const {
+std::optional<MirrorState> SqlStore::mirrorState(const RouteTarget& key,
+                                                 std::int64_t source_container_id) const {
     return read("looking up a two-way mapping's fields",
                 [&](Connection& conn) -> std::optional<MirrorState> {
                     const auto ref = findTargetRef(conn, key);
@@ -339,20 +339,19 @@ std::optional<MirrorState> SqliteStore::mirrorState(const RouteTarget& key,
                 });
 }
 
-std::vector<NoteMapping> SqliteStore::noteMappingsOf(const RouteTarget& key,
-                                                     std::int64_t source_container_id) const {
-    return read("listing a container's note mappings",
-                [&](Connection& conn) -> std::vector<NoteMapping> {
-                    const auto ref = findTargetRef(conn, key);
-                    if (!ref) return {};
-                    return readAll<NoteMapping>(
-                        conn, kSelectNotesOf, *ref, source_container_id,
-                        [&](SQLite::Statement& row) { return noteFrom(conn, row); });
-                });
+std::vector<NoteMapping> SqlStore::noteMappingsOf(const RouteTarget& key,
+                                                  std::int64_t source_container_id) const {
+    return read(
+        "listing a container's note mappings", [&](Connection& conn) -> std::vector<NoteMapping> {
+            const auto ref = findTargetRef(conn, key);
+            if (!ref) return {};
+            return readAll<NoteMapping>(conn, kSelectNotesOf, *ref, source_container_id,
+                                        [&](Statement& row) { return noteFrom(conn, row); });
+        });
 }
 
-std::vector<ArtifactMapping> SqliteStore::artifactMappingsOf(
-    const RouteTarget& key, std::int64_t source_container_id) const {
+std::vector<ArtifactMapping> SqlStore::artifactMappingsOf(const RouteTarget& key,
+                                                          std::int64_t source_container_id) const {
     return read("listing a container's artifact mappings",
                 [&](Connection& conn) -> std::vector<ArtifactMapping> {
                     const auto ref = findTargetRef(conn, key);
@@ -362,9 +361,9 @@ std::vector<ArtifactMapping> SqliteStore::artifactMappingsOf(
                 });
 }
 
-std::vector<ContainerMapping> SqliteStore::containerMappings(const RouteTarget& key,
-                                                             std::int64_t after_source_id,
-                                                             std::size_t limit) const {
+std::vector<ContainerMapping> SqlStore::containerMappings(const RouteTarget& key,
+                                                          std::int64_t after_source_id,
+                                                          std::size_t limit) const {
     return read("listing container mappings",
                 [&](Connection& conn) -> std::vector<ContainerMapping> {
                     const auto ref = findTargetRef(conn, key);
@@ -379,11 +378,11 @@ std::vector<ContainerMapping> SqliteStore::containerMappings(const RouteTarget& 
                 });
 }
 
-MappingCounts SqliteStore::mappingCounts(const RouteTarget& key) const {
+MappingCounts SqlStore::mappingCounts(const RouteTarget& key) const {
     return read("counting mappings", [&](Connection& conn) -> MappingCounts {
         const auto ref = findTargetRef(conn, key);
         if (!ref) return {};
-        SQLite::Transaction snapshot(conn.db());  // every count from one snapshot
+        Transaction snapshot(conn, Connection::TxnKind::Snapshot);  // every count from one snapshot
         const auto counts = readMappingCounts(conn, *ref);
         snapshot.commit();
         return counts;
@@ -399,13 +398,13 @@ bool sqlite::forgetContainer(Connection& conn, std::int64_t ref, std::int64_t so
     return q->exec() > 0;
 }
 
-bool SqliteStore::deleteContainerMapping(const RouteTarget& key, std::int64_t source_container_id) {
+bool SqlStore::deleteContainerMapping(const RouteTarget& key, std::int64_t source_container_id) {
     return write("deleting a container mapping", key, [&](Connection& conn, std::int64_t ref) {
         return forgetContainer(conn, ref, source_container_id);
     });
 }
 
-bool SqliteStore::deleteArtifactMapping(const RouteTarget& key, std::int64_t source_artifact_id) {
+bool SqlStore::deleteArtifactMapping(const RouteTarget& key, std::int64_t source_artifact_id) {
     return write("deleting an artifact mapping", key, [&](Connection& conn, std::int64_t ref) {
         Query q(conn, kDeleteArtifact);
         q->bind(1, ref);
@@ -414,7 +413,7 @@ bool SqliteStore::deleteArtifactMapping(const RouteTarget& key, std::int64_t sou
     });
 }
 
-std::int64_t SqliteStore::deleteMappings(const RouteTarget& key) {
+std::int64_t SqlStore::deleteMappings(const RouteTarget& key) {
     return write("deleting mappings", key, [&](Connection& conn, std::int64_t ref) {
         {
             // Artifacts and notes first, in one statement each, rather than one cascade per

@@ -1,4 +1,4 @@
-// SqliteStore: pass history and target health (PassLog).
+// SqlStore: pass history and target health (PassLog).
 
 #include "SqliteAccess.h"
 #include "SqliteRows.h"
@@ -40,7 +40,7 @@ constexpr const char* kSelectHealth =
     "SELECT last_error, last_error_at, failing_since FROM targets WHERE id = ?1";
 
 /// The one decoder of a `kSelectPasses` row.
-PassRecord passFrom(SQLite::Statement& row) {
+PassRecord passFrom(Statement& row) {
     PassRecord pass;
     pass.started_at = row.getColumn(0).getString();
     pass.finished_at = row.getColumn(1).getString();
@@ -100,7 +100,7 @@ TargetHealth readHealth(Connection& conn, std::int64_t ref) {
 
 using namespace sqlite;
 
-void SqliteStore::recordPass(const RouteTarget& key, const PassRecord& pass) {
+void SqlStore::recordPass(const RouteTarget& key, const PassRecord& pass) {
     write("recording a pass", key, [&](Connection& conn, std::int64_t ref) {
         {
             Query q(conn, kInsertPass);
@@ -142,13 +142,13 @@ void SqliteStore::recordPass(const RouteTarget& key, const PassRecord& pass) {
     });
 }
 
-std::optional<PassRecord> SqliteStore::lastPass(const RouteTarget& key) const {
+std::optional<PassRecord> SqlStore::lastPass(const RouteTarget& key) const {
     auto passes = recentPasses(key, 1);
     if (passes.empty()) return std::nullopt;
     return std::move(passes.front());
 }
 
-std::vector<PassRecord> SqliteStore::recentPasses(const RouteTarget& key, std::size_t limit) const {
+std::vector<PassRecord> SqlStore::recentPasses(const RouteTarget& key, std::size_t limit) const {
     return read("reading passes", [&](Connection& conn) -> std::vector<PassRecord> {
         const auto ref = findTargetRef(conn, key);
         if (!ref) return {};
@@ -156,8 +156,8 @@ std::vector<PassRecord> SqliteStore::recentPasses(const RouteTarget& key, std::s
     });
 }
 
-void SqliteStore::markFailing(const RouteTarget& key, const std::string& message,
-                              const std::string& at) {
+void SqlStore::markFailing(const RouteTarget& key, const std::string& message,
+                           const std::string& at) {
     write("marking the target failing", key, [&](Connection& conn, std::int64_t ref) {
         Query q(conn, kMarkFailing);
         q->bind(1, ref);
@@ -167,8 +167,8 @@ void SqliteStore::markFailing(const RouteTarget& key, const std::string& message
     });
 }
 
-void SqliteStore::recordError(const RouteTarget& key, const std::string& message,
-                              const std::string& at) {
+void SqlStore::recordError(const RouteTarget& key, const std::string& message,
+                           const std::string& at) {
     write("recording the last error", key, [&](Connection& conn, std::int64_t ref) {
         Query q(conn, kRecordError);
         q->bind(1, ref);
@@ -178,7 +178,7 @@ void SqliteStore::recordError(const RouteTarget& key, const std::string& message
     });
 }
 
-void SqliteStore::markHealthy(const RouteTarget& key) {
+void SqlStore::markHealthy(const RouteTarget& key) {
     write("marking the target healthy", key, [&](Connection& conn, std::int64_t ref) {
         Query q(conn, kMarkHealthy);
         q->bind(1, ref);
@@ -186,7 +186,7 @@ void SqliteStore::markHealthy(const RouteTarget& key) {
     });
 }
 
-TargetHealth SqliteStore::health(const RouteTarget& key) const {
+TargetHealth SqlStore::health(const RouteTarget& key) const {
     return read("reading target health", [&](Connection& conn) -> TargetHealth {
         const auto ref = findTargetRef(conn, key);
         if (!ref) return {};

@@ -1,4 +1,4 @@
-// SqliteStore: playbook runs from intent to outcome (PlaybookRunStore), and the intent insert
+// SqlStore: playbook runs from intent to outcome (PlaybookRunStore), and the intent insert
 // `commit` runs.
 
 #include "SqliteAccess.h"
@@ -50,7 +50,7 @@ RunStatus runStatusOf(const Connection& conn, const std::string& name) {
 }
 
 /// The one decoder of a `kRunColumns` row.
-PlaybookRun runFrom(const Connection& conn, SQLite::Statement& row, const RouteTarget& key) {
+PlaybookRun runFrom(const Connection& conn, Statement& row, const RouteTarget& key) {
     PlaybookRun run;
     run.id = row.getColumn(0).getInt64();
     run.key = key;
@@ -117,14 +117,14 @@ std::map<RunStatus, std::int64_t> readRunCounts(Connection& conn, std::int64_t r
 
 using namespace sqlite;
 
-RecordedIntent SqliteStore::recordPlaybookIntent(const PlaybookRun& run) {
+RecordedIntent SqlStore::recordPlaybookIntent(const PlaybookRun& run) {
     return write("recording a playbook intent", run.key,
                  [&](Connection& conn, std::int64_t ref) { return insertIntent(conn, ref, run); });
 }
 
-bool SqliteStore::updatePlaybookRun(std::int64_t id, RunStatus status,
-                                    std::optional<std::int64_t> run_id, const std::string& message,
-                                    const std::string& at) {
+bool SqlStore::updatePlaybookRun(std::int64_t id, RunStatus status,
+                                 std::optional<std::int64_t> run_id, const std::string& message,
+                                 const std::string& at) {
     return writeTxn("updating a playbook run", [&](Connection& conn) {
         checkRunFence(conn, id);
         Query q(conn, kUpdateRun);
@@ -141,8 +141,8 @@ bool SqliteStore::updatePlaybookRun(std::int64_t id, RunStatus status,
     });
 }
 
-std::optional<PlaybookRun> SqliteStore::playbookRun(const RouteTarget& key,
-                                                    const std::string& trigger_key) const {
+std::optional<PlaybookRun> SqlStore::playbookRun(const RouteTarget& key,
+                                                 const std::string& trigger_key) const {
     return read("reading a playbook run", [&](Connection& conn) -> std::optional<PlaybookRun> {
         const auto ref = findTargetRef(conn, key);
         if (!ref) return std::nullopt;
@@ -150,7 +150,7 @@ std::optional<PlaybookRun> SqliteStore::playbookRun(const RouteTarget& key,
     });
 }
 
-std::vector<PlaybookRun> SqliteStore::pendingPlaybookRuns(const RouteTarget& key) const {
+std::vector<PlaybookRun> SqlStore::pendingPlaybookRuns(const RouteTarget& key) const {
     return read("listing pending playbook runs", [&](Connection& conn) -> std::vector<PlaybookRun> {
         const auto ref = findTargetRef(conn, key);
         if (!ref) return {};
@@ -162,7 +162,7 @@ std::vector<PlaybookRun> SqliteStore::pendingPlaybookRuns(const RouteTarget& key
     });
 }
 
-std::vector<PlaybookRun> SqliteStore::unreportedPlaybookRuns(const RouteTarget& key) const {
+std::vector<PlaybookRun> SqlStore::unreportedPlaybookRuns(const RouteTarget& key) const {
     return read("listing unreported playbook runs",
                 [&](Connection& conn) -> std::vector<PlaybookRun> {
                     const auto ref = findTargetRef(conn, key);
@@ -175,7 +175,7 @@ std::vector<PlaybookRun> SqliteStore::unreportedPlaybookRuns(const RouteTarget& 
                 });
 }
 
-bool SqliteStore::setPlaybookReport(std::int64_t id, ReportState state) {
+bool SqlStore::setPlaybookReport(std::int64_t id, ReportState state) {
     return writeTxn("recording a playbook run's report", [&](Connection& conn) {
         checkRunFence(conn, id);
         Query q(conn, kSetReport);
@@ -185,7 +185,7 @@ bool SqliteStore::setPlaybookReport(std::int64_t id, ReportState state) {
     });
 }
 
-std::map<RunStatus, std::int64_t> SqliteStore::playbookRunCounts(const RouteTarget& key) const {
+std::map<RunStatus, std::int64_t> SqlStore::playbookRunCounts(const RouteTarget& key) const {
     return read("counting playbook runs",
                 [&](Connection& conn) -> std::map<RunStatus, std::int64_t> {
                     const auto ref = findTargetRef(conn, key);

@@ -1,4 +1,4 @@
-// SqliteStore: deletions reconciled (ReconcileStore): where a reconcile is, and tombstones.
+// SqlStore: deletions reconciled (ReconcileStore): where a reconcile is, and tombstones.
 
 #include "SqliteAccess.h"
 #include "SqliteRows.h"
@@ -69,7 +69,7 @@ std::map<DeletionAction, std::int64_t> readTombstoneCounts(Connection& conn, std
 
 using namespace sqlite;
 
-std::optional<ReconcileState> SqliteStore::reconcileState(const RouteTarget& key) const {
+std::optional<ReconcileState> SqlStore::reconcileState(const RouteTarget& key) const {
     return read("reading the reconcile state",
                 [&](Connection& conn) -> std::optional<ReconcileState> {
                     const auto ref = findTargetRef(conn, key);
@@ -78,7 +78,7 @@ std::optional<ReconcileState> SqliteStore::reconcileState(const RouteTarget& key
                 });
 }
 
-void SqliteStore::saveReconcileState(const RouteTarget& key, const ReconcileState& state) {
+void SqlStore::saveReconcileState(const RouteTarget& key, const ReconcileState& state) {
     write("saving the reconcile state", key, [&](Connection& conn, std::int64_t ref) {
         Query q(conn, kUpsertReconcile);
         q->bind(1, ref);
@@ -95,7 +95,7 @@ void SqliteStore::saveReconcileState(const RouteTarget& key, const ReconcileStat
     });
 }
 
-void SqliteStore::buryContainer(const RouteTarget& key, const Tombstone& tombstone) {
+void SqlStore::buryContainer(const RouteTarget& key, const Tombstone& tombstone) {
     write("recording a deleted container", key, [&](Connection& conn, std::int64_t ref) {
         Query q(conn, kInsertTombstone);
         q->bind(1, ref);
@@ -109,7 +109,7 @@ void SqliteStore::buryContainer(const RouteTarget& key, const Tombstone& tombsto
     });
 }
 
-std::int64_t SqliteStore::tombstonesOf(const RouteTarget& key, std::int64_t source_id) const {
+std::int64_t SqlStore::tombstonesOf(const RouteTarget& key, std::int64_t source_id) const {
     return read("counting tombstones", [&](Connection& conn) -> std::int64_t {
         const auto ref = findTargetRef(conn, key);
         if (!ref) return 0;
@@ -121,7 +121,7 @@ std::int64_t SqliteStore::tombstonesOf(const RouteTarget& key, std::int64_t sour
     });
 }
 
-std::vector<Tombstone> SqliteStore::tombstones(const RouteTarget& key) const {
+std::vector<Tombstone> SqlStore::tombstones(const RouteTarget& key) const {
     return read("listing tombstones", [&](Connection& conn) -> std::vector<Tombstone> {
         const auto ref = findTargetRef(conn, key);
         if (!ref) return {};

@@ -8,7 +8,7 @@
 ///
 /// Thread safety: none; the caller holds the connection.
 
-#include "Connection.h"
+#include "Sql.h"
 #include "soar/state/Records.h"
 
 #include <cstddef>

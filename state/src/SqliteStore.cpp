@@ -1,10 +1,9 @@
-// SqliteStore: opening the file, the (route, target) registry, cursors (CursorStore), the
-// unit of work and the status snapshot. The other concerns live in SqliteMappings.cpp,
-// SqlitePlaybookRuns.cpp, SqliteDeadLetters.cpp, SqliteStrikes.cpp and SqlitePassLog.cpp.
+// SqlStore: the (route, target) registry, cursors (CursorStore), the unit of work and the
+// status snapshot. Opening lives in SqlOpen.cpp; the other concerns in SqliteMappings.cpp,
+// SqlitePlaybookRuns.cpp, SqliteDeadLetters.cpp, SqliteStrikes.cpp, SqlitePassLog.cpp, etc.
 
 #include "soar/state/SqliteStore.h"
 
-#include "Schema.h"
 #include "SqliteAccess.h"
 #include "SqliteRows.h"
 
@@ -12,9 +11,6 @@
 #include <utility>
 
 namespace soar::state {
-
-static_assert(SqliteStore::kSchemaVersion == kLatestSchemaVersion,
-              "the public schema version follows the migrations");
 
 namespace sqlite {
 namespace {
@@ -37,7 +33,7 @@ constexpr const char* kDeleteCursors = "DELETE FROM cursors WHERE target_ref = ?
 
 /// The one decoder of a `kCursorColumns` row; nothing for a stream a newer binary added (this
 /// one cannot walk it).
-std::optional<Cursor> cursorFrom(SQLite::Statement& row) {
+std::optional<Cursor> cursorFrom(Statement& row) {
     const auto stream = parseStream(row.getColumn(0).getString());
     if (!stream) return std::nullopt;
     return Cursor{*stream, row.getColumn(1).getString(), row.getColumn(2).getInt64()};
@@ -70,14 +66,9 @@ void upsertCursor(Connection& conn, std::int64_t ref, const Cursor& cursor) {
 
 using namespace sqlite;
 
-// --- Connections -------------------------------------------------------------------------
+// --- The (route, target) registry ------------------------------------------------------
 
-std::unique_ptr<Connection> SqliteStore::openReader() const {
-    return Connection::open(options_.path, options_.busy_timeout, Connection::Mode::ReadOnly,
-                            /*quick_check=*/false);
-}
-
-std::int64_t SqliteStore::ensureTargetRef(const RouteTarget& key) {
+std::int64_t SqlStore::ensureTargetRef(const RouteTarget& key) {
     {
         std::lock_guard<std::mutex> lock(refs_mutex_);
         const auto it = refs_.find(key);
@@ -101,8 +92,8 @@ std::int64_t SqliteStore::ensureTargetRef(const RouteTarget& key) {
     return ref;
 }
 
-std::optional<std::int64_t> SqliteStore::findTargetRef(Connection& conn,
-                                                       const RouteTarget& key) const {
+std::optional<std::int64_t> SqlStore::findTargetRef(Connection& conn,
+                                                    const RouteTarget& key) const {
     {
         std::lock_guard<std::mutex> lock(refs_mutex_);
         const auto it = refs_.find(key);
@@ -118,83 +109,9 @@ std::optional<std::int64_t> SqliteStore::findTargetRef(Connection& conn,
     return ref;
 }
 
-// --- Opening -----------------------------------------------------------------------------
-
-SqliteStore::SqliteStore(StateOptions options, std::unique_ptr<Connection> writer)
-    : options_(std::move(options)),
-      in_memory_(options_.path == ":memory:"),
-      writer_(std::move(writer)) {
-    if (writer_ && options_.scrub) writer_->setScrub(options_.scrub);
-}
-
-SqliteStore::~SqliteStore() = default;
-
-std::unique_ptr<SqliteStore> SqliteStore::open(const StateOptions& options) {
-    const bool in_memory = options.path == ":memory:";
-    if (in_memory || !options.read_only) {
-        auto writer = Connection::open(options.path, options.busy_timeout,
-                                       Connection::Mode::ReadWrite, options.quick_check);
-        try {
-            migrate(*writer, kLatestSchemaVersion);
-        } catch (const SQLite::Exception& e) {
-            throw translateError(e, options.path, "migrating the schema");
-        }
-        return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(writer)));
-    }
-    auto reader = Connection::open(options.path, options.busy_timeout, Connection::Mode::ReadOnly,
-                                   options.quick_check);
-    int version = 0;
-    try {
-        version = reader->userVersion();
-    } catch (const SQLite::Exception& e) {
-        throw translateError(e, options.path, "reading the schema version");
-    }
-    if (version < kLatestSchemaVersion) {
-        throw StateError(StateError::Kind::TooOld,
-                         "state file " + options.path + ": schema version " +
-                             std::to_string(version) + " needs migrating to " +
-                             std::to_string(kLatestSchemaVersion) +
-                             "; run soar-sync (not read-only) once to upgrade it");
-    }
-    std::unique_ptr<SqliteStore> store(new SqliteStore(options, nullptr));
-    store->idle_readers_.push_back(std::move(reader));
-    return store;
-}
-
-void SqliteStore::migrateFileTo(const StateOptions& options, int version) {
-    if (version < 0 || version > kLatestSchemaVersion) {
-        throw StateError(StateError::Kind::TooNew, "state file " + options.path +
-                                                       ": cannot migrate to schema version " +
-                                                       std::to_string(version));
-    }
-    auto conn = Connection::open(options.path, options.busy_timeout, Connection::Mode::ReadWrite,
-                                 options.quick_check);
-    try {
-        migrate(*conn, version);
-    } catch (const SQLite::Exception& e) {
-        throw translateError(e, options.path, "migrating the schema");
-    }
-}
-
-int SqliteStore::schemaVersion() const {
-    return read("reading the schema version", [](Connection& conn) { return conn.userVersion(); });
-}
-
-std::string SqliteStore::integrityCheck() const {
-    return read("checking integrity", [](Connection& conn) {
-        SQLite::Statement q(conn.db(), "PRAGMA integrity_check");
-        std::string out;
-        while (q.executeStep()) {
-            if (!out.empty()) out += '\n';
-            out += q.getColumn(0).getString();
-        }
-        return out;
-    });
-}
-
 // --- Cursors -----------------------------------------------------------------------------
 
-std::optional<Cursor> SqliteStore::cursor(const RouteTarget& key, Stream stream) const {
+std::optional<Cursor> SqlStore::cursor(const RouteTarget& key, Stream stream) const {
     return read("reading a cursor", [&](Connection& conn) -> std::optional<Cursor> {
         const auto ref = findTargetRef(conn, key);
         if (!ref) return std::nullopt;
@@ -206,7 +123,7 @@ std::optional<Cursor> SqliteStore::cursor(const RouteTarget& key, Stream stream)
     });
 }
 
-std::vector<Cursor> SqliteStore::cursors(const RouteTarget& key) const {
+std::vector<Cursor> SqlStore::cursors(const RouteTarget& key) const {
     return read("reading cursors", [&](Connection& conn) -> std::vector<Cursor> {
         const auto ref = findTargetRef(conn, key);
         if (!ref) return {};
@@ -214,12 +131,12 @@ std::vector<Cursor> SqliteStore::cursors(const RouteTarget& key) const {
     });
 }
 
-void SqliteStore::setCursor(const RouteTarget& key, const Cursor& cursor) {
+void SqlStore::setCursor(const RouteTarget& key, const Cursor& cursor) {
     write("setting a cursor", key,
           [&](Connection& conn, std::int64_t ref) { upsertCursor(conn, ref, cursor); });
 }
 
-void SqliteStore::clearCursors(const RouteTarget& key) {
+void SqlStore::clearCursors(const RouteTarget& key) {
     write("clearing cursors", key, [&](Connection& conn, std::int64_t ref) {
         Query q(conn, kDeleteCursors);
         q->bind(1, ref);
@@ -229,12 +146,12 @@ void SqliteStore::clearCursors(const RouteTarget& key) {
 
 // --- The unit of work --------------------------------------------------------------------
 
-CommitResult SqliteStore::commit(const UnitOfWork& unit) {
+CommitResult SqlStore::commit(const UnitOfWork& unit) {
     return write("committing a unit of work", unit.key, [&](Connection& conn, std::int64_t ref) {
         for (const auto& run : unit.playbook_intents) {
             if (run.key != unit.key) {
                 throw StateError(StateError::Kind::Constraint,
-                                 "state file " + options_.path +
+                                 location_ +
                                      ": committing a unit of work failed: a playbook intent for "
                                      "route '" +
                                      run.key.route + "', target '" + run.key.target + "'");
@@ -262,7 +179,7 @@ CommitResult SqliteStore::commit(const UnitOfWork& unit) {
 
 // --- Status ------------------------------------------------------------------------------
 
-std::vector<RouteTarget> SqliteStore::targets() const {
+std::vector<RouteTarget> SqlStore::targets() const {
     return read("listing routes and targets", [&](Connection& conn) {
         std::vector<RouteTarget> out;
         Query q(conn, kSelectTargets);
@@ -273,13 +190,13 @@ std::vector<RouteTarget> SqliteStore::targets() const {
     });
 }
 
-TargetStatus SqliteStore::status(const RouteTarget& key) const {
+TargetStatus SqlStore::status(const RouteTarget& key) const {
     return read("reading status", [&](Connection& conn) {
         TargetStatus out;
         out.key = key;
         // One read transaction: every part comes from the same snapshot, even while the
         // daemon commits.
-        SQLite::Transaction snapshot(conn.db());
+        Transaction snapshot(conn, Connection::TxnKind::Snapshot);
         const auto ref = findTargetRef(conn, key);
         if (!ref) return out;
         out.cursors = readCursors(conn, *ref);

@@ -1,4 +1,4 @@
-// SqliteStore: poison strikes (StrikeStore), and the strike deletes that forgetting mappings
+// SqlStore: poison strikes (StrikeStore), and the strike deletes that forgetting mappings
 // runs.
 
 #include "SqliteAccess.h"
@@ -11,7 +11,7 @@ namespace {
 // The first strike inserts the row; each later one counts a pass and keeps `first_pass_at`.
 constexpr const char* kUpsertStrike =
     "INSERT INTO strikes (target_ref, source_id, passes, first_pass_at) VALUES (?1, ?2, 1, ?3) "
-    "ON CONFLICT (target_ref, source_id) DO UPDATE SET passes = passes + 1 "
+    "ON CONFLICT (target_ref, source_id) DO UPDATE SET passes = strikes.passes + 1 "
     "RETURNING source_id, passes, first_pass_at";
 constexpr const char* kSelectStrikes =
     "SELECT source_id, passes, first_pass_at FROM strikes WHERE target_ref = ?1 "
@@ -21,7 +21,7 @@ constexpr const char* kDeleteStrike =
 constexpr const char* kDeleteStrikes = "DELETE FROM strikes WHERE target_ref = ?1";
 
 /// The one decoder of a strike row (`kSelectStrikes`, and `kUpsertStrike`'s RETURNING).
-Strike strikeFrom(SQLite::Statement& row) {
+Strike strikeFrom(Statement& row) {
     Strike s;
     s.source_id = row.getColumn(0).getInt64();
     s.passes = row.getColumn(1).getInt64();
@@ -48,8 +48,8 @@ void deleteStrikes(Connection& conn, std::int64_t ref) {
 
 using namespace sqlite;
 
-Strike SqliteStore::addStrike(const RouteTarget& key, std::int64_t source_id,
-                              const std::string& pass_started_at) {
+Strike SqlStore::addStrike(const RouteTarget& key, std::int64_t source_id,
+                           const std::string& pass_started_at) {
     return write("recording a strike", key, [&](Connection& conn, std::int64_t ref) {
         Query q(conn, kUpsertStrike);
         q->bind(1, ref);
@@ -64,7 +64,7 @@ Strike SqliteStore::addStrike(const RouteTarget& key, std::int64_t source_id,
     });
 }
 
-std::vector<Strike> SqliteStore::strikes(const RouteTarget& key) const {
+std::vector<Strike> SqlStore::strikes(const RouteTarget& key) const {
     return read("listing strikes", [&](Connection& conn) -> std::vector<Strike> {
         const auto ref = findTargetRef(conn, key);
         if (!ref) return {};
@@ -76,7 +76,7 @@ std::vector<Strike> SqliteStore::strikes(const RouteTarget& key) const {
     });
 }
 
-bool SqliteStore::clearStrike(const RouteTarget& key, std::int64_t source_id) {
+bool SqlStore::clearStrike(const RouteTarget& key, std::int64_t source_id) {
     return write("clearing a strike", key, [&](Connection& conn, std::int64_t ref) {
         return deleteStrike(conn, ref, source_id);
     });

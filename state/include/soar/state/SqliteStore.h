@@ -1,30 +1,32 @@
 #pragma once
 
-/// `Store` on one SQLite file (design §4 `[state] path`). The code is split by concern:
-/// SqliteStore.cpp (opening, cursors, commit, status), SqliteMappings.cpp,
-/// SqlitePlaybookRuns.cpp, SqliteDeadLetters.cpp, SqliteStrikes.cpp, SqliteLists.cpp,
-/// SqliteReconcile.cpp, SqlitePassLog.cpp and SqliteLeases.cpp.
+/// `Store` on SQL: one SQLite file (design §4 `[state] backend = sqlite`, `path`) or one
+/// PostgreSQL database (`backend = postgresql`, `url`). Every query is written once and runs on
+/// both (state/src/Sql.h). The code is split by concern: SqliteStore.cpp (opening, cursors,
+/// commit, status), SqliteMappings.cpp, SqlitePlaybookRuns.cpp, SqliteDeadLetters.cpp,
+/// SqliteStrikes.cpp, SqliteLists.cpp, SqliteReconcile.cpp, SqlitePassLog.cpp and
+/// SqliteLeases.cpp.
 ///
-/// Leases are kept on this host's clock. Fencing (`LeaseStore::fence`): the store remembers the
-/// fenced lease of each route, and every write of a fenced route reads the route's lease row in
-/// its own `BEGIN IMMEDIATE` transaction before changing anything, so no other process can take
-/// the lease between the check and the write.
+/// SQLite: the file runs in WAL mode with `synchronous = NORMAL`: a committed transaction
+/// survives the process being killed at any moment (SIGKILL), and at worst the last transaction
+/// before an OS crash or power loss is lost, which only causes an idempotent replay (design §5).
+/// Every write transaction starts with `BEGIN IMMEDIATE`, taking the file's write lock up front,
+/// so two writers never both hold a read snapshot and then deadlock upgrading it; a writer that
+/// finds the lock taken waits up to `busy_timeout` and only then fails with
+/// `StateError::Kind::Busy`. Readers never wait for writers and never see half a transaction.
 ///
-/// The file runs in WAL mode with `synchronous = NORMAL`: a committed transaction survives the
-/// process being killed at any moment (SIGKILL), and at worst the last transaction before an
-/// OS crash or power loss is lost, which only causes an idempotent replay (design §5).
+/// PostgreSQL: the server's durability and row locks; the lease clock is the server's. A lost
+/// connection (server restart, network cut) fails the call with `StateError::Kind::Unavailable`
+/// and is dropped; the next call connects again.
 ///
 /// Concurrency, in one process: one write connection behind a mutex, so writes from any thread
-/// serialise; reads use a pool of separate read-only connections, one per concurrent reader,
-/// so lookups neither wait for a write in progress nor block it (WAL snapshots). Every
+/// serialise; reads use a pool of separate connections, one per concurrent reader. Every
 /// connection caches its prepared statements.
 ///
-/// Concurrency, across processes (the daemon plus `status`, or plus a `resync`): every write
-/// transaction starts with `BEGIN IMMEDIATE`, taking the file's write lock up front, so two
-/// writers never both hold a read snapshot and then deadlock upgrading it; a writer that finds
-/// the lock taken waits up to `busy_timeout` (SQLite's busy handler) and only then fails with
-/// `StateError::Kind::Busy`. Transactions are a few milliseconds, so a `resync` and the daemon
-/// interleave. Readers never wait for writers and never see half a transaction.
+/// Leases: fencing (`LeaseStore::fence`): the store remembers the fenced lease of each route,
+/// and every write of a fenced route checks the route's lease row in its own write transaction
+/// before changing anything, holding the row (SQLite: the write lock; PostgreSQL: a row lock)
+/// so no other daemon can take the lease between the check and the commit.
 ///
 /// Thread safety: all methods may be called from any number of threads at once.
 /// Ownership: `open` returns the only handle; destroying it closes every connection. Do not
@@ -34,6 +36,7 @@
 #include "soar/state/Store.h"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -46,10 +49,12 @@ namespace soar::state {
 
 class Connection;
 
-/// How to open the state file (from `[state]` in the config).
+/// How to open the state store (from `[state]` in the config).
 struct StateOptions {
-    /// The state file; ":memory:" for a private in-memory database (tests; no WAL, one
-    /// connection).
+    enum class Backend { Sqlite, Postgresql };
+
+    /// The state file (sqlite); ":memory:" for a private in-memory database (tests; no WAL,
+    /// one connection).
     std::string path;
     /// How long a write waits for another process's write lock before `StateError::Busy`.
     std::chrono::milliseconds busy_timeout{10'000};
@@ -66,32 +71,51 @@ struct StateOptions {
     /// The lease clock (ms since the Unix epoch), for tests that move time by hand. Unset: the
     /// system clock.
     std::function<std::int64_t()> lease_clock{};
+
+    Backend backend = Backend::Sqlite;
+    /// The database (postgresql): `postgresql://USER@HOST[:PORT]/DB[?PARAMS]`, e.g.
+    /// `?sslmode=verify-full&sslrootcert=/etc/ssl/db-ca.pem`. Never holds the password.
+    std::string url;
+    /// The database password (postgresql), read by the caller from `password_env` or
+    /// `password_file`. Never shown in a message.
+    std::string password;
+    /// Read connections kept open for reuse (postgresql).
+    std::size_t idle_readers = 4;
+
+    /// Where the store is, for messages: "state file PATH" or "state database URL" (the URL
+    /// without its query and any password).
+    [[nodiscard]] std::string describe() const;
 };
 
-class SqliteStore final : public Store {
+/// Opens the store `options` name, whichever backend: see `SqlStore::open`.
+[[nodiscard]] std::unique_ptr<Store> openStore(const StateOptions& options);
+
+class SqlStore final : public Store {
 public:
     /// The schema version this binary writes; files at a higher version are refused.
     static constexpr int kSchemaVersion = 7;
 
-    /// Opens (creating it and its folders when missing) and migrates the state file. Throws
-    /// `StateError` naming the path: `Unwritable` when it cannot be created or written,
-    /// `Corrupt` when it is not a soar-sync database or is damaged, `TooNew` when a newer
-    /// soar-sync wrote it. A refused file is never written to.
-    [[nodiscard]] static std::unique_ptr<SqliteStore> open(const StateOptions& options);
+    /// Opens (creating it and its folders when missing) and migrates the state file or
+    /// database. Throws `StateError` naming where (`describe()`): `Unwritable` when it cannot be
+    /// created or written, `Corrupt` when it is not a soar-sync database or is damaged,
+    /// `TooNew` when a newer soar-sync wrote it, `Unavailable` when the server cannot be
+    /// reached. A refused database is never written to.
+    [[nodiscard]] static std::unique_ptr<SqlStore> open(const StateOptions& options);
 
     /// Creates or migrates the file to exactly `version` (0 = an empty file with no schema) and
     /// closes it: for upgrade tests and tooling, never for the daemon.
     static void migrateFileTo(const StateOptions& options, int version);
 
-    ~SqliteStore() override;
-    SqliteStore(const SqliteStore&) = delete;
-    SqliteStore& operator=(const SqliteStore&) = delete;
+    ~SqlStore() override;
+    SqlStore(const SqlStore&) = delete;
+    SqlStore& operator=(const SqlStore&) = delete;
 
-    /// The path it was opened with.
+    /// The path it was opened with (sqlite).
     [[nodiscard]] const std::string& path() const { return options_.path; }
-    /// The schema version of the open file.
+    /// The schema version of the open file or database.
     [[nodiscard]] int schemaVersion() const;
-    /// Runs `PRAGMA integrity_check`: "ok", or SQLite's list of problems (for `check`).
+    /// SQLite: runs `PRAGMA integrity_check`: "ok", or SQLite's list of problems (for
+    /// `check`). PostgreSQL keeps its own consistency: "ok" once the database answers.
     [[nodiscard]] std::string integrityCheck() const;
 
     // The Store interfaces, one block per concern, each documented in its own header
@@ -203,7 +227,7 @@ public:
 private:
     class ReaderLease;
 
-    SqliteStore(StateOptions options, std::unique_ptr<Connection> writer);
+    SqlStore(StateOptions options, std::unique_ptr<Connection> writer);
 
     /// Runs `fn(Connection&)` on a read connection (the writer, under its mutex, for
     /// ":memory:"), translating SQLite errors into `StateError` naming `what`.
@@ -222,19 +246,25 @@ private:
     /// The row id of a (route, target), or nothing when the store never saw it.
     std::optional<std::int64_t> findTargetRef(Connection& conn, const RouteTarget& key) const;
     std::unique_ptr<Connection> openReader() const;
+    std::unique_ptr<Connection> openWriter() const;
     /// Throws `StateError::Kind::Fenced` when `route` is fenced and its lease row (read on
     /// `conn`, in the caller's write transaction) no longer names the fenced holder and epoch.
     void checkFence(Connection& conn, const std::string& route) const;
     /// `checkFence` for the route of the playbook run `id` (none when no route is fenced or
     /// the run does not exist).
     void checkRunFence(Connection& conn, std::int64_t id) const;
+    /// The lease clock read on `conn` (PostgreSQL: the server's, in the caller's transaction).
+    std::int64_t clockOn(Connection& conn) const;
 
     StateOptions options_;
+    std::string location_;
     bool in_memory_;
+    bool read_only_;
 
     /// Serialises writes on `writer_` (and, for ":memory:", reads too).
     mutable std::mutex write_mutex_;
-    /// Null when opened read-only.
+    /// Null when opened read-only, or after its PostgreSQL connection was lost (the next write
+    /// connects again).
     std::unique_ptr<Connection> writer_;
 
     /// Idle read connections; a reader takes one (or opens one) and gives it back.
@@ -249,5 +279,8 @@ private:
     mutable std::mutex fences_mutex_;
     std::map<std::string, Lease> fences_;
 };
+
+/// The name the daemon and the tools have always used: the store on SQL, SQLite or PostgreSQL.
+using SqliteStore = SqlStore;
 
 }  // namespace soar::state

@@ -2,10 +2,11 @@
 
 /// The one exception type the state store throws.
 ///
-/// SQLite's own exceptions never leave `soar_state`: they are translated at the seam, with the
-/// file path and what the store was doing, so a sysadmin can act on the message. `kind()` lets
-/// callers sort the failure the way design §5 asks: `Busy` is transient (retry the pass later),
-/// `Corrupt`, `TooNew` and `Unwritable` stop the daemon with a message.
+/// The database libraries' own errors never leave `soar_state`: they are translated at the seam,
+/// with the file path or redacted database URL and what the store was doing, so a sysadmin can act
+/// on the message. `kind()` lets callers sort the failure the way design §5 asks: `Busy` and
+/// `Unavailable` are transient (retry the pass later), `Corrupt`, `TooNew` and `Unwritable` stop
+/// the daemon with a message.
 ///
 /// Thread safety: a value type; copies are independent.
 
@@ -36,6 +37,9 @@ public:
         /// The write belongs to a route whose lease this daemon no longer holds (another daemon
         /// took it over, see `LeaseStore`): nothing was written.
         Fenced,
+        /// The database server cannot be reached or the connection to it was lost (restart,
+        /// network cut): transient; the store connects again on its next call.
+        Unavailable,
         /// Anything else the database reports.
         Other,
     };

@@ -1,4 +1,4 @@
-#include "Connection.h"
+#include "SqliteConnection.h"
 
 #include "Schema.h"
 
@@ -44,6 +44,8 @@ std::string hint(StateError::Kind kind) {
             return "; check [state] path, its folder, permissions and free space";
         case StateError::Kind::Busy:
             return "; another process held the write lock longer than the busy timeout";
+        case StateError::Kind::Unavailable:
+            return "; the database server could not be reached (the next call connects again)";
         default:
             return "";
     }
@@ -62,17 +64,70 @@ StateError translateError(const SQLite::Exception& e, const std::string& path,
                       "state file " + path + ": " + what + " failed: " + e.what() + hint(kind));
 }
 
-Connection::Connection(std::string path, int flags, std::chrono::milliseconds busy_timeout)
-    : path_(std::move(path)), db_(path_, flags, static_cast<int>(busy_timeout.count())) {}
+SqlError sqlErrorOf(const SQLite::Exception& e) { return SqlError(kindOf(e), e.what()); }
 
-Connection::~Connection() {
+StateError stateErrorOf(const SqlError& e, const std::string& location, const std::string& what) {
+    return StateError(e.kind(), location + ": " + what + " failed: " + e.what() + hint(e.kind()));
+}
+
+/// `Statement` on a SQLiteCpp statement; SQLite's exceptions leave it as `SqlError`.
+class SqliteConnection::SqliteStatement final : public Statement {
+public:
+    SqliteStatement(SQLite::Database& db, const char* sql) : stmt_(db, sql) {}
+
+    template <class Fn>
+    static auto guard(Fn&& fn) {
+        try {
+            return fn();
+        } catch (const SQLite::Exception& e) {
+            throw sqlErrorOf(e);
+        }
+    }
+
+    void bind(int index, std::int64_t value) override {
+        guard([&] { stmt_.bind(index, value); });
+    }
+    void bind(int index, const std::string& value) override {
+        guard([&] { stmt_.bind(index, value); });
+    }
+    void bind(int index) override {
+        guard([&] { stmt_.bind(index); });
+    }
+    bool executeStep() override {
+        return guard([&] { return stmt_.executeStep(); });
+    }
+    int exec() override {
+        return guard([&] { return stmt_.exec(); });
+    }
+    void reset() noexcept override { (void)stmt_.tryReset(); }
+    bool isNull(int index) const override {
+        return guard([&] { return stmt_.getColumn(index).isNull(); });
+    }
+    std::int64_t getInt64(int index) const override {
+        return guard([&] { return static_cast<std::int64_t>(stmt_.getColumn(index).getInt64()); });
+    }
+    std::string getString(int index) const override {
+        return guard([&] { return stmt_.getColumn(index).getString(); });
+    }
+
+private:
+    mutable SQLite::Statement stmt_;
+};
+
+SqliteConnection::SqliteConnection(std::string path, int flags,
+                                   std::chrono::milliseconds busy_timeout)
+    : path_(std::move(path)),
+      location_("state file " + path_),
+      db_(path_, flags, static_cast<int>(busy_timeout.count())) {}
+
+SqliteConnection::~SqliteConnection() {
     // Statements must go before the database handle closes.
     statements_.clear();
 }
 
-std::unique_ptr<Connection> Connection::open(const std::string& path,
-                                             std::chrono::milliseconds busy_timeout, Mode mode,
-                                             bool quick_check) {
+std::unique_ptr<SqliteConnection> SqliteConnection::open(const std::string& path,
+                                                         std::chrono::milliseconds busy_timeout,
+                                                         Mode mode, bool quick_check) {
     if (path.empty()) refuse(StateError::Kind::Unwritable, "([state] path)", "the path is empty");
     const bool in_memory = path == ":memory:";
     if (!in_memory && mode == Mode::ReadOnly) {
@@ -108,9 +163,9 @@ std::unique_ptr<Connection> Connection::open(const std::string& path,
     // the timeout would have passed.
     const auto deadline = std::chrono::steady_clock::now() + busy_timeout;
     while (true) {
-        std::unique_ptr<Connection> conn;
+        std::unique_ptr<SqliteConnection> conn;
         try {
-            conn.reset(new Connection(path, flags, busy_timeout));
+            conn.reset(new SqliteConnection(path, flags, busy_timeout));
             auto& db = conn->db();
             // Reading the schema makes SQLite look at the file header, so a file that is not a
             // database fails here, before anything could write to it.
@@ -165,16 +220,59 @@ std::unique_ptr<Connection> Connection::open(const std::string& path,
     }
 }
 
-SQLite::Statement& Connection::statement(const char* sql) {
+Statement& SqliteConnection::statement(const char* sql) {
     auto& slot = statements_[sql];
-    if (!slot) {
-        slot = std::make_unique<SQLite::Statement>(db_, sql);
-    } else {
-        slot->reset();
+    try {
+        if (!slot) slot = std::make_unique<SqliteStatement>(db_, sql);
+    } catch (const SQLite::Exception& e) {
+        throw sqlErrorOf(e);
     }
+    slot->reset();
     return *slot;
 }
 
-int Connection::userVersion() { return db_.execAndGet("PRAGMA user_version").getInt(); }
+void SqliteConnection::execute(const std::string& sql) {
+    try {
+        db_.exec(sql);
+    } catch (const SQLite::Exception& e) {
+        throw sqlErrorOf(e);
+    }
+}
+
+void SqliteConnection::begin(TxnKind kind) {
+    execute(kind == TxnKind::Write ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+void SqliteConnection::commit() { execute("COMMIT"); }
+
+void SqliteConnection::rollback() noexcept {
+    try {
+        db_.exec("ROLLBACK");
+    } catch (const SQLite::Exception&) {
+        // No transaction left to roll back (SQLite ended it on the error).
+    }
+}
+
+int SqliteConnection::userVersion() {
+    try {
+        return db_.execAndGet("PRAGMA user_version").getInt();
+    } catch (const SQLite::Exception& e) {
+        throw sqlErrorOf(e);
+    }
+}
+
+std::string SqliteConnection::integrityCheck() {
+    try {
+        SQLite::Statement q(db_, "PRAGMA integrity_check");
+        std::string out;
+        while (q.executeStep()) {
+            if (!out.empty()) out += '\n';
+            out += q.getColumn(0).getString();
+        }
+        return out;
+    } catch (const SQLite::Exception& e) {
+        throw sqlErrorOf(e);
+    }
+}
 
 }  // namespace soar::state
