@@ -8,11 +8,12 @@
 # Idempotent: packages already installed are skipped, and apt is not touched at all when
 # nothing is missing. Needs root (or sudo) only when something must be installed.
 #
-# prometheus is installed only for its promtool. Its maintainer scripts would enable and
-# start a Prometheus server listening on every interface; while it is installed here, a
-# policy-rc.d that refuses every service start is in place (any existing one is put back
-# afterwards); the prometheus service is then disabled (and stopped, where systemd runs), so
-# that no server starts at the next boot either.
+# prometheus is installed only for its promtool, postgresql only for the server binaries the
+# state tests run in a temporary folder (packaging/pg-test-server.sh). Their maintainer
+# scripts would enable and start a Prometheus server listening on every interface and a
+# system PostgreSQL cluster; while either is installed here, a policy-rc.d that refuses every
+# service start is in place (any existing one is put back afterwards); their services are then
+# disabled (and stopped, where systemd runs), so that no server starts at the next boot either.
 set -euo pipefail
 
 demo=false
@@ -31,6 +32,7 @@ done
 packages=(
     g++ make cmake pkg-config curl
     libpoco-dev libsqlitecpp-dev libsqlite3-dev libssl-dev catch2
+    libpq-dev         # the PostgreSQL state backend (libpq)
 )
 if ! $demo; then
     packages+=(
@@ -41,6 +43,7 @@ if ! $demo; then
         clang libclang-rt-14-dev   # libFuzzer targets and the short fuzz run (packaging/fuzz.sh)
         chromium          # the status page's browser test
         prometheus        # promtool: /metrics and the alerting rules are checked with it
+        postgresql        # the state tests' private server (packaging/pg-test-server.sh)
     )
 fi
 packages+=(${extra[@]+"${extra[@]}"})
@@ -78,7 +81,7 @@ restore_policy() {
     fi
     guarded=false
 }
-if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+if [[ " ${missing[*]} " == *" prometheus "* || " ${missing[*]} " == *" postgresql "* ]]; then
     # A policy-rc.d of ours left by an interrupted run is not saved over the original.
     if [ -e "$policy" ] && ! grep -qxF "$marker" "$policy"; then
         "${sudo[@]}" cp -p "$policy" "$saved_policy"
@@ -99,8 +102,11 @@ export DEBIAN_FRONTEND=noninteractive
 if $guarded; then
     restore_policy
     # Enabled by the package, refused a start above: disabled here so that no server starts
-    # at the next boot either. A node exporter that was there before is left alone.
-    units=(prometheus)
+    # at the next boot either. A node exporter that was there before is left alone. The
+    # postgresql cluster service is never used: the tests run their own server.
+    units=()
+    [[ " ${missing[*]} " == *" prometheus "* ]] && units+=(prometheus)
+    [[ " ${missing[*]} " == *" postgresql "* ]] && units+=(postgresql)
     if ! $node_exporter_before && installed prometheus-node-exporter; then
         units+=(prometheus-node-exporter)
     fi
@@ -118,5 +124,5 @@ if $guarded; then
             "${sudo[@]}" systemctl disable "${units[@]}" >/dev/null 2>&1 || true
         fi
     fi
-    echo "install-deps: prometheus installed for promtool; its server is not running nor enabled"
+    echo "install-deps: ${units[*]} installed for their tools; no server of theirs runs or is enabled"
 fi

@@ -55,6 +55,14 @@ run_ctest() {
     return $status
 }
 
+# One private PostgreSQL server (initdb in a temporary folder, as an unprivileged user) for
+# every ctest run below; the state tests read SOAR_SYNC_TEST_PG_*. Stopped on any exit.
+step "PostgreSQL test server (packaging/pg-test-server.sh)"
+pg_dir=$(mktemp -d)
+stop_pg() { "$root/packaging/pg-test-server.sh" stop "$pg_dir" >/dev/null 2>&1 || true; rm -rf "$pg_dir"; }
+trap stop_pg EXIT
+eval "$("$root/packaging/pg-test-server.sh" start "$pg_dir")"
+
 step "configure ($build)"
 # shellcheck disable=SC2086
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSOAR_SYNC_WERROR=ON ${SOAR_CMAKE_ARGS:-}
@@ -67,7 +75,7 @@ step "demo from a fresh clone (packaging/demo.sh --exit-when-synced)"
 # The README's first command as a new user runs it: a clone of the commit under test, built
 # in the clone's own build/demo, so it cannot lean on this tree's build directories.
 demo_tmp=$(mktemp -d)
-trap 'rm -rf "$demo_tmp"' EXIT
+trap 'rm -rf "$demo_tmp"; stop_pg' EXIT
 if head=$(git -C "$root" rev-parse --verify --quiet HEAD 2>/dev/null); then
     if [ -n "$(git -C "$root" status --porcelain)" ]; then
         echo "demo: this tree has uncommitted changes; the demo tests the last commit, ${head:0:12}"

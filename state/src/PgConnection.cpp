@@ -227,6 +227,9 @@ std::unique_ptr<PgConnection> PgConnection::open(const StateOptions& options) {
                              "; the database server could not be reached (the next call "
                              "connects again)");
     }
+    // Server notices (e.g. "relation exists, skipping") are not the daemon's to print.
+    PQsetNoticeProcessor(
+        raw, [](void*, const char*) {}, nullptr);
     std::unique_ptr<PgConnection> conn(new PgConnection(raw, where));
     try {
         // A write that waits for another's row lock longer than the busy timeout is Busy.

@@ -1,10 +1,12 @@
 #pragma once
 
 /// The stores the contract tests run against, one fixture per implementation: the fake the
-/// engine's tests use (`InMemoryStore`) and the real one (`SqliteStore`, on a file and on
-/// ":memory:"). Each fixture opens an empty store, and keeps its lease clock in the test's hand
+/// engine's tests use (`InMemoryStore`) and the real one (`SqlStore`, on a SQLite file, on
+/// ":memory:" and on PostgreSQL). Each fixture opens an empty store, and keeps its lease clock in
+/// the test's hand
 /// (`advance`), so lease expiry is tested without sleeping.
 
+#include "PgTestServer.h"
 #include "soar/state/SqliteStore.h"
 #include "soar/state/Store.h"
 #include "support/InMemoryStore.h"
@@ -74,15 +76,43 @@ struct SqliteMemoryFixture {
     std::unique_ptr<SqliteStore> impl;
 };
 
+/// A store on the tests' PostgreSQL server, in a schema of its own (dropped afterwards).
+struct PostgresqlFixture {
+    PostgresqlFixture() : schema(PgTestServer::get().createSchema()) {
+        impl = SqlStore::open(options());
+    }
+    ~PostgresqlFixture() {
+        impl.reset();
+        PgTestServer::get().dropSchema(schema);
+    }
+    PostgresqlFixture(const PostgresqlFixture&) = delete;
+    PostgresqlFixture& operator=(const PostgresqlFixture&) = delete;
+    Store& store() { return *impl; }
+    void advance(std::int64_t ms) { clock.advance(ms); }
+    std::unique_ptr<Store> openAnother() { return SqlStore::open(options()); }
+    StateOptions options() const {
+        StateOptions options;
+        options.backend = StateOptions::Backend::Postgresql;
+        options.url = PgTestServer::get().urlFor(schema);
+        options.password = PgTestServer::get().password();
+        options.lease_clock = clock.function();
+        return options;
+    }
+    ManualLeaseClock clock;
+    std::string schema;
+    std::unique_ptr<SqlStore> impl;
+};
+
 }  // namespace soar::state::test
 
 /// A contract test over every store.
 #define STORE_CONTRACT(name, tags)                                                               \
     TEMPLATE_TEST_CASE("Store contract: " name, "[state][contract]" tags,                        \
                        soar::state::test::InMemoryFixture, soar::state::test::SqliteFileFixture, \
-                       soar::state::test::SqliteMemoryFixture)
+                       soar::state::test::SqliteMemoryFixture,                                   \
+                       soar::state::test::PostgresqlFixture)
 
 /// A contract test over the stores that several processes can open at once (`openAnother`).
 #define SHARED_STORE_CONTRACT(name, tags)                                 \
     TEMPLATE_TEST_CASE("Store contract: " name, "[state][contract]" tags, \
-                       soar::state::test::SqliteFileFixture)
+                       soar::state::test::SqliteFileFixture, soar::state::test::PostgresqlFixture)
