@@ -249,7 +249,8 @@ CREATE TABLE tombstones (
 
 // Version 7: one owner per route (design §5). leases holds each route's lease: its holder, the
 // epoch that fences writes of earlier holders, the tenure's start and end (store clock, ms) and
-// a pending hand-over request; a route that was only requested has an empty holder at epoch 0.
+// a pending hand-over request. A request for a route never taken creates its row with an empty
+// holder at epoch 0; a request for a held or released lease keeps its holder and epoch.
 // lease_nodes holds the daemons that said they are alive, until their heartbeat lapses.
 constexpr const char* kV7 = R"sql(
 CREATE TABLE leases (

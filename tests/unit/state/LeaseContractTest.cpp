@@ -105,7 +105,7 @@ STORE_CONTRACT("a lapsed lease is taken by another holder at the next epoch", "[
     CHECK(b2->epoch == 3);
 }
 
-STORE_CONTRACT("renewing keeps the epoch until the lease is lost; release frees it at once",
+STORE_CONTRACT("renewing keeps the epoch until the lease is lost, and release frees it at once",
                "[lease]") {
     TestType f;
     Store& store = f.store();

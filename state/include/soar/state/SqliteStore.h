@@ -75,10 +75,10 @@ struct StateOptions {
     Backend backend = Backend::Sqlite;
     /// The database (postgresql): `postgresql://USER@HOST[:PORT]/DB[?PARAMS]`, e.g.
     /// `?sslmode=verify-full&sslrootcert=/etc/ssl/db-ca.pem`. Never holds the password.
-    std::string url;
+    std::string url{};
     /// The database password (postgresql), read by the caller from `password_env` or
     /// `password_file`. Never shown in a message.
-    std::string password;
+    std::string password{};
     /// Read connections kept open for reuse (postgresql).
     std::size_t idle_readers = 4;
 
