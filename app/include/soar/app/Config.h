@@ -64,6 +64,19 @@ struct LogConfig {
     bool compress = true;
 };
 
+/// `[cluster]`: this daemon among others sharing the state store (design §5 "One owner per
+/// route").
+struct ClusterConfig {
+    /// This daemon's name in leases, status and logs (`node`; default: the host name):
+    /// letters, digits, `.`, `_` and `-`, at most 64 characters.
+    std::string node;
+    /// A route's owner renews its lease every lease_ttl/3; another daemon takes over a route
+    /// whose lease lapsed (`lease_ttl`, 2s to 1h, default 30s).
+    std::chrono::milliseconds lease_ttl{30'000};
+    /// The routes this daemon may replay (`routes`, or `run --routes`); empty: every route.
+    std::vector<std::string> routes;
+};
+
 struct RouteSpec {
     sync::RouteConfig config;
     /// Set when the route has a `playbook`.
@@ -73,9 +86,15 @@ struct RouteSpec {
 struct AppConfig {
     /// The absolute path of the file it came from.
     std::string path;
+    /// `[state]`; `state.password` stays empty here: where it lives is below, and
+    /// stateOptionsOf() reads it.
     state::StateOptions state;
+    /// `[state] password_env` / `password_file` (postgresql): where the database password is.
+    std::string state_password_env;
+    std::string state_password_file;
     HttpConfig http;
     LogConfig log;
+    ClusterConfig cluster;
     std::vector<sync::InstanceConfig> instances;
     std::vector<RouteSpec> routes;
 
@@ -84,6 +103,11 @@ struct AppConfig {
     /// The route named `name`; nullptr when there is none.
     [[nodiscard]] const RouteSpec* route(const std::string& name) const;
 };
+
+/// The store options of `config` with the database password read from `password_env` or
+/// `password_file` (postgresql; registered with the log redactor by the caller). Throws
+/// ConfigError naming the variable or file when it cannot be read or is empty.
+[[nodiscard]] state::StateOptions stateOptionsOf(const AppConfig& config);
 
 /// Reads and validates `path`. Lines starting with `;` or `#` are comments, and so is the rest
 /// of a line from a `;` or `#` that follows a space or tab (the reference file annotates keys
