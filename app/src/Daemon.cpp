@@ -1,5 +1,6 @@
 #include "soar/app/Daemon.h"
 
+#include "DaemonUnits.h"
 #include "soar/app/CommandLine.h"
 #include "soar/app/Logging.h"
 #include "soar/app/StoredStatus.h"
@@ -17,30 +18,6 @@
 #include <set>
 
 namespace soar::app {
-
-struct Daemon::Unit {
-    state::RouteTarget key;
-    /// The target instance's client as the engine and the tracker see it.
-    std::unique_ptr<sync::SoarTarget> target;
-    /// Two-way routes: the target as mirroring reads and writes it.
-    std::unique_ptr<sync::SoarMirrorSide> target_side;
-    std::unique_ptr<sync::PlaybookTracker> playbooks;
-    std::unique_ptr<sync::TargetSync> sync;
-    /// Guarded by Daemon::runtime_mutex_.
-    TargetRuntime runtime;
-};
-
-struct Daemon::RouteUnit {
-    const RouteSpec* spec = nullptr;
-    /// The source instance's client as the route's engines see it (its filters, its pages).
-    std::unique_ptr<sync::SoarSource> source;
-    /// Two-way routes: the source as mirroring reads and writes it.
-    std::unique_ptr<sync::SoarMirrorSide> source_side;
-    std::vector<std::unique_ptr<Unit>> targets;
-    /// Passes of one route never overlap (the schedule and a command never share a daemon,
-    /// but this makes it hold whoever calls).
-    std::mutex pass_mutex;
-};
 
 namespace {
 
@@ -119,15 +96,29 @@ std::unique_ptr<Daemon> Daemon::create(const AppConfig& config) {
     // Texts are stored as the log would show them: secrets masked, control characters escaped.
     state_options.scrub = [](const std::string& text) { return Logging::redactor().clean(text); };
     d->store_ = state::SqliteStore::open(state_options);
+    sync::RouteLeasesOptions lease_options;
+    lease_options.node = cfg.cluster.node;
+    lease_options.ttl = cfg.cluster.lease_ttl;
+    for (const auto& spec : cfg.routes) {
+        const auto& only = cfg.cluster.routes;
+        if (only.empty() || std::find(only.begin(), only.end(), spec.config.name) != only.end()) {
+            lease_options.routes.push_back(spec.config.name);
+        }
+    }
+    // Hosts share a database; one state file is one host's, where the others are standbys.
+    lease_options.spread = cfg.state.backend == state::StateOptions::Backend::Postgresql;
+    d->clock_ = sync::SystemClock::instance();
+    d->leases_ = std::make_unique<sync::RouteLeases>(*d->store_, lease_options, *d->clock_);
     std::size_t units = 0;
     for (const auto& spec : cfg.routes) {
         auto route = std::make_unique<RouteUnit>();
         route->spec = &spec;
-        route->source =
-            std::make_unique<sync::SoarSource>(*d->clients_.at(spec.config.source), spec.config);
+        route->source_api = std::make_unique<sync::FencedApi>(*d->clients_.at(spec.config.source),
+                                                              *d->leases_, spec.config.name);
+        route->source = std::make_unique<sync::SoarSource>(*route->source_api, spec.config);
         if (spec.config.mirror_back.any() || spec.config.report_back != sync::ReportBack::Off) {
-            route->source_side = std::make_unique<sync::SoarMirrorSide>(
-                *d->clients_.at(spec.config.source), spec.config.page_size);
+            route->source_side =
+                std::make_unique<sync::SoarMirrorSide>(*route->source_api, spec.config.page_size);
         }
         for (const auto& target : spec.config.targets) {
             const unsigned connections = cfg.instance(target)->connections;
@@ -137,16 +128,18 @@ std::unique_ptr<Daemon> Daemon::create(const AppConfig& config) {
             }
             auto unit = std::make_unique<Unit>();
             unit->key = {spec.config.name, target};
-            unit->target =
-                std::make_unique<sync::SoarTarget>(*d->clients_.at(target), spec.config.page_size);
+            unit->halt = &route->halt;
+            unit->api = std::make_unique<sync::FencedApi>(*d->clients_.at(target), *d->leases_,
+                                                          spec.config.name);
+            unit->target = std::make_unique<sync::SoarTarget>(*unit->api, spec.config.page_size);
             sync::TargetSyncOptions options;
             options.target = target;
             options.in_flight = connections;
             options.workers = workers.get();
             options.scratch_dir = scratchFolderOf(cfg.state);
             if (route->source_side) {
-                unit->target_side = std::make_unique<sync::SoarMirrorSide>(*d->clients_.at(target),
-                                                                           spec.config.page_size);
+                unit->target_side =
+                    std::make_unique<sync::SoarMirrorSide>(*unit->api, spec.config.page_size);
                 options.source_side = route->source_side.get();
                 options.target_side = unit->target_side.get();
             }
@@ -220,9 +213,9 @@ void Daemon::routePass(RouteUnit& route, RunSummary* summary) {
     const auto latch = std::make_shared<PassLatch>();
     latch->left = route.targets.size();
     for (std::size_t i = 0; i < route.targets.size(); ++i) {
-        passes_->post([this, &route, &results, &errors, latch, i] {
+        passes_->post([&route, &results, &errors, latch, i] {
             try {
-                results[i] = route.targets[i]->sync->runPass(&stop_);
+                results[i] = route.targets[i]->sync->runPass(&route.halt);
             } catch (...) {
                 errors[i] = std::current_exception();
             }
@@ -255,10 +248,20 @@ void Daemon::schedule(RouteUnit& route) {
     const auto interval = route.spec->config.poll_interval;
     std::unique_lock<std::mutex> lock(schedule_mutex_);
     while (!stop_) {
+        route.kick = false;
         lock.unlock();
-        routePass(route, nullptr);
+        // Only under a lease this daemon can prove; a standby waits for the keeper's kick.
+        if (route.owned && leases_->mayWrite(route.spec->config.name)) {
+            route.halt = false;
+            routePass(route, nullptr);
+        }
+        if (route.yielding.exchange(false)) {
+            const std::lock_guard<std::mutex> pass_lock(route.pass_mutex);
+            handOver(route);
+        }
         lock.lock();
-        wake_.wait_for(lock, interval, [this] { return stop_.load(); });
+        if (stop_ || route.kick) continue;
+        wake_.wait_for(lock, interval, [this, &route] { return stop_ || route.kick; });
     }
 }
 
@@ -279,25 +282,45 @@ void Daemon::start() {
             }
         }
     }
+    {
+        const std::lock_guard<std::mutex> lock(schedule_mutex_);
+        keeper_stop_ = false;
+    }
+    // The first round before the schedules: a daemon starts on the routes it can take now.
+    started_ = true;
+    keeper_ = std::thread([this] { keep(); });
     schedules_ = std::make_unique<sync::WorkerPool>(
         "routes", static_cast<unsigned>(std::max<std::size_t>(routes_.size(), 1)));
     for (auto& route : routes_) {
         RouteUnit* r = route.get();
         schedules_->post([this, r] { schedule(*r); });
     }
-    poco_information(logger_, "started " + std::to_string(routes_.size()) + " route(s)");
+    poco_information(logger_, "started " + std::to_string(routes_.size()) +
+                                  " route schedule(s) as " + leases_->holder() + ", lease_ttl " +
+                                  std::to_string(config_.cluster.lease_ttl.count() / 1000) + "s");
 }
 
 void Daemon::stop() {
     {
         const std::lock_guard<std::mutex> lock(schedule_mutex_);
         stop_ = true;
+        keeper_stop_ = true;
     }
+    for (auto& route : routes_) route->halt = true;
     wake_.notify_all();
-    if (!schedules_) return;
-    // Each schedule ends its pass (which watches stop_) and leaves its loop; the pool joins.
+    if (!schedules_ && !keeper_.joinable()) return;
+    // Each schedule ends its pass (which watches its halt flag) and leaves its loop; the pool
+    // joins. Then the keeper, and the leases go: the others need not wait out lease_ttl.
     schedules_.reset();
-    poco_information(logger_, "every route stopped");
+    if (keeper_.joinable()) keeper_.join();
+    try {
+        leases_->releaseAll();
+        poco_information(logger_, "every route stopped; leases released");
+    } catch (const std::exception& e) {
+        poco_warning(logger_, std::string("every route stopped; the leases could not be "
+                                          "released (they lapse after lease_ttl): ") +
+                                  e.what());
+    }
 }
 
 template <class Fn>
@@ -312,6 +335,7 @@ RunSummary Daemon::forTargets(const std::string& route, const std::string& targe
             found = true;
             sync::PassResult result;
             try {
+                leases_->checkWritable(r->spec->config.name);
                 result = fn(*unit);
             } catch (const std::exception& e) {
                 result.outcome = sync::PassOutcome::Interrupted;
@@ -335,6 +359,12 @@ RunSummary Daemon::forTargets(const std::string& route, const std::string& targe
 }
 
 RunSummary Daemon::syncOnce(const std::string& route, std::chrono::milliseconds playbook_wait) {
+    if (!route.empty() && !config_.route(route))
+        throw UsageError(unknownRouteMessage(config_, route));
+    return underLeases(route, [&] { return syncOnceHeld(route, playbook_wait); });
+}
+
+RunSummary Daemon::syncOnceHeld(const std::string& route, std::chrono::milliseconds playbook_wait) {
     RunSummary summary;
     bool found = false;
     for (auto& r : routes_) {
@@ -371,16 +401,23 @@ RunSummary Daemon::syncOnce(const std::string& route, std::chrono::milliseconds 
 
 RunSummary Daemon::resyncContainers(const std::string& route, const std::string& target,
                                     const std::vector<std::int64_t>& ids) {
-    return forTargets(route, target, [&](Unit& u) { return u.sync->resyncContainers(ids); });
+    return underLeases(route, [&] {
+        return forTargets(route, target, [&](Unit& u) { return u.sync->resyncContainers(ids); });
+    });
 }
 
 RunSummary Daemon::resyncSince(const std::string& route, const std::string& target,
                                sync::Timestamp since) {
-    return forTargets(route, target, [&](Unit& u) { return u.sync->resyncSince(since, &stop_); });
+    return underLeases(route, [&] {
+        return forTargets(route, target,
+                          [&](Unit& u) { return u.sync->resyncSince(since, u.halt); });
+    });
 }
 
 RunSummary Daemon::resyncAll(const std::string& route, const std::string& target) {
-    return forTargets(route, target, [&](Unit& u) { return u.sync->resyncAll(&stop_); });
+    return underLeases(route, [&] {
+        return forTargets(route, target, [&](Unit& u) { return u.sync->resyncAll(u.halt); });
+    });
 }
 
 RunSummary Daemon::retryDead(const std::string& route, const std::vector<std::int64_t>& ids) {
@@ -405,13 +442,50 @@ RunSummary Daemon::retryDead(const std::string& route, const std::vector<std::in
                              "; `soar-sync dead-letters` lists them");
         }
     }
-    return forTargets(route, "", [&](Unit& u) { return u.sync->retryDead(ids); });
+    return underLeases(route, [&] {
+        return forTargets(route, "", [&](Unit& u) { return u.sync->retryDead(ids); });
+    });
 }
 
 StatusSnapshot Daemon::snapshot() const {
-    StatusSnapshot snap = readStoredStatus(config_, *store_);
+    StatusSnapshot snap;
+    std::string unreadable;
+    try {
+        snap = readStoredStatus(config_, *store_);
+    } catch (const state::StateError& e) {
+        // The store is away: the snapshot says so (and /readyz why) instead of failing.
+        snap.version = versionString();
+        snap.now = nowText();
+        unreadable = Logging::redactor().clean(e.what());
+    }
     snap.started_at = started_at_;
     snap.live = true;
+    if (started_) {
+        const auto lc = leases_->cluster();
+        ClusterView c;
+        c.node = config_.cluster.node;
+        c.holder = lc.holder;
+        c.lease_ttl_seconds = static_cast<double>(config_.cluster.lease_ttl.count()) / 1000.0;
+        c.share = lc.share;
+        c.held = lc.held;
+        c.live_nodes = lc.live_nodes;
+        {
+            const std::lock_guard<std::mutex> lock(runtime_mutex_);
+            c.store_problem = store_problem_;
+            c.store_problem_since = store_problem_since_;
+        }
+        if (c.store_problem.empty() && !unreadable.empty()) {
+            c.store_problem = unreadable;
+            c.store_problem_since = snap.now;
+        }
+        c.standby = c.held == 0 && c.store_problem.empty();
+        snap.cluster = c;
+    }
+    for (auto& view : snap.routes) {
+        if (view.lease && view.lease->holder == leases_->holder()) {
+            view.lease->mine = leases_->mayWrite(view.name);
+        }
+    }
     for (std::size_t r = 0; r < routes_.size() && r < snap.routes.size(); ++r) {
         auto& views = snap.routes[r].targets;
         for (std::size_t t = 0; t < routes_[r]->targets.size() && t < views.size(); ++t) {

@@ -2,7 +2,6 @@
 
 #include "soar/app/Check.h"
 #include "soar/app/Daemon.h"
-#include "soar/app/DaemonLock.h"
 #include "soar/app/Logging.h"
 #include "soar/app/StatusRender.h"
 #include "soar/app/StatusServer.h"
@@ -82,7 +81,7 @@ int guarded(const AppConfig& config, Fn&& fn) {
         return fn();
     } catch (const UsageError& e) {
         return fail(kExitUsage, e.what());
-    } catch (const DaemonRunning& e) {
+    } catch (const RouteBusy& e) {
         return fail(kExitTempFail, e.what());
     } catch (const ConfigError& e) {
         return fail(kExitConfig, e.what());
@@ -167,7 +166,6 @@ int SoarSyncApp::runDaemon() {
     for (const int s : {SIGINT, SIGTERM, SIGQUIT, SIGHUP}) sigaddset(&signals, s);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-    const DaemonLock lock(config_->state.path);
     auto daemon = Daemon::create(*config_);
     std::unique_ptr<StatusServer> server;
     if (config_->http.enabled) {

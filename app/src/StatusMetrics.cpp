@@ -74,6 +74,38 @@ Labels with(Labels labels, const std::string& key, const std::string& value) {
     return labels;
 }
 
+/// One owner per route: who holds each route's lease, until when, and this daemon's side.
+void leaseMetrics(Exposition& e, const StatusSnapshot& s) {
+    e.family("soar_sync_route_lease_epoch", "gauge",
+             "Fencing epoch of the route's lease, labelled with its owner node.");
+    for (const auto& r : s.routes) {
+        if (r.lease) {
+            e.sample("soar_sync_route_lease_epoch", {{"route", r.name}, {"owner", r.lease->owner}},
+                     std::to_string(r.lease->epoch));
+        }
+    }
+    e.family("soar_sync_route_lease_expiry_seconds", "gauge",
+             "Seconds until the route's lease lapses unless renewed (negative: lapsed).");
+    for (const auto& r : s.routes) {
+        if (r.lease) {
+            e.sample("soar_sync_route_lease_expiry_seconds", {{"route", r.name}},
+                     number(r.lease->expires_in_seconds));
+        }
+    }
+    if (!s.cluster) return;
+    e.family("soar_sync_route_owned", "gauge", "1 while this daemon holds the route's lease.");
+    for (const auto& r : s.routes) {
+        e.sample("soar_sync_route_owned", {{"route", r.name}},
+                 r.lease && r.lease->mine ? "1" : "0");
+    }
+    e.family("soar_sync_state_store_up", "gauge",
+             "1 while this daemon can renew its leases in the state store.");
+    e.sample("soar_sync_state_store_up", {}, s.cluster->store_problem.empty() ? "1" : "0");
+    e.family("soar_sync_cluster_nodes_alive", "gauge",
+             "Daemons sharing the state store whose heartbeat has not lapsed.");
+    e.sample("soar_sync_cluster_nodes_alive", {}, std::to_string(s.cluster->live_nodes));
+}
+
 }  // namespace
 
 std::string renderMetrics(const StatusSnapshot& s) {
@@ -299,6 +331,7 @@ std::string renderMetrics(const StatusSnapshot& s) {
         e.sample("soar_sync_pass_duration_seconds_sum", l, number(rt.duration_sum));
         e.sample("soar_sync_pass_duration_seconds_count", l, std::to_string(rt.duration_count));
     });
+    leaseMetrics(e, s);
     return e.text();
 }
 

@@ -64,6 +64,8 @@ th.fit,td.fit{width:1%}
 .url a:hover{text-decoration:underline}
 .sub{color:#616e7c;font-size:12.5px}
 .lists{color:#3e4c59;font-size:12.5px;margin:6px 12px}
+.lease{color:#3e4c59;font-size:12.5px;margin:8px 16px 0}
+.lease.mine{color:#145c32}
 .pill{display:inline-block;padding:1px 9px;border-radius:999px;font-size:12px;font-weight:600;
 white-space:nowrap}
 .pill.ok{background:#e6f6ec;color:#145c32}
@@ -251,6 +253,13 @@ Verdict verdictOf(const StatusSnapshot& s) {
         v.level = "failing";
         v.headline = "Failing";
         v.summary = "A target is failing: records are not reaching it until the cause is fixed.";
+    } else if (s.cluster && s.cluster->standby && v.reasons.empty()) {
+        v.level = "healthy";
+        v.headline = "Standby";
+        v.summary =
+            "This daemon holds no route: " + std::to_string(s.cluster->live_nodes - 1) +
+            (s.cluster->live_nodes == 2 ? " other daemon replays" : " other daemons replay") +
+            " them, and it takes over a route whose owner stops renewing its lease.";
     } else if (!v.reasons.empty()) {
         v.level = "degraded";
         v.headline = "Degraded";
@@ -286,7 +295,9 @@ void meta(std::ostringstream& out, const StatusSnapshot& s, int refresh_seconds)
         out << "Started " << timeHtml(s.started_at, s.now) << " &middot; ";
     }
     out << "status as of " << htmlEscape(absoluteText(s.now)) << " &middot; refreshes every "
-        << refresh_seconds << " s</p>\n";
+        << refresh_seconds << " s";
+    if (s.cluster) out << "<br>" << htmlEscape(clusterText(*s.cluster));
+    out << "</p>\n";
 }
 
 std::string stateCell(const StatusSnapshot& s, const TargetView& t) {
@@ -474,6 +485,8 @@ void route(std::ostringstream& out, const StatusSnapshot& s, const RouteView& r,
     if (r.owners_by_name) out << " &middot; owners by name";
     if (!r.lists.empty()) out << " &middot; " << r.lists.size() << " custom lists";
     out << "</span></div>\n";
+    out << "<p class=\"lease" << (r.lease && r.lease->mine ? " mine" : "") << "\">"
+        << htmlEscape(leaseText(r)) << "</p>\n";
     if (r.targets.empty()) {
         out << "<p class=\"empty\">No targets.</p></section>\n";
         return;

@@ -178,6 +178,36 @@ Object::Ptr targetJson(const TargetView& t, bool live) {
     return out;
 }
 
+Object::Ptr leaseJson(const LeaseView& l) {
+    Object::Ptr lease = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    lease->set("owner", l.owner);
+    lease->set("holder", l.holder);
+    lease->set("epoch", l.epoch);
+    lease->set("expires_at", l.expires_at);
+    lease->set("expires_in_seconds", l.expires_in_seconds);
+    lease->set("mine", l.mine);
+    lease->set("wanted_by",
+               l.wanted_by.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(l.wanted_by));
+    return lease;
+}
+
+Object::Ptr clusterJson(const ClusterView& c) {
+    Object::Ptr cluster = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    cluster->set("node", c.node);
+    cluster->set("holder", c.holder);
+    cluster->set("lease_ttl_seconds", c.lease_ttl_seconds);
+    cluster->set("share", c.share);
+    cluster->set("held", c.held);
+    cluster->set("standby", c.standby);
+    cluster->set("live_nodes", c.live_nodes);
+    cluster->set("store_problem", c.store_problem.empty() ? Poco::Dynamic::Var()
+                                                          : Poco::Dynamic::Var(c.store_problem));
+    cluster->set("store_problem_since", c.store_problem_since.empty()
+                                            ? Poco::Dynamic::Var()
+                                            : Poco::Dynamic::Var(c.store_problem_since));
+    return cluster;
+}
+
 }  // namespace
 
 std::string htmlEscape(const std::string& text) {
@@ -211,6 +241,7 @@ std::string renderTable(const StatusSnapshot& s) {
     TextTable table({"ROUTE", "DIRECTION", "TARGET", "STATE", "CURSOR (create_time)", "LAG",
                      "CONTAINERS", "DEAD", "LAST PASS", "PLAYBOOK RUNS"});
     for (const auto& r : s.routes) {
+        bool first = true;
         for (const auto& t : r.targets) {
             std::string state = failing(t) ? "failing" : (t.stored.last_pass ? "ok" : "new");
             std::string last = "-";
@@ -222,6 +253,8 @@ std::string renderTable(const StatusSnapshot& s) {
                        cursorText(t, state::Stream::ContainersCreated), lagText(t),
                        std::to_string(t.stored.mappings.containers),
                        std::to_string(t.stored.dead_letters), last, runsText(t)});
+            if (first) table.note(leaseText(r));
+            first = false;
             if (t.stored.health.last_error) {
                 table.note("last error (" + t.stored.health.last_error_at.value_or("") +
                            "): " + *t.stored.health.last_error);
@@ -260,7 +293,9 @@ std::string renderTable(const StatusSnapshot& s) {
             }
         }
     }
-    return "soar-sync " + s.version + " status at " + s.now + "\n" + table.render();
+    std::string head = "soar-sync " + s.version + " status at " + s.now + "\n";
+    if (s.cluster) head += clusterText(*s.cluster) + "\n";
+    return head + table.render();
 }
 
 std::string renderDeadLettersJson(const StatusSnapshot& s) {
@@ -339,12 +374,16 @@ std::string renderJson(const StatusSnapshot& s) {
         route->set("lists", lists);
         route->set("on_source_delete", r.on_source_delete);
         route->set("reconcile_interval_seconds", r.reconcile_interval_seconds);
+        route->set("lease",
+                   r.lease ? Poco::Dynamic::Var(leaseJson(*r.lease)) : Poco::Dynamic::Var());
         Array::Ptr targets = new Array;
         for (const auto& t : r.targets) targets->add(targetJson(t, s.live));
         route->set("targets", targets);
         routes->add(route);
     }
     root.set("routes", routes);
+    root.set("cluster",
+             s.cluster ? Poco::Dynamic::Var(clusterJson(*s.cluster)) : Poco::Dynamic::Var());
     std::ostringstream out;
     root.stringify(out, 2);
     out << "\n";
@@ -353,7 +392,16 @@ std::string renderJson(const StatusSnapshot& s) {
 
 Readiness readiness(const StatusSnapshot& s) {
     Readiness r;
+    if (s.cluster && !s.cluster->store_problem.empty()) {
+        r.reasons.push_back("state store: cannot renew route leases since " +
+                            s.cluster->store_problem_since + ": " + s.cluster->store_problem +
+                            "; not replaying until it answers");
+    }
     for (const auto& route : s.routes) {
+        // Another live daemon's route is its business, not this one's readiness.
+        if (s.cluster && route.lease && !route.lease->mine && route.lease->expires_in_seconds > 0) {
+            continue;
+        }
         for (const auto& t : route.targets) {
             const std::string where = route.name + " -> " + t.target + ": ";
             if (failing(t)) {

@@ -3,6 +3,7 @@
 #include "soar/app/StoredStatus.h"
 #include "soar/client/Timestamp.h"
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +36,22 @@ const char* conflictName(sync::ConflictRule rule) {
     return "newest";
 }
 
+/// The node part of a holder identity (node/host/pid/random).
+std::string nodeOf(const std::string& holder) { return holder.substr(0, holder.find('/')); }
+
+LeaseView leaseView(const state::Lease& lease, std::int64_t now_ms, std::int64_t ttl_ms) {
+    LeaseView view;
+    view.holder = lease.holder;
+    view.owner = nodeOf(lease.holder);
+    view.epoch = lease.epoch;
+    view.expires_at = sync::Timestamp::fromMicros(lease.expires_ms * 1000).toString();
+    view.expires_in_seconds = static_cast<double>(lease.expires_ms - now_ms) / 1000.0;
+    if (!lease.wanted_by.empty() && now_ms - lease.wanted_ms < ttl_ms) {
+        view.wanted_by = nodeOf(lease.wanted_by);
+    }
+    return view;
+}
+
 }  // namespace
 
 const char* versionString() {
@@ -53,6 +70,11 @@ StatusSnapshot readStoredStatus(const AppConfig& config, const state::Store& sto
     snap.version = versionString();
     snap.now = nowText();
     const auto now = sync::Timestamp::now();
+    std::map<std::string, state::Lease> leases;
+    for (auto& lease : store.leases()) {
+        if (!lease.holder.empty()) leases[lease.route] = std::move(lease);
+    }
+    const auto now_ms = leases.empty() ? 0 : store.leaseClockMs();
     for (const auto& spec : config.routes) {
         RouteView route;
         route.name = spec.config.name;
@@ -77,6 +99,9 @@ StatusSnapshot readStoredStatus(const AppConfig& config, const state::Store& sto
         route.reconcile_interval_seconds =
             std::chrono::duration_cast<std::chrono::seconds>(spec.config.reconcile_interval)
                 .count();
+        if (const auto lease = leases.find(spec.config.name); lease != leases.end()) {
+            route.lease = leaseView(lease->second, now_ms, config.cluster.lease_ttl.count());
+        }
         for (const auto& target : spec.config.targets) {
             TargetView view;
             view.target = target;

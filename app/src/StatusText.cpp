@@ -112,4 +112,37 @@ std::string listsText(const RouteView& r, const TargetView& t) {
     return out;
 }
 
+std::string leaseText(const RouteView& r) {
+    if (!r.lease) return "no owner yet";
+    const auto& l = *r.lease;
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(0);
+    if (l.expires_in_seconds > 0) {
+        out << "owner " << l.owner << " (epoch " << l.epoch << ")"
+            << (l.mine ? " (this daemon)" : "") << ", lease expires in " << l.expires_in_seconds
+            << "s";
+    } else {
+        out << "lease of " << l.owner << " (epoch " << l.epoch << ") lapsed "
+            << -l.expires_in_seconds << "s ago: free to take";
+    }
+    if (!l.wanted_by.empty()) out << "; handover asked by " << l.wanted_by;
+    return out.str();
+}
+
+std::string clusterText(const ClusterView& c) {
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(0) << "node " << c.node << ": ";
+    if (c.standby) {
+        out << "standby, holds no route";
+    } else {
+        out << c.held << (c.held == 1 ? " route" : " routes") << " held of a share of " << c.share;
+    }
+    out << "; " << c.live_nodes << (c.live_nodes == 1 ? " daemon" : " daemons")
+        << " alive; lease_ttl " << c.lease_ttl_seconds << "s";
+    if (!c.store_problem.empty()) {
+        out << "; cannot renew leases since " << c.store_problem_since << ": " << c.store_problem;
+    }
+    return out.str();
+}
+
 }  // namespace soar::app

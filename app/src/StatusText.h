@@ -34,4 +34,13 @@ namespace soar::app {
 /// under way (after source id 50); so far 1 kept, 2 closed".
 [[nodiscard]] std::string deletionsText(const RouteView& r, const TargetView& t);
 
+/// The route's owner: "owner sync-a (epoch 3), lease renewed, expires in 24s", "... (this
+/// daemon)", "lease of sync-a (epoch 3) lapsed 5s ago: free to take", with "; handover asked
+/// by sync-b" while a request stands; "no owner yet" before any daemon took it.
+[[nodiscard]] std::string leaseText(const RouteView& r);
+/// This daemon among the others: "node sync-a: 2 routes held of a share of 3; 3 daemons alive;
+/// lease_ttl 30s", "standby" when it holds none, and the state store's problem when it cannot
+/// renew.
+[[nodiscard]] std::string clusterText(const ClusterView& c);
+
 }  // namespace soar::app

@@ -60,6 +60,41 @@ struct TargetView {
     std::string last_good_pass;
 };
 
+/// Who replays a route (design §5 "One owner per route"), as the state store keeps it.
+struct LeaseView {
+    /// The owner's node name (`[cluster] node`) and its full identity (node/host/pid/random).
+    std::string owner;
+    std::string holder;
+    /// The fencing token: one more per new tenure.
+    std::int64_t epoch = 0;
+    /// When the lease lapses unless renewed (UTC, ISO 8601) and how far that is from now
+    /// (negative: lapsed, the route is free to take).
+    std::string expires_at;
+    double expires_in_seconds = 0;
+    /// Held by the daemon answering (daemon snapshots only).
+    bool mine = false;
+    /// The node that asked the owner to hand the route over, while the request stands.
+    std::string wanted_by;
+};
+
+/// This daemon among the others sharing the state store (daemon snapshots only).
+struct ClusterView {
+    std::string node;
+    std::string holder;
+    double lease_ttl_seconds = 0;
+    /// The most routes this daemon takes (every route on one state file), and how many it
+    /// holds now; a daemon holding none while others do is a standby.
+    std::size_t share = 0;
+    std::size_t held = 0;
+    bool standby = false;
+    /// Daemons whose heartbeat has not lapsed, this one included.
+    std::size_t live_nodes = 0;
+    /// Why the leases cannot be renewed (the store is unreachable), and since when; empty
+    /// while they can.
+    std::string store_problem;
+    std::string store_problem_since;
+};
+
 struct RouteView {
     std::string name;
     std::string source;
@@ -88,6 +123,8 @@ struct RouteView {
     /// (`on_source_delete`: keep, close or delete) and how often the mapped ids are checked.
     std::string on_source_delete = "keep";
     std::int64_t reconcile_interval_seconds = 3600;
+    /// The route's lease; unset while no daemon ever took it.
+    std::optional<LeaseView> lease;
     std::vector<TargetView> targets;
 };
 
@@ -98,6 +135,8 @@ struct StatusSnapshot {
     /// True when it comes from the running daemon (runtime counters are meaningful).
     bool live = false;
     std::vector<RouteView> routes;
+    /// Set in a daemon's snapshot.
+    std::optional<ClusterView> cluster;
     /// Client statistics by instance name (daemon only).
     std::map<std::string, sync::ClientStats> clients;
 };
