@@ -3,6 +3,8 @@
 #
 #   packaging/pg-test-server.sh start DIR     # initdb in DIR, start, print `export` lines
 #   packaging/pg-test-server.sh restart DIR   # restart it (same port, same data)
+#   packaging/pg-test-server.sh halt DIR      # stop it, keeping its data (an outage)
+#   packaging/pg-test-server.sh resume DIR    # start it again after halt
 #   packaging/pg-test-server.sh stop DIR      # stop it; removes only what start made in DIR
 #
 # The server listens on 127.0.0.1 only, on a free port, with TLS (a CA and a server certificate
@@ -17,7 +19,7 @@ set -euo pipefail
 
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|restart|stop DIR" >&2; exit 64; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|restart|halt|resume|stop DIR" >&2; exit 64; }
 
 bin=${SOAR_SYNC_PG_BIN:-}
 if [ -z "$bin" ]; then
@@ -99,6 +101,12 @@ HBA
 restart)
     as_server "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 -m fast restart >/dev/null
     ;;
+halt)
+    as_server "$bin/pg_ctl" -D "$data" -w -t 60 -m fast stop >/dev/null
+    ;;
+resume)
+    as_server "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 start >/dev/null
+    ;;
 stop)
     if [ -f "$data/postmaster.pid" ]; then
         as_server "$bin/pg_ctl" -D "$data" -w -t 60 -m fast stop >/dev/null
@@ -107,7 +115,7 @@ stop)
     rm -f "$dir"/{ca.key,ca.crt,ca.srl,server.key,server.csr,server.crt,server.ext,pwfile,port,server.log,initdb.log}
     ;;
 *)
-    echo "usage: $0 start|restart|stop DIR" >&2
+    echo "usage: $0 start|restart|halt|resume|stop DIR" >&2
     exit 64
     ;;
 esac

@@ -3,8 +3,8 @@
 /// without the bearer token, /metrics through promtool, /status during a long pass,
 /// sync-once and check exit codes, and a known token that must never leak.
 
+#include "AppTestSupport.h"
 #include "soar/emulator/Emulator.h"
-#include "support/ChildProcess.h"
 #include "support/HttpGet.h"
 #include "support/TempDir.h"
 
@@ -21,6 +21,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -30,6 +32,9 @@
 
 namespace {
 
+using soar::test::Child;
+using soar::test::distinctCopies;
+using soar::test::eventually;
 using soar::test::httpGet;
 
 using namespace std::chrono_literals;
@@ -38,25 +43,6 @@ using soar::emulator::EmulatorOptions;
 
 const std::string kToken = "soar-tok-7c1e4b9a-never-print";
 const std::string kStatusToken = "status-tok-0d5f3e2a-never-print";
-
-/// soar-sync in a child process, stdout and stderr to files in `dir`.
-class Child : public soar::test::ChildProcess {
-public:
-    Child(const std::vector<std::string>& args, const std::string& dir,
-          const std::vector<std::string>& env = {})
-        : ChildProcess(SOAR_SYNC_EXE, args, std::filesystem::path(dir) / "stdout.txt",
-                       std::filesystem::path(dir) / "stderr.txt", env) {}
-};
-
-template <class Pred>
-bool eventually(Pred&& pred, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return pred();
-}
 
 /// A folder with a config for a route from `source` to `target`.
 struct Setup {
@@ -85,14 +71,7 @@ struct Setup {
     [[nodiscard]] std::string path() const { return dir.path().string(); }
     /// The status port the daemon logged.
     [[nodiscard]] std::optional<unsigned short> statusPort() const {
-        static const std::string kPrefix = "listening on http://127.0.0.1:";
-        const auto text = soar::test::readWholeFile(log);
-        const auto at = text.find(kPrefix);
-        if (at == std::string::npos) return std::nullopt;
-        const auto digits = at + kPrefix.size();
-        const auto end = text.find_first_not_of("0123456789", digits);
-        if (end == digits || end == std::string::npos || text[end] != '/') return std::nullopt;
-        return static_cast<unsigned short>(std::stoi(text.substr(digits, end - digits)));
+        return soar::test::statusPortIn(log);
     }
 };
 
@@ -112,19 +91,6 @@ EmulatorOptions empty() {
     o.token = kToken;
     o.playbooks.push_back({"local", "triage", "success", 0.2});
     return o;
-}
-
-/// One target container per source container, by source_data_identifier.
-std::size_t distinctCopies(const Emulator& target) {
-    const auto answer = target.direct("GET", "/rest/container?page_size=0");
-    const auto root = Poco::JSON::Parser().parse(answer.body).extract<Poco::JSON::Object::Ptr>();
-    std::set<std::string> sdis;
-    const auto data = root->getArray("data");
-    for (std::size_t i = 0; i < data->size(); ++i) {
-        sdis.insert(data->getObject(static_cast<unsigned>(i))
-                        ->getValue<std::string>("source_data_identifier"));
-    }
-    return sdis.size();
 }
 
 bool promtoolPresent() { return std::system("command -v promtool >/dev/null 2>&1") == 0; }
@@ -701,37 +667,93 @@ TEST_CASE("check warns about labels of recent source containers the target lacks
                Catch::Contains("deletions") && Catch::Contains("is closed on dst with a comment"));
 }
 
-TEST_CASE("one daemon per state file: a second run is refused, naming the first",
+namespace {
+
+/// A copy of `setup`'s config as node `node` (lease_ttl 2s) with a log of its own, on the
+/// same state file.
+std::string nodeConfig(const Setup& setup, const std::string& node) {
+    auto text = soar::test::readWholeFile(setup.config);
+    const auto http = text.find("[http]\n");
+    text.insert(http, "[cluster]\nnode = " + node + "\nlease_ttl = 2s\n");
+    const auto log = text.find(setup.log);
+    text.replace(log, setup.log.size(), setup.path() + "/" + node + ".log");
+    const auto path = setup.path() + "/" + node + ".ini";
+    std::ofstream(path) << text;
+    std::filesystem::create_directories(setup.path() + "/" + node);
+    return path;
+}
+
+/// The node `status --json` names as the owner of route `main`; empty when none.
+std::string ownerOf(const std::string& config, const std::string& dir) {
+    Child status({"--config", config, "status", "--json"}, dir, kEnv);
+    (void)status.wait(20s);
+    const auto root = Poco::JSON::Parser().parse(status.out()).extract<Poco::JSON::Object::Ptr>();
+    const auto lease = root->getArray("routes")->getObject(0)->getObject("lease");
+    if (!lease || lease->getValue<double>("expires_in_seconds") <= 0) return "";
+    return lease->getValue<std::string>("owner");
+}
+
+}  // namespace
+
+TEST_CASE("two daemons on one state file: a standby takes over a paused owner, nothing twice",
           "[app][integration]") {
     Emulator source(seeded(5, 0));
     Emulator target(empty());
-    Setup setup(source, target);
-    Child first({"--config", setup.config, "run"}, setup.path(), kEnv);
-    REQUIRE(eventually([&] { return setup.statusPort().has_value(); }, 10s));
+    Setup setup(source, target, "playbook = local/triage\n");
+    const auto alpha_config = nodeConfig(setup, "alpha");
+    const auto beta_config = nodeConfig(setup, "beta");
+    const auto log_of = [&](const std::string& node) {
+        return soar::test::readWholeFile(setup.path() + "/" + node + ".log");
+    };
+    std::map<std::string, std::unique_ptr<Child>> daemons;
+    daemons["alpha"] = std::make_unique<Child>(
+        std::vector<std::string>{"--config", alpha_config, "run"}, setup.path() + "/alpha", kEnv);
     REQUIRE(eventually([&] { return target.containerCount() == 5; }, 20s));
+    daemons["beta"] = std::make_unique<Child>(
+        std::vector<std::string>{"--config", beta_config, "run"}, setup.path() + "/beta", kEnv);
+    REQUIRE(eventually(
+        [&] { return log_of("beta").find("standby, holds no route") != std::string::npos; }, 10s));
+    CHECK(ownerOf(alpha_config, setup.path()) == "alpha");
 
-    const std::string other = setup.path() + "/other";
-    std::filesystem::create_directories(other);
-    Child second({"--config", setup.config, "run"}, other, kEnv);
-    REQUIRE(second.wait(10s) == std::optional<int>(75));
-    CHECK_THAT(second.err(), Catch::Contains("another soar-sync daemon runs on the state file"));
-    CHECK_THAT(second.err(), Catch::Contains("pid " + std::to_string(first.pid())));
-
-    // resync and retry-dead still work beside it.
-    Child resync({"--config", setup.config, "resync", "--route", "main", "--all"}, other, kEnv);
-    CHECK(resync.wait(30s) == std::optional<int>(0));
-    Child retry({"--config", setup.config, "retry-dead"}, other, kEnv);
-    CHECK(retry.wait(30s) == std::optional<int>(0));
+    // A resync beside them: the owner hands the route over for it, then takes it again.
+    Child resync({"--config", beta_config, "resync", "--route", "main", "--all"}, setup.path(),
+                 kEnv);
+    REQUIRE(resync.wait(40s) == std::optional<int>(0));
     CHECK(distinctCopies(target) == 5);
-    CHECK(target.containerCount() == 5);
 
-    first.signal(SIGTERM);
-    REQUIRE(first.wait(10s) == std::optional<int>(0));
-    // Once the first one stopped, a new daemon starts.
-    Child third({"--config", setup.config, "run"}, other, kEnv);
-    CHECK_FALSE(third.wait(2s).has_value());
-    third.signal(SIGTERM);
-    CHECK(third.wait(10s) == std::optional<int>(0));
+    // The owner stops (SIGSTOP): the other one takes the route after lease_ttl and syncs
+    // what came meanwhile; the paused one, woken up, has lost it and writes nothing.
+    std::string owner;
+    REQUIRE(
+        eventually([&] { return !(owner = ownerOf(alpha_config, setup.path())).empty(); }, 15s));
+    const std::string other = owner == "alpha" ? "beta" : "alpha";
+    daemons[owner]->signal(SIGSTOP);
+    for (int i = 0; i < 5; ++i) {
+        (void)source.createContainer(R"({"name": "while paused", "label": "events"})");
+    }
+    REQUIRE(eventually([&] { return target.containerCount() == 10; }, 20s));
+    CHECK(log_of(other).find("route main: lease taken") != std::string::npos);
+    daemons[owner]->signal(SIGCONT);
+    REQUIRE(eventually(
+        [&] { return log_of(owner).find("lease lost to another daemon") != std::string::npos; },
+        10s));
+    CHECK(ownerOf(alpha_config, setup.path()) == other);
+
+    // The new owner is killed: the first one takes over (its process is gone: at once).
+    (void)daemons[other]->kill();
+    for (int i = 0; i < 3; ++i) {
+        (void)source.createContainer(R"({"name": "after the kill", "label": "events"})");
+    }
+    REQUIRE(eventually([&] { return target.containerCount() == 13; }, 20s));
+    REQUIRE(eventually([&] { return target.playbookRunCount() == 13; }, 20s));
+    std::this_thread::sleep_for(3s);
+    CHECK(distinctCopies(target) == 13);
+    CHECK(target.containerCount() == 13);
+    CHECK(target.playbookRunCount() == 13);
+
+    daemons[owner]->signal(SIGTERM);
+    CHECK(daemons[owner]->wait(15s) == std::optional<int>(0));
+    CHECK(log_of(owner).find("leases released") != std::string::npos);
 }
 
 TEST_CASE("a refused connection counts as unreachable, with no token in sight",

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <libpq-fe.h>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <unistd.h>
@@ -42,27 +43,65 @@ void stopStarted() {
     }
 }
 
+/// The `export NAME=VALUE` lines the script's start prints.
+std::map<std::string, std::string> exportsOf(const std::string& out) {
+    std::map<std::string, std::string> values;
+    std::size_t pos = 0;
+    while (pos < out.size()) {
+        auto end = out.find('\n', pos);
+        if (end == std::string::npos) end = out.size();
+        auto line = out.substr(pos, end - pos);
+        pos = end + 1;
+        if (line.rfind("export ", 0) != 0) continue;
+        line = line.substr(7);
+        const auto eq = line.find('=');
+        values[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+    return values;
+}
+
+std::string newFolder() {
+    char dir[] = "/tmp/soar-sync-pg-XXXXXX";
+    if (::mkdtemp(dir) == nullptr) throw std::runtime_error("mkdtemp failed");
+    return dir;
+}
+
 }  // namespace
+
+std::unique_ptr<PgTestServer> PgTestServer::startPrivate() {
+    const auto dir = newFolder();
+    auto values = exportsOf(run(script() + " start " + dir + " 2>&1"));
+    std::unique_ptr<PgTestServer> server(new PgTestServer());
+    server->url_ = values["SOAR_SYNC_TEST_PG_URL"];
+    server->password_ = values["SOAR_SYNC_TEST_PG_PASSWORD"];
+    server->ca_ = values["SOAR_SYNC_TEST_PG_CA"];
+    server->dir_ = dir;
+    server->owned_ = true;
+    return server;
+}
+
+PgTestServer::~PgTestServer() {
+    if (!owned_) return;
+    try {
+        (void)run(script() + " stop " + dir_ + " 2>&1");
+        std::filesystem::remove_all(dir_);
+    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch)
+        // A destructor: the folder is in /tmp.
+    }
+}
+
+void PgTestServer::halt() { (void)run(script() + " halt " + dir_ + " 2>&1"); }
+
+void PgTestServer::resume() { (void)run(script() + " resume " + dir_ + " 2>&1"); }
 
 PgTestServer& PgTestServer::get() {
     static PgTestServer server;
     static std::once_flag once;
     std::call_once(once, [] {
         if (env("SOAR_SYNC_TEST_PG_URL").empty()) {
-            char dir[] = "/tmp/soar-sync-pg-XXXXXX";
-            if (::mkdtemp(dir) == nullptr) throw std::runtime_error("mkdtemp failed");
-            const auto out = run(script() + " start " + dir);
-            // The script prints `export NAME=VALUE` lines.
-            std::size_t pos = 0;
-            while (pos < out.size()) {
-                auto end = out.find('\n', pos);
-                if (end == std::string::npos) end = out.size();
-                auto line = out.substr(pos, end - pos);
-                pos = end + 1;
-                if (line.rfind("export ", 0) != 0) continue;
-                line = line.substr(7);
-                const auto eq = line.find('=');
-                ::setenv(line.substr(0, eq).c_str(), line.substr(eq + 1).c_str(), 1);
+            const auto dir = newFolder();
+            for (const auto& [name, value] : exportsOf(run(script() + " start " + dir))) {
+                ::setenv(name.c_str(), value.c_str(), 1);
             }
             server.started_here_ = true;
             started = &server;

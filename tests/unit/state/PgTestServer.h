@@ -4,6 +4,7 @@
 /// SOAR_SYNC_TEST_PG_* variables), else a private one started once per test process with
 /// `packaging/pg-test-server.sh` and stopped at exit. Each test gets a schema of its own.
 
+#include <memory>
 #include <string>
 
 namespace soar::state::test {
@@ -12,6 +13,12 @@ class PgTestServer {
 public:
     /// The server, started on first use. Throws std::runtime_error when none can be started.
     static PgTestServer& get();
+    /// A server of this caller's own (for tests that stop it), stopped and removed when the
+    /// result is destroyed.
+    static std::unique_ptr<PgTestServer> startPrivate();
+    ~PgTestServer();
+    PgTestServer(const PgTestServer&) = delete;
+    PgTestServer& operator=(const PgTestServer&) = delete;
 
     /// postgresql://ROLE@127.0.0.1:PORT/DB (no password, no query).
     const std::string& url() const { return url_; }
@@ -24,6 +31,9 @@ public:
     void dropSchema(const std::string& schema);
     /// Restarts the server (pg-test-server.sh restart): connections are cut.
     void restart();
+    /// Stops the server keeping its data (an outage), and starts it again.
+    void halt();
+    void resume();
     /// Runs `sql` as the test role; empty on success, else the error text.
     std::string execute(const std::string& sql, const std::string& schema = "");
 
@@ -31,6 +41,8 @@ private:
     PgTestServer() = default;
     std::string url_, password_, ca_, dir_;
     bool started_here_ = false;
+    /// startPrivate(): the destructor stops it.
+    bool owned_ = false;
     int next_schema_ = 0;
 };
 
