@@ -2,6 +2,7 @@
 
 #include "ConfigSection.h"
 
+#include <Poco/Environment.h>
 #include <Poco/Exception.h>
 #include <Poco/FileChannel.h>
 #include <Poco/Net/IPAddress.h>
@@ -22,12 +23,12 @@ namespace soar::app {
 
 namespace {
 
+using ini::absolute;
 using ini::AbstractConfiguration;
 using ini::checkName;
 using ini::joined;
 using ini::Section;
 
-const std::vector<std::string> kStateKeys = {"path", "busy_timeout"};
 const std::vector<std::string> kHttpKeys = {"listen", "token_file", "allowed_hosts"};
 const std::vector<std::string> kLogKeys = {"level", "format", "file", "rotate", "keep", "compress"};
 const std::vector<std::string> kInstanceKeys = {"url",
@@ -49,13 +50,6 @@ const std::vector<std::string> kInstanceKeys = {"url",
                                                 "max_record_size"};
 const std::vector<std::string> kLevels = {"none",   "fatal",       "critical", "error", "warning",
                                           "notice", "information", "debug",    "trace"};
-
-std::string absolute(const std::string& path, const std::string& base_dir) {
-    if (path.empty()) return path;
-    Poco::Path p(path);
-    if (p.isAbsolute()) return p.toString();
-    return Poco::Path(Poco::Path(base_dir).makeDirectory(), p).toString();
-}
 
 bool isLoopback(const std::string& host) {
     if (host == "localhost") return true;
@@ -199,7 +193,7 @@ AppConfig parseConfig(const AbstractConfiguration& ini, const std::string& base_
     std::vector<std::string> instance_names;
     std::vector<std::string> route_names;
     for (const auto& key : top) {
-        if (key == "state" || key == "http" || key == "log") continue;
+        if (key == "state" || key == "cluster" || key == "http" || key == "log") continue;
         if (key == "instance" || key == "route") {
             AbstractConfiguration::Keys names;
             ini.keys(key, names);
@@ -210,18 +204,15 @@ AppConfig parseConfig(const AbstractConfiguration& ini, const std::string& base_
             continue;
         }
         std::string message = "[" + key + "]: unknown section";
-        const auto guess = nearest(key, {"state", "http", "log", "instance", "route"});
+        const auto guess = nearest(key, {"state", "cluster", "http", "log", "instance", "route"});
         if (!guess.empty()) message += " (did you mean [" + guess + "]?)";
         throw ConfigError(message +
-                          "; expected [state], [http], [log], [instance.NAME] or [route.NAME]");
+                          "; expected [state], [cluster], [http], [log], [instance.NAME] or "
+                          "[route.NAME]");
     }
 
     AppConfig config;
-    {
-        const Section s(ini, "state", "[state]", kStateKeys);
-        config.state.path = absolute(s.str("path", "/var/lib/soar-sync/state.db"), base_dir);
-        config.state.busy_timeout = s.duration("busy_timeout", config.state.busy_timeout);
-    }
+    ini::parseState(ini, base_dir, config);
     {
         const Section s(ini, "http", "[http]", kHttpKeys);
         const auto listen = s.str("listen", "127.0.0.1:8089");
@@ -283,6 +274,7 @@ AppConfig parseConfig(const AbstractConfiguration& ini, const std::string& base_
     if (config.routes.empty()) {
         throw ConfigError("[route.NAME]: no route defined; expected at least one route section");
     }
+    ini::parseCluster(ini, Poco::Environment::nodeName(), config);
     return config;
 }
 

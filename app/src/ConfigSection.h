@@ -1,13 +1,15 @@
 #pragma once
 
-/// Reading soar-sync's INI config, shared by Config.cpp (the file, [state], [http], [log],
-/// instances) and RouteConfigReader.cpp (routes): one section at a time, each key checked
+/// Reading soar-sync's INI config, shared by Config.cpp (the file, [http], [log], instances),
+/// StateConfigReader.cpp ([state], [cluster]) and RouteConfigReader.cpp (routes): one section
+/// at a time, each key checked
 /// (unknown keys and secrets in the file are errors naming the section and key). Internal to
 /// soar_app.
 
 #include "soar/app/Config.h"
 
 #include <Poco/NumberParser.h>
+#include <Poco/Path.h>
 #include <Poco/String.h>
 #include <Poco/Util/AbstractConfiguration.h>
 
@@ -29,6 +31,14 @@ inline std::string joined(const std::vector<std::string>& items) {
         out += item;
     }
     return out;
+}
+
+/// `path` made absolute against `base_dir` (the config file's folder); empty stays empty.
+inline std::string absolute(const std::string& path, const std::string& base_dir) {
+    if (path.empty()) return path;
+    Poco::Path p(path);
+    if (p.isAbsolute()) return p.toString();
+    return Poco::Path(Poco::Path(base_dir).makeDirectory(), p).toString();
 }
 
 /// Reads one section, refusing unknown keys.
@@ -140,6 +150,18 @@ inline void checkName(const Section& section, const std::string& kind, const std
                           " name may hold only letters, digits, '-' and '_'");
     }
 }
+
+/// `[state]` into `config.state` and where its password lives.
+void parseState(const AbstractConfiguration& ini, const std::string& base_dir, AppConfig& config);
+
+/// `[cluster]` into `config.cluster`; `config.routes` are read already. `host` is this host's
+/// name, the default node (nodeNameOf()).
+void parseCluster(const AbstractConfiguration& ini, const std::string& host, AppConfig& config);
+
+/// What is wrong with `names` as routes a daemon is limited to ([cluster] routes): a name
+/// given twice, or one `config` lacks (with a "did you mean"); empty when nothing is.
+[[nodiscard]] std::string clusterRoutesProblem(const AppConfig& config,
+                                               const std::vector<std::string>& names);
 
 /// One `[route.NAME]` section; `instances` are the instances already read.
 [[nodiscard]] RouteSpec parseRoute(const AbstractConfiguration& ini, const std::string& name,

@@ -6,8 +6,10 @@
 ///
 /// Every error is a ConfigError whose message names the section, the key and what is
 /// expected; the daemon exits 78 on it. Unknown keys are errors too (with the nearest valid
-/// key), so a typo never passes silently. Secrets are never read here: only where they live
-/// (token_env, token_file, password_env); a `token =` key is refused.
+/// key), so a typo never passes silently. loadConfig() reads no secret: only where they live
+/// (token_env, token_file, password_env, password_file); a `token =` or `password =` key is
+/// refused, and so is a state url holding a password. stateOptionsOf() reads the state
+/// database's password when a command needs it.
 ///
 /// Plain value types; no locking. loadConfig() reads one file and touches nothing else.
 
@@ -86,10 +88,12 @@ struct RouteSpec {
 struct AppConfig {
     /// The absolute path of the file it came from.
     std::string path;
-    /// `[state]`; `state.password` stays empty here: where it lives is below, and
-    /// stateOptionsOf() reads it.
+    /// `[state]`: `backend`, `path` (sqlite), `url` (postgresql), `busy_timeout`;
+    /// `state.password` stays empty here: where it lives is below, and stateOptionsOf() reads
+    /// it.
     state::StateOptions state;
-    /// `[state] password_env` / `password_file` (postgresql): where the database password is.
+    /// `[state] password_env` / `password_file` (at most one; with sqlite too, for
+    /// `migrate-state --to`): where the database password is. The file path is absolute.
     std::string state_password_env;
     std::string state_password_file;
     HttpConfig http;
@@ -105,9 +109,21 @@ struct AppConfig {
 };
 
 /// The store options of `config` with the database password read from `password_env` or
-/// `password_file` (postgresql; registered with the log redactor by the caller). Throws
-/// ConfigError naming the variable or file when it cannot be read or is empty.
+/// `password_file` (postgresql; registered with the log redactor by the caller). A file gives
+/// its first line, without the line end. Throws ConfigError naming the variable or file (never
+/// what it holds) when it cannot be read, is empty or holds fewer than 8 characters. Neither
+/// key set: no password (libpq may still find one in ~/.pgpass).
 [[nodiscard]] state::StateOptions stateOptionsOf(const AppConfig& config);
+
+/// What is wrong with `url` as a PostgreSQL state database ([state] url, `migrate-state
+/// --to`), or empty when nothing is: it must start with postgresql:// or postgres:// and hold
+/// no password (neither USER:PASSWORD@ nor a password parameter). A message about a password
+/// never repeats the url.
+[[nodiscard]] std::string stateUrlProblem(const std::string& url);
+
+/// The default `[cluster] node` on a host named `host`: every character but letters, digits,
+/// '.', '_' and '-' becomes '-', cut at 64 characters; "soar-sync" for an empty name.
+[[nodiscard]] std::string nodeNameOf(const std::string& host);
 
 /// Reads and validates `path`. Lines starting with `;` or `#` are comments, and so is the rest
 /// of a line from a `;` or `#` that follows a space or tab (the reference file annotates keys
