@@ -8,6 +8,7 @@
 #include <Poco/Util/OptionException.h>
 #include <Poco/Util/OptionProcessor.h>
 
+#include <algorithm>
 #include <sstream>
 
 namespace soar::app {
@@ -39,6 +40,16 @@ void defineCliOptions(Poco::Util::OptionSet& options, bool with_server_options) 
                           .argument("ISO8601"));
     options.addOption(Option("all", "", "resync: every matching container."));
     options.addOption(Option("json", "", "status, dead-letters: print JSON instead of a table."));
+    options.addOption(
+        Option("routes", "",
+               "run: only these routes (a comma list, or repeated; replaces [cluster] routes).")
+            .argument("A,B")
+            .repeatable(true));
+    options.addOption(
+        Option("to", "", "migrate-state: the PostgreSQL database to copy the state into.")
+            .argument("URL"));
+    options.addOption(Option("into-non-empty", "",
+                             "migrate-state: replace the state the database already holds."));
     if (with_server_options) {
         options.addOption(Option("daemon", "", "run: detach and run in the background."));
         options.addOption(Option("umask", "", "run --daemon: the process umask.").argument("MASK"));
@@ -63,6 +74,18 @@ void addIds(std::vector<std::int64_t>& ids, const std::string& text, const char*
     }
 }
 
+/// Adds the route names of a comma list to `routes`; a name given twice is an error.
+void addRoutes(std::vector<std::string>& routes, const std::string& text) {
+    const auto names = splitList(text);
+    if (names.empty()) throw UsageError("--routes: expected a comma list of route names");
+    for (const auto& name : names) {
+        if (std::find(routes.begin(), routes.end(), name) != routes.end()) {
+            throw UsageError("--routes: names '" + name + "' twice");
+        }
+        routes.push_back(name);
+    }
+}
+
 const std::vector<std::pair<std::string, Command>> kCommands = {
     {"run", Command::Run},
     {"sync-once", Command::SyncOnce},
@@ -70,6 +93,7 @@ const std::vector<std::pair<std::string, Command>> kCommands = {
     {"retry-dead", Command::RetryDead},
     {"dead-letters", Command::DeadLetters},
     {"status", Command::Status},
+    {"migrate-state", Command::MigrateState},
     {"check", Command::Check}};
 
 std::string commandList() {
@@ -127,14 +151,18 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
             if (name == "json") cli.json = true;
             if (name == "daemon") cli.daemon = true;
             if (name == "pidfile") cli.pidfile = value;
+            if (name == "routes") addRoutes(cli.routes, value);
+            if (name == "to") cli.to = value;
+            if (name == "into-non-empty") cli.into_non_empty = true;
         }
         processor.checkRequired();
         // Poco waits for the value of `--route R` in the next argument; at the end there is
         // none, and it would pass silently.
         if (!args.empty()) {
             const auto& last = args.back();
-            for (const char* name : {"--config", "-c", "--route", "-r", "--target", "-t",
-                                     "--container", "--id", "--since", "--pidfile", "--umask"}) {
+            for (const char* name :
+                 {"--config", "-c", "--route", "-r", "--target", "-t", "--container", "--id",
+                  "--since", "--pidfile", "--umask", "--routes", "--to"}) {
                 if (last == name) throw UsageError(last + " needs a value");
             }
         }
@@ -169,7 +197,11 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
     };
     switch (cli.command) {
         case Command::Run:
-            allowed({"daemon", "pidfile"});
+            allowed({"daemon", "pidfile", "routes"});
+            break;
+        case Command::MigrateState:
+            allowed({"to", "into-non-empty"});
+            if (cli.to.empty()) throw UsageError("migrate-state needs --to URL");
             break;
         case Command::SyncOnce:
             allowed({"route"});
@@ -217,7 +249,10 @@ std::string usageText() {
         "Keeps Splunk SOAR instances in step: copies containers, artifacts and playbook runs "
         "from a source instance to its targets.\n\n"
         "Commands:\n"
-        "  run [--daemon] [--pidfile F]      every route, forever (SIGTERM stops cleanly)\n"
+        "  run [--daemon] [--pidfile F] [--routes A,B]\n"
+        "                                    every route (or those), forever, sharing them\n"
+        "                                    with other daemons on the same state store;\n"
+        "                                    SIGTERM stops cleanly\n"
         "  sync-once [--route R]             one pass of each route, then exit\n"
         "  resync --route R [--target T] (--container ID... | --since ISO8601 | --all)\n"
         "                                    replay records even when unchanged\n"
@@ -227,13 +262,18 @@ std::string usageText() {
         "  status [--json]                   what the state store knows; no network; exit\n"
         "                                    0 healthy, 1 dead letters or a failing target,\n"
         "                                    3 no pass yet\n"
-        "  check                             config, instances, tokens, labels, playbooks\n\n"
+        "  migrate-state --to URL [--into-non-empty]\n"
+        "                                    copy the SQLite state file whole into a\n"
+        "                                    PostgreSQL database (password from [state]\n"
+        "                                    password_env or password_file)\n"
+        "  check                             config, state store, instances, tokens, labels,\n"
+        "                                    playbooks\n\n"
         "Options:");
     help.setFooter(
-        "Exit codes: 0 ok, 1 records in error, 64 usage, 69 a SOAR instance unavailable, "
-        "70 internal error, 75 another daemon runs on the state file, 78 config error (a "
-        "missing token included). status: 0 healthy, 1 dead letters or a failing target, 3 "
-        "no pass yet.");
+        "Exit codes: 0 ok, 1 records in error, 64 usage, 69 a SOAR instance or the state "
+        "database unavailable, 70 internal error, 75 a route's owner did not hand it over in "
+        "time, 78 config error (a missing token or password included). status: 0 healthy, 1 "
+        "dead letters or a failing target, 3 no pass yet.");
     help.format(out);
     return out.str();
 }

@@ -1,5 +1,7 @@
 #include "soar/app/SoarSyncApp.h"
 
+#include "EmptyDatabase.h"
+#include "MigrateState.h"
 #include "soar/app/Check.h"
 #include "soar/app/Daemon.h"
 #include "soar/app/Logging.h"
@@ -54,6 +56,10 @@ std::vector<std::string> readableSecrets(const AppConfig& config) {
         } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch)
         }
     }
+    try {
+        secrets.push_back(stateOptionsOf(config).password);
+    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch)
+    }
     return secrets;
 }
 
@@ -88,7 +94,9 @@ int guarded(const AppConfig& config, Fn&& fn) {
     } catch (const sync::SoarError& e) {
         return fail(kExitUnavailable, e.what());
     } catch (const state::StateError& e) {
-        return fail(kExitSoftware, e.what());
+        // The database server cannot be reached: a peer unavailable, like a SOAR instance.
+        const bool unavailable = e.kind() == state::StateError::Kind::Unavailable;
+        return fail(unavailable ? kExitUnavailable : kExitSoftware, e.what());
     } catch (const std::exception& e) {
         return fail(kExitSoftware, std::string("internal error: ") + e.what());
     }
@@ -132,6 +140,13 @@ int SoarSyncApp::main(const std::vector<std::string>&) {
         std::cerr << "soar-sync: " << unknownRouteMessage(*config_, cli_.route) << "\n";
         return kExitUsage;
     }
+    for (const auto& route : cli_.routes) {
+        if (!config_->route(route)) {
+            std::cerr << "soar-sync: --routes: " << unknownRouteMessage(*config_, route) << "\n";
+            return kExitUsage;
+        }
+    }
+    if (!cli_.routes.empty()) config_->cluster.routes = cli_.routes;
     // Every command masks every secret it can read, whether or not it uses it: `status` and
     // `dead-letters` print texts that came from peers.
     for (const auto& secret : readableSecrets(*config_)) Logging::redactor().addSecret(secret);
@@ -148,6 +163,10 @@ int SoarSyncApp::main(const std::vector<std::string>&) {
             return guarded(*config_, [&] { return runDeadLetters(); });
         case Command::Status:
             return guarded(*config_, [&] { return runStatus(); });
+        case Command::MigrateState:
+            return guarded(*config_, [&] {
+                return migrateState(*config_, cli_.to, cli_.into_non_empty, std::cout);
+            });
         case Command::Check:
             return guarded(*config_, [&] { return runCheck(); });
         case Command::None:
@@ -239,21 +258,22 @@ int SoarSyncApp::runRetryDead() {
 }
 
 std::unique_ptr<state::SqliteStore> SoarSyncApp::openStoreReadOnly() const {
-    state::StateOptions options = config_->state;
+    state::StateOptions options = stateOptionsOf(*config_);
     options.read_only = true;
     options.quick_check = false;
     try {
         return state::SqliteStore::open(options);
     } catch (const state::StateError& e) {
-        if (e.kind() != state::StateError::Kind::Missing) throw;
-        return nullptr;
+        if (e.kind() == state::StateError::Kind::Missing) return nullptr;
+        if (isEmptyDatabase(options, e)) return nullptr;
+        throw;
     }
 }
 
 int SoarSyncApp::runStatus() {
     const auto store = openStoreReadOnly();
     if (!store) {
-        std::cout << "no state file yet at " << config_->state.path << ": no pass has run\n";
+        std::cout << "no state yet in " << config_->state.describe() << ": no pass has run\n";
         return kExitNoPassYet;
     }
     const auto snapshot = readStoredStatus(*config_, *store);
@@ -266,7 +286,8 @@ int SoarSyncApp::runDeadLetters() {
     const auto store = openStoreReadOnly();
     if (!store) {
         std::cout << (cli_.json ? "{\n  \"total\": 0,\n  \"dead_letters\": []\n}\n"
-                                : "no dead letters (no state file yet)\n");
+                                : "no dead letters (no state yet in " + config_->state.describe() +
+                                      ")\n");
         return kExitOk;
     }
     auto snapshot = readStoredStatus(*config_, *store, std::numeric_limits<std::size_t>::max());

@@ -32,6 +32,18 @@ TEST_CASE("command lines of every subcommand parse", "[app][cli]") {
     CHECK(parseCommandLine({"retry-dead"}).command == Command::RetryDead);
     CHECK(parseCommandLine({"status", "--json"}).json);
     CHECK(parseCommandLine({"check"}).command == Command::Check);
+
+    cli = parseCommandLine({"run", "--routes", "a, b", "--routes=c"});
+    CHECK(cli.command == Command::Run);
+    CHECK(cli.routes == std::vector<std::string>{"a", "b", "c"});
+    CHECK(parseCommandLine({"run"}).routes.empty());
+
+    cli = parseCommandLine({"migrate-state", "--to", "postgresql://s@db/soar_sync"});
+    CHECK(cli.command == Command::MigrateState);
+    CHECK(cli.to == "postgresql://s@db/soar_sync");
+    CHECK_FALSE(cli.into_non_empty);
+    CHECK(parseCommandLine({"migrate-state", "--to=postgresql://s@db/x", "--into-non-empty"})
+              .into_non_empty);
     CHECK(parseCommandLine({"--help"}).help);
     CHECK(parseCommandLine({"--version"}).version);
 }
@@ -53,6 +65,16 @@ TEST_CASE("usage errors say what is wrong", "[app][cli]") {
         {{"resync", "--route", "r", "--container", "x"}, "expected a source container id"},
         {{"check", "extra"}, "unexpected argument 'extra'"},
         {{"sync-once", "--route"}, "route"},
+        {{"migrate-state"}, "migrate-state needs --to URL"},
+        {{"migrate-state", "--into-non-empty"}, "migrate-state needs --to URL"},
+        {{"migrate-state", "--to"}, "to requires URL"},
+        {{"run", "--to", "postgresql://s@db/x"}, "--to does not apply to 'run'"},
+        {{"status", "--into-non-empty"}, "--into-non-empty does not apply to 'status'"},
+        {{"sync-once", "--routes", "a"}, "--routes does not apply to 'sync-once'"},
+        {{"run", "--routes"}, "routes requires A,B"},
+        {{"run", "--routes", ","}, "--routes: expected a comma list of route names"},
+        {{"run", "--routes", "a,b,a"}, "--routes: names 'a' twice"},
+        {{"migrate-stat"}, "did you mean 'migrate-state'?"},
     };
     for (const auto& c : cases) {
         std::string joined;
@@ -64,9 +86,11 @@ TEST_CASE("usage errors say what is wrong", "[app][cli]") {
 
 TEST_CASE("the usage text lists every subcommand and option", "[app][cli]") {
     const auto text = soar::app::usageText();
-    for (const char* word : {"run", "sync-once", "resync", "retry-dead", "status", "check",
-                             "--config", "--route", "--container", "--since", "--all", "--json",
-                             "--daemon", "--pidfile", "--help", "--version"}) {
+    for (const char* word :
+         {"run",           "sync-once", "resync",   "retry-dead", "status",      "check",
+          "migrate-state", "--config",  "--route",  "--routes",   "--container", "--since",
+          "--all",         "--json",    "--daemon", "--pidfile",  "--to",        "--into-non-empty",
+          "--help",        "--version"}) {
         CHECK_THAT(text, Catch::Contains(word));
     }
 }

@@ -23,7 +23,17 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-enum class Command { None, Run, SyncOnce, Resync, RetryDead, DeadLetters, Status, Check };
+enum class Command {
+    None,
+    Run,
+    SyncOnce,
+    Resync,
+    RetryDead,
+    DeadLetters,
+    Status,
+    MigrateState,
+    Check
+};
 
 struct CommandLine {
     Command command = Command::None;
@@ -41,6 +51,13 @@ struct CommandLine {
     bool json = false;
     bool daemon = false;
     std::string pidfile;
+    /// `run --routes A,B`: the only routes this daemon may replay (replaces `[cluster]
+    /// routes`); empty: as the config says.
+    std::vector<std::string> routes;
+    /// `migrate-state --to URL`: the PostgreSQL database to copy the state into.
+    std::string to;
+    /// `migrate-state --into-non-empty`: replace the state that database already holds.
+    bool into_non_empty = false;
 };
 
 /// The options of every subcommand (Poco's ServerApplication adds `--daemon`, `--umask` and

@@ -5,7 +5,7 @@
 /// initialize() reads the config file named by --config, SOAR_SYNC_CONFIG or the default
 /// (explicitly: never Poco's implicit lookup) and sets up logging; main() runs the
 /// subcommand and maps every failure to an exit code: 64 usage, 78 config, 69 a SOAR
-/// instance unavailable, 70 internal error, 1 records in error.
+/// instance or the state database unavailable, 70 internal error, 1 records in error.
 ///
 /// No thread starts before initialize(): `--daemon` forks in ServerApplication::run().
 ///
