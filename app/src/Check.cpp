@@ -198,8 +198,8 @@ int checkExitCode(const std::vector<CheckRow>& rows) {
     for (const auto& row : rows) {
         if (row.result != CheckResult::Fail) continue;
         failed = true;
-        if (row.check == kCredentials) config = true;
-        if (row.check == kReachable) unreachable = true;
+        if (row.check == kCredentials || row.exit_code == 78) config = true;
+        if (row.check == kReachable || row.exit_code == 69) unreachable = true;
     }
     if (config) return 78;
     if (unreachable) return 69;
@@ -210,6 +210,7 @@ std::vector<CheckRow> runChecks(const AppConfig& config) {
     using R = CheckResult;
     std::vector<CheckRow> rows;
     rows.push_back({"config", "parse", R::Ok, config.path});
+    for (auto& row : stateChecks(config)) rows.push_back(std::move(row));
     struct Instance {
         std::unique_ptr<sync::PocoSoarApi> api;
         sync::Credentials credentials;
