@@ -1,16 +1,20 @@
 // [state] and [cluster] (StateConfigReader.cpp): the backends, the state database's url and
-// password, this daemon's node, lease_ttl and routes.
+// password, this daemon's node, lease_ttl and routes; the reference config and the docs that
+// describe them.
 
 #include "ConfigTestUtil.h"
 #include "soar/app/Config.h"
+#include "support/ChildProcess.h"
 #include "support/TempDir.h"
 
 #include <Poco/Environment.h>
+#include <Poco/String.h>
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -183,4 +187,56 @@ TEST_CASE("stateOptionsOf reads the database password from the variable or the f
     ::unsetenv("SOAR_SYNC_TEST_STATE_PW");
     ::unsetenv("SOAR_SYNC_TEST_EMPTY_PW");
     ::unsetenv("SOAR_SYNC_TEST_SHORT_PW");
+}
+
+TEST_CASE("the reference config's commented PostgreSQL and cluster keys load", "[app][config]") {
+    auto text = soar::test::readWholeFile(SOAR_SYNC_ETC_DIR "/soar-sync.ini");
+    const auto replace = [&](const std::string& from, const std::string& to) {
+        const auto at = text.find(from);
+        REQUIRE(at != std::string::npos);
+        text.replace(at, from.size(), to);
+    };
+    replace("backend = sqlite ", "backend = postgresql ");
+    replace("path = /var/lib/soar-sync/state.db", "");
+    for (const char* key : {"url", "password_env", "node", "lease_ttl", "routes"}) {
+        replace(std::string("; ") + key + " = ", std::string(key) + " = ");
+    }
+    soar::test::TempDir dir;
+    const auto config = loadConfig(write(dir, text));
+    CHECK(config.state.backend == soar::state::StateOptions::Backend::Postgresql);
+    CHECK(config.state.url ==
+          "postgresql://soar_sync@db.example.com:5432/soar_sync?sslmode=verify-full");
+    CHECK(config.state_password_env == "SOAR_SYNC_PG_PASSWORD");
+    CHECK(config.cluster.node == "sync-a");
+    CHECK(config.cluster.lease_ttl == std::chrono::seconds(30));
+    CHECK(config.cluster.routes == std::vector<std::string>{"hq-to-dr"});
+}
+
+TEST_CASE("every [state] and [cluster] key is documented", "[app][config]") {
+    const auto reference = soar::test::readWholeFile(SOAR_SYNC_ETC_DIR "/soar-sync.ini");
+    const auto man = soar::test::readWholeFile(SOAR_SYNC_ETC_DIR "/../packaging/soar-sync.1");
+    const auto readme = soar::test::readWholeFile(SOAR_SYNC_ETC_DIR "/../README.md");
+    for (const auto& [section, key] :
+         std::vector<std::pair<std::string, std::string>>{{"state", "backend"},
+                                                          {"state", "path"},
+                                                          {"state", "url"},
+                                                          {"state", "password_env"},
+                                                          {"state", "password_file"},
+                                                          {"state", "busy_timeout"},
+                                                          {"cluster", "node"},
+                                                          {"cluster", "lease_ttl"},
+                                                          {"cluster", "routes"}}) {
+        INFO("[" << section << "] " << key);
+        CHECK_THAT(reference, Catch::Contains(key + " = ") || Catch::Contains(key + " ="));
+        CHECK_THAT(man, Catch::Contains("\\fB[" + section + "] " + key));
+        CHECK_THAT(readme, Catch::Contains("`" + key));
+    }
+    for (const char* text : {"migrate-state", "--to", "--into-non-empty", "--routes"}) {
+        INFO(text);
+        CHECK_THAT(man, Catch::Contains(Poco::replace(std::string(text), "-", "\\-")) ||
+                            Catch::Contains(text));
+        CHECK_THAT(readme, Catch::Contains(text));
+    }
+    CHECK_THAT(readme, Catch::Contains("## Several daemons"));
+    CHECK_THAT(man, Catch::Contains(".SH SEVERAL DAEMONS"));
 }
