@@ -50,7 +50,7 @@ int migrateState(const AppConfig& config, const std::string& url, bool into_non_
     to.backend = Backend::Postgresql;
     to.url = url;
     to.busy_timeout = config.state.busy_timeout;
-    to.password = stateOptionsOf(config).password;
+    to.password = statePassword(config);
     Logging::redactor().addSecret(to.password);
 
     const auto started = std::chrono::steady_clock::now();

@@ -57,7 +57,7 @@ std::vector<std::string> readableSecrets(const AppConfig& config) {
         }
     }
     try {
-        secrets.push_back(stateOptionsOf(config).password);
+        secrets.push_back(statePassword(config));
     } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch)
     }
     return secrets;

@@ -114,16 +114,31 @@ std::string clusterDetail(const AppConfig& config) {
 
 std::vector<CheckRow> stateChecks(const AppConfig& config) {
     std::vector<CheckRow> rows;
-    state::StateOptions options;
-    try {
-        options = stateOptionsOf(config);
-    } catch (const std::exception& e) {
-        rows.push_back({kSubject, "password", CheckResult::Fail, e.what(), kExitConfig});
-        rows.push_back({kSubject, "opens", CheckResult::Skip, "no password (see above)"});
-        return rows;
+    const bool postgresql = config.state.backend == state::StateOptions::Backend::Postgresql;
+    if (!config.state_password_env.empty() || !config.state_password_file.empty()) {
+        try {
+            (void)statePassword(config);
+        } catch (const std::exception& e) {
+            if (!postgresql) {
+                rows.push_back({kSubject, "password", CheckResult::Warn,
+                                std::string(e.what()) +
+                                    " (with backend = sqlite, only migrate-state needs it)"});
+            } else {
+                rows.push_back({kSubject, "password", CheckResult::Fail, e.what(), kExitConfig});
+                rows.push_back({kSubject, "opens", CheckResult::Skip, "no password (see above)"});
+                return rows;
+            }
+        }
     }
     if (!config.state_password_file.empty()) {
         for (auto& row : passwordFileRows(config.state_password_file)) rows.push_back(row);
+    }
+    state::StateOptions options;
+    try {
+        options = stateOptionsOf(config);
+    } catch (const std::exception& e) {  // read above already; a file may change meanwhile
+        rows.push_back({kSubject, "password", CheckResult::Fail, e.what(), kExitConfig});
+        return rows;
     }
     rows.push_back(storeRow(std::move(options)));
     rows.push_back({"cluster", "this daemon", CheckResult::Ok, clusterDetail(config)});

@@ -74,8 +74,8 @@ std::string nodeNameOf(const std::string& host) {
     return out.empty() ? "soar-sync" : out;
 }
 
-state::StateOptions stateOptionsOf(const AppConfig& config) {
-    auto options = config.state;
+std::string statePassword(const AppConfig& config) {
+    std::string password;
     if (!config.state_password_env.empty()) {
         const auto& name = config.state_password_env;
         const char* value = std::getenv(name.c_str());
@@ -83,7 +83,7 @@ state::StateOptions stateOptionsOf(const AppConfig& config) {
             throw ConfigError("[state] password_env: the variable " + name +
                               " is not set or empty; it should hold the database password");
         }
-        options.password = value;
+        password = value;
     } else if (!config.state_password_file.empty()) {
         const auto& file = config.state_password_file;
         std::error_code ignored;
@@ -95,24 +95,34 @@ state::StateOptions stateOptionsOf(const AppConfig& config) {
             throw ConfigError("[state] password_file: cannot read " + file + " (" +
                               std::string(std::strerror(errno)) + ")");
         }
-        std::string line;
-        std::getline(in, line);
-        while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
-        if (line.empty()) {
+        std::getline(in, password);
+        while (!password.empty() && (password.back() == '\r' || password.back() == '\n')) {
+            password.pop_back();
+        }
+        if (password.empty()) {
             throw ConfigError("[state] password_file: " + file +
                               " is empty; expected the database password on its first line");
         }
-        options.password = line;
     } else {
         // Neither: libpq may still find one in ~/.pgpass or PGPASSFILE.
-        return options;
+        return password;
     }
-    if (options.password.size() < kMinPasswordSize) {
+    if (password.size() < kMinPasswordSize) {
         throw ConfigError(std::string("[state] ") +
                           (config.state_password_env.empty() ? "password_file" : "password_env") +
                           ": the database password is shorter than " +
                           std::to_string(kMinPasswordSize) +
                           " characters; it could not be masked in logs safely");
+    }
+    return password;
+}
+
+state::StateOptions stateOptionsOf(const AppConfig& config) {
+    auto options = config.state;
+    // A SQLite file needs no password: one meant for migrate-state that cannot be read now must
+    // not stop a daemon or `status`.
+    if (options.backend == state::StateOptions::Backend::Postgresql) {
+        options.password = statePassword(config);
     }
     return options;
 }

@@ -80,16 +80,29 @@ TEST_CASE("check: a SQLite state file, before and after the daemon created it", 
 }
 
 TEST_CASE("check: a state password that cannot be read is a config error", "[app][check]") {
-    auto config = sqliteConfig("/nonexistent/state.db");
+    AppConfig config;
+    config.state.backend = StateOptions::Backend::Postgresql;
+    config.state.url = "postgresql://soar_sync@127.0.0.1:1/soar_sync";
     ::unsetenv("SOAR_SYNC_TEST_CHECK_PW");
     config.state_password_env = "SOAR_SYNC_TEST_CHECK_PW";
-    const auto rows = stateChecks(config);
-    REQUIRE(rows.size() >= 2);
+    auto rows = stateChecks(config);
+    REQUIRE(rows.size() == 2);
     CHECK(rows[0].result == CheckResult::Fail);
     CHECK_THAT(rows[0].detail, Catch::Contains("[state] password_env: the variable "
                                                "SOAR_SYNC_TEST_CHECK_PW is not set or empty"));
     CHECK(rows[1].result == CheckResult::Skip);
     CHECK(soar::app::checkExitCode(rows) == 78);
+
+    // With a SQLite file only migrate-state needs the password: a warning.
+    soar::test::TempDir dir;
+    auto sqlite = sqliteConfig((dir.path() / "state.db").string());
+    sqlite.state_password_env = "SOAR_SYNC_TEST_CHECK_PW";
+    rows = stateChecks(sqlite);
+    REQUIRE_FALSE(rows.empty());
+    CHECK(rows[0].result == CheckResult::Warn);
+    CHECK_THAT(rows[0].detail, Catch::Contains("only migrate-state needs it"));
+    CHECK(storeRow(rows).result == CheckResult::Ok);
+    CHECK(soar::app::checkExitCode(rows) == 0);
 }
 
 TEST_CASE("check: a database server that does not answer is a peer unavailable",

@@ -147,6 +147,17 @@ TEST_CASE("stateOptionsOf reads the database password from the variable or the f
           "no-newline-9f2b");
     CHECK(stateOptionsOf(soar::app::AppConfig{}).password.empty());
 
+    // A SQLite state needs no password: stateOptionsOf() leaves one kept for migrate-state
+    // unread, statePassword() reads it.
+    soar::app::AppConfig sqlite;
+    sqlite.state_password_env = "SOAR_SYNC_TEST_STATE_PW";
+    CHECK(stateOptionsOf(sqlite).password.empty());
+    CHECK(soar::app::statePassword(sqlite) == "env-secret-8c1d");
+    sqlite.state_password_env = "SOAR_SYNC_TEST_UNSET_PW";
+    ::unsetenv("SOAR_SYNC_TEST_UNSET_PW");
+    CHECK_NOTHROW(stateOptionsOf(sqlite));
+    CHECK_THROWS_AS(soar::app::statePassword(sqlite), ConfigError);
+
     struct Case {
         const char* what;
         soar::app::AppConfig config;

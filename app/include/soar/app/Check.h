@@ -41,9 +41,10 @@ struct CheckRow {
 [[nodiscard]] std::vector<CheckRow> runChecks(const AppConfig& config);
 [[nodiscard]] std::string renderChecks(const std::vector<CheckRow>& rows);
 
-/// The rows about the state store (stateOptionsOf()): its password can be read, it opens
-/// read-only (backend, where, schema version), a SQLite file is writable (or its folder, when
-/// the file is not created yet); then this daemon's `[cluster]` settings. Never throws.
+/// The rows about the state store (stateOptionsOf()): its password can be read (a failure with
+/// sqlite is only a warning: only migrate-state needs it then), it opens read-only (backend,
+/// where, schema version), a SQLite file is writable (or its folder, when the file is not
+/// created yet); then this daemon's `[cluster]` settings. Never throws.
 [[nodiscard]] std::vector<CheckRow> stateChecks(const AppConfig& config);
 
 /// The labels route `spec` writes to its targets: label_map targets, and the filter.label

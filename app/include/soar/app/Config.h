@@ -8,8 +8,8 @@
 /// expected; the daemon exits 78 on it. Unknown keys are errors too (with the nearest valid
 /// key), so a typo never passes silently. loadConfig() reads no secret: only where they live
 /// (token_env, token_file, password_env, password_file); a `token =` or `password =` key is
-/// refused, and so is a state url holding a password. stateOptionsOf() reads the state
-/// database's password when a command needs it.
+/// refused, and so is a state url holding a password. statePassword() and stateOptionsOf()
+/// read the state database's password when a command needs it.
 ///
 /// Plain value types; no locking. loadConfig() reads one file and touches nothing else.
 
@@ -89,7 +89,7 @@ struct AppConfig {
     /// The absolute path of the file it came from.
     std::string path;
     /// `[state]`: `backend`, `path` (sqlite), `url` (postgresql), `busy_timeout`;
-    /// `state.password` stays empty here: where it lives is below, and stateOptionsOf() reads
+    /// `state.password` stays empty here: where it lives is below, and statePassword() reads
     /// it.
     state::StateOptions state;
     /// `[state] password_env` / `password_file` (at most one; with sqlite too, for
@@ -108,11 +108,17 @@ struct AppConfig {
     [[nodiscard]] const RouteSpec* route(const std::string& name) const;
 };
 
-/// The store options of `config` with the database password read from `password_env` or
-/// `password_file` (postgresql; registered with the log redactor by the caller). A file gives
-/// its first line, without the line end. Throws ConfigError naming the variable or file (never
-/// what it holds) when it cannot be read, is empty or holds fewer than 8 characters. Neither
-/// key set: no password (libpq may still find one in ~/.pgpass).
+/// The state database password of `config`, read from `password_env` or `password_file`
+/// (whichever backend: `migrate-state` needs it with sqlite). A file gives its first line,
+/// without the line end. Throws ConfigError naming the variable or file (never what it holds)
+/// when it cannot be read, is empty or holds fewer than 8 characters. Neither key set: empty
+/// (libpq may still find a password in ~/.pgpass). The caller registers it with the log
+/// redactor.
+[[nodiscard]] std::string statePassword(const AppConfig& config);
+
+/// The store options of `config`: `[state]`, with the password of statePassword() when the
+/// backend is postgresql (sqlite: none is read, so a password kept for `migrate-state` that
+/// cannot be read now stops nothing). Throws what statePassword() throws.
 [[nodiscard]] state::StateOptions stateOptionsOf(const AppConfig& config);
 
 /// What is wrong with `url` as a PostgreSQL state database ([state] url, `migrate-state
