@@ -92,7 +92,8 @@ std::unique_ptr<Daemon> Daemon::create(const AppConfig& config) {
             [](const std::string& secret) { Logging::redactor().addSecret(secret); });
         d->clients_[instance.name] = std::move(client);
     }
-    state::StateOptions state_options = cfg.state;
+    state::StateOptions state_options = stateOptionsOf(cfg);
+    if (!state_options.password.empty()) Logging::redactor().addSecret(state_options.password);
     // Texts are stored as the log would show them: secrets masked, control characters escaped.
     state_options.scrub = [](const std::string& text) { return Logging::redactor().clean(text); };
     d->store_ = state::SqliteStore::open(state_options);
@@ -253,6 +254,8 @@ void Daemon::schedule(RouteUnit& route) {
         // Only under a lease this daemon can prove; a standby waits for the keeper's kick.
         if (route.owned && leases_->mayWrite(route.spec->config.name)) {
             route.halt = false;
+            // stop() sets stop_ before the halt flags: a stop that raced the line above shows.
+            if (stop_) break;
             routePass(route, nullptr);
         }
         if (route.yielding.exchange(false)) {

@@ -105,7 +105,6 @@ void Daemon::applyLeases(const sync::LeaseChanges& changes) {
                                           "in time");
             }
         } else if (!had && has) {
-            route->halt = false;
             const auto lease = leases_->lease(name);
             poco_information(logger_, "route " + name + ": lease taken (epoch " +
                                           std::to_string(lease ? lease->epoch : 0) +

@@ -200,8 +200,29 @@ CREATE TABLE soar_sync_schema (
 )sql";
 
 /// Serialises schema changes of every soar-sync on the database ("SoSy", SQLite's
-/// application id).
-constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(1399813753)";
+/// application id). A session lock taken before the transaction: a transaction's snapshot is
+/// taken by its first statement, so one that waited for a lock inside it would not see the
+/// schema the holder committed meanwhile.
+constexpr const char* kMigrationLock = "SELECT pg_advisory_lock(1399813753)";
+constexpr const char* kMigrationUnlock = "SELECT pg_advisory_unlock(1399813753)";
+
+/// Holds the migration lock for its lifetime.
+class MigrationLock {
+public:
+    explicit MigrationLock(PgConnection& conn) : conn_(conn) { conn_.execute(kMigrationLock); }
+    ~MigrationLock() {
+        try {
+            conn_.execute(kMigrationUnlock);
+        } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch)
+            // The connection is gone, and the session lock with it.
+        }
+    }
+    MigrationLock(const MigrationLock&) = delete;
+    MigrationLock& operator=(const MigrationLock&) = delete;
+
+private:
+    PgConnection& conn_;
+};
 
 }  // namespace
 
@@ -213,8 +234,8 @@ void migratePg(PgConnection& conn, int target_version) {
                            std::to_string(kLatestSchemaVersion) + ", not " +
                            std::to_string(target_version));
     }
+    const MigrationLock lock(conn);
     Transaction txn(conn, Connection::TxnKind::Write);
-    conn.execute(kMigrationLock);
     // Another daemon may have created it while we waited for the lock.
     if (conn.schemaVersion() >= target_version) return;
     conn.execute(kSchema);
