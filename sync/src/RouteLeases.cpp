@@ -19,7 +19,7 @@ namespace {
 std::string randomHex4() {
     Poco::Random random;
     random.seed();
-    char text[8];
+    char text[16];
     std::snprintf(text, sizeof text, "%04x", random.next(0x10000));
     return text;
 }

@@ -45,7 +45,7 @@ PgTestServer* testServer() {
 
 /// A schema of its own on the test server for one test, dropped at the end.
 struct Database {
-    explicit Database(PgTestServer& server) : server(server), name(server.createSchema()) {}
+    explicit Database(PgTestServer& pg) : server(pg), name(pg.createSchema()) {}
     ~Database() { server.dropSchema(name); }
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
