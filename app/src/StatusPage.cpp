@@ -64,7 +64,7 @@ th.fit,td.fit{width:1%}
 .url a:hover{text-decoration:underline}
 .sub{color:#616e7c;font-size:12.5px}
 .lists{color:#3e4c59;font-size:12.5px;margin:6px 12px}
-.lease{color:#3e4c59;font-size:12.5px;margin:8px 16px 0}
+.lease{color:#3e4c59;font-size:12.5px;margin:8px 16px}
 .lease.mine{color:#145c32}
 .pill{display:inline-block;padding:1px 9px;border-radius:999px;font-size:12px;font-weight:600;
 white-space:nowrap}
