@@ -112,12 +112,18 @@ TEST_CASE("PostgreSQL: TLS with the server certificate verified against its CA",
 
 TEST_CASE("PostgreSQL: after a server restart the store connects again on its next call",
           "[state][postgresql][restart]") {
-    Schema schema;
-    auto store = SqlStore::open(schema.options());
+    // A server of its own: a restart of the shared one would cut the connections of the tests
+    // running beside this one.
+    const auto server = PgTestServer::startPrivate();
+    StateOptions options;
+    options.backend = StateOptions::Backend::Postgresql;
+    options.url = server->url() + "?sslmode=require";
+    options.password = server->password();
+    auto store = SqlStore::open(options);
     (void)store->commit(unitOf(1));
     CHECK(rowsOfUnit(*store, 1) == 1 + kArtifactsPerUnit);
 
-    PgTestServer::get().restart();
+    server->restart();
     // The first calls on the cut connections fail as transient; later ones work again.
     int failures = 0;
     bool written = false;
@@ -127,7 +133,7 @@ TEST_CASE("PostgreSQL: after a server restart the store connects again on its ne
             written = true;
         } catch (const StateError& e) {
             CHECK(e.kind() == StateError::Kind::Unavailable);
-            CHECK_THAT(e.what(), Catch::Contains(PgTestServer::get().url()));
+            CHECK_THAT(e.what(), Catch::Contains(server->url()));
             ++failures;
         }
     }
