@@ -234,11 +234,14 @@ std::unique_ptr<PgConnection> PgConnection::open(const StateOptions& options) {
     try {
         // A write that waits for another's row lock longer than the busy timeout is Busy.
         conn->execute("SET lock_timeout = " + std::to_string(options.busy_timeout.count()));
-        const int version = conn->schemaVersion();
+        int version = conn->schemaVersion();
         if (version == 0) {
             Query count(*conn, kCountTables);
             count->executeStep();
-            if (count->getColumn(0).getInt64() > 0) {
+            // Another soar-sync may have committed the schema (its tables and its marker in one
+            // transaction) between the two reads: tables seen now mean the marker is too.
+            if (count->getColumn(0).getInt64() > 0) version = conn->schemaVersion();
+            if (version == 0 && count->getColumn(0).getInt64() > 0) {
                 throw StateError(StateError::Kind::Corrupt,
                                  where +
                                      ": holds tables but is not a soar-sync state database; "
