@@ -26,6 +26,9 @@
 //      Meanwhile this process samples the child's scratch folder, to show the file bytes that
 //      were in flight at once, not just those that could have been.
 //    Both run by default (about 30 s on 2 cores); `--no-files` skips them.
+// 5. Latency (`--latency-ms N`, LatencyBench.cpp): both emulators add N ms to every request;
+//    a full sync against the bound that latency sets, and against a seed-style serial loop.
+//    It runs instead of parts 1-4, over 2,000 containers unless `--containers` says otherwise.
 
 #include "Benchmarks.h"
 #include "SyncBenchSupport.h"
@@ -105,6 +108,7 @@ std::vector<int> parseList(const std::string& text) {
 
 Options parseOptions(const Args& args) {
     Options o;
+    bool containers_given = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&]() -> const std::string& {
@@ -113,6 +117,7 @@ Options parseOptions(const Args& args) {
         };
         if (a == "--containers") {
             o.containers = std::stoi(value());
+            containers_given = true;
         } else if (a == "--artifacts") {
             o.artifacts = std::stoi(value());
         } else if (a == "--connections") {
@@ -134,11 +139,18 @@ Options parseOptions(const Args& args) {
             o.file_rss.clear();
         } else if (a == "--no-throughput") {
             o.throughput = false;
+        } else if (a == "--latency-ms") {
+            o.latency_ms = std::stoi(value());
+        } else if (a == "--serial-sample") {
+            o.serial_sample = std::stoi(value());
         } else {
             throw std::invalid_argument("unknown option " + a);
         }
     }
     if (o.connections == 0) throw std::invalid_argument("--connections must be at least 1");
+    if (o.latency_ms < 0) throw std::invalid_argument("--latency-ms must not be negative");
+    if (o.serial_sample < 1) throw std::invalid_argument("--serial-sample must be at least 1");
+    if (o.latency_ms > 0 && !containers_given) o.containers = 2'000;
     return o;
 }
 
@@ -470,8 +482,15 @@ std::uint64_t fileLimit(std::uint64_t size) {
 int runSyncBench(const Args& args) {
     if (!args.empty() && args[0] == "--child") return runChild(args);
     const Options o = parseOptions(args);
-    std::cout << "sync benchmark: two in-process soar-emulators on loopback, " << o.connections
-              << " connections, page_size " << o.page_size << "\nmachine: " << machine() << "\n\n";
+    std::cout << "sync benchmark: two in-process soar-emulators on loopback, "
+              << (o.latency_ms > 0 ? std::to_string(o.latency_ms) + " ms added to every request, "
+                                   : std::string())
+              << o.connections << " connections, page_size " << o.page_size
+              << "\nmachine: " << machine() << "\n\n";
+    if (o.latency_ms > 0) {
+        runLatency(o);
+        return 0;
+    }
 
     if (o.throughput) {
         const auto seed_start = Clock::now();

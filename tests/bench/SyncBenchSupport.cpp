@@ -111,7 +111,8 @@ Rate fullSync(emulator::Emulator& source, emulator::Emulator& target, const Opti
     options.target = "dst";
     options.in_flight = o.connections;
     sync::TargetSync engine(route, options, source_side, target_side, *store);
-    const auto requests_before = source.requestCount() + target.requestCount();
+    const auto source_before = source.requestCount();
+    const auto target_before = target.requestCount();
     const double cpu_before = processCpuMillis();
     const auto start = Clock::now();
     Rate rate;
@@ -126,7 +127,9 @@ Rate fullSync(emulator::Emulator& source, emulator::Emulator& target, const Opti
     }
     rate.seconds = secondsSince(start);
     rate.cpu_seconds = (processCpuMillis() - cpu_before) / 1e3;
-    rate.requests = source.requestCount() + target.requestCount() - requests_before;
+    rate.source_requests = source.requestCount() - source_before;
+    rate.target_requests = target.requestCount() - target_before;
+    rate.requests = rate.source_requests + rate.target_requests;
     return rate;
 }
 

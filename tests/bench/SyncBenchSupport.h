@@ -43,6 +43,11 @@ struct Options {
     /// File RSS runs, "MiB x count" each (`--file-rss 12x8,1x8`): the peak RSS of a child
     /// syncing count containers of one file of MiB each.
     std::vector<std::pair<int, int>> file_rss = {{12, 8}, {1, 8}};
+    /// Added by both emulators to every request (`--latency-ms`); above 0 the benchmark
+    /// measures the latency figures (LatencyBench.cpp) instead of the loopback ones.
+    int latency_ms = 0;
+    /// Containers of the source that the seed-style serial loop copies (`--serial-sample`).
+    int serial_sample = 100;
 };
 
 struct SourceRecord {
@@ -55,6 +60,9 @@ struct Rate {
     /// CPU of this whole process (client, emulators, sync) over the phase.
     double cpu_seconds = 0;
     std::uint64_t requests = 0;
+    /// Of `requests`, those the source and the target served (fullSync() counts both).
+    std::uint64_t source_requests = 0;
+    std::uint64_t target_requests = 0;
     std::int64_t containers = 0;
     std::int64_t artifacts = 0;
     std::int64_t files = 0;
@@ -85,5 +93,8 @@ struct Rate {
 /// A row of a part's table: what, value, note.
 void row(const std::string& what, const std::string& value, const std::string& note = "");
 [[nodiscard]] std::string fixed(double value, int digits = 0);
+
+/// Part 5: the latency figures (`--latency-ms`), LatencyBench.cpp.
+void runLatency(const Options& o);
 
 }  // namespace soar::bench
