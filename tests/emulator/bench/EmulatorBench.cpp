@@ -214,7 +214,7 @@ int main(int argc, char** argv) {
                  enc("\"2024-01-01T05:00:00Z\"") + "&sort=container_update_time&order=asc")
             .status;
     });
-    std::cout << "GET a time-filtered, sorted page scanning " << emu.containerCount()
+    std::cout << "GET a time-filtered, sorted page of 200 among " << emu.containerCount()
               << " containers, 1 client: " << static_cast<long>(scan) << " req/s\n\n";
     keysetCosts(100000);
     return 0;
