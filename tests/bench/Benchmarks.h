@@ -14,7 +14,8 @@ using Args = std::vector<std::string>;
 int runStateBench(const Args& args);
 
 /// Full sync throughput against the target's raw ingest rate, the idle pass's requests and CPU
-/// time, and the peak RSS of the syncing process (design §8).
+/// time, and the peak RSS of the syncing process (design §8); with `--latency-ms`, the full
+/// sync against the bound that latency sets and against a seed-style serial loop instead.
 int runSyncBench(const Args& args);
 
 }  // namespace soar::bench

@@ -26,8 +26,12 @@
 //      Meanwhile this process samples the child's scratch folder, to show the file bytes that
 //      were in flight at once, not just those that could have been.
 //    Both run by default (about 30 s on 2 cores); `--no-files` skips them.
+// 5. Latency (`--latency-ms N`, LatencyBench.cpp): both emulators add N ms to every request;
+//    a full sync against the bound that latency sets, and against a seed-style serial loop.
+//    It runs instead of parts 1-4, over 2,000 containers unless `--containers` says otherwise.
 
 #include "Benchmarks.h"
+#include "SyncBenchSupport.h"
 #include "soar/client/PocoSoarApi.h"
 #include "soar/emulator/Emulator.h"
 #include "soar/state/SqliteStore.h"
@@ -68,29 +72,7 @@
 namespace soar::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using Poco::JSON::Object;
-
-struct Options {
-    int containers = 20'000;
-    int artifacts = 5;
-    unsigned connections = 4;
-    std::size_t page_size = 200;
-    std::vector<int> sizes = {10'000, 100'000};
-    /// Artifacts per container in the RSS/idle runs: the figure is about streaming pages of
-    /// containers; 1 keeps the 100,000 run to a few minutes.
-    int size_artifacts = 1;
-    bool throughput = true;
-    /// Large-record runs, "MiB x count" each (`--large 15x1,10x12`): the peak RSS of a sync of
-    /// containers whose `data` holds one string that large.
-    std::vector<std::pair<int, int>> large = {{15, 1}, {10, 12}};
-    /// File throughput run, "MiB x count" (`--files 5x20`): count containers of one file of
-    /// MiB each, synced in process and against a bare upload loop; a count of 0 skips it.
-    std::pair<int, int> files = {5, 20};
-    /// File RSS runs, "MiB x count" each (`--file-rss 12x8,1x8`): the peak RSS of a child
-    /// syncing count containers of one file of MiB each.
-    std::vector<std::pair<int, int>> file_rss = {{12, 8}, {1, 8}};
-};
 
 std::vector<std::string> parseWords(const std::string& text) {
     std::vector<std::string> out;
@@ -126,6 +108,7 @@ std::vector<int> parseList(const std::string& text) {
 
 Options parseOptions(const Args& args) {
     Options o;
+    bool containers_given = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&]() -> const std::string& {
@@ -134,6 +117,7 @@ Options parseOptions(const Args& args) {
         };
         if (a == "--containers") {
             o.containers = std::stoi(value());
+            containers_given = true;
         } else if (a == "--artifacts") {
             o.artifacts = std::stoi(value());
         } else if (a == "--connections") {
@@ -155,63 +139,19 @@ Options parseOptions(const Args& args) {
             o.file_rss.clear();
         } else if (a == "--no-throughput") {
             o.throughput = false;
+        } else if (a == "--latency-ms") {
+            o.latency_ms = std::stoi(value());
+        } else if (a == "--serial-sample") {
+            o.serial_sample = std::stoi(value());
         } else {
             throw std::invalid_argument("unknown option " + a);
         }
     }
     if (o.connections == 0) throw std::invalid_argument("--connections must be at least 1");
+    if (o.latency_ms < 0) throw std::invalid_argument("--latency-ms must not be negative");
+    if (o.serial_sample < 1) throw std::invalid_argument("--serial-sample must be at least 1");
+    if (o.latency_ms > 0 && !containers_given) o.containers = 2'000;
     return o;
-}
-
-double secondsSince(Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double cpuMillis(const rusage& usage) {
-    auto ms = [](const timeval& t) {
-        return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3;
-    };
-    return ms(usage.ru_utime) + ms(usage.ru_stime);
-}
-
-double processCpuMillis() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return cpuMillis(usage);
-}
-
-std::unique_ptr<sync::PocoSoarApi> client(const std::string& name, const std::string& url,
-                                          unsigned connections) {
-    sync::InstanceConfig config;
-    config.name = name;
-    config.url = url;
-    config.allow_insecure_http = true;
-    config.connections = connections;
-    return sync::PocoSoarApi::create(config, {"", sync::Secret("test-token"), "token_env"});
-}
-
-sync::RouteConfig benchRoute(std::size_t page_size) {
-    sync::RouteConfig route;
-    route.name = "bench";
-    route.source = "src";
-    route.targets = {"dst"};
-    route.page_size = page_size;
-    return route;
-}
-
-std::string machine() {
-    std::ifstream cpuinfo("/proc/cpuinfo");
-    std::string line, model = "unknown CPU";
-    while (std::getline(cpuinfo, line)) {
-        if (line.rfind("model name", 0) == 0) {
-            const auto colon = line.find(':');
-            if (colon != std::string::npos) model = line.substr(colon + 2);
-            break;
-        }
-    }
-    std::ostringstream out;
-    out << std::thread::hardware_concurrency() << " CPUs (nproc), " << model;
-    return out.str();
 }
 
 // --- the child: one sync process ---------------------------------------------------------
@@ -324,46 +264,6 @@ ChildRun spawnChild(const emulator::Emulator& source, const emulator::Emulator& 
 
 // --- throughput ----------------------------------------------------------------------------
 
-struct SourceRecord {
-    Object::Ptr container;
-    std::vector<Object::Ptr> artifacts;
-};
-
-/// The source read back, bypassing HTTP, so that the raw loop posts what the sync posts.
-std::vector<SourceRecord> readSource(const emulator::Emulator& source) {
-    auto list = [&](const std::string& type) {
-        const auto response = source.direct("GET", "/rest/" + type + "?page_size=0&sort=id");
-        if (response.status != 200) throw std::runtime_error("reading " + type + " failed");
-        return Poco::JSON::Parser().parse(response.body).extract<Object::Ptr>()->getArray("data");
-    };
-    std::map<std::int64_t, SourceRecord> by_id;
-    const auto containers = list("container");
-    for (std::size_t i = 0; i < containers->size(); ++i) {
-        auto c = containers->getObject(static_cast<unsigned>(i));
-        by_id[c->getValue<std::int64_t>("id")].container = c;
-    }
-    const auto artifacts = list("artifact");
-    for (std::size_t i = 0; i < artifacts->size(); ++i) {
-        auto a = artifacts->getObject(static_cast<unsigned>(i));
-        by_id[a->getValue<std::int64_t>("container")].artifacts.push_back(a);
-    }
-    std::vector<SourceRecord> out;
-    out.reserve(by_id.size());
-    for (auto& [id, record] : by_id) out.push_back(std::move(record));
-    return out;
-}
-
-struct Rate {
-    double seconds = 0;
-    /// CPU of this whole process (client, emulators, sync) over the phase.
-    double cpu_seconds = 0;
-    std::uint64_t requests = 0;
-    std::int64_t containers = 0;
-    std::int64_t artifacts = 0;
-    std::int64_t files = 0;
-    std::int64_t file_bytes = 0;
-};
-
 /// N threads, each posting a container and then its artifacts in batches of 100 (the sync's
 /// artifact_batch): the ingest rate of the target with nothing of soar-sync's work around it.
 Rate rawIngest(emulator::Emulator& target, const std::vector<SourceRecord>& records,
@@ -420,45 +320,6 @@ Rate rawIngest(emulator::Emulator& target, const std::vector<SourceRecord>& reco
     rate.requests = target.requestCount() - requests_before;
     rate.containers = static_cast<std::int64_t>(records.size());
     rate.artifacts = artifacts;
-    return rate;
-}
-
-/// A full sync in this process; `file_max_size` > 0 turns the route's `attachments` on with
-/// that limit (files wait in a temporary folder).
-Rate fullSync(emulator::Emulator& source, emulator::Emulator& target, const Options& o,
-              std::uint64_t file_max_size = 0) {
-    test::TempDir dir;
-    auto source_api = client("src", source.baseUrl(), o.connections);
-    auto target_api = client("dst", target.baseUrl(), o.connections);
-    auto store = state::SqliteStore::open({(dir.path() / "state.db").string()});
-    auto route = benchRoute(o.page_size);
-    sync::TargetSyncOptions options;
-    if (file_max_size > 0) {
-        route.attachments = true;
-        route.attachment_max_size = file_max_size;
-        options.scratch_dir = dir.path().string();
-    }
-    sync::SoarSource source_side(*source_api, route);
-    sync::SoarTarget target_side(*target_api, route.page_size);
-    options.target = "dst";
-    options.in_flight = o.connections;
-    sync::TargetSync engine(route, options, source_side, target_side, *store);
-    const auto requests_before = source.requestCount() + target.requestCount();
-    const double cpu_before = processCpuMillis();
-    const auto start = Clock::now();
-    Rate rate;
-    for (int pass = 0; pass < 10; ++pass) {
-        const auto result = engine.runPass();
-        rate.containers += result.counts.containers_created;
-        rate.artifacts += result.counts.artifacts_created;
-        rate.files += result.counts.files_copied;
-        rate.file_bytes += result.counts.file_bytes;
-        if (result.outcome == sync::PassOutcome::Ok) break;
-        std::cerr << "sync pass " << sync::toString(result.outcome) << ": " << result.error << "\n";
-    }
-    rate.seconds = secondsSince(start);
-    rate.cpu_seconds = (processCpuMillis() - cpu_before) / 1e3;
-    rate.requests = source.requestCount() + target.requestCount() - requests_before;
     return rate;
 }
 
@@ -616,32 +477,20 @@ std::uint64_t fileLimit(std::uint64_t size) {
     return std::max(sync::RouteConfig{}.attachment_max_size, size);
 }
 
-emulator::EmulatorOptions seeded(int containers, int artifacts) {
-    emulator::EmulatorOptions options;
-    options.seed = 42;
-    options.containers = containers;
-    options.artifacts = artifacts;
-    return options;
-}
-
-void row(const std::string& what, const std::string& value, const std::string& note = "") {
-    std::cout << "  " << std::left << std::setw(44) << what << std::right << std::setw(14) << value
-              << "  " << note << "\n";
-}
-
-std::string fixed(double value, int digits = 0) {
-    std::ostringstream out;
-    out << std::fixed << std::setprecision(digits) << value;
-    return out.str();
-}
-
 }  // namespace
 
 int runSyncBench(const Args& args) {
     if (!args.empty() && args[0] == "--child") return runChild(args);
     const Options o = parseOptions(args);
-    std::cout << "sync benchmark: two in-process soar-emulators on loopback, " << o.connections
-              << " connections, page_size " << o.page_size << "\nmachine: " << machine() << "\n\n";
+    std::cout << "sync benchmark: two in-process soar-emulators on loopback, "
+              << (o.latency_ms > 0 ? std::to_string(o.latency_ms) + " ms added to every request, "
+                                   : std::string())
+              << o.connections << " connections, page_size " << o.page_size
+              << "\nmachine: " << machine() << "\n\n";
+    if (o.latency_ms > 0) {
+        runLatency(o);
+        return 0;
+    }
 
     if (o.throughput) {
         const auto seed_start = Clock::now();

@@ -26,7 +26,8 @@ constexpr Benchmark kBenchmarks[] = {
      "RSS with files in flight [--containers N] [--artifacts N] [--connections N] "
      "[--page-size N] [--sizes N,N,...] [--size-artifacts N] [--large MiBxN,...] "
      "[--files MiBxN (default 5x20)] [--file-rss MiBxN,... (default 12x8,1x8)] [--no-files] "
-     "[--no-throughput]",
+     "[--no-throughput]; or the latency figures instead: --latency-ms N [--connections N] "
+     "[--containers N (default 2000)] [--serial-sample N (default 100)]",
      soar::bench::runSyncBench},
 };
 

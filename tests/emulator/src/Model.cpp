@@ -1,5 +1,7 @@
 #include "Model.h"
 
+#include "ListPlan.h"
+
 #include <Poco/DigestEngine.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/SHA2Engine.h>
@@ -286,6 +288,13 @@ Model::Model(const EmulatorOptions& options)
     for (Collection* c : collections()) {
         c->rows.setColumns(c->fields);
     }
+    // The times the change streams are walked by (keyset paging), and the creation times.
+    containers_.rows.setIndexed({"create_time", "container_update_time", "artifact_update_time"});
+    artifacts_.rows.setIndexed({"create_time", "update_time"});
+    notes_.rows.setIndexed({"create_time", "modified_time"});
+    comments_.rows.setIndexed({"time"});
+    attachments_.rows.setIndexed({"create_time"});
+    tasks_.rows.setIndexed({"modified_time"});
     const std::vector<std::pair<std::string, std::string>> severities = {
         {"low", "yellow"}, {"medium", "orange"}, {"high", "red"}};
     for (const auto& [name, color] : severities) {
@@ -577,25 +586,106 @@ Response Model::list(const Collection& collection, const QueryParams& params,
     for (auto& f : filters) {
         f.column = collection.rows.columnOf(f.path.front());
     }
-    std::vector<const RowTable::Entry*> hits;
-    auto consider = [&](const RowTable::Entry& entry) {
-        if ((!base || base(*entry.second)) &&
-            matchesAll(*entry.second, entry.columns, filters, resolve)) {
-            hits.push_back(&entry);
-        }
+    const RowTable& rows = collection.rows;
+    ListPlan plan;
+    if (candidates == nullptr && low <= high) {
+        constexpr auto kMin = std::numeric_limits<std::int64_t>::min();
+        constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+        const auto to = high == kMax ? rows.end() : rows.lower_bound(high + 1);
+        const auto id_rows = static_cast<std::size_t>(std::distance(rows.lower_bound(low), to));
+        plan = planList(rows, query, std::move(filters), id_rows, low != kMin || high != kMax,
+                        static_cast<bool>(base));
+    } else {
+        plan.rest = std::move(filters);
+    }
+    const auto matches = [&](const RowTable::Entry& entry) {
+        return entry.first >= low && entry.first <= high && (!base || base(*entry.second)) &&
+               matchesAll(*entry.second, entry.columns, plan.rest, resolve);
     };
-    if (low <= high) {
+    // The page of `total` matches asked for: its first match and the page count.
+    const auto pageOf = [&query](std::size_t total) {
+        const std::size_t size = query.page_size == 0 ? total : query.page_size;
+        const std::size_t pages = size == 0 ? 0 : (total + size - 1) / size;
+        if (query.page > 0 && query.page >= pages) {
+            throw ApiError(404, "Invalid page: That page contains no results");
+        }
+        return std::make_pair(std::min(total, query.page * size), pages);
+    };
+    // The page is serialised after the lock is released (rows are immutable once stored).
+    const auto respond = [](std::size_t total, std::size_t pages, const auto begin,
+                            const auto end) {
+        Response r;
+        r.status = 200;
+        r.envelope = true;
+        r.count = total;
+        r.num_pages = pages;
+        r.rows.reserve(static_cast<std::size_t>(std::distance(begin, end)));
+        for (auto it = begin; it != end; ++it) {
+            r.rows.push_back((*it)->second);
+        }
+        return r;
+    };
+    std::vector<const RowTable::Entry*> hits;
+
+    if (plan.index != nullptr && plan.in_order) {
+        // The range is in the order asked: only the page's records are kept.
+        if (plan.exact) {
+            const std::size_t total = plan.range.size();
+            const auto [begin, pages] = pageOf(total);
+            const std::size_t end =
+                query.page_size == 0 ? total : std::min(total, begin + query.page_size);
+            const OrderIndex::Range slice =
+                query.descending
+                    ? OrderIndex::Range{plan.range.last - end, plan.range.last - begin}
+                    : OrderIndex::Range{plan.range.first + begin, plan.range.first + end};
+            plan.index->forEach(slice, query.descending, [&](std::int64_t id) {
+                hits.push_back(&*rows.find(id));
+                return true;
+            });
+            return respond(total, pages, hits.cbegin(), hits.cend());
+        }
+        const std::size_t first = query.page * query.page_size;
+        std::size_t total = 0;
+        plan.index->forEach(plan.range, query.descending, [&](std::int64_t id) {
+            const auto& entry = *rows.find(id);
+            if (matches(entry)) {
+                if (total >= first && (query.page_size == 0 || total < first + query.page_size)) {
+                    hits.push_back(&entry);
+                }
+                ++total;
+            }
+            return true;
+        });
+        return respond(total, pageOf(total).second, hits.cbegin(), hits.cend());
+    }
+
+    if (plan.index != nullptr) {
+        // A few records found by the index, then read in id order as the walk reads them.
+        std::vector<std::int64_t> ids;
+        ids.reserve(plan.range.size());
+        plan.index->forEach(plan.range, false, [&](std::int64_t id) {
+            ids.push_back(id);
+            return true;
+        });
+        std::sort(ids.begin(), ids.end());
+        for (const std::int64_t id : ids) {
+            if (const auto& entry = *rows.find(id); matches(entry)) {
+                hits.push_back(&entry);
+            }
+        }
+    } else if (low <= high) {
         if (candidates != nullptr) {
             for (auto it = candidates->lower_bound(low); it != candidates->end() && *it <= high;
                  ++it) {
-                if (const auto row = collection.rows.find(*it); row != collection.rows.end()) {
-                    consider(*row);
+                if (const auto row = rows.find(*it); row != rows.end() && matches(*row)) {
+                    hits.push_back(&*row);
                 }
             }
         } else {
-            for (auto it = collection.rows.lower_bound(low);
-                 it != collection.rows.end() && it->first <= high; ++it) {
-                consider(*it);
+            for (auto it = rows.lower_bound(low); it != rows.end() && it->first <= high; ++it) {
+                if (matches(*it)) {
+                    hits.push_back(&*it);
+                }
             }
         }
     }
@@ -606,8 +696,7 @@ Response Model::list(const Collection& collection, const QueryParams& params,
     if (!by_id) {
         std::vector<std::pair<SortKey, const RowTable::Entry*>> keyed;
         keyed.reserve(hits.size());
-        const int column =
-            query.sort_path.size() == 1 ? collection.rows.columnOf(query.sort_path[0]) : -1;
+        const int column = query.sort_path.size() == 1 ? rows.columnOf(query.sort_path[0]) : -1;
         for (const RowTable::Entry* row : hits) {
             keyed.emplace_back(column >= 0
                                    ? sortKey(row->columns[static_cast<std::size_t>(column)])
@@ -637,25 +726,11 @@ Response Model::list(const Collection& collection, const QueryParams& params,
     }
 
     const std::size_t total = hits.size();
-    const std::size_t size = query.page_size == 0 ? total : query.page_size;
-    const std::size_t pages = size == 0 ? 0 : (total + size - 1) / size;
-    if (query.page > 0 && query.page >= pages) {
-        throw ApiError(404, "Invalid page: That page contains no results");
-    }
-    const std::size_t begin = std::min(total, query.page * size);
-    const std::size_t end = std::min(total, begin + size);
-
-    // The page is serialised after the lock is released (rows are immutable once stored).
-    Response r;
-    r.status = 200;
-    r.envelope = true;
-    r.count = total;
-    r.num_pages = pages;
-    r.rows.reserve(end - begin);
-    for (std::size_t i = begin; i < end; ++i) {
-        r.rows.push_back(hits[i]->second);
-    }
-    return r;
+    const auto [begin, pages] = pageOf(total);
+    const std::size_t end =
+        std::min(total, begin + (query.page_size == 0 ? total : query.page_size));
+    return respond(total, pages, hits.cbegin() + static_cast<std::ptrdiff_t>(begin),
+                   hits.cbegin() + static_cast<std::ptrdiff_t>(end));
 }
 
 Response Model::route(const Request& request) {

@@ -7,7 +7,11 @@
 /// of cache misses per list request. Each record also keeps its top-level fields in a
 /// column vector (in a fixed order per table), so a filter reads a field by position
 /// instead of walking the record's key map. Records are replaced, never changed in place,
-/// which keeps the columns true. Not thread-safe: the owner holds the data lock.
+/// which keeps the columns true. Chosen columns (the change times a keyset walk goes by)
+/// also keep an OrderIndex, updated with the columns. Not thread-safe: the owner holds the
+/// data lock.
+
+#include "OrderIndex.h"
 
 #include <Poco/JSON/Object.h>
 
@@ -41,6 +45,28 @@ public:
             index_.emplace(names_[i], static_cast<int>(i));
         }
     }
+    /// Keeps an OrderIndex of each of these fields' columns (after setColumns(), before any
+    /// record is stored).
+    void setIndexed(const std::vector<std::string>& fields) {
+        indexes_.clear();
+        for (const auto& field : fields) {
+            const int column = columnOf(field);
+            if (column < 0) {
+                throw std::logic_error("RowTable: no column " + field + " to index");
+            }
+            indexes_.emplace_back(column, OrderIndex());
+        }
+    }
+    /// The index of a column, or null.
+    [[nodiscard]] const OrderIndex* indexOf(int column) const {
+        for (const auto& [indexed, index] : indexes_) {
+            if (indexed == column) {
+                return &index;
+            }
+        }
+        return nullptr;
+    }
+
     /// The column of a top-level field, or -1.
     [[nodiscard]] int columnOf(const std::string& field) const {
         const auto it = index_.find(field);
@@ -72,6 +98,9 @@ public:
             throw std::logic_error("RowTable: ids must increase");
         }
         auto columns = columnsOf(*row);
+        for (auto& [column, index] : indexes_) {
+            index.insert(sortKey(columns[static_cast<std::size_t>(column)]), id);
+        }
         rows_.push_back(Entry{id, std::move(row), std::move(columns)});
     }
     /// Replaces the stored record of an existing id.
@@ -80,7 +109,17 @@ public:
         if (it == rows_.end()) {
             throw std::logic_error("RowTable: no record " + std::to_string(id));
         }
-        it->columns = columnsOf(*row);
+        auto columns = columnsOf(*row);
+        for (auto& [column, index] : indexes_) {
+            const auto at = static_cast<std::size_t>(column);
+            SortKey now = sortKey(columns[at]);
+            SortKey was = sortKey(it->columns[at]);
+            if (compareKeys(now, was) != 0) {
+                index.erase(was, id);
+                index.insert(std::move(now), id);
+            }
+        }
+        it->columns = std::move(columns);
         it->second = std::move(row);
     }
     std::size_t erase(std::int64_t id) {
@@ -88,10 +127,15 @@ public:
         if (it == rows_.end()) {
             return 0;
         }
-        rows_.erase(it);
+        (void)erase(it);
         return 1;
     }
-    iterator erase(iterator it) { return rows_.erase(it); }
+    iterator erase(iterator it) {
+        for (auto& [column, index] : indexes_) {
+            index.erase(sortKey(it->columns[static_cast<std::size_t>(column)]), it->first);
+        }
+        return rows_.erase(it);
+    }
 
 private:
     std::vector<Poco::Dynamic::Var> columnsOf(const Poco::JSON::Object& row) const {
@@ -106,6 +150,7 @@ private:
     std::vector<Entry> rows_;
     std::vector<std::string> names_;
     std::unordered_map<std::string, int> index_;
+    std::vector<std::pair<int, OrderIndex>> indexes_;
 };
 
 }  // namespace soar::emulator
