@@ -1,7 +1,8 @@
 #include "soar/sync/RecordMapper.h"
 
+#include "soar/client/JsonText.h"
+
 #include <Poco/DigestEngine.h>
-#include <Poco/DigestStream.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/SHA2Engine.h>
@@ -224,15 +225,10 @@ std::string RecordMapper::copiedLine(bool comment, const Object& source) const {
 }
 
 std::string RecordMapper::contentHash(const Object& mapped) {
-    // Poco's default Object keeps its keys sorted, so the condensed text is canonical.
-    Object content(mapped);
-    content.remove("container_id");
-    content.remove("run_automation");
-    // Streamed into the digest: a container of megabytes is not written out a second time.
+    // Poco's default Object keeps its keys sorted, so the condensed text is canonical. It is
+    // streamed into the digest: a record of megabytes is neither copied nor written out whole.
     Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-    Poco::DigestOutputStream text(sha);
-    content.stringify(text);
-    text.flush();
+    digestJson(mapped, {"container_id", "run_automation"}, sha);
     return Poco::DigestEngine::digestToHex(sha.digest());
 }
 

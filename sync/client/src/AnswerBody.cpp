@@ -2,10 +2,8 @@
 
 #include "soar/client/Errors.h"
 
-#include <Poco/CountingStream.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Stringifier.h>
-#include <Poco/MemoryStream.h>
 
 #include <algorithm>
 #include <sstream>
@@ -58,30 +56,6 @@ bool isPastEnd(const Poco::JSON::Object::Ptr& object) {
     if (!object || (!isFailed(object) && object->has("data"))) return false;
     return stringField(object, "message").find(kPastEndMessage) != std::string::npos;
 }
-
-namespace {
-
-/// The JSON text of `value` in a string of exactly its size: measured first, then written in
-/// place, so that a body of megabytes is held once (a string stream would hold it up to three
-/// times while it grows and is copied out).
-template <class Json>
-std::string exactJson(const Json& value) {
-    Poco::CountingOutputStream counter;
-    value.stringify(counter);
-    counter.flush();
-    std::string text(static_cast<std::size_t>(counter.chars()), '\0');
-    Poco::MemoryOutputStream out(text.data(), static_cast<std::streamsize>(text.size()));
-    value.stringify(out);
-    out.flush();
-    text.resize(static_cast<std::size_t>(out.charsWritten()));
-    return text;
-}
-
-}  // namespace
-
-std::string toJson(const Poco::JSON::Object& object) { return exactJson(object); }
-
-std::string toJson(const Poco::JSON::Array& array) { return exactJson(array); }
 
 std::string scrubbed(std::string text, const std::string& secret) {
     if (secret.empty()) return text;

@@ -2,8 +2,8 @@
 
 /// Reading SOAR's JSON answers and quoting them safely: typed views of a parsed body
 /// (object, array, a field as text, the `"failed"` flag, SOAR's past-the-end page answer),
-/// request bodies as JSON text, and the two ways a body enters an error message: scrubbed of
-/// the instance's secret, and cut to a short printable snippet.
+/// and the two ways a body enters an error message: scrubbed of the instance's secret, and cut
+/// to a short printable snippet.
 ///
 /// Pure functions on values: no I/O, no logging, no shared state; safe from any thread.
 
@@ -28,9 +28,6 @@ namespace soar::sync {
 /// Whether a list answer is SOAR's for a page past the end: a failure, or at least no list,
 /// whose message is Django's EmptyPage text.
 [[nodiscard]] bool isPastEnd(const Poco::JSON::Object::Ptr& object);
-
-[[nodiscard]] std::string toJson(const Poco::JSON::Object& object);
-[[nodiscard]] std::string toJson(const Poco::JSON::Array& array);
 
 /// `text` with every occurrence of `secret` masked as `***`.
 [[nodiscard]] std::string scrubbed(std::string text, const std::string& secret);

@@ -7,6 +7,7 @@
 #include "AnswerBody.h"
 #include "Caller.h"
 #include "soar/client/Errors.h"
+#include "soar/client/JsonText.h"
 
 #include <Poco/Base64Encoder.h>
 #include <Poco/DigestEngine.h>
@@ -104,18 +105,18 @@ CreateResult createResult(Caller& caller, const std::string& what, const Reply& 
 CreateResult PocoSoarApi::createContainer(const Poco::JSON::Object& container) {
     CallOptions options;
     options.accept_duplicate = true;
-    const Reply reply = caller_->call("POST", "container", "", toJson(container), options);
+    const Reply reply = caller_->call("POST", "container", "", jsonText(container), options);
     return createResult(*caller_, "POST /rest/container", reply, "existing_container_id");
 }
 
 void PocoSoarApi::updateContainer(std::int64_t id, const Poco::JSON::Object& fields) {
-    (void)caller_->call("POST", idPath("container", id), "", toJson(fields), {});
+    (void)caller_->call("POST", idPath("container", id), "", jsonText(fields), {});
 }
 
 CreateResult PocoSoarApi::createArtifact(const Poco::JSON::Object& artifact) {
     CallOptions options;
     options.accept_duplicate = true;
-    const Reply reply = caller_->call("POST", "artifact", "", toJson(artifact), options);
+    const Reply reply = caller_->call("POST", "artifact", "", jsonText(artifact), options);
     return createResult(*caller_, "POST /rest/artifact", reply, "existing_artifact_id");
 }
 
@@ -123,7 +124,7 @@ std::vector<BatchItemResult> PocoSoarApi::createArtifacts(const Poco::JSON::Arra
     const std::string what = "POST /rest/artifact (batch)";
     CallOptions options;
     options.accept_array = true;
-    const Reply reply = caller_->call("POST", "artifact", "", toJson(artifacts), options);
+    const Reply reply = caller_->call("POST", "artifact", "", jsonText(artifacts), options);
     const auto items = asArray(reply.json);
     if (!items || items->size() != artifacts.size()) {
         caller_->failShape(what, reply,
@@ -153,38 +154,38 @@ std::vector<BatchItemResult> PocoSoarApi::createArtifacts(const Poco::JSON::Arra
 }
 
 void PocoSoarApi::updateArtifact(std::int64_t id, const Poco::JSON::Object& fields) {
-    (void)caller_->call("POST", idPath("artifact", id), "", toJson(fields), {});
+    (void)caller_->call("POST", idPath("artifact", id), "", jsonText(fields), {});
 }
 
 CreateResult PocoSoarApi::createNote(const Poco::JSON::Object& note) {
     CallOptions options;
     options.retry = RetryMode::OnlyUnsent;  // no server-side dedup: a resend could double it
-    const Reply reply = caller_->call("POST", "note", "", toJson(note), options);
+    const Reply reply = caller_->call("POST", "note", "", jsonText(note), options);
     return createResult(*caller_, "POST /rest/note", reply, "existing_note_id");
 }
 
 CreateResult PocoSoarApi::createComment(const Poco::JSON::Object& comment) {
     CallOptions options;
     options.retry = RetryMode::OnlyUnsent;
-    const Reply reply = caller_->call("POST", "container_comment", "", toJson(comment), options);
+    const Reply reply = caller_->call("POST", "container_comment", "", jsonText(comment), options);
     return createResult(*caller_, "POST /rest/container_comment", reply, "existing_comment_id");
 }
 
 void PocoSoarApi::updateNote(std::int64_t id, const Poco::JSON::Object& fields) {
-    (void)caller_->call("POST", idPath("note", id), "", toJson(fields), {});
+    (void)caller_->call("POST", idPath("note", id), "", jsonText(fields), {});
 }
 
 std::int64_t PocoSoarApi::createRecord(const std::string& collection,
                                        const Poco::JSON::Object& body) {
     CallOptions options;
     options.retry = RetryMode::OnlyUnsent;
-    const Reply reply = caller_->call("POST", collection, "", toJson(body), options);
+    const Reply reply = caller_->call("POST", collection, "", jsonText(body), options);
     return createResult(*caller_, "POST /rest/" + collection, reply, "existing_id").id;
 }
 
 void PocoSoarApi::updateRecord(const std::string& collection, std::int64_t id,
                                const Poco::JSON::Object& fields) {
-    (void)caller_->call("POST", idPath(collection, id), "", toJson(fields), {});
+    (void)caller_->call("POST", idPath(collection, id), "", jsonText(fields), {});
 }
 
 bool PocoSoarApi::deleteRecord(const std::string& collection, std::int64_t id) {
@@ -254,7 +255,7 @@ std::int64_t PocoSoarApi::runPlaybook(const PlaybookRunRequest& request) {
     body.set("run", true);
     CallOptions options;
     options.retry = RetryMode::OnlyUnsent;
-    const Reply reply = caller_->call("POST", "playbook_run", "", toJson(body), options);
+    const Reply reply = caller_->call("POST", "playbook_run", "", jsonText(body), options);
     const auto object = asObject(reply.json);
     const auto id = object ? parseId(object->get("playbook_run_id")) : std::nullopt;
     if (!id) caller_->failShape("POST /rest/playbook_run", reply, "{\"playbook_run_id\": N}");
@@ -285,7 +286,7 @@ bool PocoSoarApi::remove(const std::string& collection, std::int64_t id) {
 void PocoSoarApi::cancelPlaybookRun(std::int64_t run_id) {
     Poco::JSON::Object body;
     body.set("cancel", true);
-    (void)caller_->call("POST", idPath("playbook_run", run_id), "", toJson(body), {});
+    (void)caller_->call("POST", idPath("playbook_run", run_id), "", jsonText(body), {});
 }
 
 namespace {
@@ -360,7 +361,7 @@ std::int64_t PocoSoarApi::attachFile(std::int64_t container, const std::string& 
     Poco::JSON::Object head;
     head.set("container_id", container);
     head.set("file_name", name);
-    std::string prefix = toJson(head);  // {"container_id":N,"file_name":"..."}
+    std::string prefix = jsonText(head);  // {"container_id":N,"file_name":"..."}
     prefix.pop_back();
     prefix += ",\"file_content\":\"";
     const std::string suffix = "\"}";

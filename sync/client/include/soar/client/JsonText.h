@@ -1,0 +1,36 @@
+#pragma once
+
+/// The compact JSON text of Poco values, byte for byte as Poco 1.11's `stringify()` writes it,
+/// without its stream layer: Poco writes a string one byte at a time through `ostream::write`,
+/// which made serialising request bodies and content hashes the largest CPU cost of a sync.
+///
+/// "Byte for byte" holds for objects that keep their keys sorted: Poco's default, and every
+/// object its parser builds. An object made with `JSON_PRESERVE_KEY_ORDER` is written in sorted
+/// order here (its members are the same), and one set to escape Unicode is handed to Poco.
+/// Numbers other than integers and booleans, and values of other types, go through Poco's own
+/// conversion, so they read as Poco writes them.
+///
+/// Pure functions on values: no I/O, no shared state; safe from any thread.
+
+#include <Poco/DigestEngine.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+namespace soar::sync {
+
+/// The JSON text of `value`, in a string of exactly its size: measured first, then written, so
+/// that a body of megabytes is held once.
+[[nodiscard]] std::string jsonText(const Poco::JSON::Object& value);
+[[nodiscard]] std::string jsonText(const Poco::JSON::Array& value);
+
+/// Feeds the JSON text of `value` to `digest` in blocks of a few KiB, leaving out the top-level
+/// members named in `skip` (as if they were removed from a copy): nothing is copied, and a
+/// record of megabytes is never written out whole.
+void digestJson(const Poco::JSON::Object& value, std::initializer_list<std::string_view> skip,
+                Poco::DigestEngine& digest);
+
+}  // namespace soar::sync

@@ -1,0 +1,157 @@
+#include "soar/client/JsonText.h"
+
+#include <Poco/DateTime.h>
+#include <Poco/DigestEngine.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/SHA2Engine.h>
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <sstream>
+#include <string>
+
+using Poco::Dynamic::Var;
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+using soar::sync::digestJson;
+using soar::sync::jsonText;
+
+namespace {
+
+template <class Json>
+std::string pocoText(const Json& value) {
+    std::ostringstream out;
+    value.stringify(out);
+    return out.str();
+}
+
+/// A string of `size` bytes drawn from all 256 values, with the ones JSON escapes often.
+std::string randomBytes(std::mt19937& random, std::size_t size) {
+    static const std::string kCommon = "\"\\/\n\r\t\b\f\x01\x1f\x7f\xc3\xa9\xe2\x82\xac{}[]:,";
+    std::string out;
+    for (std::size_t i = 0; i < size; ++i) {
+        const auto pick = random() % 4;
+        out.push_back(pick == 0 ? kCommon[random() % kCommon.size()]
+                                : static_cast<char>(random() % 256));
+    }
+    return out;
+}
+
+Var randomValue(std::mt19937& random, int depth);
+
+Object::Ptr randomObject(std::mt19937& random, int depth) {
+    Object::Ptr object = new Object;
+    const auto members = random() % 6;
+    for (unsigned i = 0; i < members; ++i) {
+        object->set(randomBytes(random, random() % 8), randomValue(random, depth + 1));
+    }
+    return object;
+}
+
+Var randomValue(std::mt19937& random, int depth) {
+    switch (random() % (depth > 3 ? 8 : 10)) {
+        case 0:
+            return Var();
+        case 1:
+            return randomBytes(random, random() % 40);
+        case 2:
+            return static_cast<int>(random()) - 1'000'000'000;
+        case 3:
+            return static_cast<std::int64_t>(random()) * -4'294'967'311LL;
+        case 4:
+            return std::numeric_limits<std::uint64_t>::max() - random();
+        case 5:
+            return random() % 2 == 0;
+        case 6:
+            return static_cast<double>(random()) / 7.0;
+        case 7:
+            return std::string();
+        case 8:
+            return randomObject(random, depth);
+        default: {
+            Array::Ptr array = new Array;
+            const auto items = random() % 5;
+            for (unsigned i = 0; i < items; ++i) array->add(randomValue(random, depth + 1));
+            return array;
+        }
+    }
+}
+
+std::string sha256(const std::string& text) {
+    Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+    sha.update(text);
+    return Poco::DigestEngine::digestToHex(sha.digest());
+}
+
+}  // namespace
+
+TEST_CASE("jsonText writes what Poco's stringify writes, for random records", "[json]") {
+    std::mt19937 random(20261203);
+    for (int i = 0; i < 2000; ++i) {
+        const auto object = randomObject(random, 0);
+        INFO("record " << i);
+        REQUIRE(jsonText(*object) == pocoText(*object));
+        Array array;
+        array.add(object);
+        array.add(randomValue(random, 2));
+        REQUIRE(jsonText(array) == pocoText(array));
+    }
+}
+
+TEST_CASE("jsonText writes every byte of a string as Poco does", "[json]") {
+    Object object;
+    for (int byte = 0; byte < 256; ++byte) {
+        object.set("k" + std::to_string(byte), std::string(1, static_cast<char>(byte)) + "x");
+    }
+    CHECK(jsonText(object) == pocoText(object));
+    CHECK(jsonText(Object()) == "{}");
+    CHECK(jsonText(Array()) == "[]");
+}
+
+TEST_CASE("jsonText of parsed answers, other value types and Unicode escaping", "[json]") {
+    const std::string body =
+        R"({"id": 7, "big": 18446744073709551615, "neg": -9223372036854775808, "f": 0.1,)"
+        R"( "e": 1e300, "t": true, "n": null, "s": "caf\u00e9 \ud83d\ude00 \"q\" \\ /",)"
+        R"( "a": [[], {}, [1, [2, {"x": []}]]], "cef": {"src": "10.0.0.1", "z": "\u0001"}})";
+    const auto parsed = Poco::JSON::Parser().parse(body).extract<Object::Ptr>();
+    CHECK(jsonText(*parsed) == pocoText(*parsed));
+
+    Object values;
+    values.set("char", 'c');
+    values.set("short", static_cast<short>(-3));
+    values.set("float", 2.5F);
+    values.set("date", Poco::DateTime(2026, 12, 3, 12, 0, 0));
+    values.set("object", Object(*parsed));  // held by value, not by pointer
+    CHECK(jsonText(values) == pocoText(values));
+
+    Object escaped(*parsed);
+    escaped.setEscapeUnicode(true);
+    CHECK(jsonText(escaped) == pocoText(escaped));
+    CHECK(jsonText(escaped).find("\\u00E9") != std::string::npos);
+}
+
+TEST_CASE("digestJson hashes the text of the record without the members it skips", "[json]") {
+    std::mt19937 random(7);
+    for (int i = 0; i < 300; ++i) {
+        auto object = randomObject(random, 0);
+        if (i % 3 != 0) object->set("container_id", static_cast<std::int64_t>(i));
+        if (i % 2 != 0) object->set("run_automation", false);
+        Object copy(*object);
+        copy.remove("container_id");
+        copy.remove("run_automation");
+        Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+        digestJson(*object, {"container_id", "run_automation"}, sha);
+        REQUIRE(Poco::DigestEngine::digestToHex(sha.digest()) == sha256(pocoText(copy)));
+    }
+    // Longer than the sink's block, and a single string longer still.
+    Object large;
+    large.set("a", std::string(5000, 'a'));
+    large.set("b", std::string(20000, '\n'));
+    large.set("container_id", 1);
+    Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+    digestJson(large, {"container_id"}, sha);
+    large.remove("container_id");
+    CHECK(Poco::DigestEngine::digestToHex(sha.digest()) == sha256(pocoText(large)));
+}
