@@ -125,18 +125,23 @@ void ReplayQueue::runJobs() {
         lock.lock();
         --active_;
         if (failure) {
+            commitStaged(lock);  // what finished before the failure is kept
             if (!error_) error_ = failure;
         } else {
             counts_ += replayed.counts;
             const auto counts = counts_;
             pass_.live.update([&](LiveStatus& live) { live.counts = counts; });
             stage(frontier_.finish(job.sequence), std::move(replayed));
-            commitStaged(lock);
+            if (staged_.containers.size() + staged_.artifacts.size() >= kCommitGroup) {
+                commitStaged(lock);
+            }
         }
         busy_ids_.erase(job.id);
         held_bytes_ -= job.bytes;
         space_.notify_all();
     }
+    // Nothing is queued: what is staged is committed now, not held for replays still running.
+    commitStaged(lock);
     --runners_;
     idle_.notify_all();
 }

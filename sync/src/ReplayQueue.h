@@ -8,12 +8,16 @@
 ///   ahead than that, so memory does not grow with the page size.
 /// - Each record gets a place in the stream's Frontier; the stream's cursor is committed only
 ///   up to the oldest record not yet finished, so a crash never skips one.
-/// - Group commit: the worker that finds no commit running writes everything finished so far
-///   (units of work and the cursor advance) in one transaction, outside the queue's lock, and
-///   again while more finished meanwhile; then it starts the playbook runs those units asked
-///   for and logs their dead letters.
-/// - The first failure stops the pass: queued replays are dropped (their frontier places stay
-///   open, so no cursor passes them), nothing more is committed.
+/// - Group commit: finished replays are staged until they hold kCommitGroup containers and
+///   artifacts, or until a worker finds nothing more queued. The worker that
+///   then finds no commit running writes everything staged (units of work and the cursor
+///   advance) in one transaction, outside the queue's lock, and again while more finished
+///   meanwhile; then it starts the playbook runs those units asked for and logs their dead
+///   letters. A crash loses at most a group's state, never a record: the next pass replays
+///   those containers and the target's duplicate check finds their copies.
+/// - The first failure stops the pass: what finished before it is committed, queued replays
+///   are dropped (their frontier places stay open, so no cursor passes them), nothing more is
+///   committed.
 ///
 /// Thread safety: submit(), skip(), drain(), beginStream() and finishStream() from the one
 /// walking thread; the rest from any. No network call or store write runs under the lock.
@@ -50,6 +54,9 @@ public:
 
     /// What the records waiting and replaying may hold between them (StreamEntry::bytes).
     static constexpr std::size_t kHeldBytes = 16U << 20U;
+    /// Containers and artifacts staged before a commit is due while replays are still queued:
+    /// one transaction per some 40 containers of 5 artifacts rather than one per container.
+    static constexpr std::size_t kCommitGroup = 256;
 
     /// Queues the replay of a container (`id`: replays of one container never run at once)
     /// that holds `bytes`; blocks while the queue is full. False when the pass is stopping.
