@@ -2,10 +2,8 @@
 
 #include "soar/client/JsonText.h"
 
-#include <Poco/DigestEngine.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Stringifier.h>
-#include <Poco/SHA2Engine.h>
 
 #include <algorithm>
 #include <sstream>
@@ -225,11 +223,8 @@ std::string RecordMapper::copiedLine(bool comment, const Object& source) const {
 }
 
 std::string RecordMapper::contentHash(const Object& mapped) {
-    // Poco's default Object keeps its keys sorted, so the condensed text is canonical. It is
-    // streamed into the digest: a record of megabytes is neither copied nor written out whole.
-    Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-    digestJson(mapped, {"container_id", "run_automation"}, sha);
-    return Poco::DigestEngine::digestToHex(sha.digest());
+    // Poco's default Object keeps its keys sorted, so the condensed text is canonical.
+    return jsonSha256(mapped, {"container_id", "run_automation"});
 }
 
 }  // namespace soar::sync

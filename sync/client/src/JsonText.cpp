@@ -1,4 +1,4 @@
-// jsonText() and digestJson() of JsonText.h: Poco's compact stringify (Stringifier.cpp,
+// jsonText() and jsonSha256() of JsonText.h: Poco's compact stringify (Stringifier.cpp,
 // Object::doStringify, Array::stringify and Foundation's JSONString.cpp of Poco 1.11),
 // written into a sink instead of an ostream.
 
@@ -11,7 +11,9 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <openssl/evp.h>
 #include <sstream>
+#include <stdexcept>
 #include <typeinfo>
 
 namespace soar::sync {
@@ -42,13 +44,18 @@ private:
     std::string& out_;
 };
 
-/// Buffers the text and feeds the digest a block at a time.
-class DigestSink {
+/// Buffers the text and feeds OpenSSL's SHA-256 a block at a time.
+class Sha256Sink {
 public:
-    explicit DigestSink(Poco::DigestEngine& digest) : digest_(digest) {}
-    DigestSink(const DigestSink&) = delete;
-    DigestSink& operator=(const DigestSink&) = delete;
-    ~DigestSink() = default;
+    Sha256Sink() : context_(EVP_MD_CTX_new()) {
+        if (context_ == nullptr || EVP_DigestInit_ex(context_, EVP_sha256(), nullptr) != 1) {
+            EVP_MD_CTX_free(context_);
+            throw std::runtime_error("OpenSSL cannot start a SHA-256 digest");
+        }
+    }
+    Sha256Sink(const Sha256Sink&) = delete;
+    Sha256Sink& operator=(const Sha256Sink&) = delete;
+    ~Sha256Sink() { EVP_MD_CTX_free(context_); }
 
     void put(char c) {
         if (used_ == buffer_.size()) flush();
@@ -58,20 +65,43 @@ public:
         if (n > buffer_.size() - used_) {
             flush();
             if (n >= buffer_.size()) {
-                digest_.update(s, static_cast<unsigned>(n));
+                update(s, n);
                 return;
             }
         }
         std::copy(s, s + n, buffer_.data() + used_);
         used_ += n;
     }
-    void flush() {
-        if (used_ > 0) digest_.update(buffer_.data(), static_cast<unsigned>(used_));
+    /// The digest as lowercase hex, as Poco::DigestEngine::digestToHex() writes it.
+    std::string hex() {
+        update(buffer_.data(), used_);
         used_ = 0;
+        std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+        unsigned size = 0;
+        if (EVP_DigestFinal_ex(context_, digest.data(), &size) != 1) {
+            throw std::runtime_error("OpenSSL cannot finish a SHA-256 digest");
+        }
+        static constexpr char kHex[] = "0123456789abcdef";
+        std::string out;
+        for (unsigned i = 0; i < size; ++i) {
+            out.push_back(kHex[digest[i] >> 4U]);
+            out.push_back(kHex[digest[i] & 0xFU]);
+        }
+        return out;
     }
 
 private:
-    Poco::DigestEngine& digest_;
+    void update(const char* s, std::size_t n) {
+        if (n > 0 && EVP_DigestUpdate(context_, s, n) != 1) {
+            throw std::runtime_error("OpenSSL cannot digest");
+        }
+    }
+    void flush() {
+        update(buffer_.data(), used_);
+        used_ = 0;
+    }
+
+    EVP_MD_CTX* context_;
     std::array<char, 8192> buffer_{};
     std::size_t used_ = 0;
 };
@@ -236,9 +266,8 @@ std::string jsonText(const Array& value) {
         [](const Array& a, StringSink& s) { putArray(a, s); });
 }
 
-void digestJson(const Object& value, std::initializer_list<std::string_view> skip,
-                Poco::DigestEngine& digest) {
-    DigestSink sink(digest);
+std::string jsonSha256(const Object& value, std::initializer_list<std::string_view> skip) {
+    Sha256Sink sink;
     if (value.getEscapeUnicode()) {
         Object copy(value);
         for (const auto key : skip) copy.remove(std::string(key));
@@ -247,7 +276,7 @@ void digestJson(const Object& value, std::initializer_list<std::string_view> ski
     } else {
         putObject(value, sink, skip);
     }
-    sink.flush();
+    return sink.hex();
 }
 
 }  // namespace soar::sync

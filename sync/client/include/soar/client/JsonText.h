@@ -12,7 +12,6 @@
 ///
 /// Pure functions on values: no I/O, no shared state; safe from any thread.
 
-#include <Poco/DigestEngine.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
@@ -27,10 +26,10 @@ namespace soar::sync {
 [[nodiscard]] std::string jsonText(const Poco::JSON::Object& value);
 [[nodiscard]] std::string jsonText(const Poco::JSON::Array& value);
 
-/// Feeds the JSON text of `value` to `digest` in blocks of a few KiB, leaving out the top-level
-/// members named in `skip` (as if they were removed from a copy): nothing is copied, and a
-/// record of megabytes is never written out whole.
-void digestJson(const Poco::JSON::Object& value, std::initializer_list<std::string_view> skip,
-                Poco::DigestEngine& digest);
+/// The SHA-256 (lowercase hex) of the JSON text of `value` without the top-level members named
+/// in `skip` (as if they were removed from a copy). The text goes to OpenSSL's digest in blocks
+/// of a few KiB: nothing is copied, and a record of megabytes is never written out whole.
+[[nodiscard]] std::string jsonSha256(const Poco::JSON::Object& value,
+                                     std::initializer_list<std::string_view> skip);
 
 }  // namespace soar::sync
