@@ -26,9 +26,6 @@ std::string secondsText(std::chrono::milliseconds d) {
     return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + "s";
 }
 
-/// The node part of a holder identity (node/host/pid/random).
-std::string nodeOf(const std::string& holder) { return holder.substr(0, holder.find('/')); }
-
 constexpr std::chrono::milliseconds kFirstBackoff{500};
 
 }  // namespace
@@ -180,8 +177,8 @@ RunSummary Daemon::underLeases(const std::string& route, const std::function<Run
         std::string owners;
         for (const auto& lease : store_->leases()) {
             if (std::find(missing.begin(), missing.end(), lease.route) == missing.end()) continue;
-            owners += (owners.empty() ? "" : ", ") + lease.route + " by " + nodeOf(lease.holder) +
-                      " (epoch " + std::to_string(lease.epoch) + ")";
+            owners += (owners.empty() ? "" : ", ") + lease.route + " by " +
+                      sync::nodeOf(lease.holder) + " (epoch " + std::to_string(lease.epoch) + ")";
         }
         if (std::chrono::steady_clock::now() >= deadline) {
             try {

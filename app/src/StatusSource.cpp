@@ -2,6 +2,7 @@
 
 #include "soar/app/StoredStatus.h"
 #include "soar/client/Timestamp.h"
+#include "soar/sync/RouteLeases.h"
 
 #include <map>
 #include <string>
@@ -36,18 +37,15 @@ const char* conflictName(sync::ConflictRule rule) {
     return "newest";
 }
 
-/// The node part of a holder identity (node/host/pid/random).
-std::string nodeOf(const std::string& holder) { return holder.substr(0, holder.find('/')); }
-
 LeaseView leaseView(const state::Lease& lease, std::int64_t now_ms, std::int64_t ttl_ms) {
     LeaseView view;
     view.holder = lease.holder;
-    view.owner = nodeOf(lease.holder);
+    view.owner = sync::nodeOf(lease.holder);
     view.epoch = lease.epoch;
     view.expires_at = sync::Timestamp::fromMicros(lease.expires_ms * 1000).toString();
     view.expires_in_seconds = static_cast<double>(lease.expires_ms - now_ms) / 1000.0;
     if (!lease.wanted_by.empty() && now_ms - lease.wanted_ms < ttl_ms) {
-        view.wanted_by = nodeOf(lease.wanted_by);
+        view.wanted_by = sync::nodeOf(lease.wanted_by);
     }
     return view;
 }

@@ -37,6 +37,8 @@ std::vector<std::string> split(const std::string& text, char sep) {
 
 }  // namespace
 
+std::string nodeOf(const std::string& holder) { return holder.substr(0, holder.find('/')); }
+
 RouteLeases::RouteLeases(state::LeaseStore& store, RouteLeasesOptions options, const Clock& clock)
     : store_(store), options_(std::move(options)), clock_(clock) {
     host_ = Poco::Environment::nodeName();

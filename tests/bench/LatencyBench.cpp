@@ -42,10 +42,7 @@ Rate serialLoop(emulator::Emulator& source, emulator::Emulator& target, const Op
     auto to = client("dst", target.baseUrl(), 1);
     sync::RecordMapper mapper({"src", {}, {}});
     const auto sample = static_cast<std::size_t>(o.serial_sample);
-    const auto source_before = source.requestCount();
-    const auto target_before = target.requestCount();
-    const double cpu_before = processCpuMillis();
-    const auto start = Clock::now();
+    const RateStart start = startRate(source, target);
     Rate rate;
     sync::Query containers;
     containers.pageSize(o.page_size).sort("id", sync::SortOrder::Asc);
@@ -70,11 +67,7 @@ Rate serialLoop(emulator::Emulator& source, emulator::Emulator& target, const Op
             }
         }
     }
-    rate.seconds = secondsSince(start);
-    rate.cpu_seconds = (processCpuMillis() - cpu_before) / 1e3;
-    rate.source_requests = source.requestCount() - source_before;
-    rate.target_requests = target.requestCount() - target_before;
-    rate.requests = rate.source_requests + rate.target_requests;
+    finishRate(rate, start, source, target);
     return rate;
 }
 

@@ -36,6 +36,24 @@ double processCpuMillis() {
     return cpuMillis(usage);
 }
 
+RateStart startRate(const emulator::Emulator& source, const emulator::Emulator& target) {
+    RateStart start;
+    start.source_requests = source.requestCount();
+    start.target_requests = target.requestCount();
+    start.cpu_millis = processCpuMillis();
+    start.time = Clock::now();
+    return start;
+}
+
+void finishRate(Rate& rate, const RateStart& start, const emulator::Emulator& source,
+                const emulator::Emulator& target) {
+    rate.seconds = secondsSince(start.time);
+    rate.cpu_seconds = (processCpuMillis() - start.cpu_millis) / 1e3;
+    rate.source_requests = source.requestCount() - start.source_requests;
+    rate.target_requests = target.requestCount() - start.target_requests;
+    rate.requests = rate.source_requests + rate.target_requests;
+}
+
 std::unique_ptr<sync::PocoSoarApi> client(const std::string& name, const std::string& url,
                                           unsigned connections) {
     sync::InstanceConfig config;
@@ -111,10 +129,7 @@ Rate fullSync(emulator::Emulator& source, emulator::Emulator& target, const Opti
     options.target = "dst";
     options.in_flight = o.connections;
     sync::TargetSync engine(route, options, source_side, target_side, *store);
-    const auto source_before = source.requestCount();
-    const auto target_before = target.requestCount();
-    const double cpu_before = processCpuMillis();
-    const auto start = Clock::now();
+    const RateStart start = startRate(source, target);
     Rate rate;
     for (int pass = 0; pass < 10; ++pass) {
         const auto result = engine.runPass();
@@ -125,11 +140,7 @@ Rate fullSync(emulator::Emulator& source, emulator::Emulator& target, const Opti
         if (result.outcome == sync::PassOutcome::Ok) break;
         std::cerr << "sync pass " << sync::toString(result.outcome) << ": " << result.error << "\n";
     }
-    rate.seconds = secondsSince(start);
-    rate.cpu_seconds = (processCpuMillis() - cpu_before) / 1e3;
-    rate.source_requests = source.requestCount() - source_before;
-    rate.target_requests = target.requestCount() - target_before;
-    rate.requests = rate.source_requests + rate.target_requests;
+    finishRate(rate, start, source, target);
     return rate;
 }
 

@@ -69,11 +69,27 @@ struct Rate {
     std::int64_t file_bytes = 0;
 };
 
+/// Where a timed phase began: what finishRate() measures the phase from.
+struct RateStart {
+    std::uint64_t source_requests = 0;
+    std::uint64_t target_requests = 0;
+    double cpu_millis = 0;
+    Clock::time_point time;
+};
+
 [[nodiscard]] double secondsSince(Clock::time_point start);
 /// User plus system time of `usage`, in ms.
 [[nodiscard]] double cpuMillis(const rusage& usage);
 /// This process's CPU time so far, in ms.
 [[nodiscard]] double processCpuMillis();
+/// Starts timing a phase between `source` and `target`: their request counts, this process's
+/// CPU time, then the clock.
+[[nodiscard]] RateStart startRate(const emulator::Emulator& source,
+                                  const emulator::Emulator& target);
+/// Closes `rate` at the end of the phase begun at `start`: its seconds, its CPU seconds and the
+/// requests `source` and `target` served since (and their sum).
+void finishRate(Rate& rate, const RateStart& start, const emulator::Emulator& source,
+                const emulator::Emulator& target);
 /// A PocoSoarApi for an emulator (plain HTTP, its test token) with `connections` connections.
 [[nodiscard]] std::unique_ptr<sync::PocoSoarApi> client(const std::string& name,
                                                         const std::string& url,

@@ -8,6 +8,7 @@
 #include "PgTestServer.h"
 #include "soar/emulator/Emulator.h"
 #include "soar/state/SqliteStore.h"
+#include "soar/sync/RouteLeases.h"
 #include "support/HttpGet.h"
 #include "support/TempDir.h"
 
@@ -110,7 +111,7 @@ struct Cluster {
     std::string owner(const std::string& route) const {
         for (const auto& lease : leases()) {
             if (lease.route != route || lease.holder.empty()) continue;
-            return lease.holder.substr(0, lease.holder.find('/'));
+            return soar::sync::nodeOf(lease.holder);
         }
         return "";
     }

@@ -1,15 +1,12 @@
 /// Route leases and the cluster in every status view: the `status` table, /status, the page,
 /// /readyz and /metrics (promtool-checked).
 
+#include "MetricsTestUtil.h"
 #include "soar/app/StatusRender.h"
-#include "support/TempDir.h"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <catch2/catch.hpp>
-
-#include <cstdlib>
-#include <fstream>
 
 namespace {
 
@@ -125,12 +122,5 @@ TEST_CASE("/metrics carries lease epochs, expiry, ownership and the store's heal
     CHECK_THAT(text, Catch::Contains("soar_sync_route_owned{route=\"theirs\"} 0"));
     CHECK_THAT(text, Catch::Contains("soar_sync_state_store_up 0"));
     CHECK_THAT(text, Catch::Contains("soar_sync_cluster_nodes_alive 2"));
-    if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
-        WARN("promtool not found (Debian package prometheus): skipping the promtool check");
-        return;
-    }
-    soar::test::TempDir dir;
-    const auto path = (dir.path() / "metrics.txt").string();
-    std::ofstream(path) << text;
-    CHECK(std::system(("promtool check metrics < '" + path + "' >/dev/null 2>&1").c_str()) == 0);
+    app::test::checkWithPromtool(text);
 }

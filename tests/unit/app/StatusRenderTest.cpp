@@ -1,14 +1,10 @@
+#include "MetricsTestUtil.h"
 #include "soar/app/StatusRender.h"
 #include "soar/app/StatusServer.h"
-#include "support/TempDir.h"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <catch2/catch.hpp>
-
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 namespace {
 
@@ -561,22 +557,7 @@ TEST_CASE("/metrics passes promtool check metrics", "[app][status]") {
                                      "\"dr\",kind=\"note\",operation=\"update\"} 7"));
     CHECK_THAT(text, Catch::Contains("soar_sync_dead_letters{route=\"hq-to-dr\",target=\"dr\"} 2"));
     CHECK_THAT(text, Catch::Contains("le=\"+Inf\"} 5"));
-    if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
-        WARN("promtool not found (Debian package prometheus): skipping the promtool check");
-        return;
-    }
-    soar::test::TempDir dir;
-    const auto path = (dir.path() / "metrics.txt").string();
-    std::ofstream(path) << text;
-    const auto out = (dir.path() / "promtool.out").string();
-    const int rc =
-        std::system(("promtool check metrics < '" + path + "' > '" + out + "' 2>&1").c_str());
-    std::ifstream in(out);
-    std::stringstream report;
-    report << in.rdbuf();
-    INFO(report.str());
-    CHECK(rc == 0);
-    CHECK(report.str().empty());
+    soar::app::test::checkWithPromtool(text);
 }
 
 TEST_CASE("bearer tokens compare in constant time and exactly", "[app][status]") {

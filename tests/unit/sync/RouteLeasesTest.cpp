@@ -1,7 +1,7 @@
 /// RouteLeases on the in-memory store, with the lease clock and the monotonic clock moved by
 /// hand: who takes which route, takeover after a lapse, fencing of the loser's writes, the
-/// proof a write needs, routes spread over live daemons, hand-over to a command, and a holder
-/// whose process is gone.
+/// proof a write needs, routes spread over live daemons, hand-over to a command, a holder
+/// whose process is gone, and the node a holder identity names.
 
 #include "soar/state/StateError.h"
 #include "soar/sync/RouteLeases.h"
@@ -211,4 +211,14 @@ TEST_CASE("a holder whose process is gone frees its routes at once on one state 
     RouteLeases spread(shared.store, shared.options("alpha", true, {"a"}), shared.clock);
     REQUIRE(shared.store.acquireLease("a", dead, kTtl).has_value());
     CHECK(spread.round().taken.empty());
+}
+
+TEST_CASE("nodeOf gives the node a holder identity starts with", "[leases][unit]") {
+    using soar::sync::nodeOf;
+    World w;
+    RouteLeases leases(w.store, w.options("alpha", false), w.clock);
+    CHECK(nodeOf(leases.holder()) == "alpha");
+    CHECK(nodeOf("beta/h2/11/cd34") == "beta");
+    CHECK(nodeOf("beta") == "beta");
+    CHECK(nodeOf("").empty());
 }

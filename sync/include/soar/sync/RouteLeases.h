@@ -70,6 +70,10 @@ struct LeaseCluster {
     std::size_t held = 0;
 };
 
+/// The node part of a holder identity (`node/host/pid/random`, RouteLeases::holder()): the
+/// `[cluster] node` of the daemon that holds a lease or asks for it, for status and the log.
+[[nodiscard]] std::string nodeOf(const std::string& holder);
+
 class RouteLeases {
 public:
     RouteLeases(state::LeaseStore& store, RouteLeasesOptions options, const Clock& clock);
