@@ -2,11 +2,11 @@
 
 #include "AnswerBody.h"
 #include "soar/client/Errors.h"
+#include "soar/client/JsonTree.h"
 #include "soar/client/PocoSoarApi.h"
 #include "soar/client/Retry.h"
 
 #include <Poco/Exception.h>
-#include <Poco/JSON/Parser.h>
 #include <Poco/Logger.h>
 
 #include <algorithm>
@@ -151,8 +151,7 @@ Reply Caller::classify(Answer answer, const std::string& what, const CallOptions
     bool parsed = false;
     if (!answer.body.empty()) {
         try {
-            Poco::JSON::Parser parser;
-            reply.json = parser.parse(answer.body);
+            reply.json = parseJson(answer.body);
             parsed = true;
         } catch (const Poco::Exception&) {
             parsed = false;

@@ -4,10 +4,10 @@
 #include "AnswerBody.h"
 #include "JsonSkim.h"
 #include "soar/client/Errors.h"
+#include "soar/client/JsonTree.h"
 #include "soar/client/PocoSoarApi.h"
 
 #include <Poco/Exception.h>
-#include <Poco/JSON/Parser.h>
 
 namespace soar::sync {
 namespace {
@@ -37,7 +37,7 @@ Page parsePage(const std::string& body, const PageSource& source) {
     const int status = source.http_status;
     Poco::Dynamic::Var json;
     try {
-        json = Poco::JSON::Parser().parse(body);
+        json = parseJson(body);
     } catch (const Poco::Exception&) {
         // JSON the parser will not take (too deep, invalid UTF-8, ...) is named for what it
         // is, with what can be read of its first record; anything else is not JSON.

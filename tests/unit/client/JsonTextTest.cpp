@@ -1,4 +1,5 @@
 #include "soar/client/JsonText.h"
+#include "soar/client/JsonTree.h"
 
 #include <Poco/DateTime.h>
 #include <Poco/DigestEngine.h>
@@ -17,6 +18,7 @@ using Poco::JSON::Array;
 using Poco::JSON::Object;
 using soar::sync::jsonSha256;
 using soar::sync::jsonText;
+using soar::sync::parseJson;
 
 namespace {
 
@@ -77,6 +79,55 @@ Var randomValue(std::mt19937& random, int depth) {
             return array;
         }
     }
+}
+
+/// Whether two trees hold the same node types and values all the way down.
+bool sameTree(const Var& a, const Var& b) {
+    if (a.type() != b.type()) return false;
+    if (a.type() == typeid(Object::Ptr)) {
+        const auto& x = *a.extract<Object::Ptr>();
+        const auto& y = *b.extract<Object::Ptr>();
+        if (x.size() != y.size()) return false;
+        for (auto i = x.begin(), j = y.begin(); i != x.end(); ++i, ++j) {
+            if (i->first != j->first || !sameTree(i->second, j->second)) return false;
+        }
+        return true;
+    }
+    if (a.type() == typeid(Array::Ptr)) {
+        const auto& x = *a.extract<Array::Ptr>();
+        const auto& y = *b.extract<Array::Ptr>();
+        if (x.size() != y.size()) return false;
+        for (auto i = x.begin(), j = y.begin(); i != x.end(); ++i, ++j) {
+            if (!sameTree(*i, *j)) return false;
+        }
+        return true;
+    }
+    return a.isEmpty() ? b.isEmpty() : a.convert<std::string>() == b.convert<std::string>();
+}
+
+/// What Poco's own parser makes of `text`, or the text of its refusal.
+std::string pocoRefusal(const std::string& text) {
+    try {
+        (void)Poco::JSON::Parser().parse(text);
+        return "accepted";
+    } catch (const Poco::Exception& e) {
+        return e.displayText();
+    }
+}
+
+/// Whether parseJson() builds the tree Poco's parser builds from `text`, or refuses it as Poco
+/// does (random bytes are often not UTF-8).
+bool sameOutcome(const std::string& text) {
+    const auto refusal = pocoRefusal(text);
+    if (refusal != "accepted") {
+        try {
+            (void)parseJson(text);
+            return false;
+        } catch (const Poco::Exception& e) {
+            return e.displayText() == refusal;
+        }
+    }
+    return sameTree(parseJson(text), Poco::JSON::Parser().parse(text));
 }
 
 std::string sha256(const std::string& text) {
@@ -151,4 +202,56 @@ TEST_CASE("jsonSha256 hashes the text of the record without the members it skips
     const auto hash = jsonSha256(large, {"container_id"});
     large.remove("container_id");
     CHECK(hash == sha256(pocoText(large)));
+}
+
+TEST_CASE("parseJson builds the tree Poco's parser builds", "[json]") {
+    std::mt19937 random(11);
+    for (int i = 0; i < 1000; ++i) {
+        auto object = randomObject(random, 0);
+        object->set("dup", 1);
+        auto text = jsonText(*object);
+        text.insert(1, R"("dup": "first", )");  // the last of two equal keys wins
+        INFO(text);
+        REQUIRE(sameOutcome(text));
+        Array array;
+        array.add(object);
+        array.add(Var());
+        array.add(std::numeric_limits<std::uint64_t>::max());
+        REQUIRE(sameOutcome(jsonText(array)));
+    }
+    int accepted = 0;
+    for (int i = 0; i < 300; ++i) {
+        // Printable ASCII keys and values, which Poco takes.
+        Object::Ptr object = new Object;
+        for (int k = 0; k < 20; ++k) {
+            std::string key = "k" + std::to_string(random() % 30);
+            object->set(key, k % 3 == 0 ? randomValue(random, 3) : Var(key + " \"v\"\n"));
+        }
+        const auto text = jsonText(*object);
+        if (pocoRefusal(text) == "accepted") ++accepted;
+        REQUIRE(sameOutcome(text));
+    }
+    CHECK(accepted > 30);
+    const auto empty = parseJson("{}");
+    CHECK(empty.extract<Object::Ptr>()->size() == 0);
+}
+
+TEST_CASE("parseJson refuses what Poco's parser refuses, with the same message", "[json]") {
+    std::string deep(200, '[');
+    deep += std::string(200, ']');
+    for (const std::string& text :
+         {std::string("5"), std::string("\"not a container\""), std::string("{\"a\": }"),
+          std::string("{\"a\": 1} x"), std::string("{\"a\": \"\xff\"}"),
+          std::string("{\"a\": \"\\ud800\"}"), std::string("{\"a\": \"x\ny\"}"),
+          std::string("[1, 2"), std::string(""), deep}) {
+        INFO(text.substr(0, 40));
+        const auto expected = pocoRefusal(text);
+        REQUIRE(expected != "accepted");
+        try {
+            (void)parseJson(text);
+            FAIL("accepted");
+        } catch (const Poco::Exception& e) {
+            CHECK(e.displayText() == expected);
+        }
+    }
 }
