@@ -9,6 +9,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <type_traits>
 #include <vector>
 
 namespace soar::sync {
@@ -30,26 +31,10 @@ public:
         result_.empty();
     }
 
-    void startObject() override {
-        Object::Ptr object = new Object;
-        Object* raw = object.get();
-        Var node(object);
-        place(node);
-        open_.push_back({raw, nullptr});
-    }
-    void endObject() override {
-        if (!open_.empty()) open_.pop_back();
-    }
-    void startArray() override {
-        Array::Ptr array = new Array;
-        Array* raw = array.get();
-        Var node(array);
-        place(node);
-        open_.push_back({nullptr, raw});
-    }
-    void endArray() override {
-        if (!open_.empty()) open_.pop_back();
-    }
+    void startObject() override { start<Object>(); }
+    void endObject() override { end(); }
+    void startArray() override { start<Array>(); }
+    void endArray() override { end(); }
 
     void key(const std::string& k) override { key_ = k; }
 
@@ -74,6 +59,23 @@ private:
         Object* object;
         Array* array;
     };
+
+    /// Places a new empty object or array and opens it for what follows.
+    template <class Node>
+    void start() {
+        typename Node::Ptr node = new Node;
+        Node* raw = node.get();
+        Var slot(node);
+        place(slot);
+        if constexpr (std::is_same_v<Node, Object>) {
+            open_.push_back({raw, nullptr});
+        } else {
+            open_.push_back({nullptr, raw});
+        }
+    }
+    void end() {
+        if (!open_.empty()) open_.pop_back();
+    }
 
     template <class T>
     void put(const T& v) {
