@@ -20,9 +20,10 @@
 ///   (`_filter_container__in`); a copy is found by its sdi on the target before one is
 ///   posted, unless soar-sync just created the container.
 /// - Up to `in_flight` containers are replayed at once, with up to a page queued behind
-///   them; finished containers are committed in groups (one transaction for what finished
-///   while the previous one was written), and a stream's cursor, in the same transaction,
-///   only up to the oldest container not yet finished, so a crash never skips one.
+///   them; finished containers are committed in groups (one transaction per 256 containers
+///   and artifacts, or as soon as nothing more is queued), and a stream's cursor, in the same
+///   transaction, only up to the oldest container not yet finished, so a crash never skips
+///   one.
 /// - Errors are sorted: a record the target refuses (400, unknown label, ...) is
 ///   dead-lettered and the pass goes on; a transient failure that outlived the client's
 ///   retries stops this target's pass with its cursors where they are, except a 500 that
