@@ -59,9 +59,9 @@ Var randomValue(std::mt19937& random, int depth) {
         case 1:
             return randomBytes(random, random() % 40);
         case 2:
-            return static_cast<int>(random()) - 1'000'000'000;
+            return static_cast<int>(random() % 2'000'000'000U) - 1'000'000'000;
         case 3:
-            return static_cast<std::int64_t>(random()) * -4'294'967'311LL;
+            return -static_cast<std::int64_t>(random()) * 2'147'483'647LL;  // fits in 64 bits
         case 4:
             return std::numeric_limits<std::uint64_t>::max() - random();
         case 5:
