@@ -10,7 +10,9 @@
 //    executable, `sync --child ...`) makes the full sync of S containers and reports its peak
 //    RSS (VmHWM). A second child then runs one idle pass over the unchanged source; it reports
 //    the CPU time of the pass alone (getrusage around runPass), and the emulators count the
-//    requests. Children keep the emulators' CPU and memory out of the figures.
+//    requests. Children keep the emulators' CPU and memory out of the figures. With
+//    `--all-features` the route of both children has every feature on (notes and comments,
+//    vault files, workbooks, every mirror_back item, two custom lists the source holds).
 // 3. Large records (`--large`): the peak RSS of a child syncing containers of many MiB.
 // 4. Vault files (`--files`, `--file-rss`; route `attachments = true`):
 //    - throughput: a full sync of COUNT containers × 1 file of MiB (20 × 5 MiB), in MB/s of
@@ -139,6 +141,10 @@ Options parseOptions(const Args& args) {
             o.file_rss.clear();
         } else if (a == "--no-throughput") {
             o.throughput = false;
+        } else if (a == "--no-large") {
+            o.large.clear();
+        } else if (a == "--all-features") {
+            o.all_features = true;
         } else if (a == "--latency-ms") {
             o.latency_ms = std::stoi(value());
         } else if (a == "--serial-sample") {
@@ -168,10 +174,28 @@ long peakRssKb() {
     return -1;
 }
 
-/// `sync --child SOURCE TARGET STATE CONNECTIONS PAGE_SIZE MAX_PASSES [FILE_MAX_SIZE]`: passes
-/// until one ends ok (at most MAX_PASSES); prints `passes= outcome= pass_cpu_ms= pass_wall_ms=`
-/// of the last. FILE_MAX_SIZE (bytes), when given and not 0, turns the route's `attachments`
-/// on with that `attachment_max_size`; files wait in the state file's folder.
+/// The bench route with every feature an operator can turn on: notes and comments, vault
+/// files, workbooks, every mirror_back item and two custom lists.
+void allFeatures(sync::RouteConfig& route) {
+    route.notes = true;
+    route.attachments = true;
+    route.workbooks = true;
+    route.mirror_back.status = true;
+    route.mirror_back.severity = true;
+    route.mirror_back.sensitivity = true;
+    route.mirror_back.owner = true;
+    route.mirror_back.tags = true;
+    route.mirror_back.notes = true;
+    route.mirror_back.comments = true;
+    route.mirror_back.tasks = true;
+    route.lists = {"bench-blocklist", "bench-allowlist"};
+}
+
+/// `sync --child SOURCE TARGET STATE CONNECTIONS PAGE_SIZE MAX_PASSES [FILE_MAX_SIZE
+/// [FEATURES]]`: passes until one ends ok (at most MAX_PASSES); prints `passes= outcome=
+/// pass_cpu_ms= pass_wall_ms=` of the last. FILE_MAX_SIZE (bytes), when given and not 0, turns
+/// the route's `attachments` on with that `attachment_max_size`; files wait in the state
+/// file's folder. FEATURES `all` turns every route feature on (allFeatures()).
 int runChild(const Args& args) {
     if (args.size() < 7) throw std::invalid_argument("--child needs 6 arguments");
     sync::releaseLargeBlocksOnFree();  // as soar-sync does
@@ -186,6 +210,16 @@ int runChild(const Args& args) {
         route.attachments = true;
         route.attachment_max_size = file_max_size;
         options.scratch_dir = std::filesystem::path(args[3]).parent_path().string();
+    }
+    std::unique_ptr<sync::SoarMirrorSide> source_mirror;
+    std::unique_ptr<sync::SoarMirrorSide> target_mirror;
+    if (args.size() > 8 && args[8] == "all") {
+        allFeatures(route);
+        options.scratch_dir = std::filesystem::path(args[3]).parent_path().string();
+        source_mirror = std::make_unique<sync::SoarMirrorSide>(*source, route.page_size);
+        target_mirror = std::make_unique<sync::SoarMirrorSide>(*target, route.page_size);
+        options.source_side = source_mirror.get();
+        options.target_side = target_mirror.get();
     }
     sync::SoarSource source_side(*source, route);
     sync::SoarTarget target_side(*target, route.page_size);
@@ -230,7 +264,7 @@ struct ChildRun {
 
 ChildRun spawnChild(const emulator::Emulator& source, const emulator::Emulator& target,
                     const std::string& state, const Options& o, int max_passes,
-                    std::uint64_t file_max_size = 0) {
+                    std::uint64_t file_max_size = 0, bool all_features = false) {
     const std::vector<std::string> args{"sync",
                                         "--child",
                                         source.baseUrl(),
@@ -239,7 +273,8 @@ ChildRun spawnChild(const emulator::Emulator& source, const emulator::Emulator& 
                                         std::to_string(o.connections),
                                         std::to_string(o.page_size),
                                         std::to_string(max_passes),
-                                        std::to_string(file_max_size)};
+                                        std::to_string(file_max_size),
+                                        all_features ? "all" : "plain"};
     Poco::Pipe out;
     const auto start = Clock::now();
     auto handle = Poco::Process::launch("/proc/self/exe", args, nullptr, &out, nullptr);
@@ -527,20 +562,30 @@ int runSyncBench(const Args& args) {
     for (const int size : o.sizes) {
         test::TempDir dir;
         const auto state = (dir.path() / "state.db").string();
-        emulator::Emulator source(seeded(size, o.size_artifacts));
+        auto source_options = seeded(size, o.size_artifacts);
+        if (o.all_features) {
+            source_options.lists = {{"bench-blocklist", R"([["10.0.0.1", "scanner"]])"},
+                                    {"bench-allowlist", R"([["example.com"]])"}};
+        }
+        emulator::Emulator source(source_options);
         emulator::Emulator target(emulator::EmulatorOptions{});
-        ChildRun full = spawnChild(source, target, state, o, 10);
+        ChildRun full = spawnChild(source, target, state, o, 10, 0, o.all_features);
         const auto before = source.requestCount() + target.requestCount();
-        ChildRun idle = spawnChild(source, target, state, o, 1);
+        ChildRun idle = spawnChild(source, target, state, o, 1, 0, o.all_features);
         const auto requests = source.requestCount() + target.requestCount() - before;
         std::cout << size << " source containers x " << o.size_artifacts
-                  << " artifacts (sync in a child process)\n";
+                  << " artifacts (sync in a child process"
+                  << (o.all_features ? "; every feature on: notes and comments, files, "
+                                       "workbooks, mirror_back of everything, 2 lists"
+                                     : "")
+                  << ")\n";
         row("full sync: time", fixed(full.wall_s, 1) + " s",
             "passes " + full.fields["passes"] + ", " + full.fields["outcome"]);
         row("full sync: CPU of the syncing process", fixed(full.total_cpu_ms / 1e3, 1) + " s",
             fixed(full.total_cpu_ms * 1e3 / size, 0) + " us per container");
         row("full sync: peak RSS", fixed(static_cast<double>(full.max_rss_kb) / 1024, 1) + " MiB");
-        row("idle pass: requests", std::to_string(requests), "target 3 (one per stream)");
+        row("idle pass: requests", std::to_string(requests),
+            o.all_features ? "target: one per stream and per list" : "target 3 (one per stream)");
         row("idle pass: CPU", fixed(std::stod(idle.fields["pass_cpu_ms"]), 1) + " ms",
             "target < 50 ms; wall " + fixed(std::stod(idle.fields["pass_wall_ms"]), 1) + " ms");
         row("idle process: CPU incl. startup", fixed(idle.total_cpu_ms, 1) + " ms",

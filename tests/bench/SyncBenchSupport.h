@@ -48,6 +48,9 @@ struct Options {
     int latency_ms = 0;
     /// Containers of the source that the seed-style serial loop copies (`--serial-sample`).
     int serial_sample = 100;
+    /// The RSS/idle runs with every route feature on (`--all-features`): notes and comments,
+    /// vault files, workbooks, every mirror_back item, and two custom lists.
+    bool all_features = false;
 };
 
 struct SourceRecord {

@@ -24,9 +24,11 @@ constexpr Benchmark kBenchmarks[] = {
      "full sync throughput against the target's raw ingest rate; idle pass requests and CPU; "
      "peak RSS, also of large records; vault file MB/s against a bare upload loop, and peak "
      "RSS with files in flight [--containers N] [--artifacts N] [--connections N] "
-     "[--page-size N] [--sizes N,N,...] [--size-artifacts N] [--large MiBxN,...] "
-     "[--files MiBxN (default 5x20)] [--file-rss MiBxN,... (default 12x8,1x8)] [--no-files] "
-     "[--no-throughput]; or the latency figures instead: --latency-ms N [--connections N] "
+     "[--page-size N] [--sizes N,N,...] [--size-artifacts N] [--all-features (the sizes' "
+     "runs with notes, files, workbooks, mirror_back and lists on)] [--large MiBxN,...] "
+     "[--no-large] [--files MiBxN (default 5x20)] [--file-rss MiBxN,... (default 12x8,1x8)] "
+     "[--no-files] [--no-throughput]; or the latency figures instead: --latency-ms N "
+     "[--connections N] "
      "[--containers N (default 2000)] [--serial-sample N (default 100)]",
      soar::bench::runSyncBench},
 };
