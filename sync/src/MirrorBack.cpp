@@ -38,15 +38,19 @@ std::optional<KeysetCursor> MirrorBack::start(Stream stream, RecordKind kind) {
         }
         return std::nullopt;
     }
-    const auto at = Timestamp::parse(stored->timestamp);
-    if (at && pass_.route.lookback.count() > 0) {
-        return KeysetCursor::after(
-            at->plusMicros(
-                  -std::chrono::duration_cast<std::chrono::microseconds>(pass_.route.lookback)
-                       .count())
-                .toString());
+    return pass_.lookback->start(std::string(state::toString(stream)),
+                                 KeysetCursor{stored->timestamp, stored->last_id});
+}
+
+void MirrorBack::finish(Stream stream, const WalkEnd& end) {
+    if (end.stopped) return;
+    state::UnitOfWork unit;
+    commit(unit, stream, end.end);
+    const auto now = pass_.store.cursor(pass_.key, stream);
+    if (now) {
+        pass_.lookback->walked(std::string(state::toString(stream)),
+                               KeysetCursor{now->timestamp, now->last_id});
     }
-    return KeysetCursor{stored->timestamp, stored->last_id};
 }
 
 void MirrorBack::commit(state::UnitOfWork& unit, Stream stream, const KeysetCursor& at) {
@@ -67,10 +71,7 @@ void MirrorBack::walkCopies() {
         }
         return !pass_.cancelled();
     });
-    if (!end.stopped) {
-        state::UnitOfWork unit;
-        commit(unit, Stream::CopiesUpdated, end.end);
-    }
+    finish(Stream::CopiesUpdated, end);
 }
 
 void MirrorBack::copy(const SourceContainer& copy, state::UnitOfWork& unit) {
@@ -131,10 +132,7 @@ void MirrorBack::walkChanged(RecordKind kind) {
         }
         return !pass_.cancelled();
     });
-    if (!end.stopped) {
-        state::UnitOfWork unit;
-        commit(unit, stream, end.end);
-    }
+    finish(stream, end);
 }
 
 void MirrorBack::note(const SourceItem& item, state::UnitOfWork& unit) {

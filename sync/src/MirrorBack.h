@@ -56,9 +56,11 @@ private:
     /// One workbook task met in the walk: its status, when it moved on the copy, goes to the
     /// source's task (through the transitions the source allows).
     void task(const SourceItem& item, state::UnitOfWork& unit);
-    /// Where a stream's walk starts: its cursor less the lookback; nullopt (and the cursor set
-    /// to the newest change there now) when it has none.
+    /// Where a stream's walk starts: its cursor less the lookback while that is needed
+    /// (Lookback); nullopt (and the cursor set to the newest change there now) when it has none.
     std::optional<KeysetCursor> start(state::Stream stream, state::RecordKind kind);
+    /// After a walk: its end committed as the stream's cursor, unless it was stopped.
+    void finish(state::Stream stream, const WalkEnd& end);
     void commit(state::UnitOfWork& unit, state::Stream stream, const KeysetCursor& at);
 
     PassScope& pass_;

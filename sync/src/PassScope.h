@@ -8,6 +8,7 @@
 /// Thread safety: the references are to thread-safe objects; DeadLetterSet and LiveBoard
 /// lock themselves. Ownership: borrows everything; lives as long as the pass.
 
+#include "Lookback.h"
 #include "OwnerMap.h"
 #include "soar/client/Clock.h"
 #include "soar/client/Paging.h"
@@ -98,6 +99,8 @@ struct PassScope {
     MirrorSide* source_side = nullptr;
     MirrorSide* target_side = nullptr;
     FieldMirror* fields = nullptr;
+    /// Where each stream's walk starts (the engine's, kept across passes).
+    Lookback* lookback = nullptr;
 
     [[nodiscard]] bool cancelled() const { return stop != nullptr && stop->load(); }
     /// The clock's wall time as the store keeps it.

@@ -28,7 +28,8 @@ struct TargetSync::Parts {
         : mapper(MappingRules{route.source, route.label_map, route.add_tags, route.custom_fields}),
           logger(Poco::Logger::get("sync.route")),
           poison(store, key, options.poison_passes),
-          owners(logger) {
+          owners(logger),
+          lookback(route.lookback, options.clock) {
         if (!options.workers) {
             own_pool = std::make_unique<WorkerPool>("route." + route.name + "." + options.target,
                                                     options.in_flight);
@@ -45,6 +46,7 @@ struct TargetSync::Parts {
     std::chrono::steady_clock::time_point idle_logged{};
     /// Why each custom list was last not written (ListCopier logs a reason once, not per pass).
     std::map<std::string, std::string> list_problems;
+    Lookback lookback;
 };
 
 TargetSync::TargetSync(RouteConfig route, TargetSyncOptions options, Source& source, Target& target,
@@ -79,6 +81,7 @@ PassResult TargetSync::run(const char* what, bool force, const std::atomic<bool>
                     options_.clock->now(),
                     {},
                     route_.owners_by_name ? &parts_->owners : nullptr};
+    scope.lookback = &parts_->lookback;
     if (scope.owners) scope.owners->newPass();
     std::optional<FieldMirror> fields;
     if (options_.source_side && options_.target_side && route_.mirror_back.any()) {
@@ -167,17 +170,10 @@ PassResult TargetSync::runPass(const std::atomic<bool>* stop) {
                 const auto stored = store_.cursor(key_, stream);
                 std::optional<KeysetCursor> stored_position;
                 KeysetCursor start;
+                const std::string name(state::toString(stream));
                 if (stored) {
                     stored_position = KeysetCursor{stored->timestamp, stored->last_id};
-                    start = *stored_position;
-                    const auto at = Timestamp::parse(stored->timestamp);
-                    if (at && route_.lookback.count() > 0) {
-                        start = KeysetCursor::after(
-                            at->plusMicros(-std::chrono::duration_cast<std::chrono::microseconds>(
-                                                route_.lookback)
-                                                .count())
-                                .toString());
-                    }
+                    start = parts_->lookback.start(name, *stored_position);
                 } else if (route_.start_from == "now") {
                     startAtNewest(stream);  // nothing older
                     continue;
@@ -185,6 +181,10 @@ PassResult TargetSync::runPass(const std::atomic<bool>* stop) {
                     start = KeysetCursor::after(route_.start_from);
                 }
                 pass.walk(stream, start, stored_position, true);
+                const auto now = store_.cursor(key_, stream);
+                if (!pass.stopped() && now) {
+                    parts_->lookback.walked(name, KeysetCursor{now->timestamp, now->last_id});
+                }
             } catch (...) {
                 pass.fail(std::current_exception());
             }
