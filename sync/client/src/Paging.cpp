@@ -3,6 +3,7 @@
 #include "soar/client/Errors.h"
 #include "soar/client/Timestamp.h"
 
+#include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 
 #include <algorithm>
@@ -374,7 +375,16 @@ private:
 
 std::optional<std::string> unreadableReason(const Record& record) {
     if (!record || !record->has(kUnreadableKey)) return std::nullopt;
-    return record->get(kUnreadableKey).toString();
+    // The walk writes a text there. A source record that carries the key itself is handed on
+    // as unreadable too, whatever its value (null, an object) holds.
+    const auto value = record->get(kUnreadableKey);
+    if (value.isString()) return value.extract<std::string>();
+    try {
+        if (!value.isEmpty()) return value.toString();
+    } catch (const Poco::Exception&) {
+        // no text form: named below
+    }
+    return std::string("the record carries the field ") + kUnreadableKey;
 }
 
 std::size_t forEachPage(SoarApi& api, const std::string& path, const Query& query,

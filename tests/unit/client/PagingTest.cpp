@@ -419,3 +419,18 @@ TEST_CASE("Keyset walk steps past records whose time is no time and hands them o
         CHECK(result.end == KeysetCursor::after(ts(11)));
     }
 }
+
+TEST_CASE("A source record that carries the walk's unreadable marker itself is named, not a crash",
+          "[client][paging]") {
+    Poco::JSON::Object::Ptr record = new Poco::JSON::Object;
+    record->set("id", 1);
+    CHECK_FALSE(soar::sync::unreadableReason(record));
+    record->set(soar::sync::kUnreadableKey, std::string("nesting deeper than 128 levels"));
+    CHECK(soar::sync::unreadableReason(record) == "nesting deeper than 128 levels");
+    // Found by fuzz-page: a null there made the walk throw Poco's InvalidAccessException.
+    record->set(soar::sync::kUnreadableKey, Poco::Dynamic::Var());
+    CHECK(soar::sync::unreadableReason(record) ==
+          std::string("the record carries the field ") + soar::sync::kUnreadableKey);
+    record->set(soar::sync::kUnreadableKey, 7);
+    CHECK(soar::sync::unreadableReason(record) == "7");
+}
