@@ -9,15 +9,13 @@ namespace soar::sync {
 Lookback::Lookback(std::chrono::milliseconds lookback, std::shared_ptr<Clock> clock)
     : lookback_(lookback), clock_(std::move(clock)) {}
 
-Lookback::Window& Lookback::windowOf(const std::string& stream, const KeysetCursor& stored) {
-    auto& window = windows_[stream];
-    if (!(window.at == stored) || window.reached == std::chrono::steady_clock::time_point{}) {
-        window = Window{stored, clock_->now(), std::nullopt, false};
-    }
-    return window;
+Lookback::Window& Lookback::windowOf(state::Stream stream, const KeysetCursor& stored) {
+    const auto found = windows_.find(stream);
+    if (found != windows_.end() && found->second.at == stored) return found->second;
+    return windows_[stream] = Window{stored, clock_->now(), std::nullopt, false};
 }
 
-KeysetCursor Lookback::start(const std::string& stream, const KeysetCursor& stored) {
+KeysetCursor Lookback::start(state::Stream stream, const KeysetCursor& stored) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto& window = windowOf(stream, stored);
     window.walk_began = clock_->now();
@@ -28,7 +26,7 @@ KeysetCursor Lookback::start(const std::string& stream, const KeysetCursor& stor
             .toString());
 }
 
-void Lookback::walked(const std::string& stream, const KeysetCursor& stored) {
+void Lookback::walked(state::Stream stream, const KeysetCursor& stored) {
     std::lock_guard<std::mutex> lock(mutex_);
     const auto found = windows_.find(stream);
     const bool unmoved = found != windows_.end() && found->second.at == stored;

@@ -18,13 +18,13 @@
 
 #include "soar/client/Clock.h"
 #include "soar/client/Paging.h"
+#include "soar/state/Records.h"
 
 #include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <string>
 
 namespace soar::sync {
 
@@ -32,11 +32,10 @@ class Lookback {
 public:
     Lookback(std::chrono::milliseconds lookback, std::shared_ptr<Clock> clock);
 
-    /// Where the walk of `stream` (any key naming one stream of one side) starts, for its
-    /// stored cursor `stored`.
-    [[nodiscard]] KeysetCursor start(const std::string& stream, const KeysetCursor& stored);
+    /// Where the walk of `stream` starts, for its stored cursor `stored`.
+    [[nodiscard]] KeysetCursor start(state::Stream stream, const KeysetCursor& stored);
     /// The walk of `stream` from start() ran to its end; `stored` is its cursor now.
-    void walked(const std::string& stream, const KeysetCursor& stored);
+    void walked(state::Stream stream, const KeysetCursor& stored);
 
 private:
     struct Window {
@@ -49,12 +48,13 @@ private:
         bool settled = false;
     };
 
-    Window& windowOf(const std::string& stream, const KeysetCursor& stored);
+    /// The window of `stream` at `stored`: a new one when the cursor is elsewhere.
+    Window& windowOf(state::Stream stream, const KeysetCursor& stored);
 
     const std::chrono::milliseconds lookback_;
     const std::shared_ptr<Clock> clock_;
     std::mutex mutex_;
-    std::map<std::string, Window> windows_;
+    std::map<state::Stream, Window> windows_;
 };
 
 }  // namespace soar::sync

@@ -38,8 +38,7 @@ std::optional<KeysetCursor> MirrorBack::start(Stream stream, RecordKind kind) {
         }
         return std::nullopt;
     }
-    return pass_.lookback->start(std::string(state::toString(stream)),
-                                 KeysetCursor{stored->timestamp, stored->last_id});
+    return pass_.lookback->start(stream, KeysetCursor{stored->timestamp, stored->last_id});
 }
 
 void MirrorBack::finish(Stream stream, const WalkEnd& end) {
@@ -48,8 +47,7 @@ void MirrorBack::finish(Stream stream, const WalkEnd& end) {
     commit(unit, stream, end.end);
     const auto now = pass_.store.cursor(pass_.key, stream);
     if (now) {
-        pass_.lookback->walked(std::string(state::toString(stream)),
-                               KeysetCursor{now->timestamp, now->last_id});
+        pass_.lookback->walked(stream, KeysetCursor{now->timestamp, now->last_id});
     }
 }
 

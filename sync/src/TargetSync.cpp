@@ -170,10 +170,9 @@ PassResult TargetSync::runPass(const std::atomic<bool>* stop) {
                 const auto stored = store_.cursor(key_, stream);
                 std::optional<KeysetCursor> stored_position;
                 KeysetCursor start;
-                const std::string name(state::toString(stream));
                 if (stored) {
                     stored_position = KeysetCursor{stored->timestamp, stored->last_id};
-                    start = parts_->lookback.start(name, *stored_position);
+                    start = parts_->lookback.start(stream, *stored_position);
                 } else if (route_.start_from == "now") {
                     startAtNewest(stream);  // nothing older
                     continue;
@@ -183,7 +182,7 @@ PassResult TargetSync::runPass(const std::atomic<bool>* stop) {
                 pass.walk(stream, start, stored_position, true);
                 const auto now = store_.cursor(key_, stream);
                 if (!pass.stopped() && now) {
-                    parts_->lookback.walked(name, KeysetCursor{now->timestamp, now->last_id});
+                    parts_->lookback.walked(stream, KeysetCursor{now->timestamp, now->last_id});
                 }
             } catch (...) {
                 pass.fail(std::current_exception());
