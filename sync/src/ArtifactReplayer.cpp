@@ -3,6 +3,8 @@
 #include "soar/client/Errors.h"
 #include "soar/sync/RecordMapper.h"
 
+#include <algorithm>
+
 namespace soar::sync {
 
 ArtifactReplayer::ArtifactReplayer(PassScope& pass, std::int64_t source_container,
@@ -19,23 +21,72 @@ ArtifactReplayer::ArtifactReplayer(PassScope& pass, std::int64_t source_containe
     }
 }
 
-bool ArtifactReplayer::run(std::optional<std::vector<SourceItem>> prefetched) {
+ArtifactReplayer::Pending ArtifactReplayer::map(PassScope& pass, const SourceItem& artifact,
+                                                std::int64_t target_container) {
+    Pending a;
+    a.source_id = artifact.id;
+    a.mapped = pass.mapper.artifact(*artifact.body, target_container);
+    a.hash = RecordMapper::contentHash(*a.mapped);
+    a.update_time = artifact.changed;
+    return a;
+}
+
+std::vector<MappedArtifact> ArtifactReplayer::embed(PassScope& pass,
+                                                    std::vector<SourceItem>& artifacts,
+                                                    Poco::JSON::Object& container) {
+    const auto n = std::min(artifacts.size(), pass.options.artifact_batch);
+    std::vector<MappedArtifact> sent;
+    sent.reserve(n);
+    Poco::JSON::Array::Ptr bodies = new Poco::JSON::Array;
+    for (std::size_t i = 0; i < n; ++i) {
+        auto a = map(pass, artifacts[i], 0);
+        // The server files them under the container it makes, and sets `run_automation`
+        // itself after the last one (soar-api.md §3.5); the container asks for none.
+        a.mapped->remove("container_id");
+        a.mapped->remove("run_automation");
+        bodies->add(a.mapped);
+        sent.push_back(std::move(a));
+    }
+    artifacts.erase(artifacts.begin(), artifacts.begin() + static_cast<std::ptrdiff_t>(n));
+    if (!sent.empty()) container.set("artifacts", bodies);
+    return sent;
+}
+
+bool ArtifactReplayer::run(std::optional<std::vector<SourceItem>> prefetched, Embedded embedded) {
+    if (embedded.results && embedded.results->size() == embedded.sent.size()) {
+        const auto& results = *embedded.results;
+        for (std::size_t i = 0; i < results.size(); ++i) {
+            if (results[i].ok()) {
+                ++out_.counts.artifacts_created;
+                written(embedded.sent[i], *results[i].id);
+            } else {
+                out_.refuse(pass_, state::RecordKind::Artifact, embedded.sent[i].source_id,
+                            results[i].error);
+                all_ok_ = false;
+            }
+        }
+    } else {
+        for (auto& a : embedded.sent) {
+            a.mapped->set("container_id", target_container_);
+            a.mapped->set("run_automation", false);
+            place(std::move(a), embedded.maybe_made);
+        }
+    }
     if (prefetched) {
-        for (const auto& artifact : *prefetched) replayOne(artifact);
+        for (const auto& artifact : *prefetched) {
+            place(map(pass_, artifact, target_container_), false);
+        }
     } else {
         pass_.source.forEachItem(state::RecordKind::Artifact, source_container_,
-                                 [this](SourceItem& artifact) { replayOne(artifact); });
+                                 [this](SourceItem& artifact) {
+                                     place(map(pass_, artifact, target_container_), false);
+                                 });
     }
     flush();
     return all_ok_;
 }
 
-void ArtifactReplayer::replayOne(const SourceItem& artifact) {
-    Pending a;
-    a.source_id = artifact.id;
-    a.mapped = pass_.mapper.artifact(*artifact.body, target_container_);
-    a.hash = RecordMapper::contentHash(*a.mapped);
-    a.update_time = artifact.changed;
+void ArtifactReplayer::place(Pending a, bool made_now) {
     const auto mapping = known_.find(a.source_id);
     if (mapping != known_.end()) {
         if (!pass_.force && mapping->second.content_hash == a.hash) {
@@ -53,7 +104,12 @@ void ArtifactReplayer::replayOne(const SourceItem& artifact) {
         }
         const auto copy = copies_by_sdi_->find(pass_.mapper.artifactSdi(a.source_id));
         if (copy != copies_by_sdi_->end()) {
-            update(a, copy->second);
+            if (made_now) {
+                ++out_.counts.artifacts_created;
+                written(a, copy->second);
+            } else {
+                update(a, copy->second);
+            }
             return;
         }
     }

@@ -78,9 +78,16 @@ Replayed ContainerReplayer::write(const SourceContainer& source,
     bool adopted = false;  // it was on the target already, unknown to the state file
     bool written = false;  // the container's mapping must be (re)stored
     bool whole = false;    // the target got the whole body, mirrored fields too
+    // A container new to the target takes its artifacts read ahead along in its create.
+    std::optional<std::vector<SourceItem>> artifacts;
+    ArtifactReplayer::Embedded embedded;
+    if (!mapping && pass_.route.artifacts) {
+        artifacts = prefetched_.take(source_id);
+        if (artifacts) embedded.sent = ArtifactReplayer::embed(pass_, *artifacts, *mapped);
+    }
     try {
         if (!mapping) {
-            const auto created = pass_.target.createContainer(*mapped);
+            const auto created = create(*mapped, embedded);
             target_id = created.id;
             whole = true;
             if (created.existed) {
@@ -140,8 +147,12 @@ Replayed ContainerReplayer::write(const SourceContainer& source,
         pass_.route.artifacts && (pass_.force || fresh || written || !mapping ||
                                   stored_artifact_time != artifact_update_time);
     if (artifacts_due) {
-        ArtifactReplayer artifacts(pass_, source_id, target_id, fresh, out);
-        if (!artifacts.run(prefetched_.take(source_id))) {
+        // When the create's answer does not say what became of the artifacts it carried, they
+        // are looked for like any others.
+        const bool known = embedded.sent.empty() || embedded.results || !embedded.maybe_made;
+        ArtifactReplayer replayer(pass_, source_id, target_id, fresh && known, out);
+        if (!artifacts) artifacts = prefetched_.take(source_id);
+        if (!replayer.run(std::move(artifacts), std::move(embedded))) {
             // Some artifact was refused: keep the old artifact time so the container's
             // artifacts are read again when it next shows up (and retry-dead re-drives).
             artifact_update_time = stored_artifact_time;
@@ -186,6 +197,31 @@ Replayed ContainerReplayer::write(const SourceContainer& source,
         out.resolve(pass_, RecordKind::Container, source_id);
     }
     return out;
+}
+
+ContainerCreated ContainerReplayer::create(Poco::JSON::Object& mapped,
+                                           ArtifactReplayer::Embedded& embedded) {
+    if (embedded.sent.empty()) return pass_.target.createContainer(mapped);
+    ContainerCreated created;
+    try {
+        created = pass_.target.createContainer(mapped);
+    } catch (const RecordError& e) {
+        mapped.remove("artifacts");
+        // Refused with its artifacts: once more without them, so that a bad artifact costs
+        // itself (its batch says which), not its container.
+        poco_debug(pass_.logger, pass_.where() + "a container create with " +
+                                     std::to_string(embedded.sent.size()) +
+                                     " artifacts was refused (" + refusalMessage(e) +
+                                     "); sending it without them");
+        return pass_.target.createContainer(mapped);
+    } catch (...) {
+        mapped.remove("artifacts");
+        throw;
+    }
+    mapped.remove("artifacts");
+    embedded.maybe_made = !created.existed;
+    if (embedded.maybe_made) embedded.results = std::move(created.artifacts);
+    return created;
 }
 
 void ContainerReplayer::settle(const SourceContainer& source, std::int64_t target_id, bool whole,

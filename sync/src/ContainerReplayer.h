@@ -5,9 +5,9 @@
 /// The container is mapped (RecordMapper) and compared by content hash with its stored
 /// mapping: created (a duplicate answer is adopted and brought up to date), updated,
 /// re-created when the target lost it (404), or left alone. Its artifacts follow
-/// (ArtifactReplayer) when it is new to the target, when its `artifact_update_time` moved, or
-/// on a forced pass; its files (AttachmentReplayer), notes and comments (NoteReplayer) when it
-/// is new to the target. The
+/// (ArtifactReplayer; the first batch inside the create of a new copy) when it is new to the
+/// target, when its `artifact_update_time` moved, or on a forced pass; its files
+/// (AttachmentReplayer), notes and comments (NoteReplayer) when it is new to the target. The
 /// route's playbook is asked for when the copy was created (or adopted) or its content
 /// changed. A record the target refuses is dead-lettered with the unit; a 500 that persists
 /// over passes for this container is settled by the PoisonTracker; anything else propagates
@@ -16,6 +16,7 @@
 /// Thread safety: replay() may run on several workers at once (for different containers).
 
 #include "ArtifactPrefetcher.h"
+#include "ArtifactReplayer.h"
 #include "PassScope.h"
 #include "PoisonTracker.h"
 
@@ -41,6 +42,9 @@ private:
     /// `whole`: the copy was just written with all of `mapped`, so both sides are known.
     void settle(const SourceContainer& source, std::int64_t target_id, bool whole,
                 const Poco::JSON::Object& mapped, Replayed& out);
+    /// Creates the container's copy with the artifacts `embedded` in `mapped`, or without
+    /// them when the target refuses the two together; fills in what became of them.
+    ContainerCreated create(Poco::JSON::Object& mapped, ArtifactReplayer::Embedded& embedded);
     Replayed write(const SourceContainer& source,
                    const std::optional<state::ContainerMapping>& mapping);
 

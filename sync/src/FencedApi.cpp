@@ -13,11 +13,13 @@ Page FencedApi::listPage(const std::string& path, const Query& query, std::size_
 
 Record FencedApi::getObject(const std::string& path) { return inner_.getObject(path); }
 
+std::optional<Record> FencedApi::find(const std::string& path) { return inner_.find(path); }
+
 std::optional<Record> FencedApi::get(const std::string& collection, std::int64_t id) {
     return inner_.get(collection, id);
 }
 
-CreateResult FencedApi::createContainer(const Poco::JSON::Object& container) {
+ContainerCreated FencedApi::createContainer(const Poco::JSON::Object& container) {
     check();
     return inner_.createContainer(container);
 }

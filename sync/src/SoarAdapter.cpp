@@ -445,7 +445,7 @@ SoarTarget::SoarTarget(SoarApi& api, std::size_t page_size)
 
 void SoarTarget::ping() { (void)api_.version(); }
 
-CreateResult SoarTarget::createContainer(const Object& container) {
+ContainerCreated SoarTarget::createContainer(const Object& container) {
     return api_.createContainer(container);
 }
 

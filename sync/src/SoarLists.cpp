@@ -1,13 +1,30 @@
 // SoarSource::readList and SoarTarget::writeList: custom lists over SOAR's REST API
-// (soar-api-more.md §2, `/rest/decided_list`). A list is found by its exact name with a filter
-// (a purely numeric name would read as an id in the path), then read or written by id.
+// (soar-api-more.md §2, `/rest/decided_list`). A list is read by its name in the path, one
+// request, when the name can be addressed so; a purely numeric name would read as an id, and a
+// '/' would split the path on servers that decode it first, so such a list is found by its
+// exact name with a filter and then read by id. It is written by id, or created by name.
 
 #include "SoarRecords.h"
 #include "soar/client/Errors.h"
 #include "soar/sync/SoarAdapter.h"
 
+#include <Poco/URI.h>
+
+#include <algorithm>
+#include <cctype>
+
 namespace soar::sync {
 namespace {
+
+/// `name` percent-encoded as one path segment, or nullopt when the path cannot address it.
+std::optional<std::string> nameSegment(const std::string& name) {
+    const bool digits =
+        std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+    if (name.empty() || digits || name.find('/') != std::string::npos) return std::nullopt;
+    std::string segment;
+    Poco::URI::encode(name, "!#$&'()*+,/:;=?@[]%\"<>\\^`{|} ", segment);
+    return segment;
+}
 
 /// The list record of that name (the collection view may leave out its content); nullopt when
 /// there is none.
@@ -41,6 +58,14 @@ Poco::JSON::Array::Ptr rowsOf(const Poco::JSON::Object& list, const std::string&
 }  // namespace
 
 std::optional<Poco::JSON::Array::Ptr> SoarSource::readList(const std::string& name) {
+    if (const auto segment = nameSegment(name)) {
+        const auto list = api_.find(std::string(collection::kList) + "/" + *segment);
+        if (!list) return std::nullopt;
+        // A server that matched the name loosely (another case) answered another list: the
+        // exact filter below decides.
+        const auto answered = optString(**list, "name");
+        if (!answered || *answered == name) return rowsOf(**list, name);
+    }
     const auto found = findList(api_, name);
     if (!found) return std::nullopt;
     const auto id = optId(**found, "id");

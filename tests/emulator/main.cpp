@@ -69,6 +69,9 @@ protected:
             "has instead of making a second one (the other reading of an undocumented case).");
         add("attachment-answer-without-vault-id", "",
             "Upload answers carry `hash` but no `vault_id`, as older servers answer.");
+        add("embedded-answer-ids-only", "",
+            "A container create with embedded artifacts answers their new ids "
+            "(`new_artifact_ids`) only, as 8.5 does, without each one's result.");
         add("playbook", "REPO/NAME:OUTCOME:SECONDS",
             "A playbook whose runs stay 'running' for SECONDS, then end as OUTCOME (success or "
             "failed). REPO/ is optional (default local). Repeatable.",
@@ -279,6 +282,7 @@ private:
         o.null_update_time = has("null-update-time");
         o.attachment_dedup = has("dedup-attachments");
         o.attachment_answer_without_vault_id = has("attachment-answer-without-vault-id");
+        o.embedded_answer_ids_only = has("embedded-answer-ids-only");
         for (const auto& p : playbooks_) {
             o.playbooks.push_back(toPlaybook(p));
         }

@@ -103,10 +103,13 @@ public:
     }
 
     Record getObject(const std::string& /*path*/) { return new Poco::JSON::Object; }
+    std::optional<Record> find(const std::string& /*path*/) { return std::nullopt; }
     std::optional<Record> get(const std::string& /*collection*/, std::int64_t /*id*/) {
         return std::nullopt;
     }
-    soar::sync::CreateResult createContainer(const Poco::JSON::Object& /*container*/) { return {}; }
+    soar::sync::ContainerCreated createContainer(const Poco::JSON::Object& /*container*/) {
+        return {};
+    }
     void updateContainer(std::int64_t /*id*/, const Poco::JSON::Object& /*fields*/) {}
     soar::sync::CreateResult createArtifact(const Poco::JSON::Object& /*artifact*/) { return {}; }
     std::vector<soar::sync::BatchItemResult> createArtifacts(const Poco::JSON::Array& /*items*/) {

@@ -579,6 +579,62 @@ TEST_CASE("Emulator: typed calls for containers, artifacts, notes and playbooks"
     CHECK_THROWS_AS(api->runPlaybook(run), soar::sync::RecordError);
 }
 
+TEST_CASE("Emulator: artifacts embedded in a container create, as either answer gives them",
+          "[client][integration]") {
+    for (const bool ids_only : {false, true}) {
+        DYNAMIC_SECTION((ids_only ? "new_artifact_ids only" : "per-item results")) {
+            EmulatorOptions options;
+            options.embedded_answer_ids_only = ids_only;
+            Emulator emulator(options);
+            auto api =
+                client(emulatorConfig(emulator), token(), soar::sync::SystemClock::instance());
+
+            auto container = json(R"({"name": "c1", "label": "events",
+                "source_data_identifier": "soar-sync:hq:1", "artifacts": [
+                {"name": "a", "cef": {"n": 1}, "source_data_identifier": "soar-sync:hq:artifact:1"},
+                {"name": "b", "cef": {"n": 2}, "source_data_identifier": "soar-sync:hq:artifact:2"}]})");
+            const auto created = api->createContainer(*container);
+            CHECK_FALSE(created.existed);
+            REQUIRE(created.artifacts);
+            REQUIRE(created.artifacts->size() == 2);
+            for (std::size_t i = 0; i < 2; ++i) {
+                const auto& item = (*created.artifacts)[i];
+                REQUIRE(item.ok());
+                const auto record = api->get("artifact", *item.id);
+                REQUIRE(record);
+                CHECK((*record)->getValue<std::int64_t>("container") == created.id);
+                CHECK((*record)->getValue<std::string>("source_data_identifier") ==
+                      "soar-sync:hq:artifact:" + std::to_string(i + 1));
+            }
+
+            // The same container again: the duplicate answer, and no artifact made.
+            const auto again = api->createContainer(*container);
+            CHECK(again.existed);
+            CHECK_FALSE(again.artifacts);
+
+            // One item the server refuses: per-item results say which; ids alone cannot.
+            auto mixed = json(R"({"name": "c2", "label": "events",
+                "source_data_identifier": "soar-sync:hq:2", "artifacts": [
+                {"name": "good", "source_data_identifier": "soar-sync:hq:artifact:3"},
+                {"name": "bad", "cef": "not an object"}]})");
+            const auto second = api->createContainer(*mixed);
+            CHECK_FALSE(second.existed);
+            if (ids_only) {
+                CHECK_FALSE(second.artifacts);
+            } else {
+                REQUIRE(second.artifacts);
+                REQUIRE(second.artifacts->size() == 2);
+                CHECK((*second.artifacts)[0].ok());
+                CHECK_FALSE((*second.artifacts)[1].ok());
+                CHECK_FALSE((*second.artifacts)[1].error.empty());
+            }
+            const auto made = api->listPage("container/" + std::to_string(second.id) + "/artifacts",
+                                            Query().pageSize(10), 0);
+            CHECK(made.records.size() == 1);
+        }
+    }
+}
+
 TEST_CASE("Emulator: a rotated token_file is used without a restart, after a 401 or a change",
           "[client][integration]") {
     Emulator emulator(EmulatorOptions{});

@@ -73,6 +73,20 @@ Record PocoSoarApi::getObject(const std::string& path) {
     return object;
 }
 
+std::optional<Record> PocoSoarApi::find(const std::string& path) {
+    CallOptions options;
+    options.accept_not_found = true;
+    const Reply reply = caller_->call("GET", path, "", "", options);
+    if (reply.status == 404) return std::nullopt;
+    auto object = asObject(reply.json);
+    if (!object) caller_->failShape("GET /rest/" + path, reply, "an object");
+    if (isFailed(object) && stringField(object, "message").find("not found") != std::string::npos) {
+        return std::nullopt;
+    }
+    if (isFailed(object)) caller_->failRecord("GET /rest/" + path, reply);
+    return object;
+}
+
 std::optional<Record> PocoSoarApi::get(const std::string& collection, std::int64_t id) {
     CallOptions options;
     options.accept_not_found = true;
@@ -100,13 +114,62 @@ CreateResult createResult(Caller& caller, const std::string& what, const Reply& 
     return {*id, false};
 }
 
+/// The per-item answers of a batch create (or of the artifacts embedded in a container
+/// create): an id, an existing id, or a failure with the server's message.
+std::vector<BatchItemResult> itemResults(Caller& caller, const std::string& what,
+                                         const Reply& reply, const Poco::JSON::Array& items) {
+    std::vector<BatchItemResult> results;
+    results.reserve(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const auto item = items.getObject(static_cast<unsigned>(i));
+        if (!item) caller.failShape(what, reply, "objects in the result array");
+        BatchItemResult result;
+        if (item->has("existing_artifact_id")) {
+            result.id = parseId(item->get("existing_artifact_id"));
+            result.existed = true;
+        } else if (isFailed(item)) {
+            result.error = caller.scrub(stringField(item, "message"));
+            if (result.error.empty()) result.error = "failed without a message";
+        } else {
+            result.id = parseId(item->get("id"));
+        }
+        if (!result.id && result.error.empty()) {
+            caller.failShape(what, reply, "an id or a failure per item");
+        }
+        results.push_back(std::move(result));
+    }
+    return results;
+}
+
 }  // namespace
 
-CreateResult PocoSoarApi::createContainer(const Poco::JSON::Object& container) {
+ContainerCreated PocoSoarApi::createContainer(const Poco::JSON::Object& container) {
+    const std::string what = "POST /rest/container";
     CallOptions options;
     options.accept_duplicate = true;
     const Reply reply = caller_->call("POST", "container", "", jsonText(container), options);
-    return createResult(*caller_, "POST /rest/container", reply, "existing_container_id");
+    ContainerCreated created;
+    static_cast<CreateResult&>(created) =
+        createResult(*caller_, what, reply, "existing_container_id");
+    const auto embedded = container.getArray("artifacts");
+    if (created.existed || !embedded || embedded->size() == 0) return created;
+    // Each embedded artifact's own answer where the server gives one (Splunk's SDK reads
+    // `artifacts`); otherwise the new ids in order, which say which became what only when every
+    // one was made (8.5 answers `new_artifact_ids`).
+    const auto answer = asObject(reply.json);
+    if (const auto items = answer->getArray("artifacts");
+        items && items->size() == embedded->size()) {
+        created.artifacts = itemResults(*caller_, what, reply, *items);
+    } else if (const auto ids = answer->getArray("new_artifact_ids");
+               ids && ids->size() == embedded->size()) {
+        std::vector<BatchItemResult> results(ids->size());
+        for (std::size_t i = 0; i < ids->size(); ++i) {
+            results[i].id = parseId(ids->get(static_cast<unsigned>(i)));
+            if (!results[i].id) caller_->failShape(what, reply, "numeric new_artifact_ids");
+        }
+        created.artifacts = std::move(results);
+    }
+    return created;
 }
 
 void PocoSoarApi::updateContainer(std::int64_t id, const Poco::JSON::Object& fields) {
@@ -130,27 +193,7 @@ std::vector<BatchItemResult> PocoSoarApi::createArtifacts(const Poco::JSON::Arra
         caller_->failShape(what, reply,
                            "an array of " + std::to_string(artifacts.size()) + " results");
     }
-    std::vector<BatchItemResult> results;
-    results.reserve(items->size());
-    for (std::size_t i = 0; i < items->size(); ++i) {
-        const auto item = items->getObject(static_cast<unsigned>(i));
-        if (!item) caller_->failShape(what, reply, "objects in the result array");
-        BatchItemResult result;
-        if (item->has("existing_artifact_id")) {
-            result.id = parseId(item->get("existing_artifact_id"));
-            result.existed = true;
-        } else if (isFailed(item)) {
-            result.error = caller_->scrub(stringField(item, "message"));
-            if (result.error.empty()) result.error = "failed without a message";
-        } else {
-            result.id = parseId(item->get("id"));
-        }
-        if (!result.id && result.error.empty()) {
-            caller_->failShape(what, reply, "an id or a failure per item");
-        }
-        results.push_back(std::move(result));
-    }
-    return results;
+    return itemResults(*caller_, what, reply, *items);
 }
 
 void PocoSoarApi::updateArtifact(std::int64_t id, const Poco::JSON::Object& fields) {

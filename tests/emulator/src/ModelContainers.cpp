@@ -344,7 +344,7 @@ Object::Ptr Model::createContainer(const Ptr& in, bool user) {
             }
             results->add(r);
         }
-        result->set("artifacts", results);
+        if (!options_.embedded_answer_ids_only) result->set("artifacts", results);
     }
     result->set("new_artifact_ids", new_ids);
     return result;

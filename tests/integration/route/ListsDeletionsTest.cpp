@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -254,6 +255,38 @@ TEST_CASE("Lists over HTTP: a purely numeric name is found by name, never taken 
     CHECK(contentOf(h.target, "allow") == allow);
     CHECK(contentOf(h.target, "42") == forty_two);
     CHECK(h.target.listWrites() == 3);
+}
+
+TEST_CASE("Lists over HTTP: a list is read in one request by its name, whatever it holds",
+          "[integration][lists]") {
+    const std::string spaced = R"([["a b"]])";
+    const std::string unicode = R"([["\u00fc"]])";
+    const std::string slashed = R"([["x"]])";
+    const std::string quoted = R"([["q"]])";
+    SyncHarness h(withLists({{"blocked ips", spaced},
+                             {"Liste \u00fcber 100%", unicode},
+                             {"team/a", slashed},
+                             {"it's \"quoted\" #1?", quoted},
+                             {"42", kVipUsers}}),
+                  EmulatorOptions{}, listRoute({}));
+    auto& source = *h.source_side;
+    auto rows = [&](const std::string& name, std::uint64_t requests) {
+        const auto before = h.source.requestCount();
+        const auto read = source.readList(name);
+        CHECK(h.source.requestCount() - before == requests);
+        if (!read) return std::string("(none)");
+        std::ostringstream out;
+        (*read)->stringify(out);
+        return out.str();
+    };
+    CHECK(rows("blocked ips", 1) == spaced);
+    CHECK(rows("it's \"quoted\" #1?", 1) == quoted);
+    CHECK(rows("Liste \u00fcber 100%", 1) == contentOf(h.source, "Liste \u00fcber 100%"));
+    CHECK(rows("no such list", 1) == "(none)");
+    // A name the path cannot carry (a '/', or digits that read as an id): by filter, then id.
+    CHECK(rows("team/a", 2) == slashed);
+    CHECK(rows("42", 2) == kVipUsers);
+    CHECK(rows("Blocked IPs", 1) == "(none)");  // names are exact
 }
 
 TEST_CASE("Deletions over HTTP: a reconcile of 12 copies costs 3 id-filtered requests",

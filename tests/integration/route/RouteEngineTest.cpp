@@ -404,10 +404,13 @@ public:
         return answer;
     }
     soar::sync::Record getObject(const std::string& path) override { return real_.getObject(path); }
+    std::optional<soar::sync::Record> find(const std::string& path) override {
+        return real_.find(path);
+    }
     std::optional<soar::sync::Record> get(const std::string& collection, std::int64_t id) override {
         return real_.get(collection, id);
     }
-    soar::sync::CreateResult createContainer(const Poco::JSON::Object& c) override {
+    soar::sync::ContainerCreated createContainer(const Poco::JSON::Object& c) override {
         return real_.createContainer(c);
     }
     void updateContainer(std::int64_t id, const Poco::JSON::Object& f) override {

@@ -675,7 +675,7 @@ void FakeTarget::ping() {
     enter(Call::Ping, lock);
 }
 
-sync::CreateResult FakeTarget::createContainer(const Object& container) {
+sync::ContainerCreated FakeTarget::createContainer(const Object& container) {
     std::unique_lock<std::mutex> lock;
     enter(Call::CreateContainer, lock);
     const auto sdi = textOf(container, "source_data_identifier");
@@ -683,17 +683,57 @@ sync::CreateResult FakeTarget::createContainer(const Object& container) {
     if (const auto message = refusal(Call::CreateContainer, container)) {
         refuse("a container", *message);
     }
+    sync::ContainerCreated created;
     if (!sdi.empty()) {
         const auto existing = by_sdi_.find(sdi);
-        if (existing != by_sdi_.end()) return {existing->second, true};
+        if (existing != by_sdi_.end()) {
+            created.id = existing->second;
+            created.existed = true;
+            return created;
+        }
     }
     const auto id = next_container_++;
     auto copy = sync::deepCopy(container);
     copy->set("id", id);
+    copy->remove("artifacts");
     containers_[id] = copy;
     container_times_[id] = stamp();
     if (!sdi.empty()) by_sdi_.emplace(sdi, id);
-    return {id, false};
+    created.id = id;
+    const auto embedded = container.getArray("artifacts");
+    if (!embedded) return created;
+    // As SOAR: each embedded artifact is made (or refused) on its own, into the new container.
+    std::vector<sync::BatchItemResult> results;
+    for (std::size_t i = 0; i < embedded->size(); ++i) {
+        sync::BatchItemResult result;
+        const auto artifact = embedded->getObject(static_cast<unsigned>(i));
+        if (!artifact) {
+            result.error = "not an object";
+        } else if (const auto message = refusal(Call::CreateArtifacts, *artifact)) {
+            result.error = *message;
+        } else {
+            result.id = storeArtifact(id, *artifact);
+        }
+        results.push_back(std::move(result));
+    }
+    ++embedded_artifacts_;
+    if (embedded_answer_ == EmbeddedAnswer::PerItem) {
+        created.artifacts = std::move(results);
+    } else if (embedded_answer_ == EmbeddedAnswer::NewIds &&
+               std::all_of(results.begin(), results.end(), [](const auto& r) { return r.ok(); })) {
+        created.artifacts = std::move(results);
+    }
+    return created;
+}
+
+void FakeTarget::answerEmbedded(EmbeddedAnswer answer) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    embedded_answer_ = answer;
+}
+
+std::size_t FakeTarget::containersWithEmbeddedArtifacts() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return embedded_artifacts_;
 }
 
 void FakeTarget::refuseDeletes(bool refuse) {

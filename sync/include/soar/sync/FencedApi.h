@@ -25,9 +25,10 @@ public:
     [[nodiscard]] Page listPage(const std::string& path, const Query& query,
                                 std::size_t page) override;
     [[nodiscard]] Record getObject(const std::string& path) override;
+    [[nodiscard]] std::optional<Record> find(const std::string& path) override;
     [[nodiscard]] std::optional<Record> get(const std::string& collection,
                                             std::int64_t id) override;
-    [[nodiscard]] CreateResult createContainer(const Poco::JSON::Object& container) override;
+    [[nodiscard]] ContainerCreated createContainer(const Poco::JSON::Object& container) override;
     void updateContainer(std::int64_t id, const Poco::JSON::Object& fields) override;
     [[nodiscard]] CreateResult createArtifact(const Poco::JSON::Object& artifact) override;
     [[nodiscard]] std::vector<BatchItemResult> createArtifacts(

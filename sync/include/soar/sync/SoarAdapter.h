@@ -64,7 +64,7 @@ public:
     SoarTarget(SoarApi& api, std::size_t page_size);
 
     void ping() override;
-    [[nodiscard]] CreateResult createContainer(const Poco::JSON::Object& container) override;
+    [[nodiscard]] ContainerCreated createContainer(const Poco::JSON::Object& container) override;
     void updateContainer(std::int64_t id, const Poco::JSON::Object& fields) override;
     bool deleteContainer(std::int64_t id) override;
     [[nodiscard]] std::map<std::string, std::int64_t> artifactCopies(

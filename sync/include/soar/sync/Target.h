@@ -61,7 +61,10 @@ public:
     /// A plain request that succeeds when the target is up and accepts the credentials.
     virtual void ping() = 0;
 
-    [[nodiscard]] virtual CreateResult createContainer(const Poco::JSON::Object& container) = 0;
+    /// Creates a container, with the artifacts embedded under `artifacts` when it carries them
+    /// (none are made when it already existed): ContainerCreated says what became of each when
+    /// the target's answer does.
+    [[nodiscard]] virtual ContainerCreated createContainer(const Poco::JSON::Object& container) = 0;
     /// Writes the given fields of a container.
     virtual void updateContainer(std::int64_t id, const Poco::JSON::Object& fields) = 0;
     /// Deletes a container (and with it its artifacts, notes, files and workbook); false when

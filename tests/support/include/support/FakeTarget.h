@@ -215,6 +215,17 @@ public:
     /// The next call of `call` throws `error` before it does anything (queued).
     void failNext(Call call, std::exception_ptr error);
 
+    // --- artifacts embedded in a container create -------------------------------------------
+
+    /// What a create's answer says of the artifacts embedded in it (soar-api.md §3.2): each
+    /// one's result (Splunk's SDK reads `artifacts`), the new ids only (8.5's
+    /// `new_artifact_ids`: readable when every one was made), or nothing. Embedded artifacts are
+    /// refused as a batch's items are (refuseIf with Call::CreateArtifacts).
+    enum class EmbeddedAnswer { PerItem, NewIds, Nothing };
+    void answerEmbedded(EmbeddedAnswer answer);
+    /// How many container creates carried embedded artifacts.
+    [[nodiscard]] std::size_t containersWithEmbeddedArtifacts() const;
+
     // --- the gate -------------------------------------------------------------------------
 
     /// Writes to the container with this `source_data_identifier` wait until release().
@@ -253,7 +264,8 @@ public:
     // --- sync::Target ---------------------------------------------------------------------
 
     void ping() override;
-    [[nodiscard]] sync::CreateResult createContainer(const Poco::JSON::Object& container) override;
+    [[nodiscard]] sync::ContainerCreated createContainer(
+        const Poco::JSON::Object& container) override;
     void updateContainer(std::int64_t id, const Poco::JSON::Object& fields) override;
     bool deleteContainer(std::int64_t id) override;
     [[nodiscard]] std::map<std::string, std::int64_t> artifactCopies(
@@ -397,6 +409,8 @@ private:
     /// Custom lists by name: their rows as compact JSON.
     std::map<std::string, std::string> lists_;
     bool refuse_deletes_ = false;
+    EmbeddedAnswer embedded_answer_ = EmbeddedAnswer::PerItem;
+    std::size_t embedded_artifacts_ = 0;
     std::int64_t next_user_ = 501;
     std::map<std::int64_t, Template> templates_;
     std::int64_t next_template_ = 61;

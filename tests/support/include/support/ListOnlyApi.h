@@ -17,8 +17,9 @@ public:
     std::string version() override { return "6.4.1.361"; }
 
     sync::Record getObject(const std::string&) override { unused("getObject"); }
+    std::optional<sync::Record> find(const std::string&) override { unused("find"); }
     std::optional<sync::Record> get(const std::string&, std::int64_t) override { unused("get"); }
-    sync::CreateResult createContainer(const Poco::JSON::Object&) override {
+    sync::ContainerCreated createContainer(const Poco::JSON::Object&) override {
         unused("createContainer");
     }
     void updateContainer(std::int64_t, const Poco::JSON::Object&) override {

@@ -80,6 +80,15 @@ struct BatchItemResult {
     [[nodiscard]] bool ok() const { return id.has_value(); }
 };
 
+/// What a container create did, and with the artifacts embedded in it (soar-api.md §3.2), what
+/// became of each: one result per embedded artifact, in order, read from the answer's
+/// per-item `artifacts` (Splunk's SDK) or, when every one was made, from `new_artifact_ids`
+/// (8.5). Empty when none were embedded, when the container already existed (then none were
+/// made), or when the answer does not say which became what (then the caller looks for them).
+struct ContainerCreated : CreateResult {
+    std::optional<std::vector<BatchItemResult>> artifacts;
+};
+
 struct PlaybookInfo {
     std::int64_t id = 0;
     std::string name;
@@ -133,12 +142,17 @@ public:
     /// (`container_options`, `system_info`).
     [[nodiscard]] virtual Record getObject(const std::string& path) = 0;
 
+    /// GET /rest/<path> for one record addressed by its path (a custom list by name);
+    /// std::nullopt when there is none: a 404, or an older server's `failed` answer saying
+    /// "not found" (soar-api-more.md §2).
+    [[nodiscard]] virtual std::optional<Record> find(const std::string& path) = 0;
+
     /// GET /rest/<collection>/<id>; std::nullopt on 404.
     [[nodiscard]] virtual std::optional<Record> get(const std::string& collection,
                                                     std::int64_t id) = 0;
 
-    /// POST /rest/container. Embedded `artifacts` are allowed.
-    [[nodiscard]] virtual CreateResult createContainer(const Poco::JSON::Object& container) = 0;
+    /// POST /rest/container. Embedded `artifacts` are allowed (ContainerCreated::artifacts).
+    [[nodiscard]] virtual ContainerCreated createContainer(const Poco::JSON::Object& container) = 0;
     /// POST /rest/container/<id> with the changed fields only.
     virtual void updateContainer(std::int64_t id, const Poco::JSON::Object& fields) = 0;
 

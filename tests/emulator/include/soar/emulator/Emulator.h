@@ -113,6 +113,10 @@ struct EmulatorOptions {
     /// upload answer carries `vault_id`; these give the other readings.
     bool attachment_dedup = false;
     bool attachment_answer_without_vault_id = false;
+    /// Artifacts embedded in a container create (soar-api.md §3.2): by default its answer
+    /// carries each one's result under `artifacts` (Splunk's SDK reads them) beside
+    /// `new_artifact_ids`; this gives 8.5's observed answer, the new ids only.
+    bool embedded_answer_ids_only = false;
     /// Users (`ph_user`, type "normal") after the two built-ins (`user`, id 1, and
     /// "automation", id 2), in this order: ids 3, 4, ...
     std::vector<std::string> users;
