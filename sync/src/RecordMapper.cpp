@@ -36,6 +36,13 @@ Object::Ptr objectOrEmpty(const Object& from, const std::string& key) {
     return new Object;
 }
 
+/// As objectOrEmpty, but the source's own object, shared rather than copied: for fields that
+/// are copied whole and never changed afterwards.
+Object::Ptr sharedOrEmpty(const Object& from, const std::string& key) {
+    if (from.has(key) && !from.isNull(key) && from.isObject(key)) return from.getObject(key);
+    return new Object;
+}
+
 std::vector<std::string> stringList(const Object& from, const std::string& key) {
     std::vector<std::string> out;
     if (!from.has(key) || from.isNull(key)) return out;
@@ -141,9 +148,9 @@ Object::Ptr RecordMapper::artifact(const Object& source, std::int64_t target_con
                             "end_time", "kill_chain"}) {
         copyIfSet(source, *out, key);
     }
-    out->set("cef", objectOrEmpty(source, "cef"));
-    out->set("cef_types", objectOrEmpty(source, "cef_types"));
-    out->set("data", objectOrEmpty(source, "data"));
+    out->set("cef", sharedOrEmpty(source, "cef"));
+    out->set("cef_types", sharedOrEmpty(source, "cef_types"));
+    out->set("data", sharedOrEmpty(source, "data"));
     out->set("tags", toArray(stringList(source, "tags")));
     out->set("source_data_identifier", artifactSdi(idOf(source)));
     out->set("container_id", target_container_id);

@@ -73,17 +73,25 @@ TEST_CASE("RecordMapper maps an artifact into the target container, automation o
     CHECK_FALSE(mapped->has("container"));
 }
 
-TEST_CASE("RecordMapper copies nested fields: the source can change without touching the body",
+TEST_CASE("RecordMapper copies a container's nested fields, and shares an artifact's cef and data",
           "[mapper]") {
     const RecordMapper mapper(MappingRules{"hq", {}, {}});
-    const auto source = parse(kArtifact);
-    const auto mapped = mapper.artifact(*source, 1);
-    const auto before = text(*mapped);
-    source->getObject("cef")->set("fromEmail", "changed@example");
-    source->getObject("cef")->getArray("hops")->add(3);
-    CHECK(text(*mapped) == before);
-    mapped->getObject("cef")->set("added", 1);
-    CHECK_FALSE(source->getObject("cef")->has("added"));
+    // A container's data gains the origin, so its nested fields are the body's own copies.
+    const auto container = parse(kContainer);
+    const auto mapped_container = mapper.container(*container);
+    const auto before = text(*mapped_container);
+    container->getObject("custom_fields")->getObject("nested")->set("list", 0);
+    container->getObject("data")->set("ticket", "T-2");
+    CHECK(text(*mapped_container) == before);
+    CHECK_FALSE(container->getObject("data")->has("soar_sync"));
+
+    // An artifact's cef, cef_types and data go whole and unchanged: the source's own objects,
+    // not copies.
+    const auto artifact = parse(kArtifact);
+    const auto mapped = mapper.artifact(*artifact, 1);
+    CHECK(mapped->getObject("cef").get() == artifact->getObject("cef").get());
+    CHECK(mapped->getObject("cef_types").get() == artifact->getObject("cef_types").get());
+    CHECK(text(*mapped->getObject("data")) == "{}");
 }
 
 TEST_CASE("contentHash ignores where the copy lives and follows the content", "[mapper]") {

@@ -45,7 +45,9 @@ public:
 
     /// The body to create or update the target's copy of a source container (no id).
     [[nodiscard]] Poco::JSON::Object::Ptr container(const Poco::JSON::Object& source) const;
-    /// The body for the target's copy of a source artifact in `target_container_id`.
+    /// The body for the target's copy of a source artifact in `target_container_id`. Its
+    /// `cef`, `cef_types` and `data` are the source record's own objects, shared rather than
+    /// copied (the largest part of an artifact): neither side may change them afterwards.
     [[nodiscard]] Poco::JSON::Object::Ptr artifact(const Poco::JSON::Object& source,
                                                    std::int64_t target_container_id) const;
 
