@@ -40,10 +40,10 @@ std::vector<MappedArtifact> ArtifactReplayer::embed(PassScope& pass,
     Poco::JSON::Array::Ptr bodies = new Poco::JSON::Array;
     for (std::size_t i = 0; i < n; ++i) {
         auto a = map(pass, artifacts[i], 0);
-        // The server files them under the container it makes, and sets `run_automation`
-        // itself after the last one (soar-api.md §3.5); the container asks for none.
+        // The server files them under the container it makes. `run_automation` stays false
+        // on each: without it the server (or Splunk's SDK, on the last one) may start the
+        // target's automation for the copy (soar-api.md §3.5).
         a.mapped->remove("container_id");
-        a.mapped->remove("run_automation");
         bodies->add(a.mapped);
         sent.push_back(std::move(a));
     }
@@ -68,7 +68,6 @@ bool ArtifactReplayer::run(std::optional<std::vector<SourceItem>> prefetched, Em
     } else {
         for (auto& a : embedded.sent) {
             a.mapped->set("container_id", target_container_);
-            a.mapped->set("run_automation", false);
             place(std::move(a), embedded.maybe_made);
         }
     }

@@ -93,12 +93,12 @@ TEST_CASE("Embedded artifacts: a new container and its artifacts cost one reques
     CHECK(f.target.calls(FakeTarget::Call::CreateArtifacts) == 0);
     CHECK(f.target.calls(FakeTarget::Call::ArtifactCopies) == 0);
     checkOneCopyEach(f, c);
-    // The copies are as a batch makes them: not asking for automation, in their container.
+    // The copies are as a batch makes them: automation off on each, in their container.
     const auto copy = f.target.containerBySdi(f.sdi(c.first));
     REQUIRE(copy);
     std::set<std::string> sdis;
     for (const auto& artifact : f.target.artifactsIn(*copy)) {
-        CHECK_FALSE(artifact->has("run_automation"));
+        CHECK(artifact->getValue<bool>("run_automation") == false);
         sdis.insert(artifact->getValue<std::string>("source_data_identifier"));
     }
     CHECK(sdis == std::set<std::string>{f.mapper.artifactSdi(c.artifacts[0]),
