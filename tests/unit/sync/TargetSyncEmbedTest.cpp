@@ -124,9 +124,9 @@ TEST_CASE("Embedded artifacts: more than one batch sends the first along and the
 
 TEST_CASE("Embedded artifacts: a refused one is dead-lettered alone, by the create's answer",
           "[engine][unit]") {
-    for (const auto answer : {FakeTarget::EmbeddedAnswer::PerItem,
-                              FakeTarget::EmbeddedAnswer::NewIds,
-                              FakeTarget::EmbeddedAnswer::Nothing}) {
+    for (const auto answer :
+         {FakeTarget::EmbeddedAnswer::PerItem, FakeTarget::EmbeddedAnswer::NewIds,
+          FakeTarget::EmbeddedAnswer::Nothing}) {
         DYNAMIC_SECTION("answer " << static_cast<int>(answer)) {
             EngineFixture f;
             const TwoContainers c(f, "bad");
