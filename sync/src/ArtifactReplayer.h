@@ -39,6 +39,9 @@ public:
         /// The create may have made them (false: refused with them and sent again without, or
         /// the container was there already).
         bool maybe_made = false;
+        /// The target refused the create with them and took the container without: the
+        /// target's message.
+        std::optional<std::string> refused;
     };
 
     /// Maps the first of a new container's `artifacts` (at most one batch, taken from the

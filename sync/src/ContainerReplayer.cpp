@@ -83,7 +83,9 @@ Replayed ContainerReplayer::write(const SourceContainer& source,
     ArtifactReplayer::Embedded embedded;
     if (!mapping && pass_.route.artifacts) {
         artifacts = prefetched_.take(source_id);
-        if (artifacts) embedded.sent = ArtifactReplayer::embed(pass_, *artifacts, *mapped);
+        if (artifacts && pass_.embed && pass_.embed->on()) {
+            embedded.sent = ArtifactReplayer::embed(pass_, *artifacts, *mapped);
+        }
     }
     try {
         if (!mapping) {
@@ -150,9 +152,22 @@ Replayed ContainerReplayer::write(const SourceContainer& source,
         // When the create's answer does not say what became of the artifacts it carried, they
         // are looked for like any others.
         const bool known = embedded.sent.empty() || embedded.results || !embedded.maybe_made;
+        const auto refused = std::move(embedded.refused);
         ArtifactReplayer replayer(pass_, source_id, target_id, fresh && known, out);
         if (!artifacts) artifacts = prefetched_.take(source_id);
-        if (!replayer.run(std::move(artifacts), std::move(embedded))) {
+        const bool artifacts_ok = replayer.run(std::move(artifacts), std::move(embedded));
+        // Refused with its artifacts, taken without them, and they were taken after: it was
+        // their being inside the create that the target refused.
+        if (refused && artifacts_ok && pass_.embed->refused()) {
+            poco_warning(pass_.logger,
+                         pass_.where() + pass_.key.target +
+                             " refused containers created with their artifacts inside, then "
+                             "took the same containers and artifacts apart, three times in a "
+                             "row (last: " +
+                             *refused +
+                             "); new containers' artifacts follow their create from now on");
+        }
+        if (!artifacts_ok) {
             // Some artifact was refused: keep the old artifact time so the container's
             // artifacts are read again when it next shows up (and retry-dead re-drives).
             artifact_update_time = stored_artifact_time;
@@ -213,12 +228,15 @@ ContainerCreated ContainerReplayer::create(Poco::JSON::Object& mapped,
                                      std::to_string(embedded.sent.size()) +
                                      " artifacts was refused (" + refusalMessage(e) +
                                      "); sending it without them");
-        return pass_.target.createContainer(mapped);
+        auto alone = pass_.target.createContainer(mapped);
+        if (!alone.existed) embedded.refused = refusalMessage(e);
+        return alone;
     } catch (...) {
         mapped.remove("artifacts");
         throw;
     }
     mapped.remove("artifacts");
+    if (!created.existed) pass_.embed->accepted();
     embedded.maybe_made = !created.existed;
     if (embedded.maybe_made) embedded.results = std::move(created.artifacts);
     return created;

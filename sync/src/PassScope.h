@@ -75,6 +75,23 @@ private:
     LiveStatus status_;
 };
 
+/// Whether a new container takes its artifacts along in its create (the engine's, kept across
+/// passes): yes until the target has, three times in a row, refused a create with artifacts
+/// and then taken the same container without them and the same artifacts in a batch. A
+/// target that takes no artifacts inside a create then costs one refused request three times,
+/// not on every new container.
+class EmbedPolicy {
+public:
+    [[nodiscard]] bool on() const { return refusals_.load() < kRefusals; }
+    void accepted() { refusals_.store(0); }
+    /// Returns true when this refusal turned embedding off.
+    bool refused() { return refusals_.fetch_add(1) + 1 == kRefusals; }
+
+private:
+    static constexpr int kRefusals = 3;
+    std::atomic<int> refusals_{0};
+};
+
 struct PassScope {
     const RouteConfig& route;
     const TargetSyncOptions& options;
@@ -101,6 +118,8 @@ struct PassScope {
     FieldMirror* fields = nullptr;
     /// Where each stream's walk starts (the engine's, kept across passes).
     Lookback* lookback = nullptr;
+    /// Whether new containers take their artifacts along (the engine's); nullptr: never.
+    EmbedPolicy* embed = nullptr;
 
     [[nodiscard]] bool cancelled() const { return stop != nullptr && stop->load(); }
     /// The clock's wall time as the store keeps it.

@@ -47,6 +47,7 @@ struct TargetSync::Parts {
     /// Why each custom list was last not written (ListCopier logs a reason once, not per pass).
     std::map<std::string, std::string> list_problems;
     Lookback lookback;
+    EmbedPolicy embed;
 };
 
 TargetSync::TargetSync(RouteConfig route, TargetSyncOptions options, Source& source, Target& target,
@@ -82,6 +83,7 @@ PassResult TargetSync::run(const char* what, bool force, const std::atomic<bool>
                     {},
                     route_.owners_by_name ? &parts_->owners : nullptr};
     scope.lookback = &parts_->lookback;
+    scope.embed = &parts_->embed;
     if (scope.owners) scope.owners->newPass();
     std::optional<FieldMirror> fields;
     if (options_.source_side && options_.target_side && route_.mirror_back.any()) {

@@ -214,3 +214,76 @@ TEST_CASE("Embedded artifacts: a container already on the target takes none alon
     checkOneCopyEach(f, c);
     checkSettled(f, c);
 }
+
+TEST_CASE("Embedded artifacts: a target that takes none inside a create is asked three times",
+          "[engine][unit]") {
+    EngineFixture f;
+    f.options.in_flight = 1;  // one container at a time: the refusals come in order
+    std::vector<std::int64_t> containers;
+    for (int i = 0; i < 5; ++i) {
+        containers.push_back(f.source.addContainer(sourceTime(i)));
+        (void)f.source.addArtifact(containers.back(), sourceTime(10 + i));
+    }
+    f.target.refuseIf([](FakeTarget::Call call, const Poco::JSON::Object& body) {
+        if (call == FakeTarget::Call::CreateContainer && body.has("artifacts")) {
+            return std::optional<std::string>("Unknown field: artifacts");
+        }
+        return std::optional<std::string>();
+    });
+
+    auto engine = f.engine();
+    const auto result = engine->runPass();
+    REQUIRE(result.outcome == PassOutcome::Ok);
+    CHECK(result.counts.containers_created == 5);
+    CHECK(result.counts.artifacts_created == 5);
+    // Three refused with their artifacts and sent again alone; then alone from the start.
+    CHECK(f.target.calls(FakeTarget::Call::CreateContainer) == 3 * 2 + 2);
+    CHECK(f.target.calls(FakeTarget::Call::CreateArtifacts) == 5);
+    CHECK(f.target.artifactCount() == 5);
+    const auto logs = f.logs.all();
+    CHECK_THAT(logs, Catch::Contains("three times in a row (last: Unknown field: artifacts)"));
+
+    // The same engine keeps to it; a new one (a restart) asks again.
+    const auto next = f.source.addContainer(sourceTime(20));
+    (void)f.source.addArtifact(next, sourceTime(21));
+    f.clock->advance(std::chrono::seconds(30));
+    f.target.resetCounts();
+    REQUIRE(engine->runPass().outcome == PassOutcome::Ok);
+    CHECK(f.target.calls(FakeTarget::Call::CreateContainer) == 1);
+    const auto later = f.source.addContainer(sourceTime(30));
+    (void)f.source.addArtifact(later, sourceTime(31));
+    f.clock->advance(std::chrono::seconds(30));
+    f.target.resetCounts();
+    REQUIRE(f.pass().outcome == PassOutcome::Ok);
+    CHECK(f.target.calls(FakeTarget::Call::CreateContainer) == 2);
+}
+
+TEST_CASE("Embedded artifacts: a create refused for a bad artifact does not count against them",
+          "[engine][unit]") {
+    EngineFixture f;
+    f.options.in_flight = 1;
+    for (int i = 0; i < 4; ++i) {
+        const auto id = f.source.addContainer(sourceTime(i));
+        (void)f.source.addArtifact(id, sourceTime(10 + i), named(i < 3 ? "bad" : "good"));
+    }
+    // A target that refuses the whole create for a bad artifact inside, and the artifact alone.
+    f.target.refuseIf([](FakeTarget::Call call, const Poco::JSON::Object& body) {
+        const auto artifacts = body.getArray("artifacts");
+        const bool bad_inside = call == FakeTarget::Call::CreateContainer && artifacts &&
+                                artifacts->getObject(0)->optValue<std::string>("name", "") == "bad";
+        const bool bad = (call == FakeTarget::Call::CreateArtifacts ||
+                          call == FakeTarget::Call::CreateArtifact) &&
+                         body.optValue<std::string>("name", "") == "bad";
+        if (bad_inside || bad) return std::optional<std::string>("Invalid artifact: bad");
+        return std::optional<std::string>();
+    });
+
+    const auto result = f.pass();
+    CHECK(result.outcome == PassOutcome::RecordErrors);
+    CHECK(result.dead_lettered == 3);
+    CHECK(result.counts.containers_created == 4);
+    // The fourth still went with its artifact inside: 3 x 2 creates, then 1.
+    CHECK(f.target.calls(FakeTarget::Call::CreateContainer) == 7);
+    CHECK(f.target.containersWithEmbeddedArtifacts() == 1);
+    CHECK_THAT(f.logs.all(), !Catch::Contains("three times in a row"));
+}
