@@ -98,7 +98,14 @@ void ReplayQueue::runJobs() {
     constexpr int kJobsPerTurn = 16;
     std::unique_lock<std::mutex> lock(mutex_);
     for (int done = 0;; ++done) {
-        if (queue_.empty()) break;
+        if (queue_.empty()) {
+            // Nothing is queued: what is staged is committed now, not held for replays still
+            // running. The commit lets go of the lock, and a job submitted meanwhile started
+            // no runner, since this one still counted: it is this runner's to replay, or the
+            // stream's drain() would wait for it forever.
+            commitStaged(lock);
+            if (queue_.empty()) break;
+        }
         if (done == kJobsPerTurn) {
             lock.unlock();
             pool_.post([this] { runJobs(); });  // still counted in runners_
@@ -140,8 +147,6 @@ void ReplayQueue::runJobs() {
         held_bytes_ -= job.bytes;
         space_.notify_all();
     }
-    // Nothing is queued: what is staged is committed now, not held for replays still running.
-    commitStaged(lock);
     --runners_;
     idle_.notify_all();
 }
