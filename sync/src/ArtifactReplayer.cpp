@@ -54,17 +54,7 @@ std::vector<MappedArtifact> ArtifactReplayer::embed(PassScope& pass,
 
 bool ArtifactReplayer::run(std::optional<std::vector<SourceItem>> prefetched, Embedded embedded) {
     if (embedded.results && embedded.results->size() == embedded.sent.size()) {
-        const auto& results = *embedded.results;
-        for (std::size_t i = 0; i < results.size(); ++i) {
-            if (results[i].ok()) {
-                ++out_.counts.artifacts_created;
-                written(embedded.sent[i], *results[i].id);
-            } else {
-                out_.refuse(pass_, state::RecordKind::Artifact, embedded.sent[i].source_id,
-                            results[i].error);
-                all_ok_ = false;
-            }
-        }
+        record(embedded.sent, *embedded.results);
     } else {
         for (auto& a : embedded.sent) {
             a.mapped->set("container_id", target_container_);
@@ -167,12 +157,17 @@ void ArtifactReplayer::flush() {
                             " results to a batch of " + std::to_string(batch.size()) +
                             " artifacts");
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) {
+    record(batch, results);
+}
+
+void ArtifactReplayer::record(const std::vector<Pending>& sent,
+                              const std::vector<BatchItemResult>& results) {
+    for (std::size_t i = 0; i < sent.size(); ++i) {
         if (results[i].ok()) {
             ++out_.counts.artifacts_created;
-            written(batch[i], *results[i].id);
+            written(sent[i], *results[i].id);
         } else {
-            out_.refuse(pass_, state::RecordKind::Artifact, batch[i].source_id, results[i].error);
+            out_.refuse(pass_, state::RecordKind::Artifact, sent[i].source_id, results[i].error);
             all_ok_ = false;
         }
     }

@@ -69,6 +69,8 @@ private:
     void update(const Pending& a, std::int64_t target_id);
     void written(const Pending& a, std::int64_t target_id);
     void flush();
+    /// What a create answered for each of `sent` (as many results): written or dead-lettered.
+    void record(const std::vector<Pending>& sent, const std::vector<BatchItemResult>& results);
 
     PassScope& pass_;
     std::int64_t source_container_;
