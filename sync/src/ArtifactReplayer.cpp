@@ -1,6 +1,7 @@
 #include "ArtifactReplayer.h"
 
 #include "soar/client/Errors.h"
+#include "soar/client/JsonTree.h"
 #include "soar/sync/RecordMapper.h"
 
 #include <algorithm>
@@ -21,12 +22,25 @@ ArtifactReplayer::ArtifactReplayer(PassScope& pass, std::int64_t source_containe
     }
 }
 
-ArtifactReplayer::Pending ArtifactReplayer::map(PassScope& pass, const SourceItem& artifact,
-                                                std::int64_t target_container) {
+JsonFragment MappedArtifact::body(std::optional<std::int64_t> container) const {
+    // `text` is a non-empty object: its members go on before its closing brace.
+    JsonFragment body;
+    body.text.reserve(text.size() + 64);
+    body.text.append(text, 0, text.size() - 1);
+    if (container) body.text.append(",\"container_id\":").append(std::to_string(*container));
+    body.text.append(",\"run_automation\":false}");
+    return body;
+}
+
+Record MappedArtifact::object(std::int64_t container) const {
+    return parseJson(body(container).text).extract<Record>();
+}
+
+ArtifactReplayer::Pending ArtifactReplayer::map(PassScope& pass, const SourceItem& artifact) {
     Pending a;
     a.source_id = artifact.id;
-    a.mapped = pass.mapper.artifact(*artifact.body, target_container);
-    a.hash = RecordMapper::contentHash(*a.mapped);
+    a.text = pass.mapper.artifactText(*artifact.body);
+    a.hash = sha256Hex(a.text);
     a.update_time = artifact.changed;
     return a;
 }
@@ -39,12 +53,11 @@ std::vector<MappedArtifact> ArtifactReplayer::embed(PassScope& pass,
     sent.reserve(n);
     Poco::JSON::Array::Ptr bodies = new Poco::JSON::Array;
     for (std::size_t i = 0; i < n; ++i) {
-        auto a = map(pass, artifacts[i], 0);
+        auto a = map(pass, artifacts[i]);
         // The server files them under the container it makes. `run_automation` stays false
         // on each: without it the server (or Splunk's SDK, on the last one) may start the
         // target's automation for the copy (soar-api.md §3.5).
-        a.mapped->remove("container_id");
-        bodies->add(a.mapped);
+        bodies->add(a.body(std::nullopt));
         sent.push_back(std::move(a));
     }
     artifacts.erase(artifacts.begin(), artifacts.begin() + static_cast<std::ptrdiff_t>(n));
@@ -56,20 +69,16 @@ bool ArtifactReplayer::run(std::optional<std::vector<SourceItem>> prefetched, Em
     if (embedded.results && embedded.results->size() == embedded.sent.size()) {
         record(embedded.sent, *embedded.results);
     } else {
-        for (auto& a : embedded.sent) {
-            a.mapped->set("container_id", target_container_);
-            place(std::move(a), embedded.maybe_made);
-        }
+        for (auto& a : embedded.sent) place(std::move(a), embedded.maybe_made);
     }
     if (prefetched) {
         for (const auto& artifact : *prefetched) {
-            place(map(pass_, artifact, target_container_), false);
+            place(map(pass_, artifact), false);
         }
     } else {
-        pass_.source.forEachItem(state::RecordKind::Artifact, source_container_,
-                                 [this](SourceItem& artifact) {
-                                     place(map(pass_, artifact, target_container_), false);
-                                 });
+        pass_.source.forEachItem(
+            state::RecordKind::Artifact, source_container_,
+            [this](SourceItem& artifact) { place(map(pass_, artifact), false); });
     }
     flush();
     return all_ok_;
@@ -114,7 +123,7 @@ void ArtifactReplayer::written(const Pending& a, std::int64_t target_id) {
 
 void ArtifactReplayer::update(const Pending& a, std::int64_t target_id) {
     try {
-        pass_.target.updateArtifact(target_id, *a.mapped);
+        pass_.target.updateArtifact(target_id, *a.object(target_container_));
         ++out_.counts.artifacts_updated;
         written(a, target_id);
     } catch (const RecordError& e) {
@@ -131,9 +140,8 @@ void ArtifactReplayer::flush() {
     if (to_create_.empty()) return;
     const auto batch = std::move(to_create_);
     to_create_.clear();
-    std::vector<Record> bodies;
-    bodies.reserve(batch.size());
-    for (const auto& a : batch) bodies.push_back(a.mapped);
+    Poco::JSON::Array bodies;
+    for (const auto& a : batch) bodies.add(a.body(target_container_));
     std::vector<BatchItemResult> results;
     try {
         results = pass_.target.createArtifacts(bodies);
@@ -142,7 +150,7 @@ void ArtifactReplayer::flush() {
         // dead-lettered.
         for (const auto& a : batch) {
             try {
-                const auto created = pass_.target.createArtifact(*a.mapped);
+                const auto created = pass_.target.createArtifact(*a.object(target_container_));
                 ++out_.counts.artifacts_created;
                 written(a, created.id);
             } catch (const RecordError& e) {

@@ -13,6 +13,7 @@
 /// Thread safety: one object per container replay.
 
 #include "PassScope.h"
+#include "soar/client/JsonText.h"
 
 #include <map>
 #include <optional>
@@ -21,12 +22,20 @@
 
 namespace soar::sync {
 
-/// An artifact mapped for the target, with its content hash.
+/// An artifact mapped for the target (RecordMapper::artifactText), with its content hash: the
+/// text is written once and goes as it is into the bodies that create it.
 struct MappedArtifact {
     std::int64_t source_id = 0;
-    Record mapped;
+    /// Without `container_id` and `run_automation`.
+    std::string text;
     std::string hash;
     std::optional<std::string> update_time;
+
+    /// The body for a create: `text` with `run_automation` false and, unless the artifact
+    /// goes inside its container's create, `container_id`.
+    [[nodiscard]] JsonFragment body(std::optional<std::int64_t> container) const;
+    /// The same body as an object (an update, or a create of one).
+    [[nodiscard]] Record object(std::int64_t container) const;
 };
 
 class ArtifactReplayer {
@@ -62,7 +71,7 @@ public:
 private:
     using Pending = MappedArtifact;
 
-    static Pending map(PassScope& pass, const SourceItem& artifact, std::int64_t target_container);
+    static Pending map(PassScope& pass, const SourceItem& artifact);
     /// `made_now`: the container's create may just have made this very artifact, so a copy
     /// found by its sdi is it (no update needed).
     void place(Pending a, bool made_now);

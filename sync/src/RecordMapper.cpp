@@ -1,12 +1,15 @@
 #include "soar/sync/RecordMapper.h"
 
 #include "soar/client/JsonText.h"
+#include "soar/client/JsonTree.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Stringifier.h>
 
 #include <algorithm>
+#include <array>
 #include <sstream>
+#include <string_view>
 
 namespace soar::sync {
 namespace {
@@ -14,11 +17,12 @@ namespace {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-std::int64_t idOf(const Object& source) {
-    const auto id = source.get("id");
+std::int64_t idOf(const Poco::Dynamic::Var& id) {
     if (id.isEmpty()) return 0;
     return id.isString() ? std::stoll(id.toString()) : id.convert<std::int64_t>();
 }
+
+std::int64_t idOf(const Object& source) { return idOf(source.get("id")); }
 
 /// Copies `key` when the source has it and it is not null.
 void copyIfSet(const Object& from, Object& to, const std::string& key) {
@@ -36,27 +40,32 @@ Object::Ptr objectOrEmpty(const Object& from, const std::string& key) {
     return new Object;
 }
 
-/// As objectOrEmpty, but the source's own object, shared rather than copied: for fields that
-/// are copied whole and never changed afterwards.
-Object::Ptr sharedOrEmpty(const Object& from, const std::string& key) {
-    if (from.has(key) && !from.isNull(key) && from.isObject(key)) return from.getObject(key);
-    return new Object;
+/// The texts of a value that is an array (its null items left out) or one value; none for
+/// null or missing.
+std::vector<std::string> stringList(const Poco::Dynamic::Var* value) {
+    std::vector<std::string> out;
+    if (value == nullptr || value->isEmpty()) return out;
+    const auto add = [&out](const Array& array) {
+        for (std::size_t i = 0; i < array.size(); ++i) {
+            if (!array.isNull(static_cast<unsigned>(i))) {
+                out.push_back(array.get(static_cast<unsigned>(i)).toString());
+            }
+        }
+    };
+    if (value->type() == typeid(Array::Ptr)) {
+        if (const auto& array = value->extract<Array::Ptr>()) add(*array);
+    } else if (value->type() == typeid(Array)) {
+        add(value->extract<Array>());
+    } else {
+        out.push_back(value->toString());
+    }
+    return out;
 }
 
 std::vector<std::string> stringList(const Object& from, const std::string& key) {
-    std::vector<std::string> out;
-    if (!from.has(key) || from.isNull(key)) return out;
-    if (from.isArray(key)) {
-        const auto array = from.getArray(key);
-        for (std::size_t i = 0; i < array->size(); ++i) {
-            if (!array->isNull(static_cast<unsigned>(i))) {
-                out.push_back(array->get(static_cast<unsigned>(i)).toString());
-            }
-        }
-    } else {
-        out.push_back(from.get(key).toString());
-    }
-    return out;
+    if (!from.has(key)) return {};
+    const auto value = from.get(key);
+    return stringList(&value);
 }
 
 Array::Ptr toArray(const std::vector<std::string>& values) {
@@ -142,17 +151,82 @@ Object::Ptr RecordMapper::container(const Object& source) const {
     return out;
 }
 
-Object::Ptr RecordMapper::artifact(const Object& source, std::int64_t target_container_id) const {
-    Object::Ptr out = new Object;
-    for (const char* key : {"name", "label", "severity", "type", "description", "start_time",
-                            "end_time", "kill_chain"}) {
-        copyIfSet(source, *out, key);
+std::string RecordMapper::artifactText(const Object& source) const {
+    // The members read, in ascending order: one walk of the source's sorted members finds them.
+    static constexpr std::array<std::string_view, 13> kRead = {
+        "cef",   "cef_types", "data",     "description", "end_time", "id",  "kill_chain",
+        "label", "name",      "severity", "start_time",  "tags",     "type"};
+    enum : std::size_t {
+        Cef,
+        CefTypes,
+        Data,
+        Description,
+        EndTime,
+        Id,
+        KillChain,
+        Label,
+        Name,
+        Severity,
+        StartTime,
+        Tags,
+        Type
+    };
+    std::array<const Poco::Dynamic::Var*, kRead.size()> at{};
+    std::size_t want = 0;
+    for (auto it = source.begin(); it != source.end() && want < kRead.size(); ++it) {
+        const std::string_view name = it->first;
+        while (want < kRead.size() && kRead[want] < name) ++want;
+        if (want < kRead.size() && kRead[want] == name) at[want++] = &it->second;
     }
-    out->set("cef", sharedOrEmpty(source, "cef"));
-    out->set("cef_types", sharedOrEmpty(source, "cef_types"));
-    out->set("data", sharedOrEmpty(source, "data"));
-    out->set("tags", toArray(stringList(source, "tags")));
-    out->set("source_data_identifier", artifactSdi(idOf(source)));
+
+    // Members in ascending key order, as Poco writes an object: the text is the one jsonText()
+    // gives the same record built as an object (artifact()), so both hash alike.
+    std::string out;
+    out.reserve(512);
+    const auto key = [&out](std::string_view name) {
+        out.push_back(out.empty() ? '{' : ',');
+        appendJsonString(out, name);
+        out.push_back(':');
+    };
+    // A source member as it is; null or missing: left out.
+    const auto copy = [&](std::size_t i) {
+        if (at[i] == nullptr || at[i]->isEmpty()) return;
+        key(kRead[i]);
+        appendJson(out, *at[i]);
+    };
+    // cef, cef_types and data go whole; missing, null or not an object: {}.
+    const auto whole = [&](std::size_t i) {
+        key(kRead[i]);
+        if (at[i] != nullptr &&
+            (at[i]->type() == typeid(Object::Ptr) || at[i]->type() == typeid(Object))) {
+            appendJson(out, *at[i]);
+        } else {
+            out.append("{}");
+        }
+    };
+    whole(Cef);
+    whole(CefTypes);
+    whole(Data);
+    for (const auto i : {Description, EndTime, KillChain, Label, Name, Severity}) copy(i);
+    key("source_data_identifier");
+    appendJsonString(out, artifactSdi(at[Id] == nullptr ? 0 : idOf(*at[Id])));
+    copy(StartTime);
+    key("tags");
+    out.push_back('[');
+    bool first_tag = true;
+    for (const auto& tag : stringList(at[Tags])) {
+        if (!first_tag) out.push_back(',');
+        first_tag = false;
+        appendJsonString(out, tag);
+    }
+    out.push_back(']');
+    copy(Type);
+    out.push_back('}');
+    return out;
+}
+
+Object::Ptr RecordMapper::artifact(const Object& source, std::int64_t target_container_id) const {
+    Object::Ptr out = parseJson(artifactText(source)).extract<Object::Ptr>();
     out->set("container_id", target_container_id);
     out->set("run_automation", false);
     return out;

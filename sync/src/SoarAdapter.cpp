@@ -473,10 +473,8 @@ std::map<std::string, std::int64_t> SoarTarget::artifactCopies(std::int64_t cont
     return copies;
 }
 
-std::vector<BatchItemResult> SoarTarget::createArtifacts(const std::vector<Record>& artifacts) {
-    Poco::JSON::Array array;
-    for (const auto& a : artifacts) array.add(a);
-    return api_.createArtifacts(array);
+std::vector<BatchItemResult> SoarTarget::createArtifacts(const Poco::JSON::Array& artifacts) {
+    return api_.createArtifacts(artifacts);
 }
 
 CreateResult SoarTarget::createArtifact(const Object& artifact) {

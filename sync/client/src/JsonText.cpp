@@ -107,7 +107,7 @@ private:
 };
 
 template <class Sink>
-void putString(const std::string& value, Sink& out) {
+void putString(std::string_view value, Sink& out) {
     // Foundation's writeString() without JSON_ESCAPE_UNICODE: the bytes 0-31, '"' and '\\'
     // are escaped as UTF8::escape(strictJSON) does; every other byte is written as it is.
     static constexpr char kHex[] = "0123456789ABCDEF";
@@ -180,6 +180,10 @@ void putValue(const Var& any, Sink& out) {
     }
     if (type == typeid(Object)) return putObject(any.extract<Object>(), out);
     if (type == typeid(Array)) return putArray(any.extract<Array>(), out);
+    if (type == typeid(JsonFragment)) {
+        const auto& text = any.extract<JsonFragment>().text;
+        return out.put(text.data(), text.size());
+    }
     if (any.isEmpty()) return out.put("null", 4);
     if (type == typeid(int)) return putInteger(any.extract<int>(), out);
     if (type == typeid(long)) return putInteger(any.extract<long>(), out);
@@ -264,6 +268,22 @@ std::string jsonText(const Array& value) {
     return exactText<Array>(
         value, [](const Array& a, CountingSink& s) { putArray(a, s); },
         [](const Array& a, StringSink& s) { putArray(a, s); });
+}
+
+void appendJson(std::string& out, const Var& value) {
+    StringSink sink(out);
+    putValue(value, sink);
+}
+
+void appendJsonString(std::string& out, std::string_view value) {
+    StringSink sink(out);
+    putString(value, sink);
+}
+
+std::string sha256Hex(std::string_view text) {
+    Sha256Sink sink;
+    sink.put(text.data(), text.size());
+    return sink.hex();
 }
 
 std::string jsonSha256(const Object& value, std::initializer_list<std::string_view> skip) {

@@ -1,6 +1,8 @@
 #include "support/FakeTarget.h"
 
 #include "soar/client/Errors.h"
+#include "soar/client/JsonText.h"
+#include "soar/client/JsonTree.h"
 #include "soar/client/Timestamp.h"
 #include "soar/sync/RecordMapper.h"
 #include "support/FakeSource.h"
@@ -19,6 +21,16 @@ namespace {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 using state::RecordKind;
+
+/// An item of a body as the target reads it off the wire: an object, or the object a
+/// JsonFragment's text is; null for anything else.
+Object::Ptr wireObject(const Poco::Dynamic::Var& item) {
+    if (item.type() == typeid(Object::Ptr)) return item.extract<Object::Ptr>();
+    if (item.type() == typeid(sync::JsonFragment)) {
+        return sync::parseJson(item.extract<sync::JsonFragment>().text).extract<Object::Ptr>();
+    }
+    return nullptr;
+}
 
 std::string textOf(const Object& body, const std::string& key) {
     if (!body.has(key) || body.isNull(key)) return {};
@@ -675,7 +687,17 @@ void FakeTarget::ping() {
     enter(Call::Ping, lock);
 }
 
-sync::ContainerCreated FakeTarget::createContainer(const Object& container) {
+sync::ContainerCreated FakeTarget::createContainer(const Object& sent) {
+    // The body as the target reads it: embedded artifacts sent as text are objects to it.
+    Object container(sent);
+    if (const auto items = sent.getArray("artifacts")) {
+        Array::Ptr artifacts = new Array;
+        for (const auto& item : *items) {
+            const auto object = wireObject(item);
+            object ? artifacts->add(object) : artifacts->add(item);
+        }
+        container.set("artifacts", artifacts);
+    }
     std::unique_lock<std::mutex> lock;
     enter(Call::CreateContainer, lock);
     const auto sdi = textOf(container, "source_data_identifier");
@@ -821,8 +843,9 @@ std::map<std::string, std::int64_t> FakeTarget::artifactCopies(std::int64_t cont
     return copies;
 }
 
-std::vector<sync::BatchItemResult> FakeTarget::createArtifacts(
-    const std::vector<sync::Record>& artifacts) {
+std::vector<sync::BatchItemResult> FakeTarget::createArtifacts(const Poco::JSON::Array& items) {
+    std::vector<sync::Record> artifacts;
+    for (const auto& item : items) artifacts.push_back(wireObject(item));
     std::unique_lock<std::mutex> lock;
     enter(Call::CreateArtifacts, lock);
     std::set<std::int64_t> into;

@@ -204,6 +204,31 @@ TEST_CASE("jsonSha256 hashes the text of the record without the members it skips
     CHECK(hash == sha256(pocoText(large)));
 }
 
+TEST_CASE("A JsonFragment goes into the text as it is; appendJson and sha256Hex", "[json]") {
+    std::mt19937 random(11);
+    for (int i = 0; i < 100; ++i) {
+        const auto inner = randomObject(random, 0);
+        Array::Ptr items = new Array;
+        items->add(inner);
+        items->add(soar::sync::JsonFragment{jsonText(*inner)});
+        Object outer;
+        outer.set("items", items);
+        outer.set("one", soar::sync::JsonFragment{"[1,2]"});
+        const auto text = jsonText(outer);
+        const auto written = jsonText(*inner);
+        REQUIRE(text == R"({"items":[)" + written + "," + written + R"(],"one":[1,2]})");
+        REQUIRE(jsonSha256(outer, {}) == sha256(text));
+
+        std::string appended;
+        soar::sync::appendJson(appended, Var(inner));
+        soar::sync::appendJsonString(appended, "q\"\n");
+        REQUIRE(appended == written + R"("q\"\n")");
+        REQUIRE(soar::sync::sha256Hex(text) == sha256(text));
+    }
+    CHECK(soar::sync::sha256Hex("abc") ==
+          "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 TEST_CASE("parseJson builds the tree Poco's parser builds", "[json]") {
     std::mt19937 random(11);
     for (int i = 0; i < 1000; ++i) {

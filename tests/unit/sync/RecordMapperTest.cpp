@@ -1,3 +1,4 @@
+#include "soar/client/JsonText.h"
 #include "soar/sync/RecordMapper.h"
 
 #include <Poco/JSON/Array.h>
@@ -73,8 +74,7 @@ TEST_CASE("RecordMapper maps an artifact into the target container, automation o
     CHECK_FALSE(mapped->has("container"));
 }
 
-TEST_CASE("RecordMapper copies a container's nested fields, and shares an artifact's cef and data",
-          "[mapper]") {
+TEST_CASE("RecordMapper copies a container's nested fields", "[mapper]") {
     const RecordMapper mapper(MappingRules{"hq", {}, {}});
     // A container's data gains the origin, so its nested fields are the body's own copies.
     const auto container = parse(kContainer);
@@ -84,14 +84,45 @@ TEST_CASE("RecordMapper copies a container's nested fields, and shares an artifa
     container->getObject("data")->set("ticket", "T-2");
     CHECK(text(*mapped_container) == before);
     CHECK_FALSE(container->getObject("data")->has("soar_sync"));
+}
 
-    // An artifact's cef, cef_types and data go whole and unchanged: the source's own objects,
-    // not copies.
+TEST_CASE("RecordMapper writes an artifact's text as Poco writes its object, and hashes it so",
+          "[mapper]") {
+    const RecordMapper mapper(MappingRules{"hq", {}, {}});
+    // The text and hash a state written by earlier versions holds for kArtifact.
     const auto artifact = parse(kArtifact);
-    const auto mapped = mapper.artifact(*artifact, 1);
-    CHECK(mapped->getObject("cef").get() == artifact->getObject("cef").get());
-    CHECK(mapped->getObject("cef_types").get() == artifact->getObject("cef_types").get());
-    CHECK(text(*mapped->getObject("data")) == "{}");
+    const auto written = mapper.artifactText(*artifact);
+    CHECK(
+        written ==
+        R"({"cef":{"fromEmail":"a@b.example","hops":[1,2]},"cef_types":{"fromEmail":["email"]},)"
+        R"("data":{},"label":"email","name":"sender","severity":"low",)"
+        R"("source_data_identifier":"soar-sync:hq:artifact:9001","tags":["x"],"type":"network"})");
+    CHECK(soar::sync::sha256Hex(written) ==
+          "c390b182ac2b718b02c7466a4f31a23c8403ddc65729ef210fa50d670f4bfeab");
+    CHECK(RecordMapper::contentHash(*mapper.artifact(*artifact, 3)) ==
+          soar::sync::sha256Hex(written));
+
+    // Whatever the source holds: its object, without the two members that do not count,
+    // stringified by Poco itself is the same text.
+    for (const char* source : {
+             kArtifact,
+             R"({"id": "12", "type": "host", "name": "zo\u00eb \"q\" \\ \t\u0001 ü",
+                 "description": null, "cef": null, "cef_types": "no", "data": {"z": 1, "a": [1.5,
+                 -2, 1e300, true, null, {"k": "v"}], "m": {}}, "tags": [1, "a", null, 2.5],
+                 "label": "", "kill_chain": "delivery", "end_time": null, "start_time": "s",
+                 "severity": "medium", "extra": {"x": 1}})",
+             R"({"tags": "solo", "cef": {"b": {"y": [], "x": {}}, "a": "\u2028/"}, "data": []})",
+             R"({"id": 3, "container": 1, "name": 7, "severity": false, "tags": null})",
+         }) {
+        INFO(source);
+        const auto record = parse(source);
+        auto object = mapper.artifact(*record, 99);
+        CHECK(object->getValue<std::int64_t>("container_id") == 99);
+        CHECK(object->getValue<bool>("run_automation") == false);
+        object->remove("container_id");
+        object->remove("run_automation");
+        CHECK(mapper.artifactText(*record) == text(*object));
+    }
 }
 
 TEST_CASE("contentHash ignores where the copy lives and follows the content", "[mapper]") {

@@ -45,9 +45,12 @@ public:
 
     /// The body to create or update the target's copy of a source container (no id).
     [[nodiscard]] Poco::JSON::Object::Ptr container(const Poco::JSON::Object& source) const;
-    /// The body for the target's copy of a source artifact in `target_container_id`. Its
-    /// `cef`, `cef_types` and `data` are the source record's own objects, shared rather than
-    /// copied (the largest part of an artifact): neither side may change them afterwards.
+    /// The JSON text of the target's copy of a source artifact, without `container_id` and
+    /// `run_automation`, written straight from the source record: compact, members in key
+    /// order, byte for byte what jsonText() writes for artifact() without those two. Its
+    /// SHA-256 (sha256Hex) is the artifact's content hash, equal to contentHash(artifact()).
+    [[nodiscard]] std::string artifactText(const Poco::JSON::Object& source) const;
+    /// The same as an object, in `target_container_id`, with `run_automation` false.
     [[nodiscard]] Poco::JSON::Object::Ptr artifact(const Poco::JSON::Object& source,
                                                    std::int64_t target_container_id) const;
 

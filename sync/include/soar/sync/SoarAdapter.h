@@ -70,7 +70,7 @@ public:
     [[nodiscard]] std::map<std::string, std::int64_t> artifactCopies(
         std::int64_t container, const std::string& sdi_prefix) override;
     [[nodiscard]] std::vector<BatchItemResult> createArtifacts(
-        const std::vector<Record>& artifacts) override;
+        const Poco::JSON::Array& artifacts) override;
     [[nodiscard]] CreateResult createArtifact(const Poco::JSON::Object& artifact) override;
     void updateArtifact(std::int64_t id, const Poco::JSON::Object& fields) override;
     void forEachNote(

@@ -62,8 +62,8 @@ public:
     virtual void ping() = 0;
 
     /// Creates a container, with the artifacts embedded under `artifacts` when it carries them
-    /// (none are made when it already existed): ContainerCreated says what became of each when
-    /// the target's answer does.
+    /// (objects, or their text as JsonFragment; none are made when it already existed):
+    /// ContainerCreated says what became of each when the target's answer does.
     [[nodiscard]] virtual ContainerCreated createContainer(const Poco::JSON::Object& container) = 0;
     /// Writes the given fields of a container.
     virtual void updateContainer(std::int64_t id, const Poco::JSON::Object& fields) = 0;
@@ -76,9 +76,10 @@ public:
     [[nodiscard]] virtual std::map<std::string, std::int64_t> artifactCopies(
         std::int64_t container, const std::string& sdi_prefix) = 0;
     /// Creates several artifacts in one request: one result per item, in order (some may
-    /// fail while others are created). A RecordError means the whole batch was refused.
+    /// fail while others are created). A RecordError means the whole batch was refused. Each
+    /// item is an object or its text (JsonFragment), as the `artifacts` of createContainer.
     [[nodiscard]] virtual std::vector<BatchItemResult> createArtifacts(
-        const std::vector<Record>& artifacts) = 0;
+        const Poco::JSON::Array& artifacts) = 0;
     [[nodiscard]] virtual CreateResult createArtifact(const Poco::JSON::Object& artifact) = 0;
     /// Writes an artifact (SOAR replaces `cef` whole).
     virtual void updateArtifact(std::int64_t id, const Poco::JSON::Object& fields) = 0;

@@ -271,7 +271,7 @@ public:
     [[nodiscard]] std::map<std::string, std::int64_t> artifactCopies(
         std::int64_t container, const std::string& sdi_prefix) override;
     [[nodiscard]] std::vector<sync::BatchItemResult> createArtifacts(
-        const std::vector<sync::Record>& artifacts) override;
+        const Poco::JSON::Array& artifacts) override;
     [[nodiscard]] sync::CreateResult createArtifact(const Poco::JSON::Object& artifact) override;
     void updateArtifact(std::int64_t id, const Poco::JSON::Object& fields) override;
     void forEachNote(

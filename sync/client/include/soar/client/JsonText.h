@@ -21,6 +21,13 @@
 
 namespace soar::sync {
 
+/// JSON text written already, held in a tree (as a Poco::Dynamic::Var of this type) and put
+/// as it is by jsonText() and jsonSha256(): a record written once, for its content hash, and
+/// then sent inside a larger body. Poco's own stringify() does not know it.
+struct JsonFragment {
+    std::string text;
+};
+
 /// The JSON text of `value`, in a string of exactly its size: measured first, then written, so
 /// that a body of megabytes is held once.
 [[nodiscard]] std::string jsonText(const Poco::JSON::Object& value);
@@ -31,5 +38,13 @@ namespace soar::sync {
 /// of a few KiB: nothing is copied, and a record of megabytes is never written out whole.
 [[nodiscard]] std::string jsonSha256(const Poco::JSON::Object& value,
                                      std::initializer_list<std::string_view> skip);
+
+/// Append the JSON text of `value` (a string: appendJsonString) to `out`, as jsonText() writes
+/// it: for writing a record's text member by member.
+void appendJson(std::string& out, const Poco::Dynamic::Var& value);
+void appendJsonString(std::string& out, std::string_view value);
+
+/// The SHA-256 (lowercase hex) of `text`.
+[[nodiscard]] std::string sha256Hex(std::string_view text);
 
 }  // namespace soar::sync
