@@ -10,8 +10,15 @@
 #include <Poco/JSON/Parser.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <iterator>
+#include <limits>
+#include <optional>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -27,7 +34,7 @@ using Poco::JSON::Object;
 /// swapped with it, so it is never copied; the open containers are held as plain pointers into
 /// the tree, which owns them. An object's members wait in a buffer until it closes and then go
 /// in in key order, so that each one's slot is the last of the object's sorted map: no search.
-class TreeBuilder : public Poco::JSON::Handler {
+class TreeBuilder final : public Poco::JSON::Handler {
 public:
     void reset() override {
         open_.clear();
@@ -151,9 +158,324 @@ private:
     Var result_;
 };
 
+/// Reads plain JSON straight into a TreeBuilder, without Poco's tokenizer (which reads a byte
+/// at a time through a callback and copies every string once more). It takes only text it is
+/// sure Poco's parser takes and reads alike: RFC 8259 JSON of valid UTF-8, an object or array
+/// at the top, at most kDepth deep, no `\u0000`, integers that fit 64 bits and finite doubles.
+/// For anything else run() returns false and the text goes to Poco's parser, which then
+/// builds the tree or refuses the text with its own message.
+class FastReader {
+public:
+    FastReader(const std::string& text, TreeBuilder& out)
+        : p_(text.data()), end_(text.data() + text.size()), out_(out) {}
+
+    [[nodiscard]] bool run() {
+        space();
+        if (p_ == end_ || (*p_ != '{' && *p_ != '[')) return false;
+        if (!value(0)) return false;
+        space();
+        return p_ == end_;
+    }
+
+private:
+    static constexpr int kDepth = 64;
+
+    void space() {
+        while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+    }
+
+    bool value(int depth) {
+        if (p_ == end_) return false;
+        switch (*p_) {
+            case '{':
+                return object(depth + 1);
+            case '[':
+                return array(depth + 1);
+            case '"':
+                if (!string(text_)) return false;
+                out_.value(text_);
+                return true;
+            case 't':
+                return word("true") && (out_.value(true), true);
+            case 'f':
+                return word("false") && (out_.value(false), true);
+            case 'n':
+                return word("null") && (out_.null(), true);
+            default:
+                return number();
+        }
+    }
+
+    bool word(std::string_view w) {
+        if (static_cast<std::size_t>(end_ - p_) < w.size() || std::string_view(p_, w.size()) != w) {
+            return false;
+        }
+        p_ += w.size();
+        return true;
+    }
+
+    bool object(int depth) {
+        if (depth > kDepth) return false;
+        ++p_;
+        out_.startObject();
+        space();
+        if (p_ != end_ && *p_ == '}') {
+            ++p_;
+            out_.endObject();
+            return true;
+        }
+        for (;;) {
+            if (p_ == end_ || *p_ != '"' || !string(text_)) return false;
+            out_.key(text_);
+            space();
+            if (p_ == end_ || *p_ != ':') return false;
+            ++p_;
+            space();
+            if (!value(depth)) return false;
+            space();
+            if (p_ == end_) return false;
+            if (*p_ == ',') {
+                ++p_;
+                space();
+                continue;
+            }
+            if (*p_ != '}') return false;
+            ++p_;
+            out_.endObject();
+            return true;
+        }
+    }
+
+    bool array(int depth) {
+        if (depth > kDepth) return false;
+        ++p_;
+        out_.startArray();
+        space();
+        if (p_ != end_ && *p_ == ']') {
+            ++p_;
+            out_.endArray();
+            return true;
+        }
+        for (;;) {
+            if (!value(depth)) return false;
+            space();
+            if (p_ == end_) return false;
+            if (*p_ == ',') {
+                ++p_;
+                space();
+                continue;
+            }
+            if (*p_ != ']') return false;
+            ++p_;
+            out_.endArray();
+            return true;
+        }
+    }
+
+    /// A string at `"` into `out`, escapes decoded; false for what it does not take.
+    bool string(std::string& out) {
+        out.clear();
+        ++p_;
+        for (;;) {
+            const char* run = p_;
+            while (p_ != end_) {
+                const auto byte = static_cast<unsigned char>(*p_);
+                if (byte == '"' || byte == '\\' || byte < 0x20 || byte >= 0x80) break;
+                ++p_;
+            }
+            out.append(run, static_cast<std::size_t>(p_ - run));
+            if (p_ == end_) return false;
+            const auto byte = static_cast<unsigned char>(*p_);
+            if (byte == '"') {
+                ++p_;
+                return true;
+            }
+            if (byte < 0x20) return false;
+            if (byte >= 0x80) {
+                if (!utf8(out)) return false;
+                continue;
+            }
+            if (!escape(out)) return false;
+        }
+    }
+
+    /// One well-formed UTF-8 sequence (RFC 3629: no overlong forms, no surrogates).
+    bool utf8(std::string& out) {
+        const auto* u = reinterpret_cast<const unsigned char*>(p_);
+        const auto left = static_cast<std::size_t>(end_ - p_);
+        std::size_t n = 0;
+        unsigned char low = 0x80;
+        unsigned char high = 0xBF;
+        if (u[0] >= 0xC2 && u[0] <= 0xDF) {
+            n = 2;
+        } else if (u[0] >= 0xE0 && u[0] <= 0xEF) {
+            n = 3;
+            if (u[0] == 0xE0) low = 0xA0;
+            if (u[0] == 0xED) high = 0x9F;
+        } else if (u[0] >= 0xF0 && u[0] <= 0xF4) {
+            n = 4;
+            if (u[0] == 0xF0) low = 0x90;
+            if (u[0] == 0xF4) high = 0x8F;
+        } else {
+            return false;
+        }
+        if (left < n || u[1] < low || u[1] > high) return false;
+        for (std::size_t i = 2; i < n; ++i) {
+            if (u[i] < 0x80 || u[i] > 0xBF) return false;
+        }
+        out.append(p_, n);
+        p_ += n;
+        return true;
+    }
+
+    bool escape(std::string& out) {
+        if (end_ - p_ < 2) return false;
+        const char c = p_[1];
+        p_ += 2;
+        switch (c) {
+            case '"':
+            case '\\':
+            case '/':
+                out.push_back(c);
+                return true;
+            case 'b':
+                out.push_back('\b');
+                return true;
+            case 'f':
+                out.push_back('\f');
+                return true;
+            case 'n':
+                out.push_back('\n');
+                return true;
+            case 'r':
+                out.push_back('\r');
+                return true;
+            case 't':
+                out.push_back('\t');
+                return true;
+            case 'u':
+                break;
+            default:
+                return false;
+        }
+        auto code = hex4();
+        if (!code || *code == 0) return false;
+        if (*code >= 0xDC00 && *code <= 0xDFFF) return false;
+        if (*code >= 0xD800 && *code <= 0xDBFF) {
+            if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return false;
+            p_ += 2;
+            const auto second = hex4();
+            if (!second || *second < 0xDC00 || *second > 0xDFFF) return false;
+            code = 0x10000 + ((*code - 0xD800) << 10U) + (*second - 0xDC00);
+        }
+        const auto cp = *code;
+        if (cp < 0x80) {
+            out.push_back(static_cast<char>(cp));
+        } else if (cp < 0x800) {
+            out.push_back(static_cast<char>(0xC0 | (cp >> 6U)));
+            out.push_back(static_cast<char>(0x80 | (cp & 0x3FU)));
+        } else if (cp < 0x10000) {
+            out.push_back(static_cast<char>(0xE0 | (cp >> 12U)));
+            out.push_back(static_cast<char>(0x80 | ((cp >> 6U) & 0x3FU)));
+            out.push_back(static_cast<char>(0x80 | (cp & 0x3FU)));
+        } else {
+            out.push_back(static_cast<char>(0xF0 | (cp >> 18U)));
+            out.push_back(static_cast<char>(0x80 | ((cp >> 12U) & 0x3FU)));
+            out.push_back(static_cast<char>(0x80 | ((cp >> 6U) & 0x3FU)));
+            out.push_back(static_cast<char>(0x80 | (cp & 0x3FU)));
+        }
+        return true;
+    }
+
+    std::optional<std::uint32_t> hex4() {
+        if (end_ - p_ < 4) return std::nullopt;
+        std::uint32_t code = 0;
+        for (int i = 0; i < 4; ++i) {
+            const char c = *p_++;
+            std::uint32_t digit = 0;
+            if (c >= '0' && c <= '9') {
+                digit = static_cast<std::uint32_t>(c - '0');
+            } else if (c >= 'a' && c <= 'f') {
+                digit = static_cast<std::uint32_t>(c - 'a' + 10);
+            } else if (c >= 'A' && c <= 'F') {
+                digit = static_cast<std::uint32_t>(c - 'A' + 10);
+            } else {
+                return std::nullopt;
+            }
+            code = code * 16 + digit;
+        }
+        return code;
+    }
+
+    /// A number as RFC 8259 writes one: Int64, else UInt64 (non-negative), else double, as
+    /// Poco's parser reads it.
+    bool number() {
+        const char* start = p_;
+        if (p_ != end_ && *p_ == '-') ++p_;
+        if (p_ == end_ || !digit(*p_)) return false;
+        if (*p_ == '0') {
+            ++p_;
+        } else {
+            while (p_ != end_ && digit(*p_)) ++p_;
+        }
+        bool whole = true;
+        if (p_ != end_ && *p_ == '.') {
+            whole = false;
+            ++p_;
+            if (p_ == end_ || !digit(*p_)) return false;
+            while (p_ != end_ && digit(*p_)) ++p_;
+        }
+        if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
+            whole = false;
+            ++p_;
+            if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+            if (p_ == end_ || !digit(*p_)) return false;
+            while (p_ != end_ && digit(*p_)) ++p_;
+        }
+        if (whole) {
+            Poco::UInt64 magnitude = 0;
+            const char* digits = *start == '-' ? start + 1 : start;
+            if (std::from_chars(digits, p_, magnitude).ec != std::errc()) return false;
+            if (*start == '-') {
+                // Poco 1.11's strToInt takes a negative 64-bit number through a double (so
+                // below -2^53 it is rounded), down to -2^63.
+                if (magnitude > (Poco::UInt64{1} << 63U)) return false;
+                out_.value(
+                    static_cast<Poco::Int64>(std::copysign(static_cast<double>(magnitude), -1.0)));
+            } else if (magnitude <=
+                       static_cast<Poco::UInt64>(std::numeric_limits<Poco::Int64>::max())) {
+                out_.value(static_cast<Poco::Int64>(magnitude));
+            } else {
+                out_.value(magnitude);
+            }
+            return true;
+        }
+        // strtod and Poco's double-conversion both round correctly; beyond a plain length or
+        // range Poco decides.
+        if (p_ - start > 32) return false;
+        const std::string text(start, p_);
+        errno = 0;
+        const double d = std::strtod(text.c_str(), nullptr);
+        if (errno != 0 || !std::isfinite(d)) return false;
+        out_.value(d);
+        return true;
+    }
+
+    static bool digit(char c) { return c >= '0' && c <= '9'; }
+
+    const char* p_;
+    const char* const end_;
+    TreeBuilder& out_;
+    std::string text_;
+};
+
 }  // namespace
 
 Var parseJson(const std::string& text) {
+    {
+        TreeBuilder tree;
+        if (FastReader(text, tree).run()) return tree.asVar();
+    }
     Poco::JSON::Parser parser(new TreeBuilder);
     return parser.parse(text);
 }

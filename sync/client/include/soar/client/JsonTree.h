@@ -2,10 +2,13 @@
 
 /// parseJson(): a JSON text to Poco's tree (Object::Ptr, Array::Ptr, Int64, UInt64, double,
 /// bool, std::string, empty for null), exactly as `Poco::JSON::Parser().parse()` builds it and
-/// refusing exactly what it refuses: the same parser reads the text, with its checks and its
-/// nesting limit. Only the tree is built differently. Poco's own handler copies every value
-/// twice into its object, and its parent once more on the way; here each value is made once
-/// and swapped into place, which halves the cost of reading a page of records.
+/// refusing exactly what it refuses. Plain JSON (valid UTF-8, integers of 64 bits, finite
+/// doubles, at most 64 deep, no `\u0000`) is read by a reader of its own that takes only
+/// what Poco's parser takes and reads it alike (Poco's rounding of negative integers below
+/// -2^53 included); any other text goes to Poco's parser, with its checks, limits and
+/// messages. Poco's own handler copies every value twice into its object, and its parent once
+/// more on the way; here each value is made once and swapped into place, and an object's
+/// members go into its map in key order, each into the last slot.
 ///
 /// Pure: no I/O, no shared state; safe from any thread.
 
