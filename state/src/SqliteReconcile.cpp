@@ -110,15 +110,28 @@ void SqlStore::buryContainer(const RouteTarget& key, const Tombstone& tombstone)
 }
 
 std::int64_t SqlStore::tombstonesOf(const RouteTarget& key, std::int64_t source_id) const {
-    return read("counting tombstones", [&](Connection& conn) -> std::int64_t {
-        const auto ref = findTargetRef(conn, key);
-        if (!ref) return 0;
-        Query q(conn, kCountTombstonesOf);
-        q->bind(1, *ref);
-        q->bind(2, source_id);
-        q->executeStep();
-        return q->getColumn(0).getInt64();
-    });
+    const auto counts = tombstonesOf(key, std::vector<std::int64_t>{source_id});
+    return counts.empty() ? 0 : counts.begin()->second;
+}
+
+std::map<std::int64_t, std::int64_t> SqlStore::tombstonesOf(
+    const RouteTarget& key, const std::vector<std::int64_t>& source_ids) const {
+    return read("counting tombstones",
+                [&](Connection& conn) -> std::map<std::int64_t, std::int64_t> {
+                    std::map<std::int64_t, std::int64_t> out;
+                    const auto ref = findTargetRef(conn, key);
+                    if (!ref || source_ids.empty()) return out;
+                    Transaction snapshot(conn, Connection::TxnKind::Snapshot);
+                    for (const auto id : source_ids) {
+                        Query q(conn, kCountTombstonesOf);
+                        q->bind(1, *ref);
+                        q->bind(2, id);
+                        q->executeStep();
+                        if (const auto n = q->getColumn(0).getInt64(); n > 0) out[id] = n;
+                    }
+                    snapshot.commit();
+                    return out;
+                });
 }
 
 std::vector<Tombstone> SqlStore::tombstones(const RouteTarget& key) const {

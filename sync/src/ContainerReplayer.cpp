@@ -17,12 +17,15 @@ ContainerReplayer::ContainerReplayer(PassScope& pass, ArtifactPrefetcher& prefet
                                      PoisonTracker& poison)
     : pass_(pass), prefetched_(prefetched), poison_(poison) {}
 
-Replayed ContainerReplayer::replay(const SourceContainer& source,
-                                   const std::optional<state::ContainerMapping>* stored) {
+Replayed ContainerReplayer::replay(const SourceContainer& source, const StoredCopy* stored) {
     if (source.unreadable) return unreadable(RecordKind::Container, source.id, *source.unreadable);
     try {
-        Replayed out =
-            write(source, stored ? *stored : pass_.store.containerMapping(pass_.key, source.id));
+        StoredCopy now;
+        if (!stored) {
+            now.mapping = pass_.store.containerMapping(pass_.key, source.id);
+            if (!now.mapping) now.tombstones = pass_.store.tombstonesOf(pass_.key, source.id);
+        }
+        Replayed out = write(source, stored ? *stored : now);
         poison_.succeeded(source.id, out.wrote(), pass_.started_at);
         return out;
     } catch (const UnreadablePage& e) {
@@ -42,16 +45,15 @@ Replayed ContainerReplayer::replay(const SourceContainer& source,
     }
 }
 
-Replayed ContainerReplayer::write(const SourceContainer& source,
-                                  const std::optional<state::ContainerMapping>& mapping) {
+Replayed ContainerReplayer::write(const SourceContainer& source, const StoredCopy& stored) {
+    const auto& mapping = stored.mapping;
     const auto source_id = source.id;
     Replayed out;
     out.unit.key = pass_.key;
     auto mapped = pass_.mapper.container(*source.body);
     // A source id whose earlier container was found deleted (a restore reusing ids) is a new
     // container: its copy gets an sdi of its own, never the old copy's.
-    const std::int64_t generation =
-        mapping ? mapping->generation : pass_.store.tombstonesOf(pass_.key, source_id) + 1;
+    const std::int64_t generation = mapping ? mapping->generation : stored.tombstones + 1;
     if (generation > 1) {
         mapped->set("source_data_identifier", pass_.mapper.containerSdi(source_id, generation));
     }

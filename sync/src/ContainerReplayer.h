@@ -22,16 +22,22 @@
 
 namespace soar::sync {
 
+/// What the store held for a source container: its mapping, and without one how many
+/// tombstones its id has (the generation of its next copy is one more).
+struct StoredCopy {
+    std::optional<state::ContainerMapping> mapping;
+    std::int64_t tombstones = 0;
+};
+
 class ContainerReplayer {
 public:
     ContainerReplayer(PassScope& pass, ArtifactPrefetcher& prefetched, PoisonTracker& poison);
 
-    /// Replays one container; its outcome is to be committed. `stored` is its mapping as the
-    /// walk read it with its page (nullptr: read it now). A container the source's answer
+    /// Replays one container; its outcome is to be committed. `stored` is what the walk read
+    /// of it with its page (nullptr: read it now). A container the source's answer
     /// could not hold readably (SourceContainer::unreadable) is dead-lettered with the reason,
     /// as is such a note or comment in replayItem().
-    [[nodiscard]] Replayed replay(const SourceContainer& source,
-                                  const std::optional<state::ContainerMapping>* stored);
+    [[nodiscard]] Replayed replay(const SourceContainer& source, const StoredCopy* stored);
     /// Replays a note, comment or file met in its own stream, when its container is on the target
     /// (mapped); otherwise it is not this route's, or comes with its container later.
     [[nodiscard]] Replayed replayItem(const SourceItem& item);
@@ -45,8 +51,7 @@ private:
     /// Creates the container's copy with the artifacts `embedded` in `mapped`, or without
     /// them when the target refuses the two together; fills in what became of them.
     ContainerCreated create(Poco::JSON::Object& mapped, ArtifactReplayer::Embedded& embedded);
-    Replayed write(const SourceContainer& source,
-                   const std::optional<state::ContainerMapping>& mapping);
+    Replayed write(const SourceContainer& source, const StoredCopy& stored);
 
     PassScope& pass_;
     ArtifactPrefetcher& prefetched_;

@@ -62,11 +62,12 @@ void Pass::walk(state::Stream stream, const KeysetCursor& start, std::optional<K
                 [&](ContainerPage& page) {
                     counted(page.size());
                     const auto known = mappingsOf(page);
+                    const auto buried = buriedOf(page, known);
                     if (scope_.route.artifacts) {
                         prefetcher_.prefetch(scope_.source, page, known, scope_.force);
                     }
                     for (auto& entry : page) {
-                        if (!submitContainer(std::move(entry), &known, skip_refused)) {
+                        if (!submitContainer(std::move(entry), &known, &buried, skip_refused)) {
                             return false;
                         }
                     }
@@ -98,7 +99,7 @@ bool Pass::replayId(std::int64_t source_id) {
     auto container = scope_.source.container(source_id);
     if (!container) return false;
     counted(1);
-    submitContainer({std::move(*container), KeysetCursor{}, 0}, nullptr, std::nullopt);
+    submitContainer({std::move(*container), KeysetCursor{}, 0}, nullptr, nullptr, std::nullopt);
     return true;
 }
 
@@ -115,8 +116,18 @@ Pass::Mappings Pass::mappingsOf(const ContainerPage& page) {
     return known;
 }
 
+Pass::Buried Pass::buriedOf(const ContainerPage& page, const Mappings& known) {
+    if (scope_.force) return {};
+    std::vector<std::int64_t> ids;
+    for (const auto& entry : page) {
+        if (known.count(entry.record.id) == 0) ids.push_back(entry.record.id);
+    }
+    if (ids.empty()) return {};
+    return scope_.store.tombstonesOf(scope_.key, ids);
+}
+
 bool Pass::submitContainer(StreamEntry<SourceContainer> entry, const Mappings* known,
-                           const std::optional<KeysetCursor>& stored) {
+                           const Buried* buried, const std::optional<KeysetCursor>& stored) {
     auto& container = entry.record;
     const auto& position = entry.position;
     const auto id = container.id;
@@ -152,16 +163,19 @@ bool Pass::submitContainer(StreamEntry<SourceContainer> entry, const Mappings* k
     }
     // The mapping read with the page is the one to compare with (a container is met once per
     // walk, and streams do not overlap); a forced pass or a replay by id reads it afresh.
-    std::optional<std::optional<state::ContainerMapping>> stored_mapping;
+    std::optional<StoredCopy> stored_copy;
     if (known && !scope_.force) {
-        const auto m = known->find(id);
-        stored_mapping.emplace(
-            m == known->end() ? std::nullopt : std::optional<state::ContainerMapping>(m->second));
+        StoredCopy copy;
+        if (const auto m = known->find(id); m != known->end()) {
+            copy.mapping = m->second;
+        } else if (buried) {
+            if (const auto t = buried->find(id); t != buried->end()) copy.tombstones = t->second;
+        }
+        stored_copy = std::move(copy);
     }
     return queue_.submit(
-        id, position, entry.bytes, [this, container = std::move(container), stored_mapping] {
-            Replayed replayed =
-                replayer_.replay(container, stored_mapping ? &*stored_mapping : nullptr);
+        id, position, entry.bytes, [this, container = std::move(container), stored_copy] {
+            Replayed replayed = replayer_.replay(container, stored_copy ? &*stored_copy : nullptr);
             // A replay that wrote everything leaves its version in the stored mapping, which a
             // later stream reads; one with refused records stays here, so that later streams of
             // this pass do not retry them again.

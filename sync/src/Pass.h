@@ -26,6 +26,7 @@
 #include "ReplayQueue.h"
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -56,10 +57,16 @@ public:
 private:
     using Mappings = ArtifactPrefetcher::Mappings;
 
+    /// Source container id -> its tombstones, for those that have any.
+    using Buried = std::map<std::int64_t, std::int64_t>;
+
     /// The stored mappings of a page's containers, in one read (none on a forced pass).
     Mappings mappingsOf(const ContainerPage& page);
+    /// The tombstones of a page's containers without a mapping, in one read (none on a
+    /// forced pass): a new container's replay then reads nothing from the store.
+    Buried buriedOf(const ContainerPage& page, const Mappings& known);
     bool submitContainer(StreamEntry<SourceContainer> entry, const Mappings* known,
-                         const std::optional<KeysetCursor>& stored);
+                         const Buried* buried, const std::optional<KeysetCursor>& stored);
     bool submitItem(StreamEntry<SourceItem> entry);
     void counted(std::size_t records);
 

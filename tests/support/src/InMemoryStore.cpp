@@ -529,6 +529,15 @@ std::int64_t InMemoryStore::tombstonesOf(const RouteTarget& key, std::int64_t so
     return n;
 }
 
+std::map<std::int64_t, std::int64_t> InMemoryStore::tombstonesOf(
+    const RouteTarget& key, const std::vector<std::int64_t>& source_ids) const {
+    std::map<std::int64_t, std::int64_t> out;
+    for (const auto id : source_ids) {
+        if (const auto n = tombstonesOf(key, id); n > 0) out[id] = n;
+    }
+    return out;
+}
+
 std::vector<Tombstone> InMemoryStore::tombstones(const RouteTarget& key) const {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<Tombstone> out;

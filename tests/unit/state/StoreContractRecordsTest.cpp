@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -416,6 +417,11 @@ STORE_CONTRACT("a buried container leaves a tombstone per generation and forgets
     CHECK(store.containerMapping(key, 1)->generation == 2);
     store.buryContainer(key, {1, 2, 200, "2024-06-01T10:00:00Z", DeletionAction::Gone});
     CHECK(store.tombstonesOf(key, 1) == 2);
+    // Read together: only the ids that have any.
+    CHECK(store.tombstonesOf(key, std::vector<std::int64_t>{5, 1, 7}) ==
+          std::map<std::int64_t, std::int64_t>{{1, 2}});
+    CHECK(store.tombstonesOf(key, std::vector<std::int64_t>{}).empty());
+    CHECK(store.tombstonesOf(kOther, std::vector<std::int64_t>{1}).empty());
     const auto all = store.tombstones(key);
     REQUIRE(all.size() == 2);
     CHECK(all[0].target_id == 100);

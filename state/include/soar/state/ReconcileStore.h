@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <vector>
 
 namespace soar::state {
 
@@ -37,6 +38,9 @@ public:
     /// How many tombstones a source id has (the generation of its next copy is one more).
     [[nodiscard]] virtual std::int64_t tombstonesOf(const RouteTarget& key,
                                                     std::int64_t source_id) const = 0;
+    /// The same for several source ids read together: those with any, and how many.
+    [[nodiscard]] virtual std::map<std::int64_t, std::int64_t> tombstonesOf(
+        const RouteTarget& key, const std::vector<std::int64_t>& source_ids) const = 0;
     /// Every tombstone of a (route, target), by source id then generation.
     [[nodiscard]] virtual std::vector<Tombstone> tombstones(const RouteTarget& key) const = 0;
 };

@@ -204,6 +204,8 @@ public:
     void buryContainer(const RouteTarget& key, const Tombstone& tombstone) override;
     [[nodiscard]] std::int64_t tombstonesOf(const RouteTarget& key,
                                             std::int64_t source_id) const override;
+    [[nodiscard]] std::map<std::int64_t, std::int64_t> tombstonesOf(
+        const RouteTarget& key, const std::vector<std::int64_t>& source_ids) const override;
     [[nodiscard]] std::vector<Tombstone> tombstones(const RouteTarget& key) const override;
 
     [[nodiscard]] std::vector<RouteTarget> targets() const override;

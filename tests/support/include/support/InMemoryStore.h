@@ -116,6 +116,8 @@ public:
     void buryContainer(const state::RouteTarget& key, const state::Tombstone& tombstone) override;
     [[nodiscard]] std::int64_t tombstonesOf(const state::RouteTarget& key,
                                             std::int64_t source_id) const override;
+    [[nodiscard]] std::map<std::int64_t, std::int64_t> tombstonesOf(
+        const state::RouteTarget& key, const std::vector<std::int64_t>& source_ids) const override;
     [[nodiscard]] std::vector<state::Tombstone> tombstones(
         const state::RouteTarget& key) const override;
 
