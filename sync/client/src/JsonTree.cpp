@@ -9,13 +9,11 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
-#include <iterator>
 #include <limits>
 #include <optional>
 #include <string_view>
@@ -32,13 +30,11 @@ using Poco::JSON::Object;
 /// Builds the tree as ParseHandler (without preserved key order) does: the same node types,
 /// the last of two equal keys wins. A value goes into its parent as an empty slot that is then
 /// swapped with it, so it is never copied; the open containers are held as plain pointers into
-/// the tree, which owns them. An object's members wait in a buffer until it closes and then go
-/// in in key order, so that each one's slot is the last of the object's sorted map: no search.
+/// the tree, which owns them.
 class TreeBuilder final : public Poco::JSON::Handler {
 public:
     void reset() override {
         open_.clear();
-        members_.clear();
         key_.clear();
         result_.empty();
     }
@@ -65,17 +61,11 @@ public:
     [[nodiscard]] Var asVar() const override { return result_; }
 
 private:
+    static constexpr std::size_t kScanned = 64;
+
     struct Open {
         Object* object;
         Array* array;
-    };
-
-    /// The members of an open object, in the order they came. Var has no move, so the
-    /// buffers of each depth are kept with their capacity, and sorted by index.
-    struct Members {
-        std::vector<std::string> keys;
-        std::vector<Var> values;
-        std::vector<std::uint32_t> order;
     };
 
     /// Places a new empty object or array and opens it for what follows.
@@ -87,38 +77,12 @@ private:
         place(slot);
         if constexpr (std::is_same_v<Node, Object>) {
             open_.push_back({raw, nullptr});
-            if (members_.size() < open_.size()) members_.resize(open_.size());
         } else {
             open_.push_back({nullptr, raw});
         }
     }
     void end() {
-        if (open_.empty()) return;
-        if (open_.back().object != nullptr) fill(*open_.back().object, members_[open_.size() - 1]);
-        open_.pop_back();
-    }
-
-    /// Moves the buffered members into `object` in ascending key order (the last of equal
-    /// keys wins), each swapped into the slot it gets at the end of the map.
-    static void fill(Object& object, Members& m) {
-        const auto n = static_cast<std::uint32_t>(m.keys.size());
-        m.order.resize(n);
-        for (std::uint32_t i = 0; i < n; ++i) m.order[i] = i;
-        std::stable_sort(m.order.begin(), m.order.end(),
-                         [&m](std::uint32_t a, std::uint32_t b) { return m.keys[a] < m.keys[b]; });
-        for (std::uint32_t i = 0; i < n; ++i) {
-            const auto at = m.order[i];
-            if (i + 1 < n && m.keys[m.order[i + 1]] == m.keys[at]) continue;
-            object.set(m.keys[at], Var());
-            auto slot = std::prev(object.end());
-            if (slot->first != m.keys[at]) {
-                slot = object.begin();
-                while (slot->first != m.keys[at]) ++slot;
-            }
-            slot->second.swap(m.values[at]);
-        }
-        m.keys.clear();
-        m.values.clear();
+        if (!open_.empty()) open_.pop_back();
     }
 
     template <class T>
@@ -143,17 +107,22 @@ private:
             // The slot is the array's own element: only its const accessors are public.
             const_cast<Var&>(*(parent.array->end() - 1)).swap(node);
         } else {
-            Members& m = members_[open_.size() - 1];
-            m.keys.emplace_back();
-            m.keys.back().swap(key_);
-            m.values.emplace_back();
-            m.values.back().swap(node);
+            // Object has no find() that hands out its slot: up to kScanned members it is
+            // found by a scan, which costs less than the copy; beyond, the value is copied.
+            Object& object = *parent.object;
+            object.set(key_, Var());
+            Var* slot = nullptr;
+            if (object.size() <= kScanned) {
+                for (auto it = object.begin(); it != object.end() && slot == nullptr; ++it) {
+                    if (it->first == key_) slot = &it->second;
+                }
+            }
+            slot != nullptr ? slot->swap(node) : void(object.set(key_, node));
+            key_.clear();
         }
     }
 
     std::vector<Open> open_;
-    /// One buffer per depth of open objects.
-    std::vector<Members> members_;
     std::string key_;
     Var result_;
 };

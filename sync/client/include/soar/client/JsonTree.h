@@ -7,8 +7,7 @@
 /// what Poco's parser takes and reads it alike (Poco's rounding of negative integers below
 /// -2^53 included); any other text goes to Poco's parser, with its checks, limits and
 /// messages. Poco's own handler copies every value twice into its object, and its parent once
-/// more on the way; here each value is made once and swapped into place, and an object's
-/// members go into its map in key order, each into the last slot.
+/// more on the way; here each value is made once and swapped into place.
 ///
 /// Pure: no I/O, no shared state; safe from any thread.
 
