@@ -264,7 +264,18 @@ std::int64_t InMemoryStore::deleteMappings(const RouteTarget& key) {
 
 // --- The unit of work --------------------------------------------------------------------
 
+void InMemoryStore::setCommitHook(std::function<void(const UnitOfWork&)> hook) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    commit_hook_ = std::move(hook);
+}
+
 CommitResult InMemoryStore::commit(const UnitOfWork& unit) {
+    std::function<void(const UnitOfWork&)> hook;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        hook = commit_hook_;
+    }
+    if (hook) hook(unit);
     std::lock_guard<std::mutex> lock(mutex_);
     // All or nothing: the unit goes into a copy of the (route, target)'s records, which
     // replaces them only once every check passed. Intents go last, after the last check, since

@@ -10,6 +10,8 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -19,6 +21,7 @@ using soar::state::Stream;
 using soar::sync::PassOutcome;
 using soar::sync::Timestamp;
 using soar::test::EngineFixture;
+using soar::test::FakeSource;
 using soar::test::sourceTime;
 
 /// Waits (yielding, never sleeping) until the store maps `count` containers; false after
@@ -105,4 +108,54 @@ TEST_CASE("Engine: large records are not read far ahead of the workers", "[engin
     CHECK(fourth_later);
     CHECK(result.outcome == PassOutcome::Ok);
     CHECK(result.counts.containers_created == 8);
+}
+
+TEST_CASE("Engine: a container queued while the last runner commits is replayed, not left behind",
+          "[engine][unit]") {
+    // The one runner replays the first container, finds nothing queued and commits; while its
+    // commit has let go of the queue, the walk queues the second. No runner is started for it
+    // (this one still counts), so this one must look again after its commit, or the stream's
+    // drain waits forever (the test then hangs until ctest's timeout).
+    EngineFixture f;
+    f.route.artifacts = false;
+    f.options.in_flight = 1;
+    f.source.setPageSize(1);
+    const auto first = f.source.addContainer(sourceTime(0));
+    (void)f.source.addContainer(sourceTime(1));
+
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool committing = false;
+    int pages = 0;
+    f.store.setCommitHook([&](const soar::state::UnitOfWork& unit) {
+        if (unit.containers.empty() || unit.containers[0].source_id != first) return;
+        {
+            std::unique_lock<std::mutex> lock(mutex);
+            if (committing) return;
+            committing = true;
+            changed.notify_all();
+            changed.wait_for(lock, std::chrono::seconds(10), [&] { return pages >= 2; });
+        }
+        // The walk has the second page: it queues its container within this margin, while the
+        // commit is still held.
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    });
+    f.source.setHook([&](FakeSource::Call call, std::int64_t stream) {
+        if (call != FakeSource::Call::WalkPage ||
+            stream != static_cast<std::int64_t>(Stream::ContainersCreated)) {
+            return;
+        }
+        std::unique_lock<std::mutex> lock(mutex);
+        ++pages;
+        changed.notify_all();
+        // The second container is read once the first one's commit runs.
+        if (pages == 2)
+            changed.wait_for(lock, std::chrono::seconds(10), [&] { return committing; });
+    });
+
+    const auto result = f.pass();
+    CHECK(committing);
+    CHECK(result.outcome == PassOutcome::Ok);
+    CHECK(result.counts.containers_created == 2);
+    CHECK(f.target.containerCount() == 2);
 }

@@ -36,6 +36,10 @@ public:
     InMemoryStore(const InMemoryStore&) = delete;
     InMemoryStore& operator=(const InMemoryStore&) = delete;
 
+    /// Runs before each commit() writes, on the committing thread and outside the store's
+    /// lock: a test holds a commit there to order it against other threads.
+    void setCommitHook(std::function<void(const state::UnitOfWork&)> hook);
+
     [[nodiscard]] std::optional<state::Cursor> cursor(const state::RouteTarget& key,
                                                       state::Stream stream) const override;
     [[nodiscard]] std::vector<state::Cursor> cursors(const state::RouteTarget& key) const override;
@@ -157,6 +161,7 @@ public:
     void setLeaseClock(std::function<std::int64_t()> clock);
 
 private:
+    std::function<void(const state::UnitOfWork&)> commit_hook_;
     /// (kind name, source id): the order the real store lists notes and dead letters in.
     using KindAndId = std::pair<std::string, std::int64_t>;
 
