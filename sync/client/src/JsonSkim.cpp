@@ -1,6 +1,9 @@
 #include "JsonSkim.h"
 
+#include "JsonChars.h"
+
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace soar::sync {
@@ -13,45 +16,6 @@ bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool endsToken(char c) {
     return isSpace(c) || c == ',' || c == ':' || c == ']' || c == '}' || c == '[' || c == '{' ||
            c == '"';
-}
-
-/// The length of the valid UTF-8 sequence at `s[i]` (1 for ASCII), 0 when it is not one
-/// (a stray continuation byte, an overlong form, a surrogate, beyond U+10FFFF, cut short).
-std::size_t utf8Length(std::string_view s, std::size_t i) {
-    const auto lead = static_cast<unsigned char>(s[i]);
-    const auto follows = [&](std::size_t k, unsigned char lo, unsigned char hi) {
-        if (i + k >= s.size()) return false;
-        const auto b = static_cast<unsigned char>(s[i + k]);
-        return b >= lo && b <= hi;
-    };
-    const auto tail = [&](std::size_t k) { return follows(k, 0x80, 0xbf); };
-    if (lead < 0x80) return 1;
-    if (lead >= 0xc2 && lead <= 0xdf) return tail(1) ? 2 : 0;
-    if (lead == 0xe0) return follows(1, 0xa0, 0xbf) && tail(2) ? 3 : 0;
-    if (lead == 0xed) return follows(1, 0x80, 0x9f) && tail(2) ? 3 : 0;
-    if (lead >= 0xe1 && lead <= 0xef) return tail(1) && tail(2) ? 3 : 0;
-    if (lead == 0xf0) return follows(1, 0x90, 0xbf) && tail(2) && tail(3) ? 4 : 0;
-    if (lead >= 0xf1 && lead <= 0xf3) return tail(1) && tail(2) && tail(3) ? 4 : 0;
-    if (lead == 0xf4) return follows(1, 0x80, 0x8f) && tail(2) && tail(3) ? 4 : 0;
-    return 0;
-}
-
-void appendUtf8(std::string& out, std::uint32_t code) {
-    if (code < 0x80) {
-        out.push_back(static_cast<char>(code));
-    } else if (code < 0x800) {
-        out.push_back(static_cast<char>(0xc0 | (code >> 6)));
-        out.push_back(static_cast<char>(0x80 | (code & 0x3f)));
-    } else if (code < 0x10000) {
-        out.push_back(static_cast<char>(0xe0 | (code >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3f)));
-        out.push_back(static_cast<char>(0x80 | (code & 0x3f)));
-    } else {
-        out.push_back(static_cast<char>(0xf0 | (code >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3f)));
-        out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3f)));
-        out.push_back(static_cast<char>(0x80 | (code & 0x3f)));
-    }
 }
 
 class Skimmer {
@@ -156,26 +120,6 @@ private:
         }
     }
 
-    bool hex4(std::size_t at, std::uint32_t& code) const {
-        if (at + 4 > s_.size()) return false;
-        code = 0;
-        for (std::size_t k = 0; k < 4; ++k) {
-            const char h = s_[at + k];
-            std::uint32_t digit = 0;
-            if (h >= '0' && h <= '9') {
-                digit = static_cast<std::uint32_t>(h - '0');
-            } else if (h >= 'a' && h <= 'f') {
-                digit = static_cast<std::uint32_t>(h - 'a' + 10);
-            } else if (h >= 'A' && h <= 'F') {
-                digit = static_cast<std::uint32_t>(h - 'A' + 10);
-            } else {
-                return false;
-            }
-            code = code * 16 + digit;
-        }
-        return true;
-    }
-
     /// Reads the string whose quote is at `i_`, leaving `i_` after its closing quote; its text
     /// goes to `text` when given. False when the body ends first.
     bool readString(std::string* text) {
@@ -220,18 +164,19 @@ private:
 
     /// A `\uXXXX` escape at `i_`, with the low half of a surrogate pair when one follows.
     void escapeU(std::string* text) {
-        std::uint32_t code = 0;
-        if (!hex4(i_ + 2, code)) {
+        const auto escaped = hex4(s_, i_ + 2);
+        if (!escaped) {
             problem("a broken \\u escape", i_);
             i_ += 2;
             return;
         }
+        std::uint32_t code = *escaped;
         std::size_t length = 6;
         if (code >= 0xd800 && code <= 0xdbff) {
-            std::uint32_t low = 0;
+            std::optional<std::uint32_t> low;
             if (i_ + 7 < s_.size() && s_[i_ + 6] == '\\' && s_[i_ + 7] == 'u' &&
-                hex4(i_ + 8, low) && low >= 0xdc00 && low <= 0xdfff) {
-                code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+                (low = hex4(s_, i_ + 8)) && *low >= 0xdc00 && *low <= 0xdfff) {
+                code = 0x10000 + ((code - 0xd800) << 10) + (*low - 0xdc00);
                 length = 12;
             } else {
                 problem("an unpaired UTF-16 surrogate escape", i_);

@@ -3,6 +3,8 @@
 
 #include "soar/client/JsonTree.h"
 
+#include "JsonChars.h"
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Handler.h>
 #include <Poco/JSON/JSONException.h>
@@ -187,46 +189,40 @@ private:
         if (depth > kDepth) return false;
         ++p_;
         out_.startObject();
-        space();
-        if (p_ != end_ && *p_ == '}') {
-            ++p_;
-            out_.endObject();
-            return true;
-        }
-        for (;;) {
+        const auto member = [this, depth] {
             if (p_ == end_ || *p_ != '"' || !string(text_)) return false;
             out_.key(text_);
             space();
             if (p_ == end_ || *p_ != ':') return false;
             ++p_;
             space();
-            if (!value(depth)) return false;
-            space();
-            if (p_ == end_) return false;
-            if (*p_ == ',') {
-                ++p_;
-                space();
-                continue;
-            }
-            if (*p_ != '}') return false;
-            ++p_;
-            out_.endObject();
-            return true;
-        }
+            return value(depth);
+        };
+        if (!items('}', member)) return false;
+        out_.endObject();
+        return true;
     }
 
     bool array(int depth) {
         if (depth > kDepth) return false;
         ++p_;
         out_.startArray();
+        if (!items(']', [this, depth] { return value(depth); })) return false;
+        out_.endArray();
+        return true;
+    }
+
+    /// The comma-separated items after an opening bracket, through the `close` one; `item`
+    /// reads one.
+    template <class Item>
+    bool items(char close, const Item& item) {
         space();
-        if (p_ != end_ && *p_ == ']') {
+        if (p_ != end_ && *p_ == close) {
             ++p_;
-            out_.endArray();
             return true;
         }
         for (;;) {
-            if (!value(depth)) return false;
+            if (!item()) return false;
             space();
             if (p_ == end_) return false;
             if (*p_ == ',') {
@@ -234,9 +230,8 @@ private:
                 space();
                 continue;
             }
-            if (*p_ != ']') return false;
+            if (*p_ != close) return false;
             ++p_;
-            out_.endArray();
             return true;
         }
     }
@@ -270,28 +265,8 @@ private:
 
     /// One well-formed UTF-8 sequence (RFC 3629: no overlong forms, no surrogates).
     bool utf8(std::string& out) {
-        const auto* u = reinterpret_cast<const unsigned char*>(p_);
-        const auto left = static_cast<std::size_t>(end_ - p_);
-        std::size_t n = 0;
-        unsigned char low = 0x80;
-        unsigned char high = 0xBF;
-        if (u[0] >= 0xC2 && u[0] <= 0xDF) {
-            n = 2;
-        } else if (u[0] >= 0xE0 && u[0] <= 0xEF) {
-            n = 3;
-            if (u[0] == 0xE0) low = 0xA0;
-            if (u[0] == 0xED) high = 0x9F;
-        } else if (u[0] >= 0xF0 && u[0] <= 0xF4) {
-            n = 4;
-            if (u[0] == 0xF0) low = 0x90;
-            if (u[0] == 0xF4) high = 0x8F;
-        } else {
-            return false;
-        }
-        if (left < n || u[1] < low || u[1] > high) return false;
-        for (std::size_t i = 2; i < n; ++i) {
-            if (u[i] < 0x80 || u[i] > 0xBF) return false;
-        }
+        const auto n = utf8Length(rest(), 0);
+        if (n == 0) return false;
         out.append(p_, n);
         p_ += n;
         return true;
@@ -327,53 +302,23 @@ private:
             default:
                 return false;
         }
-        auto code = hex4();
+        auto code = hex4(rest(), 0);
         if (!code || *code == 0) return false;
+        p_ += 4;
         if (*code >= 0xDC00 && *code <= 0xDFFF) return false;
         if (*code >= 0xD800 && *code <= 0xDBFF) {
             if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return false;
-            p_ += 2;
-            const auto second = hex4();
+            const auto second = hex4(rest(), 2);
             if (!second || *second < 0xDC00 || *second > 0xDFFF) return false;
+            p_ += 6;
             code = 0x10000 + ((*code - 0xD800) << 10U) + (*second - 0xDC00);
         }
-        const auto cp = *code;
-        if (cp < 0x80) {
-            out.push_back(static_cast<char>(cp));
-        } else if (cp < 0x800) {
-            out.push_back(static_cast<char>(0xC0 | (cp >> 6U)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3FU)));
-        } else if (cp < 0x10000) {
-            out.push_back(static_cast<char>(0xE0 | (cp >> 12U)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6U) & 0x3FU)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3FU)));
-        } else {
-            out.push_back(static_cast<char>(0xF0 | (cp >> 18U)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 12U) & 0x3FU)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6U) & 0x3FU)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3FU)));
-        }
+        appendUtf8(out, *code);
         return true;
     }
 
-    std::optional<std::uint32_t> hex4() {
-        if (end_ - p_ < 4) return std::nullopt;
-        std::uint32_t code = 0;
-        for (int i = 0; i < 4; ++i) {
-            const char c = *p_++;
-            std::uint32_t digit = 0;
-            if (c >= '0' && c <= '9') {
-                digit = static_cast<std::uint32_t>(c - '0');
-            } else if (c >= 'a' && c <= 'f') {
-                digit = static_cast<std::uint32_t>(c - 'a' + 10);
-            } else if (c >= 'A' && c <= 'F') {
-                digit = static_cast<std::uint32_t>(c - 'A' + 10);
-            } else {
-                return std::nullopt;
-            }
-            code = code * 16 + digit;
-        }
-        return code;
+    [[nodiscard]] std::string_view rest() const {
+        return {p_, static_cast<std::size_t>(end_ - p_)};
     }
 
     /// A number as RFC 8259 writes one: Int64, else UInt64 (non-negative), else double, as
