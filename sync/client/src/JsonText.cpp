@@ -44,11 +44,19 @@ private:
     std::string& out_;
 };
 
+/// OpenSSL's SHA-256, fetched once: EVP_sha256() makes every digest look the algorithm up in
+/// OpenSSL 3's provider store again (under its locks), which cost as much as hashing a small
+/// artifact.
+const EVP_MD* sha256() {
+    static const EVP_MD* const fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha256();
+}
+
 /// Buffers the text and feeds OpenSSL's SHA-256 a block at a time.
 class Sha256Sink {
 public:
     Sha256Sink() : context_(EVP_MD_CTX_new()) {
-        if (context_ == nullptr || EVP_DigestInit_ex(context_, EVP_sha256(), nullptr) != 1) {
+        if (context_ == nullptr || EVP_DigestInit_ex(context_, sha256(), nullptr) != 1) {
             EVP_MD_CTX_free(context_);
             throw std::runtime_error("OpenSSL cannot start a SHA-256 digest");
         }
