@@ -23,13 +23,7 @@ ArtifactReplayer::ArtifactReplayer(PassScope& pass, std::int64_t source_containe
 }
 
 JsonFragment MappedArtifact::body(std::optional<std::int64_t> container) const {
-    // `text` is a non-empty object: its members go on before its closing brace.
-    JsonFragment body;
-    body.text.reserve(text.size() + 64);
-    body.text.append(text, 0, text.size() - 1);
-    if (container) body.text.append(",\"container_id\":").append(std::to_string(*container));
-    body.text.append(",\"run_automation\":false}");
-    return body;
+    return {RecordMapper::artifactBody(text, container)};
 }
 
 Record MappedArtifact::object(std::int64_t container) const {

@@ -4,11 +4,9 @@
 #include "soar/client/JsonTree.h"
 
 #include <Poco/JSON/Array.h>
-#include <Poco/JSON/Stringifier.h>
 
 #include <algorithm>
 #include <array>
-#include <sstream>
 #include <string_view>
 
 namespace soar::sync {
@@ -225,11 +223,22 @@ std::string RecordMapper::artifactText(const Object& source) const {
     return out;
 }
 
+std::string RecordMapper::artifactBody(const std::string& text,
+                                       std::optional<std::int64_t> target_container_id) {
+    // `text` is a non-empty object: the members go on before its closing brace.
+    std::string body;
+    body.reserve(text.size() + 64);
+    body.append(text, 0, text.size() - 1);
+    if (target_container_id) {
+        body.append(",\"container_id\":").append(std::to_string(*target_container_id));
+    }
+    body.append(",\"run_automation\":false}");
+    return body;
+}
+
 Object::Ptr RecordMapper::artifact(const Object& source, std::int64_t target_container_id) const {
-    Object::Ptr out = parseJson(artifactText(source)).extract<Object::Ptr>();
-    out->set("container_id", target_container_id);
-    out->set("run_automation", false);
-    return out;
+    return parseJson(artifactBody(artifactText(source), target_container_id))
+        .extract<Object::Ptr>();
 }
 
 std::string RecordMapper::noteMarker(bool comment, std::int64_t source_id) const {

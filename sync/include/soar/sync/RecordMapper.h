@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,10 @@ public:
     /// order, byte for byte what jsonText() writes for artifact() without those two. Its
     /// SHA-256 (sha256Hex) is the artifact's content hash, equal to contentHash(artifact()).
     [[nodiscard]] std::string artifactText(const Poco::JSON::Object& source) const;
+    /// The body to create a copy from an artifactText(): with `run_automation` false and, when
+    /// given, `target_container_id` (none: the artifact goes inside its container's create).
+    [[nodiscard]] static std::string artifactBody(const std::string& text,
+                                                  std::optional<std::int64_t> target_container_id);
     /// The same as an object, in `target_container_id`, with `run_automation` false.
     [[nodiscard]] Poco::JSON::Object::Ptr artifact(const Poco::JSON::Object& source,
                                                    std::int64_t target_container_id) const;
