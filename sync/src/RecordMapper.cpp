@@ -149,11 +149,22 @@ Object::Ptr RecordMapper::container(const Object& source) const {
     return out;
 }
 
+namespace {
+
+/// The members artifactText() reads, in ascending order: one walk of the source's sorted
+/// members finds them.
+constexpr std::array<std::string_view, 13> kArtifactRead = {
+    "cef",   "cef_types", "data",     "description", "end_time", "id",  "kill_chain",
+    "label", "name",      "severity", "start_time",  "tags",     "type"};
+
+}  // namespace
+
+std::vector<std::string> RecordMapper::artifactMembers() {
+    return {kArtifactRead.begin(), kArtifactRead.end()};
+}
+
 std::string RecordMapper::artifactText(const Object& source) const {
-    // The members read, in ascending order: one walk of the source's sorted members finds them.
-    static constexpr std::array<std::string_view, 13> kRead = {
-        "cef",   "cef_types", "data",     "description", "end_time", "id",  "kill_chain",
-        "label", "name",      "severity", "start_time",  "tags",     "type"};
+    const auto& kRead = kArtifactRead;
     enum : std::size_t {
         Cef,
         CefTypes,
@@ -195,8 +206,10 @@ std::string RecordMapper::artifactText(const Object& source) const {
     // cef, cef_types and data go whole; missing, null or not an object: {}.
     const auto whole = [&](std::size_t i) {
         key(kRead[i]);
-        if (at[i] != nullptr &&
-            (at[i]->type() == typeid(Object::Ptr) || at[i]->type() == typeid(Object))) {
+        const auto& type = at[i] == nullptr ? typeid(void) : at[i]->type();
+        if (type == typeid(Object::Ptr) || type == typeid(Object) ||
+            (type == typeid(JsonFragment) &&
+             at[i]->extract<JsonFragment>().text.rfind('{', 0) == 0)) {
             appendJson(out, *at[i]);
         } else {
             out.append("{}");

@@ -2,6 +2,7 @@
 
 #include "SoarRecords.h"
 #include "soar/client/Errors.h"
+#include "soar/sync/RecordMapper.h"
 
 #include <Poco/JSON/Array.h>
 
@@ -276,7 +277,14 @@ Query routeFilterQuery(const RouteConfig& route) {
 SoarSource::SoarSource(SoarApi& api, const RouteConfig& route)
     : api_(api),
       filters_(routeFilterQuery(route)),
-      page_size_(std::max<std::size_t>(1, route.page_size)) {}
+      page_size_(std::max<std::size_t>(1, route.page_size)) {
+    auto& members = artifact_shape_.members;
+    members = RecordMapper::artifactMembers();
+    members.insert(members.end(), {"container", "id", "update_time"});
+    std::sort(members.begin(), members.end());
+    members.erase(std::unique(members.begin(), members.end()), members.end());
+    artifact_shape_.objects_as_text = true;
+}
 
 WalkEnd SoarSource::walkContainers(Stream stream, const KeysetCursor& start,
                                    const std::function<bool(ContainerPage&)>& on_page,
@@ -332,6 +340,7 @@ void SoarSource::forEachItem(RecordKind kind, std::int64_t container,
                              const std::function<void(SourceItem&)>& each) {
     Query query;
     query.sort("id").pageSize(page_size_);
+    if (kind == RecordKind::Artifact) query.shape(artifact_shape_);
     std::string path = collection::kAttachment;
     if (kind == RecordKind::Attachment) {
         query.exact("container_id", container);
@@ -375,7 +384,8 @@ std::map<std::int64_t, std::vector<SourceItem>> SoarSource::artifactsOf(
             query.in("container", ids)
                 .gt("id", last)
                 .sort("id")
-                .pageSize(static_cast<std::size_t>(budget));
+                .pageSize(static_cast<std::size_t>(budget))
+                .shape(artifact_shape_);
             const Page answer = api_.listPage(collection::kArtifact, query, 0);
             for (const auto& record : answer.records) {
                 auto item = itemOfRecord(RecordKind::Artifact, record);

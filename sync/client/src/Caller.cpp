@@ -106,14 +106,14 @@ Reply Caller::call(const std::string& method, const std::string& path, const std
     }
 }
 
-Page Caller::listPage(const std::string& path, const std::string& query) {
+Page Caller::listPage(const std::string& path, const std::string& query, const RecordShape* shape) {
     CallOptions options;
     options.list_answer = true;
     const Reply reply = call("GET", path, query, "", options);
     try {
         Page page =
             parsePage(reply.body, PageSource{config().section() + " GET /rest/" + path,
-                                             reply.status, transport_.credentials().secret});
+                                             reply.status, transport_.credentials().secret, shape});
         page.bytes = reply.body.size();
         return page;
     } catch (const SoarError& e) {

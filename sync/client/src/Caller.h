@@ -77,7 +77,8 @@ public:
 
     /// One page of a list: the call, then parsePage() on its body. Errors of either are
     /// counted alike in stats().
-    [[nodiscard]] Page listPage(const std::string& path, const std::string& query);
+    [[nodiscard]] Page listPage(const std::string& path, const std::string& query,
+                                const RecordShape* shape = nullptr);
 
     /// A RecordError for a body that is a failure (for callers that accepted it first).
     [[noreturn]] void failRecord(const std::string& what, const Reply& reply) const;

@@ -4,6 +4,7 @@
 #include "soar/client/JsonTree.h"
 
 #include "JsonChars.h"
+#include "soar/client/JsonText.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Handler.h>
@@ -11,6 +12,8 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -59,6 +62,8 @@ public:
     void value(const std::string& v) override { put(v); }
     void value(double d) override { put(d); }
     void value(bool b) override { put(b); }
+    /// An object member's value, written already (RecordShape::objects_as_text).
+    void fragment(std::string text) { put(JsonFragment{std::move(text)}); }
 
     [[nodiscard]] Var asVar() const override { return result_; }
 
@@ -129,16 +134,140 @@ private:
     Var result_;
 };
 
-/// Reads plain JSON straight into a TreeBuilder, without Poco's tokenizer (which reads a byte
-/// at a time through a callback and copies every string once more). It takes only text it is
-/// sure Poco's parser takes and reads alike: RFC 8259 JSON of valid UTF-8, an object or array
-/// at the top, at most kDepth deep, no `\u0000`, integers that fit 64 bits and finite doubles.
-/// For anything else run() returns false and the text goes to Poco's parser, which then
-/// builds the tree or refuses the text with its own message.
+/// Writes what it is handed as compact JSON text, as jsonText() writes the tree TreeBuilder
+/// builds of the same calls: each object's members sorted by key, the last of two equal keys
+/// kept, strings and numbers as Poco writes the values TreeBuilder makes of them. Its frames
+/// keep their buffers from one value to the next.
+class TextBuilder {
+public:
+    void startObject() { open(true); }
+    void startArray() { open(false); }
+    void endArray() {
+        Frame& done = frames_[--depth_];
+        done.text.push_back(']');
+        slot().append(done.text);
+    }
+    void endObject() {
+        Frame& done = frames_[--depth_];
+        const auto begin = done.members.begin();
+        auto end = begin + static_cast<std::ptrdiff_t>(done.used);
+        const auto before = [](const Member& a, const Member& b) { return a.key < b.key; };
+        if (std::adjacent_find(begin, end, [&](const Member& a, const Member& b) {
+                return !before(a, b);
+            }) != end) {
+            std::stable_sort(begin, end, before);
+            // Equal keys are now together in the order read: the last of each run stays.
+            auto kept = begin;
+            for (auto it = begin; it != end; ++it) {
+                if (std::next(it) != end && std::next(it)->key == it->key) continue;
+                if (kept != it) std::swap(*kept, *it);
+                ++kept;
+            }
+            end = kept;
+        }
+        done.text.assign(1, '{');
+        for (auto it = begin; it != end; ++it) {
+            if (it != begin) done.text.push_back(',');
+            appendJsonString(done.text, it->key);
+            done.text.push_back(':');
+            done.text.append(it->text);
+        }
+        done.text.push_back('}');
+        slot().append(done.text);
+    }
+    void key(const std::string& k) { frames_[depth_ - 1].key = k; }
+
+    void null() { slot().append("null"); }
+    void value(Poco::Int64 v) { integer(v); }
+    void value(Poco::UInt64 v) { integer(v); }
+    void value(double d) { appendJson(slot(), d); }
+    void value(bool b) { slot().append(b ? "true" : "false"); }
+    void value(const std::string& v) { appendJsonString(slot(), v); }
+
+    /// The text of the value read last.
+    [[nodiscard]] std::string take() { return std::move(result_); }
+
+private:
+    struct Member {
+        std::string key;
+        std::string text;
+    };
+    /// An open object (its members so far; `used` of `members` hold this one's) or array
+    /// (its text so far).
+    struct Frame {
+        bool object = false;
+        std::vector<Member> members;
+        std::size_t used = 0;
+        std::string key;
+        std::string text;
+    };
+
+    template <class Int>
+    void integer(Int v) {
+        std::array<char, 24> digits{};
+        const auto written = std::to_chars(digits.data(), digits.data() + digits.size(), v);
+        slot().append(digits.data(), static_cast<std::size_t>(written.ptr - digits.data()));
+    }
+
+    void open(bool object) {
+        if (depth_ == frames_.size()) frames_.emplace_back();
+        Frame& frame = frames_[depth_++];
+        frame.object = object;
+        frame.used = 0;
+        frame.text.assign(object ? "" : "[");
+    }
+
+    /// Where the next value's text goes: a new member of the innermost open object, the end
+    /// of the innermost open array, or the result.
+    std::string& slot() {
+        if (depth_ == 0) {
+            result_.clear();
+            return result_;
+        }
+        Frame& frame = frames_[depth_ - 1];
+        if (!frame.object) {
+            if (frame.text.size() > 1) frame.text.push_back(',');
+            return frame.text;
+        }
+        if (frame.used == frame.members.size()) frame.members.emplace_back();
+        Member& member = frame.members[frame.used++];
+        member.key.swap(frame.key);
+        member.text.clear();
+        return member.text;
+    }
+
+    std::vector<Frame> frames_;
+    std::size_t depth_ = 0;
+    std::string result_;
+};
+
+/// Takes what a reader hands it and builds nothing: for members a RecordShape leaves out.
+struct Skipper {
+    void startObject() {}
+    void endObject() {}
+    void startArray() {}
+    void endArray() {}
+    void key(const std::string&) {}
+    void null() {}
+    template <class T>
+    void value(const T&) {}
+};
+
+/// Reads plain JSON straight into a TreeBuilder (or a TextBuilder, or a Skipper), without
+/// Poco's tokenizer (which reads a byte at a time through a callback and copies every string
+/// once more). It takes only text it is sure Poco's parser takes and reads alike: RFC 8259
+/// JSON of valid UTF-8, an object or array at the top, at most kDepth deep, no `\u0000`,
+/// integers that fit 64 bits and finite doubles. For anything else run() returns false and
+/// the text goes to Poco's parser, which then builds the tree or refuses the text with its
+/// own message. A RecordShape's members are read by readers of their own at the same place
+/// and depth, so that they take and refuse exactly what this one does.
+template <class Out>
 class FastReader {
 public:
-    FastReader(const std::string& text, TreeBuilder& out)
-        : p_(text.data()), end_(text.data() + text.size()), out_(out) {}
+    FastReader(const std::string& text, Out& out, const RecordShape* shape = nullptr)
+        : FastReader(text.data(), text.data() + text.size(), out, shape) {}
+    FastReader(const char* begin, const char* end, Out& out, const RecordShape* shape = nullptr)
+        : p_(begin), end_(end), out_(out), shape_(shape) {}
 
     [[nodiscard]] bool run() {
         space();
@@ -147,6 +276,10 @@ public:
         space();
         return p_ == end_;
     }
+
+    /// One value at `depth`, from where the reader stands; position() is then past it.
+    [[nodiscard]] bool read(int depth) { return value(depth); }
+    [[nodiscard]] const char* position() const { return p_; }
 
 private:
     static constexpr int kDepth = 64;
@@ -191,11 +324,25 @@ private:
         out_.startObject();
         const auto member = [this, depth] {
             if (p_ == end_ || *p_ != '"' || !string(text_)) return false;
-            out_.key(text_);
             space();
             if (p_ == end_ || *p_ != ':') return false;
             ++p_;
             space();
+            if constexpr (std::is_same_v<Out, TreeBuilder>) {
+                if (shape_ != nullptr && static_cast<std::size_t>(depth) == shape_->depth) {
+                    if (!kept(text_)) {
+                        Skipper none;
+                        return readWith(none, depth);
+                    }
+                    if (shape_->objects_as_text && p_ != end_ && *p_ == '{') {
+                        out_.key(text_);
+                        if (!readWith(text_out_, depth)) return false;
+                        out_.fragment(text_out_.take());
+                        return true;
+                    }
+                }
+            }
+            out_.key(text_);
             return value(depth);
         };
         if (!items('}', member)) return false;
@@ -209,6 +356,21 @@ private:
         out_.startArray();
         if (!items(']', [this, depth] { return value(depth); })) return false;
         out_.endArray();
+        return true;
+    }
+
+    [[nodiscard]] bool kept(const std::string& key) const {
+        return shape_->members.empty() ||
+               std::binary_search(shape_->members.begin(), shape_->members.end(), key);
+    }
+
+    /// One value at `depth` into `out` instead, by a reader of its own that then hands back
+    /// its position.
+    template <class Other>
+    bool readWith(Other& out, int depth) {
+        FastReader<Other> sub(p_, end_, out);
+        if (!sub.read(depth)) return false;
+        p_ = sub.position();
         return true;
     }
 
@@ -379,16 +541,21 @@ private:
 
     const char* p_;
     const char* const end_;
-    TreeBuilder& out_;
+    Out& out_;
+    const RecordShape* const shape_;
     std::string text_;
+    /// Writes the members RecordShape::objects_as_text asks for.
+    TextBuilder text_out_;
 };
 
 }  // namespace
 
-Var parseJson(const std::string& text) {
+Var parseJson(const std::string& text) { return parseJson(text, nullptr); }
+
+Var parseJson(const std::string& text, const RecordShape* shape) {
     {
         TreeBuilder tree;
-        if (FastReader(text, tree).run()) return tree.asVar();
+        if (FastReader<TreeBuilder>(text, tree, shape).run()) return tree.asVar();
     }
     Poco::JSON::Parser parser(new TreeBuilder);
     return parser.parse(text);

@@ -37,7 +37,7 @@ Page parsePage(const std::string& body, const PageSource& source) {
     const int status = source.http_status;
     Poco::Dynamic::Var json;
     try {
-        json = parseJson(body);
+        json = parseJson(body, source.shape);
     } catch (const Poco::Exception&) {
         // JSON the parser will not take (too deep, invalid UTF-8, ...) is named for what it
         // is, with what can be read of its first record; anything else is not JSON.

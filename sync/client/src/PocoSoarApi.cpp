@@ -63,7 +63,7 @@ std::string PocoSoarApi::version() {
 }
 
 Page PocoSoarApi::listPage(const std::string& path, const Query& query, std::size_t page) {
-    return caller_->listPage(path, query.toQueryString(page));
+    return caller_->listPage(path, query.toQueryString(page), query.recordShape());
 }
 
 Record PocoSoarApi::getObject(const std::string& path) {

@@ -159,6 +159,11 @@ Query& Query::pageSize(std::size_t size) {
     return *this;
 }
 
+Query& Query::shape(RecordShape shape) {
+    shape_ = std::move(shape);
+    return *this;
+}
+
 std::string Query::toQueryString(std::size_t page) const {
     std::string out = "page=" + std::to_string(page) + "&page_size=" + std::to_string(page_size_);
     for (const auto& [name, literal] : filters_) {

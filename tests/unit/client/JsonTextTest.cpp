@@ -7,6 +7,7 @@
 #include <Poco/SHA2Engine.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <random>
@@ -17,9 +18,11 @@
 using Poco::Dynamic::Var;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
+using soar::sync::JsonFragment;
 using soar::sync::jsonSha256;
 using soar::sync::jsonText;
 using soar::sync::parseJson;
+using soar::sync::RecordShape;
 
 namespace {
 
@@ -104,6 +107,9 @@ bool sameTree(const Var& a, const Var& b) {
         return true;
     }
     if (a.type() == typeid(double)) return a.extract<double>() == b.extract<double>();
+    if (a.type() == typeid(JsonFragment)) {
+        return a.extract<JsonFragment>().text == b.extract<JsonFragment>().text;
+    }
     return a.isEmpty() ? b.isEmpty() : a.convert<std::string>() == b.convert<std::string>();
 }
 
@@ -130,6 +136,75 @@ bool sameOutcome(const std::string& text) {
         }
     }
     return sameTree(parseJson(text), Poco::JSON::Parser().parse(text));
+}
+
+/// `tree` (a container at `depth`) as a RecordShape asks for it: the objects at shape.depth keep
+/// only its members, their object members as their jsonText().
+Var shapedTree(const Var& tree, const RecordShape& shape, std::size_t depth = 1) {
+    if (tree.type() == typeid(Array::Ptr)) {
+        Array::Ptr out = new Array;
+        for (const auto& item : *tree.extract<Array::Ptr>()) {
+            out->add(shapedTree(item, shape, depth + 1));
+        }
+        return out;
+    }
+    if (tree.type() != typeid(Object::Ptr) || depth > shape.depth) return tree;
+    Object::Ptr out = new Object;
+    for (const auto& [key, value] : *tree.extract<Object::Ptr>()) {
+        if (depth < shape.depth) {
+            out->set(key, shapedTree(value, shape, depth + 1));
+            continue;
+        }
+        if (!shape.members.empty() &&
+            !std::binary_search(shape.members.begin(), shape.members.end(), key)) {
+            continue;
+        }
+        if (shape.objects_as_text && value.type() == typeid(Object::Ptr)) {
+            out->set(key, JsonFragment{jsonText(*value.extract<Object::Ptr>())});
+        } else {
+            out->set(key, value);
+        }
+    }
+    return out;
+}
+
+/// A value of printable ASCII, UTF-8 and the escapes JSON writes: text parseJson's own reader
+/// always takes.
+Var plainValue(std::mt19937& random, int depth) {
+    static const std::string kPieces[] = {
+        "a", "k1", " ", "\"", "\\", "\n", "\x01", "\xc3\xa9", "\xf0\x9f\x94\xa5", "/", "{"};
+    const auto text = [&random] {
+        std::string out;
+        for (auto n = random() % 6; n > 0; --n) out += kPieces[random() % std::size(kPieces)];
+        return out;
+    };
+    switch (random() % (depth > 4 ? 6 : 9)) {
+        case 0:
+            return Var();
+        case 1:
+            return text();
+        case 2:
+            return -static_cast<std::int64_t>(random()) * 2'147'483'647LL;
+        case 3:
+            return std::numeric_limits<std::uint64_t>::max() - random();
+        case 4:
+            return random() % 2 == 0;
+        case 5:
+            return static_cast<double>(random()) / 7.0;
+        case 6:
+        case 7: {
+            Object::Ptr object = new Object;
+            for (auto n = random() % 5; n > 0; --n) {
+                object->set(text(), plainValue(random, depth + 1));
+            }
+            return object;
+        }
+        default: {
+            Array::Ptr array = new Array;
+            for (auto n = random() % 4; n > 0; --n) array->add(plainValue(random, depth + 1));
+            return array;
+        }
+    }
 }
 
 std::string sha256(const std::string& text) {
@@ -369,4 +444,66 @@ TEST_CASE("parseJson refuses what Poco's parser refuses, with the same message",
             CHECK(e.displayText() == expected);
         }
     }
+}
+
+TEST_CASE("parseJson with a record shape keeps the members asked for, objects as their text",
+          "[json]") {
+    RecordShape shape;
+    shape.members = {"cef", "data", "id", "tags"};
+    shape.objects_as_text = true;
+    // Keys out of order and twice, nested objects and arrays, a member left out that holds
+    // an object: the text is jsonText() of the object Poco's parser builds.
+    const std::string page =
+        R"({"count": 1, "data": [{"drop": {"x": [1, {"y": 2}]}, "id": 7, "tags": ["a"],)"
+        R"( "cef": {"b": 1, "a": {"y": "\u00e9\n", "x": [1, {"d": 1, "c": 2.5}]}, "b": 3},)"
+        R"( "data": {}, "name": "left out"}], "num_pages": 1})";
+    const auto tree = parseJson(page, &shape);
+    const auto record = tree.extract<Object::Ptr>()->getArray("data")->getObject(0);
+    REQUIRE(record->size() == 4);
+    const auto cef = record->get("cef");
+    REQUIRE(cef.type() == typeid(JsonFragment));
+    CHECK(cef.extract<JsonFragment>().text ==
+          "{\"a\":{\"x\":[1,{\"c\":2.5,\"d\":1}],\"y\":\"\xc3\xa9\\n\"},\"b\":3}");
+    CHECK(record->get("data").extract<JsonFragment>().text == "{}");
+    CHECK(record->getValue<int>("id") == 7);
+    CHECK(record->getArray("tags")->getElement<std::string>(0) == "a");
+    // The envelope around the records is read whole.
+    CHECK(tree.extract<Object::Ptr>()->getValue<int>("count") == 1);
+
+    // No members named keeps every one; without objects_as_text objects stay objects.
+    RecordShape all;
+    REQUIRE(sameTree(parseJson(page, &all), parseJson(page)));
+}
+
+TEST_CASE("parseJson with a record shape reads random pages as shapedTree() of Poco's tree",
+          "[json]") {
+    std::mt19937 random(23);
+    RecordShape shape;
+    shape.members = {"a", "k1", "o"};
+    shape.objects_as_text = true;
+    for (int i = 0; i < 500; ++i) {
+        Array::Ptr records = new Array;
+        for (auto n = random() % 4; n > 0; --n) {
+            Object::Ptr record = new Object;
+            for (const char* key : {"a", "b", "k1", "o", "z"}) {
+                if (random() % 3 != 0) record->set(key, plainValue(random, 3));
+            }
+            records->add(record);
+        }
+        Object envelope;
+        envelope.set("data", records);
+        envelope.set("count", records->size());
+        const auto text = jsonText(envelope);
+        INFO(text);
+        const auto whole = Poco::JSON::Parser().parse(text);
+        REQUIRE(sameTree(parseJson(text, &shape), shapedTree(whole, shape)));
+    }
+    // Text only Poco's parser takes comes whole, and what it refuses is refused alike.
+    const std::string poco_only = R"({"data": [{"a": {"b": "\u0000"}, "z": 1}]})";
+    CHECK(sameTree(parseJson(poco_only, &shape), Poco::JSON::Parser().parse(poco_only)));
+    const std::string broken = R"({"data": [{"z": {"b": tru}, "a": 1}]})";
+    CHECK_THROWS_AS(parseJson(broken, &shape), Poco::Exception);
+    const std::string skipped_bad_utf8 = "{\"data\": [{\"z\": \"\xff\", \"a\": 1}]}";
+    CHECK(pocoRefusal(skipped_bad_utf8) != "accepted");
+    CHECK_THROWS_AS(parseJson(skipped_bad_utf8, &shape), Poco::Exception);
 }

@@ -1,10 +1,12 @@
 #include "soar/client/JsonText.h"
+#include "soar/client/JsonTree.h"
 #include "soar/sync/RecordMapper.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <sstream>
 #include <string>
 
@@ -122,6 +124,34 @@ TEST_CASE("RecordMapper writes an artifact's text as Poco writes its object, and
         object->remove("container_id");
         object->remove("run_automation");
         CHECK(mapper.artifactText(*record) == text(*object));
+    }
+}
+
+TEST_CASE("RecordMapper writes the same artifact text from a record read with only its members",
+          "[mapper]") {
+    // What SoarSource reads of an artifact page: artifactMembers(), objects as text.
+    const RecordMapper mapper(MappingRules{"hq", {}, {}});
+    soar::sync::RecordShape shape;
+    shape.members = RecordMapper::artifactMembers();
+    shape.objects_as_text = true;
+    REQUIRE(std::is_sorted(shape.members.begin(), shape.members.end()));
+    const char* const sources[] = {
+        kArtifact,
+        R"({"id": 5, "cef": {"z": {"b": 1, "a": [{"y": 1, "x": null}]}, "z": "last",
+            "\u00e9": 1}, "cef_types": {"b": ["ip"], "a": ["domain", "url"]},
+            "data": {"n": 1.25}, "name": "zo\u00eb", "owner": {"id": 3}, "hash": "abc"})",
+        R"({"id": 6, "cef": [], "cef_types": "x", "data": null, "tags": "solo"})",
+    };
+    for (const char* source : sources) {
+        INFO(source);
+        const std::string page = std::string(R"({"data": [)") + source + "]}";
+        const auto whole = soar::sync::parseJson(page);
+        const auto shaped = soar::sync::parseJson(page, &shape);
+        const auto record = [](const Poco::Dynamic::Var& tree) {
+            return tree.extract<Object::Ptr>()->getArray("data")->getObject(0);
+        };
+        CHECK(mapper.artifactText(*record(shaped)) == mapper.artifactText(*record(whole)));
+        CHECK_FALSE(record(shaped)->has("owner"));
     }
 }
 

@@ -50,7 +50,11 @@ public:
     /// `run_automation`, written straight from the source record: compact, members in key
     /// order, byte for byte what jsonText() writes for artifact() without those two. Its
     /// SHA-256 (sha256Hex) is the artifact's content hash, equal to contentHash(artifact()).
+    /// `cef`, `cef_types` and `data` may be objects or their text (a JsonFragment, as a
+    /// RecordShape with objects_as_text reads them).
     [[nodiscard]] std::string artifactText(const Poco::JSON::Object& source) const;
+    /// The members of a source artifact that artifactText() reads, in ascending order.
+    [[nodiscard]] static std::vector<std::string> artifactMembers();
     /// The body to create a copy from an artifactText(): with `run_automation` false and, when
     /// given, `target_container_id` (none: the artifact goes inside its container's create).
     [[nodiscard]] static std::string artifactBody(const std::string& text,

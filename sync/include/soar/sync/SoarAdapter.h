@@ -56,6 +56,9 @@ private:
     SoarApi& api_;
     Query filters_;
     std::size_t page_size_;
+    /// What an artifact replay reads of a source artifact (itemOfRecord() and
+    /// RecordMapper::artifactText()), its objects as text: the rest is never built.
+    RecordShape artifact_shape_;
 };
 
 class SoarTarget final : public Target {

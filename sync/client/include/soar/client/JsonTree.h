@@ -13,11 +13,32 @@
 
 #include <Poco/Dynamic/Var.h>
 
+#include <cstddef>
 #include <string>
+#include <vector>
 
 namespace soar::sync {
 
+/// What a reader needs of the objects at one depth (the records of a list answer: depth 3,
+/// inside the envelope and its `data` array), so that the rest is never built: a page of 100
+/// artifacts is most of a sync's parsing, and a Poco tree costs several heap blocks a value.
+/// Members not kept are still read, and checked as JSON, but dropped; a kept member whose
+/// value is an object may come as its compact text (a JsonFragment of JsonText.h), exactly as
+/// jsonText() writes the tree it stands for: keys sorted, the last of two equal keys kept.
+///
+/// A shape is what the caller asks for, not a promise: text that only Poco's parser takes
+/// comes whole, as parseJson(text) builds it, so a reader takes either form.
+struct RecordShape {
+    std::size_t depth = 3;
+    /// The members kept, in ascending order; empty keeps every member.
+    std::vector<std::string> members;
+    /// Object members as JsonFragment rather than as Object::Ptr.
+    bool objects_as_text = false;
+};
+
 /// Throws Poco::JSON::JSONException (a Poco::Exception) for text Poco's parser refuses.
 [[nodiscard]] Poco::Dynamic::Var parseJson(const std::string& text);
+/// As above, with the objects at `shape.depth` read as `shape` asks (null: all of each).
+[[nodiscard]] Poco::Dynamic::Var parseJson(const std::string& text, const RecordShape* shape);
 
 }  // namespace soar::sync

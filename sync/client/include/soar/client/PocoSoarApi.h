@@ -123,6 +123,8 @@ struct PageSource {
     int http_status = 200;
     /// Masked as `***` wherever a message quotes the body (the instance's secret; may be empty).
     Secret secret;
+    /// What is read of each record (Query::shape); null: all of it.
+    const RecordShape* shape = nullptr;
 };
 
 /// Reads the body of one list answer, as listPage() does for every status other than 401/403

@@ -9,7 +9,10 @@
 ///
 /// Value type, no locking. Building never touches the network.
 
+#include "soar/client/JsonTree.h"
+
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -96,6 +99,11 @@ public:
     /// `page=<page>&page_size=<n>&<filters...>&sort=<f>&order=asc`, percent-encoded.
     [[nodiscard]] std::string toQueryString(std::size_t page) const;
 
+    /// What the reader of the answer needs of each record (JsonTree.h); not sent. A reader
+    /// given a shape takes records in either form, shaped or whole.
+    Query& shape(RecordShape shape);
+    [[nodiscard]] const RecordShape* recordShape() const { return shape_ ? &*shape_ : nullptr; }
+
 private:
     Query& add(std::string name, const PyValue& value);
 
@@ -103,6 +111,7 @@ private:
     std::string sort_field_;
     SortOrder order_ = SortOrder::Asc;
     std::size_t page_size_ = 100;
+    std::optional<RecordShape> shape_;
 };
 
 }  // namespace soar::sync
