@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <string_view>
@@ -114,12 +115,15 @@ private:
             // The slot is the array's own element: only its const accessors are public.
             const_cast<Var&>(*(parent.array->end() - 1)).swap(node);
         } else {
-            // Object has no find() that hands out its slot: up to kScanned members it is
+            // Object has no find() that hands out its slot. Keys that come in order (as
+            // Poco writes them) land last; otherwise, up to kScanned members, the slot is
             // found by a scan, which costs less than the copy; beyond, the value is copied.
             Object& object = *parent.object;
             object.set(key_, Var());
             Var* slot = nullptr;
-            if (object.size() <= kScanned) {
+            if (auto last = std::prev(object.end()); last->first == key_) {
+                slot = &last->second;
+            } else if (object.size() <= kScanned) {
                 for (auto it = object.begin(); it != object.end() && slot == nullptr; ++it) {
                     if (it->first == key_) slot = &it->second;
                 }
@@ -241,6 +245,33 @@ private:
     std::string result_;
 };
 
+/// The members a RecordShape keeps (none named: every one), looked up by size first: a key is
+/// compared only with the members of its length, most often one or none.
+class MemberSet {
+public:
+    MemberSet() = default;
+    explicit MemberSet(const std::vector<std::string>& members)
+        : names_(members.begin(), members.end()) {
+        std::sort(names_.begin(), names_.end(), [](std::string_view a, std::string_view b) {
+            return a.size() != b.size() ? a.size() < b.size() : a < b;
+        });
+    }
+
+    [[nodiscard]] bool has(std::string_view key) const {
+        if (names_.empty()) return true;
+        auto it = std::lower_bound(
+            names_.begin(), names_.end(), key.size(),
+            [](std::string_view name, std::size_t size) { return name.size() < size; });
+        for (; it != names_.end() && it->size() == key.size(); ++it) {
+            if (*it == key) return true;
+        }
+        return false;
+    }
+
+private:
+    std::vector<std::string_view> names_;
+};
+
 /// Takes what a reader hands it and builds nothing: for members a RecordShape leaves out.
 struct Skipper {
     void startObject() {}
@@ -267,7 +298,11 @@ public:
     FastReader(const std::string& text, Out& out, const RecordShape* shape = nullptr)
         : FastReader(text.data(), text.data() + text.size(), out, shape) {}
     FastReader(const char* begin, const char* end, Out& out, const RecordShape* shape = nullptr)
-        : p_(begin), end_(end), out_(out), shape_(shape) {}
+        : p_(begin),
+          end_(end),
+          out_(out),
+          shape_(shape),
+          kept_(shape != nullptr ? MemberSet(shape->members) : MemberSet()) {}
 
     [[nodiscard]] bool run() {
         space();
@@ -330,7 +365,7 @@ private:
             space();
             if constexpr (std::is_same_v<Out, TreeBuilder>) {
                 if (shape_ != nullptr && static_cast<std::size_t>(depth) == shape_->depth) {
-                    if (!kept(text_)) {
+                    if (!kept_.has(text_)) {
                         Skipper none;
                         return readWith(none, depth);
                     }
@@ -357,11 +392,6 @@ private:
         if (!items(']', [this, depth] { return value(depth); })) return false;
         out_.endArray();
         return true;
-    }
-
-    [[nodiscard]] bool kept(const std::string& key) const {
-        return shape_->members.empty() ||
-               std::binary_search(shape_->members.begin(), shape_->members.end(), key);
     }
 
     /// One value at `depth` into `out` instead, by a reader of its own that then hands back
@@ -543,6 +573,7 @@ private:
     const char* const end_;
     Out& out_;
     const RecordShape* const shape_;
+    const MemberSet kept_;
     std::string text_;
     /// Writes the members RecordShape::objects_as_text asks for.
     TextBuilder text_out_;

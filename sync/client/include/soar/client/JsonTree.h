@@ -30,7 +30,7 @@ namespace soar::sync {
 /// comes whole, as parseJson(text) builds it, so a reader takes either form.
 struct RecordShape {
     std::size_t depth = 3;
-    /// The members kept, in ascending order; empty keeps every member.
+    /// The members kept, in any order; empty keeps every member.
     std::vector<std::string> members;
     /// Object members as JsonFragment rather than as Object::Ptr.
     bool objects_as_text = false;
