@@ -6,7 +6,9 @@
 /// - Each answer alone: parsePage may return a page or throw ProtocolError or RecordError, and
 ///   nothing else. A returned page must be whole (no null record; past_end only empty, counts
 ///   never below 0), and an error must name where the answer came from, carry its HTTP status
-///   and never quote the instance's secret.
+///   and never quote the instance's secret. Read again with a RecordShape (as artifact pages
+///   are), it must give the same outcome and records whose text is that of the whole records
+///   with only the members kept (or of the whole records, when Poco's parser read them).
 /// - The answers in turn, as the pages of a walk: the walk may only end normally or with
 ///   ProtocolError (a broken answer, or a server that ignores filters or sorts) or RecordError
 ///   (a failure answer). The walk does not know the secret, and its errors may quote record
@@ -15,10 +17,13 @@
 /// behaviour is a finding.
 
 #include "soar/client/Errors.h"
+#include "soar/client/JsonText.h"
+#include "soar/client/JsonTree.h"
 #include "soar/client/Paging.h"
 #include "soar/client/PocoSoarApi.h"
 #include "soar/client/SoarApi.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -60,10 +65,50 @@ void checkError(const soar::sync::SoarError& e) {
     check(e.httpStatus() == kStatus, "error without the answer's status", text);
 }
 
+/// The shape the check of shaped reads uses: members the seeds' records have, objects as text.
+const soar::sync::RecordShape& shape() {
+    static const soar::sync::RecordShape kShape{{"cef", "data", "id", "name", "tags"}, true};
+    return kShape;
+}
+
+const PageSource& shapedSource() {
+    static const PageSource kSource{kWhat, kStatus, soar::sync::Secret(kSecret), &shape()};
+    return kSource;
+}
+
+/// What parsePage makes of `body` read with shape(): its error, or empty when it reads it.
+std::string shapedError(const std::string& body) {
+    try {
+        static_cast<void>(parsePage(body, shapedSource()));
+        return {};
+    } catch (const soar::sync::SoarError& e) {
+        return e.what();
+    }
+}
+
+/// `body` read with shape() agrees with `whole`, the page parsePage read of it without one.
+void checkShaped(const std::string& body, const Page& whole) {
+    const Page shaped = parsePage(body, shapedSource());
+    check(shaped.records.size() == whole.records.size() && shaped.count == whole.count &&
+              shaped.num_pages == whole.num_pages && shaped.past_end == whole.past_end,
+          "a shaped read gives another page", body);
+    for (std::size_t i = 0; i < whole.records.size(); ++i) {
+        Poco::JSON::Object kept(*whole.records[i]);
+        for (const auto& [key, value] : *whole.records[i]) {
+            const auto& names = shape().members;
+            if (std::find(names.begin(), names.end(), key) == names.end()) kept.remove(key);
+        }
+        const auto text = soar::sync::jsonText(*shaped.records[i]);
+        check(text == soar::sync::jsonText(kept) || text == soar::sync::jsonText(*whole.records[i]),
+              "a shaped record differs from the whole one", body);
+    }
+}
+
 /// One answer through parsePage, with the checks of its contract.
 void parseOne(const std::string& body) {
     try {
         const Page page = parsePage(body, source());
+        checkShaped(body, page);
         check(page.count >= 0 && page.num_pages >= 0, "negative count or num_pages", body);
         if (page.past_end) {
             check(page.records.empty() && page.count == 0 && page.num_pages == 0,
@@ -75,8 +120,10 @@ void parseOne(const std::string& body) {
         }
     } catch (const ProtocolError& e) {
         checkError(e);
+        check(shapedError(body) == e.what(), "a shaped read fails otherwise", body);
     } catch (const RecordError& e) {
         checkError(e);
+        check(shapedError(body) == e.what(), "a shaped read fails otherwise", body);
         check(e.serverMessage().find(kSecret) == std::string::npos,
               "server message keeps the secret", e.serverMessage());
     }

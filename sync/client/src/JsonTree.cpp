@@ -364,7 +364,15 @@ private:
             ++p_;
             space();
             if constexpr (std::is_same_v<Out, TreeBuilder>) {
-                if (shape_ != nullptr && static_cast<std::size_t>(depth) == shape_->depth) {
+                if (shape_ != nullptr && depth == 1 && text_ == "data") {
+                    // The records: the objects of the array under the top object's "data".
+                    out_.key(text_);
+                    in_records_ = true;
+                    const bool read = value(depth);
+                    in_records_ = false;
+                    return read;
+                }
+                if (in_records_ && depth == 3) {
                     if (!kept_.has(text_)) {
                         Skipper none;
                         return readWith(none, depth);
@@ -574,6 +582,8 @@ private:
     Out& out_;
     const RecordShape* const shape_;
     const MemberSet kept_;
+    /// Within the value of the top object's "data" member.
+    bool in_records_ = false;
     std::string text_;
     /// Writes the members RecordShape::objects_as_text asks for.
     TextBuilder text_out_;

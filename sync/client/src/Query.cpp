@@ -1,5 +1,7 @@
 #include "soar/client/Query.h"
 
+#include "soar/client/JsonTree.h"
+
 #include <stdexcept>
 
 namespace soar::sync {
@@ -160,7 +162,7 @@ Query& Query::pageSize(std::size_t size) {
 }
 
 Query& Query::shape(RecordShape shape) {
-    shape_ = std::move(shape);
+    shape_ = std::make_shared<const RecordShape>(std::move(shape));
     return *this;
 }
 

@@ -138,34 +138,34 @@ bool sameOutcome(const std::string& text) {
     return sameTree(parseJson(text), Poco::JSON::Parser().parse(text));
 }
 
-/// `tree` (a container at `depth`) as a RecordShape asks for it: the objects at shape.depth keep
-/// only its members, their object members as their jsonText().
-Var shapedTree(const Var& tree, const RecordShape& shape, std::size_t depth = 1) {
-    if (tree.type() == typeid(Array::Ptr)) {
-        Array::Ptr out = new Array;
-        for (const auto& item : *tree.extract<Array::Ptr>()) {
-            out->add(shapedTree(item, shape, depth + 1));
-        }
-        return out;
-    }
-    if (tree.type() != typeid(Object::Ptr) || depth > shape.depth) return tree;
-    Object::Ptr out = new Object;
-    for (const auto& [key, value] : *tree.extract<Object::Ptr>()) {
-        if (depth < shape.depth) {
-            out->set(key, shapedTree(value, shape, depth + 1));
+/// The page `tree` as a RecordShape asks for it: the objects of the top object's "data" array
+/// keep only the shape's members, their object members as their jsonText().
+Var shapedTree(const Var& tree, const RecordShape& shape) {
+    if (tree.type() != typeid(Object::Ptr)) return tree;
+    Object::Ptr page = new Object(*tree.extract<Object::Ptr>());
+    if (!page->isArray("data")) return page;
+    Array::Ptr records = new Array;
+    for (const auto& item : *page->getArray("data")) {
+        if (item.type() != typeid(Object::Ptr)) {
+            records->add(item);
             continue;
         }
-        if (!shape.members.empty() &&
-            !std::binary_search(shape.members.begin(), shape.members.end(), key)) {
-            continue;
+        Object::Ptr record = new Object;
+        for (const auto& [key, value] : *item.extract<Object::Ptr>()) {
+            if (!shape.members.empty() &&
+                std::find(shape.members.begin(), shape.members.end(), key) == shape.members.end()) {
+                continue;
+            }
+            if (shape.objects_as_text && value.type() == typeid(Object::Ptr)) {
+                record->set(key, JsonFragment{jsonText(*value.extract<Object::Ptr>())});
+            } else {
+                record->set(key, value);
+            }
         }
-        if (shape.objects_as_text && value.type() == typeid(Object::Ptr)) {
-            out->set(key, JsonFragment{jsonText(*value.extract<Object::Ptr>())});
-        } else {
-            out->set(key, value);
-        }
+        records->add(record);
     }
-    return out;
+    page->set("data", records);
+    return page;
 }
 
 /// A value of printable ASCII, UTF-8 and the escapes JSON writes: text parseJson's own reader
@@ -490,9 +490,14 @@ TEST_CASE("parseJson with a record shape reads random pages as shapedTree() of P
             }
             records->add(record);
         }
+        if (random() % 4 == 0) records->add(plainValue(random, 3));
         Object envelope;
         envelope.set("data", records);
         envelope.set("count", records->size());
+        // Objects as deep as the records, elsewhere in the answer, are read whole.
+        Array::Ptr other = new Array;
+        if (records->size() > 0) other->add(records->get(0));
+        envelope.set("other", other);
         const auto text = jsonText(envelope);
         INFO(text);
         const auto whole = Poco::JSON::Parser().parse(text);

@@ -8,6 +8,7 @@
 /// Thread safety: as the SoarApi they wrap (PocoSoarApi: any number of threads). Ownership:
 /// borrow the SoarApi, which must outlive them.
 
+#include "soar/client/JsonTree.h"
 #include "soar/client/Query.h"
 #include "soar/client/SoarApi.h"
 #include "soar/sync/MirrorSide.h"

@@ -19,9 +19,10 @@
 
 namespace soar::sync {
 
-/// What a reader needs of the objects at one depth (the records of a list answer: depth 3,
-/// inside the envelope and its `data` array), so that the rest is never built: a page of 100
-/// artifacts is most of a sync's parsing, and a Poco tree costs several heap blocks a value.
+/// What a reader needs of each record of a list answer (an object in the array that is the
+/// top object's `data` member), so that the rest is never built: a page of artifacts is most
+/// of a sync's parsing, and a Poco tree costs several heap blocks a value. Anything else in
+/// the answer is read whole.
 /// Members not kept are still read, and checked as JSON, but dropped; a kept member whose
 /// value is an object may come as its compact text (a JsonFragment of JsonText.h), exactly as
 /// jsonText() writes the tree it stands for: keys sorted, the last of two equal keys kept.
@@ -29,7 +30,6 @@ namespace soar::sync {
 /// A shape is what the caller asks for, not a promise: text that only Poco's parser takes
 /// comes whole, as parseJson(text) builds it, so a reader takes either form.
 struct RecordShape {
-    std::size_t depth = 3;
     /// The members kept, in any order; empty keeps every member.
     std::vector<std::string> members;
     /// Object members as JsonFragment rather than as Object::Ptr.
@@ -38,7 +38,7 @@ struct RecordShape {
 
 /// Throws Poco::JSON::JSONException (a Poco::Exception) for text Poco's parser refuses.
 [[nodiscard]] Poco::Dynamic::Var parseJson(const std::string& text);
-/// As above, with the objects at `shape.depth` read as `shape` asks (null: all of each).
+/// As above, with the records read as `shape` asks (null: all of each).
 [[nodiscard]] Poco::Dynamic::Var parseJson(const std::string& text, const RecordShape* shape);
 
 }  // namespace soar::sync

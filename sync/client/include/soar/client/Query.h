@@ -9,10 +9,8 @@
 ///
 /// Value type, no locking. Building never touches the network.
 
-#include "soar/client/JsonTree.h"
-
 #include <cstddef>
-#include <optional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -20,6 +18,8 @@
 #include <vector>
 
 namespace soar::sync {
+
+struct RecordShape;
 
 /// One filter value, held as its Python literal. Converts implicitly from strings and
 /// integers; booleans and None are spelled out (PyValue::boolean) so that a `const char*`
@@ -102,7 +102,7 @@ public:
     /// What the reader of the answer needs of each record (JsonTree.h); not sent. A reader
     /// given a shape takes records in either form, shaped or whole.
     Query& shape(RecordShape shape);
-    [[nodiscard]] const RecordShape* recordShape() const { return shape_ ? &*shape_ : nullptr; }
+    [[nodiscard]] const RecordShape* recordShape() const { return shape_.get(); }
 
 private:
     Query& add(std::string name, const PyValue& value);
@@ -111,7 +111,8 @@ private:
     std::string sort_field_;
     SortOrder order_ = SortOrder::Asc;
     std::size_t page_size_ = 100;
-    std::optional<RecordShape> shape_;
+    /// Shared by the copies a walk makes for each page.
+    std::shared_ptr<const RecordShape> shape_;
 };
 
 }  // namespace soar::sync
