@@ -13,6 +13,15 @@
 namespace soar::state {
 namespace {
 
+/// SQLite's allocator keeps process-wide statistics under a global mutex, taken for every
+/// allocation and free of every connection (two thirds of the mutex operations of a sync's
+/// commits); soar-sync never reads them. Effective only before SQLite's first use in the
+/// process, which is a connection opened here.
+void withoutMemoryStatistics() {
+    static const int once = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    static_cast<void>(once);
+}
+
 StateError::Kind kindOf(const SQLite::Exception& e) {
     switch (e.getErrorCode() & 0xff) {
         case SQLITE_NOTADB:
@@ -156,8 +165,14 @@ std::unique_ptr<SqliteConnection> SqliteConnection::open(const std::string& path
             ::close(fd);
         }
     }
-    const int flags = mode == Mode::ReadOnly ? SQLite::OPEN_READONLY
-                                             : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    withoutMemoryStatistics();
+    // No mutex of its own: a connection is used by one thread at a time (SqlStore's writer
+    // under its write lock, a reader by the lease that holds it), which is what SQLite's
+    // multi-thread mode asks; the serialized mode locked and unlocked a mutex around every
+    // call of its API.
+    const int flags = SQLite::OPEN_NOMUTEX |
+                      (mode == Mode::ReadOnly ? SQLite::OPEN_READONLY
+                                              : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE));
     // Two processes opening a new file at once: SQLite may answer one of them "busy" at once
     // (switching the file to WAL) instead of waiting out the busy timeout. Try again until
     // the timeout would have passed.
