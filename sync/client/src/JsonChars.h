@@ -1,15 +1,39 @@
 #pragma once
 
-/// The character level of JSON text, shared by parseJson()'s reader (JsonTree.cpp) and
-/// skimList() (JsonSkim.cpp): UTF-8 sequences as RFC 3629 allows them (and Poco's parser
-/// takes them), the four hex digits of a `\u` escape, and a code point written as UTF-8.
+/// The character level of JSON text, shared by parseJson()'s reader (JsonTree.cpp),
+/// skimList() (JsonSkim.cpp) and the writer of JsonText.cpp: UTF-8 sequences as RFC 3629
+/// allows them (and Poco's parser takes them), the four hex digits of a `\u` escape, a code
+/// point written as UTF-8, and the runs of a string's bytes that need no second look.
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace soar::sync {
+
+/// `p` moved on (towards `end`) 8 bytes at a time past the blocks of 8 that hold no byte a
+/// JSON string's writer or reader must look at: none below 0x20, no '"', no '\\' and, with
+/// `stop_at_high`, none of 0x80 or above. The bytes from there are for a byte-wise scan.
+inline const char* skipPlain(const char* p, const char* end, bool stop_at_high) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+    while (end - p >= 8) {
+        std::uint64_t w = 0;
+        std::memcpy(&w, p, sizeof w);
+        const std::uint64_t quote = w ^ (kOnes * '"');
+        const std::uint64_t backslash = w ^ (kOnes * '\\');
+        // Each term has a high bit set in some byte exactly when a byte of `w` is below 0x20,
+        // is '"', is '\\' (the classic "has a byte less than n" and "has a zero byte").
+        std::uint64_t hits = ((w - kOnes * 0x20) & ~w) | ((quote - kOnes) & ~quote) |
+                             ((backslash - kOnes) & ~backslash);
+        if (stop_at_high) hits |= w;
+        if ((hits & kHighs) != 0) break;
+        p += sizeof w;
+    }
+    return p;
+}
 
 /// The length of the valid UTF-8 sequence at `s[i]` (1 for ASCII), 0 when it is not one
 /// (a stray continuation byte, an overlong form, a surrogate, beyond U+10FFFF, cut short).

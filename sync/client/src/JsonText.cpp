@@ -4,6 +4,8 @@
 
 #include "soar/client/JsonText.h"
 
+#include "JsonChars.h"
+
 #include <Poco/Exception.h>
 #include <Poco/JSON/Stringifier.h>
 
@@ -122,7 +124,7 @@ void putString(std::string_view value, Sink& out) {
     out.put('"');
     const char* run = value.data();
     const char* const end = value.data() + value.size();
-    for (const char* p = run; p != end; ++p) {
+    for (const char* p = skipPlain(run, end, false); p != end; p = skipPlain(p + 1, end, false)) {
         const auto byte = static_cast<unsigned char>(*p);
         if (byte > 31 && byte != '"' && byte != '\\') continue;
         out.put(run, static_cast<std::size_t>(p - run));

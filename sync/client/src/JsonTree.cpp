@@ -442,6 +442,7 @@ private:
         ++p_;
         for (;;) {
             const char* run = p_;
+            p_ = skipPlain(p_, end_, true);
             while (p_ != end_) {
                 const auto byte = static_cast<unsigned char>(*p_);
                 if (byte == '"' || byte == '\\' || byte < 0x20 || byte >= 0x80) break;
