@@ -164,7 +164,6 @@ std::vector<std::string> RecordMapper::artifactMembers() {
 }
 
 std::string RecordMapper::artifactText(const Object& source) const {
-    const auto& kRead = kArtifactRead;
     enum : std::size_t {
         Cef,
         CefTypes,
@@ -180,12 +179,12 @@ std::string RecordMapper::artifactText(const Object& source) const {
         Tags,
         Type
     };
-    std::array<const Poco::Dynamic::Var*, kRead.size()> at{};
+    std::array<const Poco::Dynamic::Var*, kArtifactRead.size()> at{};
     std::size_t want = 0;
-    for (auto it = source.begin(); it != source.end() && want < kRead.size(); ++it) {
+    for (auto it = source.begin(); it != source.end() && want < kArtifactRead.size(); ++it) {
         const std::string_view name = it->first;
-        while (want < kRead.size() && kRead[want] < name) ++want;
-        if (want < kRead.size() && kRead[want] == name) at[want++] = &it->second;
+        while (want < kArtifactRead.size() && kArtifactRead[want] < name) ++want;
+        if (want < kArtifactRead.size() && kArtifactRead[want] == name) at[want++] = &it->second;
     }
 
     // Members in ascending key order, as Poco writes an object: the text is the one jsonText()
@@ -200,12 +199,12 @@ std::string RecordMapper::artifactText(const Object& source) const {
     // A source member as it is; null or missing: left out.
     const auto copy = [&](std::size_t i) {
         if (at[i] == nullptr || at[i]->isEmpty()) return;
-        key(kRead[i]);
+        key(kArtifactRead[i]);
         appendJson(out, *at[i]);
     };
     // cef, cef_types and data go whole; missing, null or not an object: {}.
     const auto whole = [&](std::size_t i) {
-        key(kRead[i]);
+        key(kArtifactRead[i]);
         const auto& type = at[i] == nullptr ? typeid(void) : at[i]->type();
         if (type == typeid(Object::Ptr) || type == typeid(Object) ||
             (type == typeid(JsonFragment) &&

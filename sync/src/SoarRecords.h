@@ -1,8 +1,8 @@
 #pragma once
 
-/// What the SOAR adapters (SoarAdapter.cpp, SoarMirrorSide.cpp) share: how SOAR names a change
-/// stream, how its records become the engine's typed records, and the keyset walk that hands
-/// them on a page at a time. Internal to sync/src.
+/// What the SOAR adapters (SoarAdapter.cpp, SoarTarget.cpp, SoarMirrorSide.cpp) share: how SOAR
+/// names a change stream, how its records become the engine's typed records, and the keyset walk
+/// that hands them on a page at a time. Internal to sync/src.
 ///
 /// Pure functions and a function template; thread safety is the SoarApi's.
 
@@ -50,6 +50,12 @@ void forEachNoteOf(SoarApi& api, state::RecordKind kind, std::int64_t container,
 [[nodiscard]] std::optional<std::string> userNameOf(SoarApi& api, std::int64_t id);
 /// The id of the user with that username; nullopt when there is none.
 [[nodiscard]] std::optional<std::int64_t> userIdOf(SoarApi& api, const std::string& username);
+/// A workbook from `container/<id>/phases` (phases with their tasks nested), phases and
+/// tasks in order. A phase or task without a numeric id is a ProtocolError.
+[[nodiscard]] Workbook readWorkbook(SoarApi& api, std::int64_t container, std::size_t page_size);
+/// Each note of a workbook task, in id order.
+void forEachNoteOfTask(SoarApi& api, std::int64_t task, std::size_t page_size,
+                       const std::function<void(const Record&)>& each);
 
 /// A keyset walk handing `on_page` a page of typed entries at a time: up to `page_size`, and
 /// never more than one answer of the source's (a page the client read again smaller, around

@@ -290,6 +290,16 @@ void appendJsonString(std::string& out, std::string_view value) {
     putString(value, sink);
 }
 
+void appendJsonInteger(std::string& out, Poco::Int64 value) {
+    StringSink sink(out);
+    putInteger(value, sink);
+}
+
+void appendJsonInteger(std::string& out, Poco::UInt64 value) {
+    StringSink sink(out);
+    putInteger(value, sink);
+}
+
 std::string sha256Hex(std::string_view text) {
     Sha256Sink sink;
     sink.put(text.data(), text.size());

@@ -43,6 +43,8 @@ struct JsonFragment {
 /// it: for writing a record's text member by member.
 void appendJson(std::string& out, const Poco::Dynamic::Var& value);
 void appendJsonString(std::string& out, std::string_view value);
+void appendJsonInteger(std::string& out, Poco::Int64 value);
+void appendJsonInteger(std::string& out, Poco::UInt64 value);
 
 /// The SHA-256 (lowercase hex) of `text`.
 [[nodiscard]] std::string sha256Hex(std::string_view text);
