@@ -275,6 +275,11 @@ struct ChildRun {
     /// VmHWM as the child reported it.
     long max_rss_kb = 0;
     double total_cpu_ms = 0;
+    /// Of total_cpu_ms, the kernel's (system time): sockets, the WAL's writes, thread hand-offs.
+    double system_cpu_ms = 0;
+    /// Context switches: the process waited (on a socket or a lock), or was preempted.
+    long voluntary_switches = 0;
+    long involuntary_switches = 0;
     double wall_s = 0;
 };
 
@@ -307,6 +312,10 @@ ChildRun spawnChild(const emulator::Emulator& source, const emulator::Emulator& 
     run.wall_s = secondsSince(start);
     run.max_rss_kb = run.fields.count("vm_hwm_kb") ? std::stol(run.fields["vm_hwm_kb"]) : -1;
     run.total_cpu_ms = cpuMillis(usage);
+    run.system_cpu_ms = static_cast<double>(usage.ru_stime.tv_sec) * 1e3 +
+                        static_cast<double>(usage.ru_stime.tv_usec) / 1e3;
+    run.voluntary_switches = usage.ru_nvcsw;
+    run.involuntary_switches = usage.ru_nivcsw;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         throw std::runtime_error("sync child failed (status " + std::to_string(status) + ")");
     }
@@ -604,6 +613,13 @@ int runSyncBench(const Args& args) {
         row("full sync: CPU of the syncing process", fixed(full.total_cpu_ms / 1e3, 1) + " s",
             fixed(full.total_cpu_ms * 1e3 / size, 0) + " us per container" +
                 (o.size_artifacts == 5 ? "; target <= 200 us" : ""));
+        const auto per_container = [size](long n) {
+            return fixed(static_cast<double>(n) / static_cast<double>(size), 2);
+        };
+        row("full sync: of it in the kernel",
+            fixed(100 * full.system_cpu_ms / std::max(full.total_cpu_ms, 1e-9), 0) + " %",
+            "context switches per container: " + per_container(full.voluntary_switches) +
+                " waits, " + per_container(full.involuntary_switches) + " preemptions");
         row("full sync: peak RSS", fixed(static_cast<double>(full.max_rss_kb) / 1024, 1) + " MiB");
         row("idle pass: requests", std::to_string(requests),
             o.all_features ? "target: one per stream and per list" : "target 3 (one per stream)");
