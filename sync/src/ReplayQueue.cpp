@@ -59,11 +59,14 @@ bool ReplayQueue::submit(std::int64_t id, const KeysetCursor& position, std::siz
     std::unique_lock<std::mutex> lock(mutex_);
     // Up to a page waits in the queue, so the walk reads the next page (and its artifacts)
     // while the workers replay this one.
-    space_.wait(lock, [&] {
-        return error_ || pass_.cancelled() ||
-               (queue_.size() + active_ < in_flight_ + depth_ && busy_ids_.count(id) == 0 &&
-                (held_bytes_ == 0 || held_bytes_ + bytes <= kHeldBytes));
-    });
+    if (!error_ && !pass_.cancelled() && !roomFor({id, bytes, 0})) {
+        // When the queue is full, the walk waits until half of it is free again rather than
+        // one place: it is woken once for many finished replays, not for each of them.
+        const bool full = queue_.size() + active_ >= in_flight_ + depth_;
+        wanted_ = Wanted{id, bytes, full ? (in_flight_ + depth_) / 2 : 0};
+        space_.wait(lock, [&] { return error_ || pass_.cancelled() || roomFor(*wanted_); });
+        wanted_.reset();
+    }
     if (error_ || pass_.cancelled()) return false;
     busy_ids_.insert(id);
     held_bytes_ += bytes;
@@ -145,10 +148,16 @@ void ReplayQueue::runJobs() {
         }
         busy_ids_.erase(job.id);
         held_bytes_ -= job.bytes;
-        space_.notify_all();
+        if (wanted_ && (error_ || pass_.cancelled() || roomFor(*wanted_))) space_.notify_all();
     }
     --runners_;
     idle_.notify_all();
+}
+
+bool ReplayQueue::roomFor(const Wanted& wanted) const {
+    return queue_.size() + active_ + wanted.slack < in_flight_ + depth_ &&
+           busy_ids_.count(wanted.id) == 0 &&
+           (held_bytes_ == 0 || held_bytes_ + wanted.bytes <= kHeldBytes);
 }
 
 void ReplayQueue::stage(std::optional<KeysetCursor> moved, Replayed replayed) {

@@ -6,6 +6,8 @@
 /// - Records waiting or replaying hold at most kHeldBytes of the source's answers between
 ///   them (any one record is let in alone): a walk over records of megabytes reads no further
 ///   ahead than that, so memory does not grow with the page size.
+/// - A full queue makes the walk wait until half of it is free, so that it is woken once for
+///   many finished replays rather than once for each (a thread hand-off per container).
 /// - Each record gets a place in the stream's Frontier; the stream's cursor is committed only
 ///   up to the oldest record not yet finished, so a crash never skips one.
 /// - Group commit: finished replays are staged until they hold kCommitGroup containers and
@@ -83,8 +85,18 @@ private:
         std::function<Replayed()> work;
     };
 
+    /// What the walk waits for in submit(): a place for the replay of container `id`, holding
+    /// `bytes`, with `slack` more places free.
+    struct Wanted {
+        std::int64_t id = 0;
+        std::size_t bytes = 0;
+        std::size_t slack = 0;
+    };
+
     void pump();
     void runJobs();
+    /// Caller holds the lock.
+    [[nodiscard]] bool roomFor(const Wanted& wanted) const;
     /// Caller holds the lock.
     void stage(std::optional<KeysetCursor> moved, Replayed replayed);
     void commitStaged(std::unique_lock<std::mutex>& lock);
@@ -104,6 +116,8 @@ private:
     std::size_t active_ = 0;
     std::set<std::int64_t> busy_ids_;
     std::exception_ptr error_;
+    /// Set while the walk waits in submit(); a finished replay wakes it only when this holds.
+    std::optional<Wanted> wanted_;
 
     Frontier frontier_;
     state::Stream stream_ = state::Stream::ContainersCreated;

@@ -159,3 +159,50 @@ TEST_CASE("Engine: a container queued while the last runner commits is replayed,
     CHECK(result.counts.containers_created == 2);
     CHECK(f.target.containerCount() == 2);
 }
+
+TEST_CASE("Engine: a full replay queue lets the walk go on once half of it is free, not one place",
+          "[engine][unit]") {
+    // One replay at a time and pages of 2: the queue holds 3 (one replaying, two waiting) and
+    // the walk, once it is full, waits until 1 place more than the one it needs is free.
+    EngineFixture f;
+    f.route.artifacts = false;
+    f.route.page_size = 2;
+    f.source.setPageSize(2);
+    f.options.in_flight = 1;
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < 8; ++i) ids.push_back(f.source.addContainer(sourceTime(i)));
+    for (const auto id : ids) f.target.gate(f.sdi(id));
+    const auto pages = [&f] { return f.source.calls(FakeSource::Call::WalkPage); };
+    // Whether the walk reads page `n` within `wait`.
+    const auto readPage = [&](std::int64_t n, std::chrono::milliseconds wait) {
+        const auto until = std::chrono::steady_clock::now() + wait;
+        while (pages() < n && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+        return pages() >= n;
+    };
+
+    auto engine = f.engine();
+    soar::sync::PassResult result;
+    std::thread pass([&] { result = engine->runPass(); });
+    // The first replays, the second and third wait; the fourth (page 2) finds the queue full.
+    const bool first = f.target.waitUntilBlocked(f.sdi(ids[0]));
+    const bool two_pages = readPage(2, std::chrono::seconds(10));
+    const bool third_page_early = readPage(3, std::chrono::milliseconds(300));
+    // One place free: the walk still waits.
+    f.target.release(f.sdi(ids[0]));
+    const bool second = f.target.waitUntilBlocked(f.sdi(ids[1]));
+    const bool third_page_at_one = readPage(3, std::chrono::milliseconds(300));
+    // Two free: it queues the fourth and reads on.
+    f.target.release(f.sdi(ids[1]));
+    const bool third_page_at_two = readPage(3, std::chrono::seconds(10));
+    for (const auto id : ids) f.target.release(f.sdi(id));
+    pass.join();
+
+    CHECK(first);
+    CHECK(two_pages);
+    CHECK_FALSE(third_page_early);
+    CHECK(second);
+    CHECK_FALSE(third_page_at_one);
+    CHECK(third_page_at_two);
+    CHECK(result.outcome == PassOutcome::Ok);
+    CHECK(result.counts.containers_created == 8);
+}
