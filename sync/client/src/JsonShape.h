@@ -67,6 +67,8 @@ public:
     void value(double d) { appendJson(slot(), d); }
     void value(bool b) { slot().append(b ? "true" : "false"); }
     void value(const std::string& v) { appendJsonString(slot(), v); }
+    /// A value's text exactly as it is to be written (a string without escapes, as read).
+    void written(std::string_view text) { slot().append(text); }
 
     /// The text of the value read last.
     [[nodiscard]] std::string take() { return std::move(result_); }

@@ -63,7 +63,12 @@ public:
     void value(double d) override { put(d); }
     void value(bool b) override { put(b); }
     /// An object member's value, written already (RecordShape::objects_as_text).
-    void fragment(std::string text) { put(JsonFragment{std::move(text)}); }
+    void fragment(std::string text) {
+        Var node = JsonFragment{};
+        // Moved into the holder rather than copied: only Var's const accessors are public.
+        const_cast<JsonFragment&>(node.extract<JsonFragment>()).text.swap(text);
+        place(node);
+    }
 
     [[nodiscard]] Var asVar() const override { return result_; }
 
@@ -183,10 +188,20 @@ private:
                 return object(depth + 1);
             case '[':
                 return array(depth + 1);
-            case '"':
-                if (!string(text_)) return false;
+            case '"': {
+                const char* start = p_;
+                bool escaped = false;
+                if (!string(text_, &escaped)) return false;
+                if constexpr (std::is_same_v<Out, TextBuilder>) {
+                    // Without escapes its text is already the one written for it.
+                    if (!escaped) {
+                        out_.written(std::string_view(start, static_cast<std::size_t>(p_ - start)));
+                        return true;
+                    }
+                }
                 out_.value(text_);
                 return true;
+            }
             case 't':
                 return word("true") && (out_.value(true), true);
             case 'f':
@@ -289,8 +304,9 @@ private:
         }
     }
 
-    /// A string at `"` into `out`, escapes decoded; false for what it does not take.
-    bool string(std::string& out) {
+    /// A string at `"` into `out`, escapes decoded (`escaped`, when given, tells whether there
+    /// were any); false for what it does not take.
+    bool string(std::string& out, bool* escaped = nullptr) {
         out.clear();
         ++p_;
         for (;;) {
@@ -313,6 +329,7 @@ private:
                 if (!utf8(out)) return false;
                 continue;
             }
+            if (escaped != nullptr) *escaped = true;
             if (!escape(out)) return false;
         }
     }
