@@ -33,6 +33,10 @@ struct Options {
     /// Artifacts per container in the RSS/idle runs: the figure is about streaming pages of
     /// containers; 1 keeps the 100,000 run to a few minutes.
     int size_artifacts = 1;
+    /// Full syncs per size (`--repeat`), each into a fresh target and state: the CPU of one
+    /// run moves by a fifth or more with the machine's load, so the median is the figure.
+    /// With --all-features one run, since mirror_back writes back into the source.
+    int repeat = 3;
     bool throughput = true;
     /// Large-record runs, "MiB x count" each (`--large 15x1,10x12`): the peak RSS of a sync of
     /// containers whose `data` holds one string that large.
