@@ -62,8 +62,7 @@ bool ReplayQueue::submit(std::int64_t id, const KeysetCursor& position, std::siz
     if (!error_ && !pass_.cancelled() && !roomFor({id, bytes, 0})) {
         // When the queue is full, the walk waits until half of it is free again rather than
         // one place: it is woken once for many finished replays, not for each of them.
-        const bool full = queue_.size() + active_ >= in_flight_ + depth_;
-        wanted_ = Wanted{id, bytes, full ? (in_flight_ + depth_) / 2 : 0};
+        wanted_ = Wanted{id, bytes, freePlaces() == 0 ? (in_flight_ + depth_) / 2 : 0};
         space_.wait(lock, [&] { return error_ || pass_.cancelled() || roomFor(*wanted_); });
         wanted_.reset();
     }
@@ -154,9 +153,13 @@ void ReplayQueue::runJobs() {
     idle_.notify_all();
 }
 
+std::size_t ReplayQueue::freePlaces() const {
+    const std::size_t taken = queue_.size() + active_;
+    return taken < in_flight_ + depth_ ? in_flight_ + depth_ - taken : 0;
+}
+
 bool ReplayQueue::roomFor(const Wanted& wanted) const {
-    return queue_.size() + active_ + wanted.slack < in_flight_ + depth_ &&
-           busy_ids_.count(wanted.id) == 0 &&
+    return freePlaces() > wanted.slack && busy_ids_.count(wanted.id) == 0 &&
            (held_bytes_ == 0 || held_bytes_ + wanted.bytes <= kHeldBytes);
 }
 

@@ -95,6 +95,8 @@ private:
 
     void pump();
     void runJobs();
+    /// Places neither queued nor replaying (of in_flight + depth). Caller holds the lock.
+    [[nodiscard]] std::size_t freePlaces() const;
     /// Caller holds the lock.
     [[nodiscard]] bool roomFor(const Wanted& wanted) const;
     /// Caller holds the lock.

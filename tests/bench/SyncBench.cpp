@@ -315,8 +315,7 @@ ChildRun spawnChild(const emulator::Emulator& source, const emulator::Emulator& 
     run.wall_s = secondsSince(start);
     run.max_rss_kb = run.fields.count("vm_hwm_kb") ? std::stol(run.fields["vm_hwm_kb"]) : -1;
     run.total_cpu_ms = cpuMillis(usage);
-    run.system_cpu_ms = static_cast<double>(usage.ru_stime.tv_sec) * 1e3 +
-                        static_cast<double>(usage.ru_stime.tv_usec) / 1e3;
+    run.system_cpu_ms = millis(usage.ru_stime);
     run.voluntary_switches = usage.ru_nvcsw;
     run.involuntary_switches = usage.ru_nivcsw;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {

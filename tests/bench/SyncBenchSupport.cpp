@@ -23,12 +23,11 @@ double secondsSince(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-double cpuMillis(const rusage& usage) {
-    auto ms = [](const timeval& t) {
-        return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3;
-    };
-    return ms(usage.ru_utime) + ms(usage.ru_stime);
+double millis(const timeval& t) {
+    return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3;
 }
+
+double cpuMillis(const rusage& usage) { return millis(usage.ru_utime) + millis(usage.ru_stime); }
 
 double processCpuMillis() {
     rusage usage{};

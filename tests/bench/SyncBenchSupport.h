@@ -85,6 +85,8 @@ struct RateStart {
 };
 
 [[nodiscard]] double secondsSince(Clock::time_point start);
+/// A time of getrusage(), in ms.
+[[nodiscard]] double millis(const timeval& t);
 /// User plus system time of `usage`, in ms.
 [[nodiscard]] double cpuMillis(const rusage& usage);
 /// This process's CPU time so far, in ms.
