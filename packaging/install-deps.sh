@@ -33,6 +33,7 @@ packages=(
     g++ make cmake pkg-config curl
     libpoco-dev libsqlitecpp-dev libsqlite3-dev libssl-dev catch2
     libpq-dev         # the PostgreSQL state backend (libpq)
+    libjemalloc-dev   # the allocator the executables link (SOAR_SYNC_ALLOCATOR)
 )
 if ! $demo; then
     packages+=(

@@ -323,7 +323,7 @@ int runMain(int argc, char** argv) {
         return kExitOk;
     }
     if (cli.version) {
-        std::cout << "soar-sync " << versionString() << "\n";
+        std::cout << "soar-sync " << versionString() << " (" << allocatorName() << ")\n";
         return kExitOk;
     }
     // `--daemon` changes to / before initialize() reads the config: resolve it now.

@@ -4,6 +4,9 @@
 #include "soar/client/Timestamp.h"
 #include "soar/sync/RouteLeases.h"
 
+#include <cstddef>
+#include <dlfcn.h>
+#include <gnu/libc-version.h>
 #include <map>
 #include <string>
 #include <utility>
@@ -58,6 +61,25 @@ const char* versionString() {
 #else
     return "0.0.0";
 #endif
+}
+
+std::string allocatorName() {
+    // Asked of the running process rather than the build, so that a preloaded allocator
+    // shows too: jemalloc answers mallctl("version").
+    using Mallctl = int (*)(const char*, void*, std::size_t*, void*, std::size_t);
+    if (void* symbol = dlsym(RTLD_DEFAULT, "mallctl")) {
+        const auto mallctl = reinterpret_cast<Mallctl>(symbol);
+        const char* version = nullptr;
+        std::size_t size = sizeof(version);
+        if (mallctl("version", static_cast<void*>(&version), &size, nullptr, 0) == 0 &&
+            version != nullptr) {
+            // "5.3.0-0-g<commit>": the release is enough.
+            const std::string release(version);
+            return "jemalloc " + release.substr(0, release.find('-'));
+        }
+        return "jemalloc";
+    }
+    return std::string("glibc malloc ") + gnu_get_libc_version();
 }
 
 std::string nowText() { return sync::Timestamp::now().toString(); }

@@ -1,5 +1,6 @@
 #include "SyncBenchSupport.h"
 
+#include "soar/app/StatusSource.h"
 #include "soar/state/SqliteStore.h"
 #include "soar/sync/SoarAdapter.h"
 #include "soar/sync/TargetSync.h"
@@ -83,7 +84,8 @@ std::string machine() {
         }
     }
     std::ostringstream out;
-    out << std::thread::hardware_concurrency() << " CPUs (nproc), " << model;
+    out << std::thread::hardware_concurrency() << " CPUs (nproc), " << model << "; "
+        << soar::app::allocatorName();
     return out.str();
 }
 

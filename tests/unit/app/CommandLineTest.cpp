@@ -1,8 +1,13 @@
 #include "soar/app/CommandLine.h"
+#include "soar/app/StatusSource.h"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <dlfcn.h>
 
 using soar::app::Command;
 using soar::app::parseCommandLine;
@@ -93,4 +98,29 @@ TEST_CASE("the usage text lists every subcommand and option", "[app][cli]") {
           "--help",        "--version"}) {
         CHECK_THAT(text, Catch::Contains(word));
     }
+}
+
+TEST_CASE("the version line names the allocator the build links, which serves malloc",
+          "[app][cli]") {
+    const auto name = soar::app::allocatorName();
+#ifdef SOAR_SYNC_JEMALLOC
+    REQUIRE_THAT(name, Catch::StartsWith("jemalloc 5."));
+    // Its malloc is the process's: a block malloc() hands out is counted by jemalloc.
+    using Mallctl = int (*)(const char*, void*, std::size_t*, void*, std::size_t);
+    const auto mallctl = reinterpret_cast<Mallctl>(dlsym(RTLD_DEFAULT, "mallctl"));
+    REQUIRE(mallctl != nullptr);
+    const auto allocated = [&] {
+        std::uint64_t bytes = 0;
+        std::size_t size = sizeof(bytes);
+        REQUIRE(mallctl("thread.allocated", static_cast<void*>(&bytes), &size, nullptr, 0) == 0);
+        return bytes;
+    };
+    const auto before = allocated();
+    void* block = std::malloc(1U << 20U);
+    REQUIRE(block != nullptr);
+    CHECK(allocated() - before >= (1U << 20U));
+    std::free(block);
+#else
+    CHECK_THAT(name, Catch::StartsWith("glibc malloc 2."));
+#endif
 }

@@ -151,6 +151,9 @@ public:
 
 /// The version string of this build.
 [[nodiscard]] const char* versionString();
+/// The malloc this process runs on, with its version: "jemalloc 5.3.0-..." (the build's
+/// default, SOAR_SYNC_ALLOCATOR) or "glibc malloc 2.36" (sanitizer builds, system builds).
+[[nodiscard]] std::string allocatorName();
 
 /// Now, UTC, ISO 8601 with microseconds.
 [[nodiscard]] std::string nowText();

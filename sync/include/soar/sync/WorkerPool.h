@@ -49,7 +49,9 @@ private:
 /// It also keeps a few MiB free at the top of each heap rather than trimming it after every
 /// page, and turns off glibc's fast bins, whose merging on each large request cost more CPU
 /// than they save. Once per process, before the engine's threads start; a no-op elsewhere
-/// than glibc.
+/// than glibc. A process on jemalloc (the build's default, SOAR_SYNC_ALLOCATOR) does not use
+/// glibc's allocator, so these settings change nothing there: jemalloc has no fast bins and
+/// gives freed pages back to the system itself, some seconds after they were freed.
 void releaseLargeBlocksOnFree();
 
 }  // namespace soar::sync
