@@ -91,6 +91,12 @@ dpkg-deb -f "$deb" Depends | grep -q libpoconet || fail "Depends lacks the Poco 
 
 mkdir -p "$work/root"
 dpkg-deb -x "$deb" "$work/root"
+# A daemon linked with jemalloc (SOAR_SYNC_ALLOCATOR, the default) needs its runtime package.
+if readelf -d "$work/root/usr/bin/soar-sync" | grep -q 'NEEDED.*libjemalloc'; then
+    dpkg-deb -f "$deb" Depends | grep -q libjemalloc ||
+        fail "soar-sync links jemalloc but Depends lacks it: $(dpkg-deb -f "$deb" Depends)"
+    echo "check-deb: Depends names jemalloc, which soar-sync links"
+fi
 unit="$work/root/lib/systemd/system/soar-sync.service"
 for key in 'User=soar-sync' 'StateDirectory=soar-sync' 'EnvironmentFile=-/etc/soar-sync/env' \
            'NoNewPrivileges=true' 'ProtectSystem=strict' 'ProtectHome=true' 'PrivateTmp=true' \
