@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <sstream>
 
 namespace soar::emulator {
 
@@ -84,12 +83,6 @@ Object::Ptr failedBody(const std::string& message) {
     return body;
 }
 
-std::string toJson(const Var& value) {
-    std::ostringstream out;
-    Poco::JSON::Stringifier::condense(value, out);
-    return out.str();
-}
-
 Response jsonResponse(int status, const Var& value) {
     Response r;
     r.status = status;
@@ -102,10 +95,10 @@ std::string contentHash(const Object& row, const std::vector<std::string>& field
     for (const auto& f : fields) {
         canonical.set(f, row.get(f));
     }
-    std::ostringstream out;
-    canonical.stringify(out);
+    std::string text;
+    appendJson(text, canonical);
     Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-    sha.update(out.str());
+    sha.update(text);
     return Poco::DigestEngine::digestToHex(sha.digest());
 }
 
@@ -473,16 +466,16 @@ Response Model::handle(const Request& request) {
         }
     }
     if (r.envelope) {
-        std::ostringstream out;
-        out << "{\"count\": " << r.count << ", \"num_pages\": " << r.num_pages << ", \"data\": [";
+        std::string& out = r.body;
+        out = "{\"count\": " + std::to_string(r.count) +
+              ", \"num_pages\": " + std::to_string(r.num_pages) + ", \"data\": [";
         for (std::size_t i = 0; i < r.rows.size(); ++i) {
             if (i != 0) {
-                out << ", ";
+                out += ", ";
             }
-            r.rows[i]->stringify(out);
+            appendJson(out, *r.rows[i]);
         }
-        out << "]}";
-        r.body = out.str();
+        out += "]}";
         r.rows.clear();
     }
     return r;

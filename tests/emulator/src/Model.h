@@ -243,7 +243,11 @@ Poco::JSON::Object::Ptr templateBody(const WorkbookTemplateSpec& spec);
 
 /// JSON helpers shared by the model's files.
 Poco::JSON::Object::Ptr failedBody(const std::string& message);
+/// The compact JSON text Poco's Stringifier writes for `value` (JsonWriter.cpp).
 std::string toJson(const Poco::Dynamic::Var& value);
+/// toJson(value) appended to `out`.
+void appendJson(std::string& out, const Poco::Dynamic::Var& value);
+void appendJson(std::string& out, const Poco::JSON::Object& value);
 Response jsonResponse(int status, const Poco::Dynamic::Var& value);
 /// SHA-256 (hex) of the canonical JSON of the given fields of `row`.
 std::string contentHash(const Poco::JSON::Object& row, const std::vector<std::string>& fields);
