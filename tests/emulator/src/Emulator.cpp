@@ -372,12 +372,6 @@ std::int64_t idOf(const DirectResponse& r, const char* what) {
                              "): " + r.body);
 }
 
-std::string jsonText(const Poco::JSON::Object& body) {
-    std::ostringstream json;
-    body.stringify(json);
-    return json.str();
-}
-
 }  // namespace
 
 void Emulator::editContainer(std::int64_t id, const std::string& json_patch) {
@@ -386,7 +380,7 @@ void Emulator::editContainer(std::int64_t id, const std::string& json_patch) {
 }
 
 void Emulator::editContainer(std::int64_t id, const Poco::JSON::Object& fields) {
-    editContainer(id, jsonText(fields));
+    editContainer(id, toJson(fields));
 }
 
 std::int64_t Emulator::addNote(std::int64_t container, const std::string& title,
@@ -397,20 +391,20 @@ std::int64_t Emulator::addNote(std::int64_t container, const std::string& title,
     body.set("content", content);
     body.set("note_type", "general");
     body.set("note_format", "markdown");
-    return idOf(direct("POST", "/rest/note", jsonText(body)), "addNote");
+    return idOf(direct("POST", "/rest/note", toJson(body)), "addNote");
 }
 
 std::int64_t Emulator::addComment(std::int64_t container, const std::string& text) {
     Poco::JSON::Object body;
     body.set("container_id", container);
     body.set("comment", text);
-    return idOf(direct("POST", "/rest/container_comment", jsonText(body)), "addComment");
+    return idOf(direct("POST", "/rest/container_comment", toJson(body)), "addComment");
 }
 
 void Emulator::editNote(std::int64_t id, const std::string& content) {
     Poco::JSON::Object body;
     body.set("content", content);
-    (void)idOf(direct("POST", "/rest/note/" + std::to_string(id), jsonText(body)), "editNote");
+    (void)idOf(direct("POST", "/rest/note/" + std::to_string(id), toJson(body)), "editNote");
 }
 
 void Emulator::setTaskStatus(std::int64_t task, int status, const std::string& note) {
@@ -419,7 +413,7 @@ void Emulator::setTaskStatus(std::int64_t task, int status, const std::string& n
     if (!note.empty()) {
         body.set("note", note);
     }
-    (void)idOf(direct("POST", "/rest/workbook_task/" + std::to_string(task), jsonText(body)),
+    (void)idOf(direct("POST", "/rest/workbook_task/" + std::to_string(task), toJson(body)),
                "setTaskStatus");
 }
 
@@ -442,7 +436,7 @@ std::int64_t Emulator::addAttachment(std::int64_t container, const std::string& 
     body.set("container_id", container);
     body.set("file_name", name);
     body.set("file_content", content.str());
-    return idOf(direct("POST", "/rest/container_attachment", jsonText(body)), "addAttachment");
+    return idOf(direct("POST", "/rest/container_attachment", toJson(body)), "addAttachment");
 }
 
 bool Emulator::deleteContainer(std::int64_t id) {
@@ -464,7 +458,7 @@ std::int64_t Emulator::addStatus(const std::string& name, const std::string& typ
     Poco::JSON::Object body;
     body.set("name", name);
     body.set("status_type", type);
-    return idOf(direct("POST", "/rest/container_status", jsonText(body)), "addStatus");
+    return idOf(direct("POST", "/rest/container_status", toJson(body)), "addStatus");
 }
 
 bool Emulator::removeStatus(const std::string& name) { return impl_->model().removeStatus(name); }

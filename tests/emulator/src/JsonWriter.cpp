@@ -68,6 +68,17 @@ void appendInteger(std::string& out, Int value) {
     out.append(digits.data(), written.ptr);
 }
 
+void appendArray(std::string& out, const Array& array) {
+    out.push_back('[');
+    bool first = true;
+    for (const auto& value : array) {
+        if (!first) out.push_back(',');
+        first = false;
+        appendJson(out, value);
+    }
+    out.push_back(']');
+}
+
 }  // namespace
 
 void appendJson(std::string& out, const Object& object) {
@@ -82,21 +93,6 @@ void appendJson(std::string& out, const Object& object) {
     }
     out.push_back('}');
 }
-
-namespace {
-
-void appendArray(std::string& out, const Array& array) {
-    out.push_back('[');
-    bool first = true;
-    for (const auto& value : array) {
-        if (!first) out.push_back(',');
-        first = false;
-        appendJson(out, value);
-    }
-    out.push_back(']');
-}
-
-}  // namespace
 
 void appendJson(std::string& out, const Var& any) {
     const std::type_info& type = any.type();
@@ -140,6 +136,12 @@ void appendJson(std::string& out, const Var& any) {
 }
 
 std::string toJson(const Var& value) {
+    std::string out;
+    appendJson(out, value);
+    return out;
+}
+
+std::string toJson(const Object& value) {
     std::string out;
     appendJson(out, value);
     return out;

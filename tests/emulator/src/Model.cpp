@@ -95,10 +95,8 @@ std::string contentHash(const Object& row, const std::vector<std::string>& field
     for (const auto& f : fields) {
         canonical.set(f, row.get(f));
     }
-    std::string text;
-    appendJson(text, canonical);
     Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-    sha.update(text);
+    sha.update(toJson(canonical));
     return Poco::DigestEngine::digestToHex(sha.digest());
 }
 

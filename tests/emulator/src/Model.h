@@ -245,6 +245,7 @@ Poco::JSON::Object::Ptr templateBody(const WorkbookTemplateSpec& spec);
 Poco::JSON::Object::Ptr failedBody(const std::string& message);
 /// The compact JSON text Poco's Stringifier writes for `value` (JsonWriter.cpp).
 std::string toJson(const Poco::Dynamic::Var& value);
+std::string toJson(const Poco::JSON::Object& value);
 /// toJson(value) appended to `out`.
 void appendJson(std::string& out, const Poco::Dynamic::Var& value);
 void appendJson(std::string& out, const Poco::JSON::Object& value);

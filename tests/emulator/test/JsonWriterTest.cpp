@@ -12,7 +12,6 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
-#include <random>
 #include <sstream>
 #include <string>
 
@@ -64,6 +63,7 @@ TEST_CASE("the emulator's JSON writer writes the bytes Poco's Stringifier writes
     root->set("null", Var());
 
     CHECK(toJson(root) == pocoText(root));
+    CHECK(toJson(*root) == pocoText(root));
     CHECK(toJson(list) == pocoText(list));
     std::string appended = "[";
     appendJson(appended, *root);
